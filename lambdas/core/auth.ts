@@ -1,0 +1,46 @@
+/**
+ * API-key authentication with a small in-function cache. A revoked key stops working within
+ * `KEY_CACHE_TTL_MS` on every warm function (the documented revocation bound).
+ */
+import type { Caller } from './chat';
+import { ApiError } from './errors';
+
+export const KEY_CACHE_TTL_MS = 30_000;
+
+export interface KeyLookup {
+  findActiveBySecret(secret: string): Promise<{ keyId: string; accountId: string } | undefined>;
+}
+
+interface CacheEntry {
+  caller: Caller | undefined;
+  until: number;
+}
+
+/** Resolves `Authorization: Bearer <key>` to a caller, or throws a 401. */
+export class Authenticator {
+  private readonly cache = new Map<string, CacheEntry>();
+
+  constructor(
+    private readonly keys: KeyLookup,
+    private readonly ttlMs = KEY_CACHE_TTL_MS,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async authenticate(authorization: string | undefined): Promise<Caller> {
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
+    if (!match) throw ApiError.unauthorized('Missing API key. Send "Authorization: Bearer <key>"; create a key with `npx ctr keys create`.');
+    const secret = match[1]!;
+    const t = this.now();
+    const hit = this.cache.get(secret);
+    if (hit && hit.until > t) {
+      if (!hit.caller) throw ApiError.unauthorized();
+      return hit.caller;
+    }
+    const record = await this.keys.findActiveBySecret(secret);
+    const caller = record ? { accountId: record.accountId, keyId: record.keyId } : undefined;
+    if (this.cache.size > 10_000) this.cache.clear();
+    this.cache.set(secret, { caller, until: t + this.ttlMs });
+    if (!caller) throw ApiError.unauthorized();
+    return caller;
+  }
+}

@@ -1,0 +1,206 @@
+/**
+ * Request schemas of the OpenAI-compatible API, with OpenRouter's routing extensions
+ * (`models`, `provider`). Validation failures become OpenAI-format 400 errors naming the
+ * parameter; messages never quote the request's content.
+ */
+import { z } from 'zod';
+import { ApiError } from './errors';
+
+const textPart = z.object({ type: z.literal('text'), text: z.string() });
+const imagePart = z.object({
+  type: z.literal('image_url'),
+  image_url: z.object({ url: z.string().min(1), detail: z.enum(['auto', 'low', 'high']).optional() }),
+});
+const audioPart = z.object({
+  type: z.literal('input_audio'),
+  input_audio: z.object({ data: z.string(), format: z.enum(['wav', 'mp3']) }),
+});
+const filePart = z.object({
+  type: z.literal('file'),
+  file: z.object({ file_data: z.string().optional(), file_id: z.string().optional(), filename: z.string().optional() }),
+});
+const refusalPart = z.object({ type: z.literal('refusal'), refusal: z.string() });
+
+export const userContentPart = z.discriminatedUnion('type', [textPart, imagePart, audioPart, filePart]);
+export type UserContentPart = z.infer<typeof userContentPart>;
+
+const toolCall = z.object({
+  id: z.string().min(1),
+  type: z.literal('function'),
+  function: z.object({ name: z.string().min(1), arguments: z.string() }),
+});
+
+const systemMessage = z.object({
+  role: z.enum(['system', 'developer']),
+  content: z.union([z.string(), z.array(textPart).min(1)]),
+  name: z.string().optional(),
+});
+const userMessage = z.object({
+  role: z.literal('user'),
+  content: z.union([z.string(), z.array(userContentPart).min(1)]),
+  name: z.string().optional(),
+});
+const assistantMessage = z
+  .object({
+    role: z.literal('assistant'),
+    content: z.union([z.string(), z.array(z.discriminatedUnion('type', [textPart, refusalPart])), z.null()]).optional(),
+    name: z.string().optional(),
+    refusal: z.string().nullable().optional(),
+    tool_calls: z.array(toolCall).optional(),
+  })
+  .refine((m) => (m.content !== undefined && m.content !== null) || (m.tool_calls?.length ?? 0) > 0, {
+    message: 'an assistant message needs content or tool_calls',
+  });
+const toolMessage = z.object({
+  role: z.literal('tool'),
+  content: z.union([z.string(), z.array(textPart).min(1)]),
+  tool_call_id: z.string().min(1),
+});
+
+export const chatMessage = z.discriminatedUnion('role', [systemMessage, userMessage, assistantMessage, toolMessage]);
+export type ChatMessage = z.infer<typeof chatMessage>;
+
+const functionTool = z.object({
+  type: z.literal('function'),
+  function: z.object({
+    name: z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/, 'tool names are 1-64 letters, digits, underscores or dashes'),
+    description: z.string().optional(),
+    parameters: z.record(z.string(), z.unknown()).optional(),
+    strict: z.boolean().nullable().optional(),
+  }),
+});
+export type FunctionTool = z.infer<typeof functionTool>;
+
+const toolChoice = z.union([
+  z.enum(['none', 'auto', 'required']),
+  z.object({ type: z.literal('function'), function: z.object({ name: z.string().min(1) }) }),
+]);
+
+const responseFormat = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('text') }),
+  z.object({ type: z.literal('json_object') }),
+  z.object({
+    type: z.literal('json_schema'),
+    json_schema: z.object({
+      name: z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/),
+      description: z.string().optional(),
+      schema: z.record(z.string(), z.unknown()).optional(),
+      strict: z.boolean().nullable().optional(),
+    }),
+  }),
+]);
+
+const priceLimit = z.number().nonnegative();
+
+/** OpenRouter's provider-routing object. */
+export const providerPreferences = z
+  .object({
+    order: z.array(z.string()).optional(),
+    only: z.array(z.string()).optional(),
+    ignore: z.array(z.string()).optional(),
+    sort: z.enum(['price', 'latency', 'throughput']).optional(),
+    max_price: z
+      .object({ prompt: priceLimit.optional(), completion: priceLimit.optional(), request: priceLimit.optional() })
+      .strict()
+      .optional(),
+    allow_fallbacks: z.boolean().optional(),
+    data_collection: z.enum(['allow', 'deny']).optional(),
+    require_parameters: z.boolean().optional(),
+  })
+  .strict();
+export type ProviderPreferences = z.infer<typeof providerPreferences>;
+
+const modelName = z.string().min(1).max(256);
+
+export const chatRequestSchema = z
+  .object({
+    model: modelName,
+    models: z.array(modelName).min(1).max(10).optional(),
+    provider: providerPreferences.optional(),
+    messages: z.array(chatMessage).min(1),
+    stream: z.boolean().nullable().optional(),
+    stream_options: z.object({ include_usage: z.boolean().optional() }).nullable().optional(),
+    max_tokens: z.number().int().positive().nullable().optional(),
+    max_completion_tokens: z.number().int().positive().nullable().optional(),
+    temperature: z.number().min(0).max(2).nullable().optional(),
+    top_p: z.number().min(0).max(1).nullable().optional(),
+    n: z.literal(1, 'only n=1 is supported').nullable().optional(),
+    stop: z.union([z.string(), z.array(z.string()).max(4)]).nullable().optional(),
+    presence_penalty: z.number().min(-2).max(2).nullable().optional(),
+    frequency_penalty: z.number().min(-2).max(2).nullable().optional(),
+    seed: z.number().int().nullable().optional(),
+    user: z.string().max(256).optional(),
+    tools: z.array(functionTool).max(128).optional(),
+    tool_choice: toolChoice.optional(),
+    parallel_tool_calls: z.boolean().optional(),
+    response_format: responseFormat.optional(),
+    logit_bias: z.record(z.string(), z.number()).nullable().optional(),
+    reasoning_effort: z.enum(['minimal', 'low', 'medium', 'high']).nullable().optional(),
+  })
+  .superRefine((r, ctx) => {
+    if (r.tool_choice && typeof r.tool_choice === 'object') {
+      const name = r.tool_choice.function.name;
+      if (!r.tools?.some((t) => t.function.name === name))
+        ctx.addIssue({ code: 'custom', path: ['tool_choice'], message: `tool_choice names a function that is not in tools` });
+    }
+    if ((r.tool_choice === 'required' || typeof r.tool_choice === 'object') && !r.tools?.length)
+      ctx.addIssue({ code: 'custom', path: ['tool_choice'], message: 'tool_choice requires tools' });
+    if (r.stream_options && !r.stream) ctx.addIssue({ code: 'custom', path: ['stream_options'], message: 'stream_options is only allowed when stream is true' });
+  });
+
+/** A validated chat completion request. */
+export type ChatRequest = z.infer<typeof chatRequestSchema>;
+
+export const embeddingsRequestSchema = z.object({
+  model: modelName,
+  models: z.array(modelName).min(1).max(10).optional(),
+  provider: providerPreferences.optional(),
+  input: z.union([z.string(), z.array(z.string()).min(1).max(2048), z.array(z.number().int()).min(1), z.array(z.array(z.number().int()).min(1)).min(1)]),
+  encoding_format: z.enum(['float', 'base64']).optional(),
+  dimensions: z.number().int().positive().optional(),
+  user: z.string().max(256).optional(),
+});
+export type EmbeddingsRequest = z.infer<typeof embeddingsRequestSchema>;
+
+/**
+ * Parses a request body against a schema, turning the first issue into an OpenAI-format 400.
+ * The message names the parameter and the rule, never the offending value.
+ */
+export function validate<T>(schema: z.ZodType<T>, body: unknown): T {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw ApiError.invalidRequest('Request body must be a JSON object.');
+  }
+  const result = schema.safeParse(body);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  const param = issue.path.length ? formatPath(issue.path) : null;
+  const code = issue.code === 'invalid_type' && issue.input === undefined ? 'missing_required_parameter' : 'invalid_value';
+  const what = issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : describeIssue(issue);
+  throw ApiError.invalidRequest(`Invalid parameter ${param ?? 'body'}: ${what}.`, param, code);
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : acc ? `${acc}.${String(p)}` : String(p)), '');
+}
+
+// zod's default messages for these codes can quote the received value; say only what was expected.
+function describeIssue(issue: z.core.$ZodIssue): string {
+  switch (issue.code) {
+    case 'invalid_type':
+      return `expected ${issue.expected}`;
+    case 'invalid_value':
+      return `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'invalid_union':
+      return 'does not match any allowed shape';
+    case 'unrecognized_keys':
+      return `has ${issue.keys.length} unrecognized key(s)`;
+    case 'too_small':
+      return `must be at least ${String(issue.minimum)}${issue.origin === 'array' ? ' item(s)' : issue.origin === 'string' ? ' character(s)' : ''}`;
+    case 'too_big':
+      return `must be at most ${String(issue.maximum)}${issue.origin === 'array' ? ' item(s)' : issue.origin === 'string' ? ' character(s)' : ''}`;
+    case 'invalid_format':
+      return `must be a valid ${issue.format}`;
+    default:
+      return issue.message;
+  }
+}

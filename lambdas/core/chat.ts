@@ -1,0 +1,322 @@
+/**
+ * POST /v1/chat/completions, transport-agnostic: validate, route, call offers in order with
+ * fallback before the first byte, stream or buffer the answer, and meter exactly once.
+ */
+import { chatRequestSchema, validate, type ChatRequest } from './chat-schema';
+import type { Catalog } from './catalog';
+import type { ProviderConfig } from './config';
+import { ApiError, toApiError, type ErrorBody } from './errors';
+import type { HttpResult } from './http';
+import { newRequestId } from './ids';
+import type { Logger } from './log';
+import type { ChatCompletionChunk, OpenAIUsage } from './openai-types';
+import { costNanoUsd, nanoToUsd } from './pricing';
+import { chatNeeds, planRoute, type RouteCandidate } from './routing';
+import type { NormalizedUsage, ProviderAdapter, StreamEvent } from '../providers/types';
+import { UpstreamError } from '../providers/types';
+import type { UsageEvent } from '../store/usage-repo';
+
+/** The authenticated caller. */
+export interface Caller {
+  accountId: string;
+  keyId: string;
+}
+
+/** A budget/rate-limit hold taken before calling a provider and settled after. */
+export interface Reservation {
+  settle(actualCostNano: number, tokens: number): Promise<void>;
+  /** Rate-limit headers to return to the client. */
+  headers: Record<string, string>;
+}
+
+/** Budgets and rate limits; absent means unlimited. */
+export interface LimitsPort {
+  /** Reserves a request's worst-case cost; throws a 429 ApiError if a limit would be exceeded. */
+  reserve(caller: Caller, requestId: string, maxCostNano: number, maxTokens: number): Promise<Reservation>;
+}
+
+export interface ChatDeps {
+  catalog: Catalog;
+  usableProviders: ReadonlySet<string>;
+  allowedJurisdictions?: readonly string[];
+  adapterFor(provider: ProviderConfig): ProviderAdapter;
+  apiKeyFor(provider: ProviderConfig): string | undefined;
+  fetch: typeof fetch;
+  recordUsage(event: UsageEvent): Promise<unknown>;
+  limits?: LimitsPort;
+  log: Logger;
+  now(): Date;
+}
+
+const ZERO_USAGE: NormalizedUsage = { promptTokens: 0, completionTokens: 0, cachedReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 };
+
+/** OpenAI's usage object with OpenRouter's `cost` (USD). */
+export function toOpenAIUsage(u: NormalizedUsage, costNano: number): OpenAIUsage {
+  return {
+    prompt_tokens: u.promptTokens,
+    completion_tokens: u.completionTokens,
+    total_tokens: u.promptTokens + u.completionTokens,
+    prompt_tokens_details: { cached_tokens: u.cachedReadTokens, cache_write_tokens: u.cacheWriteTokens },
+    completion_tokens_details: { reasoning_tokens: u.reasoningTokens },
+    cost: nanoToUsd(costNano),
+  };
+}
+
+const sse = (data: unknown) => `data: ${JSON.stringify(data)}\n\n`;
+
+/** Tracks one request from arrival to its single usage record. */
+class RequestTrace {
+  readonly requestId: string;
+  readonly startedAt: Date;
+  attempts = 0;
+  firstByteAt: number | undefined;
+  served: RouteCandidate | undefined;
+  reservation: Reservation | undefined;
+  usage: NormalizedUsage | undefined;
+  outputChars = 0;
+  status = 'ok';
+  private recorded = false;
+
+  constructor(
+    private readonly deps: ChatDeps,
+    readonly caller: Caller,
+    readonly request: ChatRequest,
+    readonly promptEstimate: number,
+  ) {
+    this.startedAt = deps.now();
+    this.requestId = newRequestId(this.startedAt.getTime());
+  }
+
+  /** Writes the usage record (once) and settles the reservation. Never throws. */
+  async finish(): Promise<void> {
+    if (this.recorded || !this.served) return;
+    this.recorded = true;
+    const c = this.served;
+    const source = this.usage ? 'upstream' : 'estimated';
+    // Without upstream usage (client left mid-stream, upstream omitted it) bill the estimate: see tokens.ts.
+    const usage = this.usage ?? { ...ZERO_USAGE, promptTokens: this.promptEstimate, completionTokens: Math.ceil(this.outputChars / 3) };
+    const cost = costNanoUsd(usage, c.offer.price);
+    const end = this.deps.now().getTime();
+    const event: UsageEvent = {
+      requestId: this.requestId,
+      accountId: this.caller.accountId,
+      keyId: this.caller.keyId,
+      at: this.startedAt.toISOString(),
+      requestedModel: this.request.model,
+      servedModel: c.model.id,
+      provider: c.offer.provider.id,
+      upstreamModel: c.offer.upstreamModel,
+      stream: Boolean(this.request.stream),
+      ...usage,
+      costNanoUsd: cost,
+      latencyMs: end - this.startedAt.getTime(),
+      ttftMs: (this.firstByteAt ?? end) - this.startedAt.getTime(),
+      status: this.status,
+      usageSource: source,
+      attempts: this.attempts,
+    };
+    // The record must not be lost: retry transient store errors (the write is idempotent by request id).
+    for (let i = 0; ; i++) {
+      try {
+        await this.deps.recordUsage(event);
+        break;
+      } catch (err) {
+        if (i >= 4) {
+          this.deps.log.log('error', 'usage record failed', { requestId: this.requestId, errorName: (err as Error).name });
+          break;
+        }
+        await new Promise((r) => setTimeout(r, 50 * 2 ** i));
+      }
+    }
+    try {
+      await this.reservation?.settle(cost, usage.promptTokens + usage.completionTokens);
+    } catch (err) {
+      this.deps.log.log('error', 'reservation settle failed', { requestId: this.requestId, errorName: (err as Error).name });
+    }
+    this.deps.log.log('info', 'request metered', {
+      requestId: this.requestId,
+      accountId: this.caller.accountId,
+      provider: c.offer.provider.id,
+      model: c.model.id,
+      status: event.status === 'ok' ? 200 : 599,
+      promptTokens: usage.promptTokens,
+      completionTokens: usage.completionTokens,
+      costNanoUsd: cost,
+      latencyMs: event.latencyMs,
+      ttftMs: event.ttftMs,
+    });
+  }
+}
+
+function servedHeaders(trace: RequestTrace, c: RouteCandidate): Record<string, string> {
+  return {
+    'x-request-id': trace.requestId,
+    'x-ctr-provider': c.offer.provider.id,
+    'x-ctr-model': c.model.id,
+    'x-ctr-upstream-model': c.offer.upstreamModel,
+    ...(trace.reservation?.headers ?? {}),
+  };
+}
+
+/** The upstream's own error for a request error it rejected (OpenAI shape), or ours. */
+function upstreamRequestError(err: UpstreamError, trace: RequestTrace): ApiError {
+  const body = err.upstreamBody as ErrorBody | undefined;
+  const status = err.status && err.status >= 400 && err.status < 500 ? err.status : 502;
+  const override =
+    body && typeof body === 'object' && body.error && typeof body.error.message === 'string'
+      ? { error: { message: body.error.message, type: body.error.type ?? 'invalid_request_error', param: body.error.param ?? null, code: body.error.code ?? null } }
+      : undefined;
+  return new ApiError(status, `The provider rejected the request: ${err.message}.`, 'invalid_request_error', null, 'upstream_rejected', { 'x-request-id': trace.requestId }, override);
+}
+
+/**
+ * Handles a chat completion request for an authenticated caller.
+ * Returns an HttpResult whose `afterResponse` writes the usage record.
+ */
+export async function chatCompletion(body: unknown, caller: Caller, deps: ChatDeps, clientSignal: AbortSignal): Promise<HttpResult> {
+  const request = validate(chatRequestSchema, body);
+  const needs = chatNeeds(request);
+  const route = planRoute(request, needs, { catalog: deps.catalog, usableProviders: deps.usableProviders, allowedJurisdictions: deps.allowedJurisdictions });
+  const trace = new RequestTrace(deps, caller, request, needs.promptTokens);
+
+  let lastError: UpstreamError | undefined;
+  for (const candidate of route) {
+    if (deps.limits && !trace.reservation) {
+      // Reserve once, at the most expensive candidate's worst case, so a fallback never overspends.
+      const worst = Math.max(...route.map((r) => r.maxCostNano));
+      const maxTokens = needs.promptTokens + Math.max(...route.map((r) => r.maxOutputTokens));
+      trace.reservation = await deps.limits.reserve(caller, trace.requestId, worst, maxTokens);
+    }
+    trace.attempts++;
+    trace.served = candidate;
+    const upstreamRequest: ChatRequest = {
+      ...request,
+      model: candidate.offer.upstreamModel,
+      // Cap the output so the reservation bounds the cost.
+      ...(request.max_completion_tokens || request.max_tokens ? {} : { max_tokens: candidate.maxOutputTokens }),
+    };
+    const ctx = {
+      provider: candidate.offer.provider,
+      apiKey: deps.apiKeyFor(candidate.offer.provider),
+      signal: clientSignal,
+      fetch: deps.fetch,
+    };
+    const adapter = deps.adapterFor(candidate.offer.provider);
+    try {
+      if (request.stream) {
+        const events = (await adapter.chatStream(upstreamRequest, ctx))[Symbol.asyncIterator]();
+        const first = await events.next();
+        return streamResult(trace, candidate, first, events);
+      }
+      const result = await adapter.chat(upstreamRequest, ctx);
+      trace.firstByteAt = deps.now().getTime();
+      trace.usage = result.usage;
+      const cost = costNanoUsd(result.usage, candidate.offer.price);
+      const completion = {
+        ...result.completion,
+        id: `chatcmpl-${trace.requestId}`,
+        model: candidate.model.id,
+        provider: candidate.offer.provider.id,
+        usage: toOpenAIUsage(result.usage, cost),
+      };
+      return {
+        status: 200,
+        headers: { 'content-type': 'application/json', ...servedHeaders(trace, candidate), 'x-ctr-cost-usd': nanoToUsd(cost).toString() },
+        body: JSON.stringify(completion),
+        afterResponse: () => trace.finish(),
+      };
+    } catch (err) {
+      if (!(err instanceof UpstreamError)) {
+        trace.status = 'router_error';
+        await trace.finish();
+        throw toApiError(err);
+      }
+      deps.log.log('warn', 'upstream attempt failed', {
+        requestId: trace.requestId,
+        provider: candidate.offer.provider.id,
+        upstreamModel: candidate.offer.upstreamModel,
+        attempt: trace.attempts,
+        reason: err.reason,
+        upstreamStatus: err.status,
+      });
+      lastError = err;
+      if (err.reason === 'aborted') break;
+      if (!err.retryable) {
+        trace.status = 'upstream_rejected';
+        trace.usage = ZERO_USAGE;
+        await trace.finish();
+        throw upstreamRequestError(err, trace);
+      }
+    }
+  }
+  trace.status = lastError?.reason === 'aborted' ? 'client_closed' : 'upstream_error';
+  trace.usage = ZERO_USAGE;
+  await trace.finish();
+  throw new ApiError(
+    502,
+    `All ${trace.attempts} provider attempt(s) failed; last: ${lastError?.message ?? 'no attempt'}.`,
+    'upstream_error',
+    null,
+    'all_providers_failed',
+    { 'x-request-id': trace.requestId },
+  );
+}
+
+function streamResult(
+  trace: RequestTrace,
+  candidate: RouteCandidate,
+  first: IteratorResult<StreamEvent>,
+  events: AsyncIterator<StreamEvent>,
+): HttpResult {
+  const request = trace.request;
+  const model = candidate.model.id;
+  const provider = candidate.offer.provider.id;
+  const id = `chatcmpl-${trace.requestId}`;
+  const rewrite = (chunk: ChatCompletionChunk): ChatCompletionChunk => ({ ...chunk, id, model, provider });
+
+  async function* body(): AsyncGenerator<string> {
+    let current = first;
+    let finished = false;
+    try {
+      while (!current.done) {
+        const ev = current.value;
+        if (ev.type === 'usage') trace.usage = ev.usage;
+        else {
+          trace.firstByteAt ??= Date.now();
+          for (const choice of ev.chunk.choices) {
+            trace.outputChars += (choice.delta.content ?? '').length;
+            for (const t of choice.delta.tool_calls ?? []) trace.outputChars += (t.function?.arguments ?? '').length;
+          }
+          yield sse(rewrite(ev.chunk));
+        }
+        current = await events.next();
+      }
+      if (request.stream_options?.include_usage) {
+        const usage = trace.usage ?? ZERO_USAGE;
+        const cost = costNanoUsd(usage, candidate.offer.price);
+        yield sse({ id, object: 'chat.completion.chunk', created: Math.floor(trace.startedAt.getTime() / 1000), model, provider, choices: [], usage: toOpenAIUsage(usage, cost) });
+      }
+      yield 'data: [DONE]\n\n';
+      finished = true;
+    } catch (err) {
+      // After the first byte there is no fallback: end with an explicit error event, never a clean-looking end.
+      trace.status = 'upstream_error';
+      const reason = err instanceof UpstreamError ? err.message : 'stream failed';
+      yield sse({ error: { message: `The provider failed mid-stream: ${reason}.`, type: 'upstream_error', param: null, code: 'stream_interrupted' } });
+      finished = true;
+    } finally {
+      if (!finished) {
+        trace.status = 'client_closed';
+        // Stop the upstream generation: the client is gone.
+        await events.return?.().catch(() => undefined);
+      }
+    }
+  }
+
+  return {
+    status: 200,
+    headers: { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', ...servedHeaders(trace, candidate) },
+    body: body(),
+    afterResponse: () => trace.finish(),
+  };
+}

@@ -1,0 +1,211 @@
+/**
+ * The router config: one JSON file that drives both the CDK app and the runtime.
+ *
+ * The schema below is the single source of truth; `npm run schema` publishes it as
+ * JSON Schema (`config/router-config.schema.json`) for editors. Retention maxima
+ * come from the privacy policy's retention section (§8).
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+
+/** Policy maxima (§8), in days. Config may shorten these, never lengthen them. */
+export const POLICY_MAX_DAYS = {
+  usage: 730, // usage data: up to 2 years
+  billing: 2557, // billing information: up to 7 years (7 × 365 + 2 leap days)
+} as const;
+
+const AWS_REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
+
+/** A price in USD per million tokens, at most 6 decimals (so it is an integer number of pico-USD per token). */
+const usdPerMillion = z
+  .number()
+  .nonnegative()
+  .refine((v) => Number.isInteger(Math.round(v * 1e6)) && Math.abs(v * 1e6 - Math.round(v * 1e6)) < 1e-6, {
+    message: 'price must have at most 6 decimal places (USD per million tokens)',
+  });
+
+const credentialSchema = z
+  .object({
+    env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/).describe('Environment variable holding the key in local mode'),
+    secretField: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Field of the provider-credentials secret (Secrets Manager) holding the key in the cloud; defaults to the provider id'),
+  })
+  .strict();
+
+export const PROVIDER_KINDS = ['openai', 'mock'] as const;
+
+const providerSchema = z
+  .object({
+    id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'provider id: lower-case letters, digits and dashes'),
+    kind: z.enum(PROVIDER_KINDS),
+    baseUrl: z.url().optional().describe('API base URL, e.g. https://api.groq.com/openai/v1'),
+    credential: credentialSchema.optional(),
+    jurisdiction: z.string().min(2).optional().describe('Where the provider processes data (ISO country or region code, e.g. US, EU)'),
+    timeoutMs: z.number().int().positive().max(900_000).default(120_000),
+    dataCollection: z.enum(['allow', 'deny']).default('deny').describe('Whether the provider may retain or train on requests (OpenRouter data_collection)'),
+  })
+  .strict()
+  .superRefine((p, ctx) => {
+    if (p.kind !== 'mock' && !p.baseUrl) ctx.addIssue({ code: 'custom', path: ['baseUrl'], message: `provider "${p.id}" (kind ${p.kind}) needs a baseUrl` });
+    if (p.kind !== 'mock' && !p.credential) ctx.addIssue({ code: 'custom', path: ['credential'], message: `provider "${p.id}" needs a credential reference` });
+  });
+
+const priceSchema = z
+  .object({
+    input: usdPerMillion.describe('USD per million uncached input tokens'),
+    output: usdPerMillion.describe('USD per million output tokens (reasoning tokens included)'),
+    cachedInput: usdPerMillion.optional().describe('USD per million input tokens read from the prompt cache; defaults to input'),
+    cacheWrite: usdPerMillion.optional().describe('USD per million input tokens written to the prompt cache; defaults to input'),
+  })
+  .strict();
+
+const offerSchema = z
+  .object({
+    provider: z.string(),
+    upstreamModel: z.string().min(1),
+    price: priceSchema,
+    region: z.string().optional().describe('Region the offer is served from, for residency constraints'),
+    latencyMs: z.number().int().positive().optional().describe('Typical time to first token, for sort=latency'),
+    throughputTps: z.number().positive().optional().describe('Typical output tokens per second, for sort=throughput'),
+    contextWindow: z.number().int().positive().optional().describe('Overrides the model context window for this offer'),
+    maxOutput: z.number().int().positive().optional().describe('Overrides the model max output for this offer'),
+  })
+  .strict();
+
+const capabilitiesSchema = z
+  .object({
+    tools: z.boolean().default(false),
+    vision: z.boolean().default(false),
+    jsonMode: z.boolean().default(false),
+    structuredOutput: z.boolean().default(false),
+  })
+  .strict();
+
+const modelSchema = z
+  .object({
+    id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._\-/]*$/, 'model id: letters, digits, dot, dash, underscore and slash'),
+    name: z.string().optional(),
+    kind: z.enum(['chat', 'embedding']).default('chat'),
+    capabilities: capabilitiesSchema.prefault({}),
+    contextWindow: z.number().int().positive(),
+    maxOutput: z.number().int().positive(),
+    offers: z.array(offerSchema).min(1),
+  })
+  .strict();
+
+const retentionSchema = z
+  .object({
+    usageDays: z.number().int().positive().max(POLICY_MAX_DAYS.usage, `usage data may be kept at most ${POLICY_MAX_DAYS.usage} days (policy §8)`).default(730),
+    billingDays: z.number().int().positive().max(POLICY_MAX_DAYS.billing, `billing records may be kept at most ${POLICY_MAX_DAYS.billing} days (policy §8)`).default(2557),
+    accountGraceDays: z.number().int().min(0).max(90, 'account data is kept while active; the grace period after closure may be at most 90 days (policy §8)').default(30),
+    supportResolvedDays: z.number().int().min(0).max(30, 'support communications end when resolved; keep at most 30 days after (policy §8)').default(7),
+    rateLimitSeconds: z.number().int().min(60).max(3600).default(300),
+    privacyAuditDays: z.number().int().positive().max(POLICY_MAX_DAYS.billing).default(2557),
+  })
+  .strict();
+
+export const routerConfigSchema = z
+  .object({
+    $schema: z.string().optional(),
+    primaryRegion: z.string().regex(AWS_REGION, 'an AWS region such as us-east-1'),
+    replicaRegions: z.array(z.string().regex(AWS_REGION, 'an AWS region such as eu-west-1')).default([]),
+    allowedJurisdictions: z.array(z.string()).optional().describe('If set, only providers in these jurisdictions are routed to (policy §7)'),
+    retention: retentionSchema.prefault({}),
+    providers: z.array(providerSchema).min(1),
+    models: z.array(modelSchema).min(1),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    const seen = new Set<string>();
+    c.replicaRegions.forEach((r, i) => {
+      if (r === c.primaryRegion) ctx.addIssue({ code: 'custom', path: ['replicaRegions', i], message: `replica region ${r} is the primary region` });
+      if (seen.has(r)) ctx.addIssue({ code: 'custom', path: ['replicaRegions', i], message: `replica region ${r} listed twice` });
+      seen.add(r);
+    });
+    const providerIds = new Set<string>();
+    c.providers.forEach((p, i) => {
+      if (providerIds.has(p.id)) ctx.addIssue({ code: 'custom', path: ['providers', i, 'id'], message: `duplicate provider id "${p.id}"` });
+      providerIds.add(p.id);
+    });
+    const modelIds = new Set<string>();
+    c.models.forEach((m, i) => {
+      if (modelIds.has(m.id)) ctx.addIssue({ code: 'custom', path: ['models', i, 'id'], message: `duplicate model id "${m.id}"` });
+      modelIds.add(m.id);
+      m.offers.forEach((o, j) => {
+        if (!providerIds.has(o.provider))
+          ctx.addIssue({ code: 'custom', path: ['models', i, 'offers', j, 'provider'], message: `unknown provider "${o.provider}" in an offer of model "${m.id}"` });
+      });
+    });
+  });
+
+/** The validated config, with defaults applied. */
+export type RouterConfig = z.infer<typeof routerConfigSchema>;
+export type ProviderConfig = RouterConfig['providers'][number];
+export type ModelConfig = RouterConfig['models'][number];
+export type OfferConfig = ModelConfig['offers'][number];
+export type Capabilities = ModelConfig['capabilities'];
+
+/** Thrown when a config does not validate; the message names every failing field. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/**
+ * Validates a parsed config object.
+ *
+ * @example
+ * const config = parseConfig(JSON.parse(readFileSync('config/router.config.json', 'utf8')));
+ */
+export function parseConfig(raw: unknown, source = 'router config'): RouterConfig {
+  const result = routerConfigSchema.safeParse(raw);
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => `  - ${issue.path.length ? issue.path.join('.') : '(root)'}: ${issue.message}`);
+    throw new ConfigError(`Invalid ${source}:\n${lines.join('\n')}`);
+  }
+  return result.data;
+}
+
+const here = dirname(fileURLToPath(import.meta.url));
+/** The shipped default config. */
+export const DEFAULT_CONFIG_PATH = resolve(here, '../../config/router.config.json');
+
+/** Resolves the config file path: `CTR_CONFIG` if set, else the shipped default. */
+export function configPath(env: NodeJS.ProcessEnv = process.env): string {
+  return env.CTR_CONFIG ? resolve(env.CTR_CONFIG) : DEFAULT_CONFIG_PATH;
+}
+
+/** Reads and validates a config file. */
+export function loadConfigFile(path: string): RouterConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`Cannot read router config ${path}: ${(err as Error).message}`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError(`Router config ${path} is not valid JSON: ${(err as Error).message}`);
+  }
+  return parseConfig(raw, `router config ${path}`);
+}
+
+/**
+ * Loads the config the runtime uses. Lambda bundles carry it inline (`CTR_CONFIG_JSON`,
+ * set at bundle time by the CDK construct) so cold starts read no file.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): RouterConfig {
+  if (env.CTR_CONFIG_JSON) return parseConfig(JSON.parse(env.CTR_CONFIG_JSON), 'inline router config');
+  return loadConfigFile(configPath(env));
+}
+
+/** The config schema as JSON Schema (draft 2020-12), for editors and external validation. */
+export function configJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(routerConfigSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+}

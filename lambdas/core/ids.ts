@@ -1,0 +1,11 @@
+/** Request ids: `req_` + 9 base-36 digits of milliseconds (sorts by time) + 16 random hex digits. */
+import { randomBytes } from 'node:crypto';
+
+export function newRequestId(now = Date.now()): string {
+  return `req_${now.toString(36).padStart(9, '0')}${randomBytes(8).toString('hex')}`;
+}
+
+/** The smallest request id at a time: the lower bound of a time range over ids. */
+export function requestIdAt(time: number): string {
+  return `req_${time.toString(36).padStart(9, '0')}`;
+}

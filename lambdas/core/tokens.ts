@@ -1,0 +1,62 @@
+/**
+ * Pre-flight token estimation for context-fit checks, price ceilings and budget reservations.
+ * Billing never uses it: it always uses the upstream's reported usage.
+ *
+ * Error bound: BPE tokenizers in use (o200k, cl100k, Llama 3, Claude) spend about 4 UTF-8
+ * bytes per token on English prose and code; this estimate charges one token per 3 bytes, so it
+ * overestimates ordinary text by roughly a third. It can underestimate text denser than
+ * 3 bytes/token (long random identifiers, base64 pasted as text): such text is at most
+ * 1 token per byte, a 3× bound, which the reservation's settle step absorbs (settlement
+ * uses the exact usage).
+ */
+import type { ChatRequest, EmbeddingsRequest } from './chat-schema';
+
+const BYTES_PER_TOKEN = 3;
+/** Per-message overhead (role markers and separators) in chat templates. */
+const MESSAGE_OVERHEAD = 4;
+/** An image costs at most about this many tokens at high detail on the main vision models. */
+export const IMAGE_TOKENS = 1600;
+
+function textTokens(text: string): number {
+  return Math.ceil(Buffer.byteLength(text, 'utf8') / BYTES_PER_TOKEN);
+}
+
+/** Estimated prompt tokens of a chat request (messages, tools, response schema). */
+export function estimatePromptTokens(request: ChatRequest): number {
+  let tokens = 3;
+  for (const m of request.messages) {
+    tokens += MESSAGE_OVERHEAD;
+    const content = 'content' in m ? m.content : undefined;
+    if (typeof content === 'string') tokens += textTokens(content);
+    else if (Array.isArray(content)) {
+      for (const part of content) {
+        if (part.type === 'text') tokens += textTokens(part.text);
+        else if (part.type === 'image_url') tokens += IMAGE_TOKENS;
+        else if (part.type === 'refusal') tokens += textTokens(part.refusal);
+        else tokens += textTokens(JSON.stringify(part));
+      }
+    }
+    if (m.role === 'assistant' && m.tool_calls) tokens += textTokens(JSON.stringify(m.tool_calls));
+  }
+  if (request.tools?.length) tokens += textTokens(JSON.stringify(request.tools));
+  if (request.response_format?.type === 'json_schema') tokens += textTokens(JSON.stringify(request.response_format.json_schema));
+  return tokens;
+}
+
+/** Estimated input tokens of an embeddings request. */
+export function estimateEmbeddingTokens(request: EmbeddingsRequest): number {
+  const input = request.input;
+  if (typeof input === 'string') return textTokens(input);
+  let tokens = 0;
+  for (const item of input) {
+    if (typeof item === 'string') tokens += textTokens(item);
+    else if (typeof item === 'number') tokens += 1;
+    else tokens += item.length;
+  }
+  return tokens;
+}
+
+/** Whether any message carries an image part. */
+export function usesImages(request: ChatRequest): boolean {
+  return request.messages.some((m) => m.role === 'user' && Array.isArray(m.content) && m.content.some((p) => p.type === 'image_url'));
+}

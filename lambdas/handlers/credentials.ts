@@ -1,0 +1,36 @@
+/**
+ * Provider credentials. Locally each provider's key comes from the environment variable the
+ * config names; in the cloud from one Secrets Manager secret (a JSON object keyed by the
+ * credential's `secretField`, default the provider id), read once per cold start.
+ */
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { ProviderConfig, RouterConfig } from '../core/config';
+
+export interface Credentials {
+  /** Provider ids that can be called. */
+  usable: Set<string>;
+  apiKeyFor(provider: ProviderConfig): string | undefined;
+}
+
+/** Loads credentials for every provider in the config. */
+export async function loadCredentials(config: RouterConfig, env: NodeJS.ProcessEnv = process.env): Promise<Credentials> {
+  let secret: Record<string, string> = {};
+  if (env.CTR_PROVIDER_SECRET_ARN) {
+    const client = new SecretsManagerClient({});
+    const out = await client.send(new GetSecretValueCommand({ SecretId: env.CTR_PROVIDER_SECRET_ARN }));
+    try {
+      secret = JSON.parse(out.SecretString ?? '{}') as Record<string, string>;
+    } catch {
+      throw new Error('provider credentials secret is not a JSON object');
+    }
+  }
+  const keys = new Map<string, string>();
+  for (const p of config.providers) {
+    if (!p.credential) continue;
+    const value = env.CTR_PROVIDER_SECRET_ARN ? secret[p.credential.secretField ?? p.id] : env[p.credential.env];
+    if (value) keys.set(p.id, value);
+  }
+  // Providers that need no key (the mock; kinds that sign with IAM) are always usable.
+  const usable = new Set(config.providers.filter((p) => !p.credential || keys.has(p.id)).map((p) => p.id));
+  return { usable, apiKeyFor: (p) => keys.get(p.id) };
+}

@@ -1,0 +1,66 @@
+/**
+ * The per-process runtime: config, catalog, repositories and credentials, built once on the
+ * first invocation (cold start) and reused. Everything the handlers need comes from here.
+ */
+import { Authenticator } from '../core/auth';
+import { Catalog } from '../core/catalog';
+import type { ChatDeps } from '../core/chat';
+import { loadConfig, type RouterConfig } from '../core/config';
+import { jsonLogger, type Logger } from '../core/log';
+import { adapterFor } from '../providers';
+import { documentClient } from '../store/dynamo';
+import { KeysRepo } from '../store/keys-repo';
+import { tableNamesFromEnv, type TableNames } from '../store/tables';
+import { UsageRepo } from '../store/usage-repo';
+import { loadCredentials, type Credentials } from './credentials';
+
+export interface Runtime {
+  config: RouterConfig;
+  catalog: Catalog;
+  tables: TableNames;
+  credentials: Credentials;
+  keys: KeysRepo;
+  usage: UsageRepo;
+  auth: Authenticator;
+  chat: ChatDeps;
+  log: Logger;
+}
+
+let current: Promise<Runtime> | undefined;
+
+/** Builds a runtime from an environment (exported for tests and the local server). */
+export async function createRuntime(env: NodeJS.ProcessEnv = process.env, log: Logger = jsonLogger()): Promise<Runtime> {
+  const config = loadConfig(env);
+  const catalog = new Catalog(config);
+  const tables = tableNamesFromEnv(env);
+  const db = documentClient({}, env);
+  const credentials = await loadCredentials(config, env);
+  const keys = new KeysRepo(db, tables.apiKeys);
+  const usage = new UsageRepo(db, tables.usage, config.retention.usageDays);
+  const chat: ChatDeps = {
+    catalog,
+    usableProviders: credentials.usable,
+    allowedJurisdictions: config.allowedJurisdictions,
+    adapterFor,
+    apiKeyFor: credentials.apiKeyFor,
+    fetch: globalThis.fetch,
+    recordUsage: (e) => usage.record(e),
+    log,
+    now: () => new Date(),
+  };
+  return { config, catalog, tables, credentials, keys, usage, auth: new Authenticator(keys), chat, log };
+}
+
+/** The process's runtime, created on first use. */
+export function runtime(): Promise<Runtime> {
+  current ??= createRuntime().catch((err) => {
+    current = undefined;
+    throw err;
+  });
+  return current;
+}
+
+/** Replaces the process's runtime (the local server builds its own with a captured logger). */
+export function setRuntime(r: Promise<Runtime>): void {
+  current = r;
+}

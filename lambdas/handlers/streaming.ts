@@ -1,0 +1,56 @@
+/**
+ * Lambda response streaming glue. API Gateway REST (responseTransferMode STREAM) and the local
+ * server both call the wrapped handler with a response stream; it writes the status/headers
+ * prelude, then the body as it is produced, and runs `afterResponse` (metering) only when the
+ * client has the whole response — or has gone away.
+ */
+import { once } from 'node:events';
+import type { Writable } from 'node:stream';
+import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
+import type { HttpResult } from '../core/http';
+
+/** The subset of the Lambda runtime's global `awslambda` that streaming handlers use. */
+export interface AwsLambdaGlobal {
+  streamifyResponse<E, C>(fn: (event: E, responseStream: Writable, context: C) => Promise<void>): unknown;
+  HttpResponseStream: { from(stream: Writable, prelude: { statusCode: number; headers?: Record<string, string> }): Writable };
+}
+
+/** The runtime's `awslambda` global (the local server installs an emulation of it). */
+export function awsLambdaGlobal(): AwsLambdaGlobal | undefined {
+  return (globalThis as unknown as { awslambda?: AwsLambdaGlobal }).awslambda;
+}
+
+export type StreamingHandler = (event: APIGatewayProxyEvent, responseStream: Writable, context: Context) => Promise<void>;
+
+/**
+ * Wraps a handler that produces an HttpResult (with a streamed or buffered body) as a Lambda
+ * response-streaming handler.
+ */
+export function streamingHandler(produce: (event: APIGatewayProxyEvent, context: Context, signal: AbortSignal) => Promise<HttpResult>): StreamingHandler {
+  const lambda = awsLambdaGlobal();
+  if (!lambda) throw new Error('awslambda global missing: not running in Lambda or the local server');
+  const fn: StreamingHandler = async (event, responseStream, context) => {
+    const aborter = new AbortController();
+    const result = await produce(event, context, aborter.signal);
+    const out = lambda.HttpResponseStream.from(responseStream, { statusCode: result.status, headers: result.headers });
+    const onClose = () => aborter.abort();
+    out.on('close', onClose);
+    out.on('error', onClose);
+    try {
+      if (typeof result.body === 'string') out.write(result.body);
+      else {
+        for await (const piece of result.body) {
+          if (aborter.signal.aborted) break;
+          if (!out.write(piece)) await Promise.race([once(out, 'drain'), once(aborter.signal, 'abort')]);
+        }
+      }
+      out.end();
+    } catch {
+      // The client went away or the stream broke: the body's own finally records the outcome.
+    } finally {
+      out.off('close', onClose);
+      await result.afterResponse?.();
+    }
+  };
+  return lambda.streamifyResponse(fn) as StreamingHandler;
+}

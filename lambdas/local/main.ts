@@ -1,0 +1,45 @@
+/**
+ * `npm start`: the router on http://127.0.0.1:8787/v1 (PORT overrides) with DynamoDB Local
+ * (data in .local/dynamodb) and the offline mock provider.
+ */
+import { resolve } from 'node:path';
+import { startLocalStack } from './stack';
+
+export const LOCAL_DATA_DIR = resolve(process.cwd(), '.local/dynamodb');
+export const LOCAL_DYNAMO_PORT = Number(process.env.CTR_DYNAMODB_PORT ?? 8799);
+
+// Local mode runs on Node 20; the SDK's notice about its future Node 22 floor is noise here.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+async function main(): Promise<void> {
+  const port = Number(process.env.PORT ?? 8787);
+  const stack = await startLocalStack({ port, dataDir: LOCAL_DATA_DIR, dynamoPort: LOCAL_DYNAMO_PORT });
+  const url = stack.server.baseUrl;
+  process.stdout.write(
+    [
+      '',
+      `Cheap Token Router is running on ${url}`,
+      `  DynamoDB Local: ${stack.dynamo.endpoint} (data in .local/dynamodb)`,
+      '',
+      'Create an API key (in another terminal):',
+      '  npx ctr keys create --account demo',
+      '',
+      'Then call it with any OpenAI client, e.g.:',
+      `  curl ${url}/chat/completions -H "Authorization: Bearer <key>" -H "content-type: application/json" \\`,
+      `    -d '{"model":"mock/echo-small","messages":[{"role":"user","content":"Hi"}],"stream":true}'`,
+      '',
+      'Press Ctrl+C to stop.',
+      '',
+    ].join('\n'),
+  );
+  const shutdown = () => {
+    void stack.stop().then(() => process.exit(0));
+  };
+  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
+}
+
+main().catch((err: Error) => {
+  process.stderr.write(`${err.message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,53 @@
+/**
+ * The whole local stack in one call: DynamoDB Local, the tables, the runtime and the server.
+ * `npm start` and the integration tests both use it.
+ */
+import { jsonLogger, type Logger } from '../core/log';
+import { createRuntime } from '../handlers/runtime';
+import { tableNamesFromEnv } from '../store/tables';
+import { createTables, startDynamoLocal, type LocalDynamo } from './dynamodb-local';
+import { startLocalServer, type LocalServer } from './server';
+
+export interface LocalStack {
+  dynamo: LocalDynamo;
+  server: LocalServer;
+  env: NodeJS.ProcessEnv;
+  stop(): Promise<void>;
+}
+
+export interface LocalStackOptions {
+  /** HTTP port (0 = any free port). */
+  port: number;
+  /** Keep DynamoDB data here; in memory if unset. */
+  dataDir?: string;
+  dynamoPort?: number;
+  /** Environment for the runtime (config, provider keys); CTR_DYNAMODB_ENDPOINT is added. */
+  env?: NodeJS.ProcessEnv;
+  log?: Logger;
+  /** Reuse a running DynamoDB (Local) instead of starting one. */
+  dynamoEndpoint?: string;
+}
+
+export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  const log = options.log ?? jsonLogger();
+  const dynamo: LocalDynamo = options.dynamoEndpoint
+    ? { endpoint: options.dynamoEndpoint, port: Number(new URL(options.dynamoEndpoint).port), stop: async () => undefined }
+    : await startDynamoLocal({ port: options.dynamoPort, dataDir: options.dataDir });
+  try {
+    const env: NodeJS.ProcessEnv = { ...(options.env ?? process.env), CTR_DYNAMODB_ENDPOINT: dynamo.endpoint, AWS_REGION: 'us-east-1' };
+    await createTables(dynamo.endpoint, tableNamesFromEnv(env));
+    const server = await startLocalServer({ port: options.port, runtime: createRuntime(env, log), log });
+    return {
+      dynamo,
+      server,
+      env,
+      stop: async () => {
+        await server.close();
+        await dynamo.stop();
+      },
+    };
+  } catch (err) {
+    await dynamo.stop();
+    throw err;
+  }
+}

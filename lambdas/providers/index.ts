@@ -1,0 +1,17 @@
+/**
+ * The adapter registry: one entry per provider kind. Adding an OpenAI-compatible host needs
+ * no code (a provider of kind `openai` in the config); a new wire format adds one folder here.
+ */
+import type { ProviderConfig } from '../core/config';
+import { mockAdapter } from './mock';
+import { openaiAdapter } from './openai';
+import type { ProviderAdapter } from './types';
+
+const ADAPTERS: Record<ProviderConfig['kind'], ProviderAdapter> = {
+  openai: openaiAdapter,
+  mock: mockAdapter,
+};
+
+export function adapterFor(provider: ProviderConfig): ProviderAdapter {
+  return ADAPTERS[provider.kind];
+}

@@ -1,0 +1,133 @@
+/**
+ * Adapter for any OpenAI-compatible Chat Completions API (OpenAI, Groq, Together, DeepInfra,
+ * Fireworks, DeepSeek, OpenRouter, vLLM, …): a base URL and a bearer key.
+ */
+import type { ChatRequest, EmbeddingsRequest } from '../../core/chat-schema';
+import type { ChatCompletion, ChatCompletionChunk, EmbeddingResponse, OpenAIUsage } from '../../core/openai-types';
+import { readSse } from '../sse';
+import { type NormalizedUsage, type ProviderAdapter, type ProviderCallContext, type StreamEvent, UpstreamError } from '../types';
+
+/** Fields of our request that are routing instructions for the router, not for the upstream. */
+function upstreamBody(request: ChatRequest | EmbeddingsRequest, stream: boolean): Record<string, unknown> {
+  const { models: _models, provider: _provider, ...rest } = request;
+  const body: Record<string, unknown> = { ...rest };
+  if (stream) {
+    body.stream = true;
+    body.stream_options = { include_usage: true };
+  } else if ('messages' in request) {
+    delete body.stream;
+    delete body.stream_options;
+  }
+  return body;
+}
+
+/** Normalizes OpenAI usage (and DeepSeek's / OpenRouter's cache fields) to the router's shape. */
+export function normalizeOpenAIUsage(u: OpenAIUsage & { prompt_cache_hit_tokens?: number }): NormalizedUsage {
+  return {
+    promptTokens: u.prompt_tokens ?? 0,
+    completionTokens: u.completion_tokens ?? 0,
+    cachedReadTokens: u.prompt_tokens_details?.cached_tokens ?? u.prompt_cache_hit_tokens ?? 0,
+    cacheWriteTokens: u.prompt_tokens_details?.cache_write_tokens ?? 0,
+    reasoningTokens: u.completion_tokens_details?.reasoning_tokens ?? 0,
+  };
+}
+
+const MAX_ERROR_BODY = 64 * 1024;
+
+async function post(path: string, body: unknown, ctx: ProviderCallContext): Promise<Response> {
+  const url = `${ctx.provider.baseUrl!.replace(/\/+$/, '')}${path}`;
+  // The provider timeout bounds the wait for response headers; a stream then runs as long as the client stays.
+  const controller = new AbortController();
+  const onAbort = () => controller.abort(ctx.signal.reason);
+  ctx.signal.addEventListener('abort', onAbort, { once: true });
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort();
+  }, ctx.provider.timeoutMs);
+  let response: Response;
+  try {
+    response = await ctx.fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...(ctx.apiKey ? { authorization: `Bearer ${ctx.apiKey}` } : {}) },
+      body: JSON.stringify(body),
+      signal: controller.signal,
+    });
+  } catch (err) {
+    if (timedOut) throw new UpstreamError(`${ctx.provider.id} did not answer within ${ctx.provider.timeoutMs} ms`, 'timeout');
+    if (ctx.signal.aborted) throw new UpstreamError(`request to ${ctx.provider.id} aborted`, 'aborted');
+    throw new UpstreamError(`could not connect to ${ctx.provider.id} (${(err as Error & { cause?: { code?: string } }).cause?.code ?? 'network error'})`, 'connect');
+  } finally {
+    clearTimeout(timer);
+  }
+  if (!response.ok) {
+    const text = (await response.text().catch(() => '')).slice(0, MAX_ERROR_BODY);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      parsed = undefined;
+    }
+    const err = (parsed as { error?: { code?: unknown; type?: unknown } } | undefined)?.error;
+    const code = typeof err?.code === 'string' ? err.code : typeof err?.type === 'string' ? err.type : undefined;
+    throw new UpstreamError(`${ctx.provider.id} returned HTTP ${response.status}${code ? ` (${code})` : ''}`, 'http', response.status, parsed);
+  }
+  return response;
+}
+
+async function* streamEvents(response: Response, ctx: ProviderCallContext): AsyncGenerator<StreamEvent> {
+  if (!response.body) throw new UpstreamError(`${ctx.provider.id} sent no stream body`, 'protocol');
+  try {
+    yield* parseStream(response.body as AsyncIterable<Uint8Array>, ctx);
+  } catch (err) {
+    if (err instanceof UpstreamError) throw err;
+    throw new UpstreamError(`the connection to ${ctx.provider.id} broke mid-stream`, 'connect');
+  }
+}
+
+async function* parseStream(body: AsyncIterable<Uint8Array>, ctx: ProviderCallContext): AsyncGenerator<StreamEvent> {
+  for await (const ev of readSse(body)) {
+    if (ev.data === '[DONE]') return;
+    let chunk: ChatCompletionChunk & { error?: { code?: unknown } };
+    try {
+      chunk = JSON.parse(ev.data);
+    } catch {
+      throw new UpstreamError(`${ctx.provider.id} sent a malformed stream event`, 'protocol');
+    }
+    if (chunk.error) throw new UpstreamError(`${ctx.provider.id} reported an error mid-stream`, 'protocol');
+    if (chunk.usage) yield { type: 'usage', usage: normalizeOpenAIUsage(chunk.usage) };
+    if (chunk.choices?.length) {
+      const { usage: _usage, ...rest } = chunk;
+      yield { type: 'chunk', chunk: rest as ChatCompletionChunk };
+    }
+  }
+}
+
+export const openaiAdapter: ProviderAdapter = {
+  kind: 'openai',
+  async chat(request, ctx) {
+    const response = await post('/chat/completions', upstreamBody(request, false), ctx);
+    let completion: ChatCompletion;
+    try {
+      completion = (await response.json()) as ChatCompletion;
+    } catch {
+      throw new UpstreamError(`${ctx.provider.id} sent a malformed response`, 'protocol');
+    }
+    if (!completion?.choices) throw new UpstreamError(`${ctx.provider.id} sent a response without choices`, 'protocol');
+    if (!completion.usage) throw new UpstreamError(`${ctx.provider.id} sent a response without usage`, 'protocol');
+    return { completion, usage: normalizeOpenAIUsage(completion.usage) };
+  },
+  async chatStream(request, ctx) {
+    const response = await post('/chat/completions', upstreamBody(request, true), ctx);
+    return streamEvents(response, ctx);
+  },
+  async embeddings(request, ctx) {
+    const response = await post('/embeddings', upstreamBody(request, false), ctx);
+    const body = (await response.json().catch(() => undefined)) as EmbeddingResponse | undefined;
+    if (!body?.data || !body.usage) throw new UpstreamError(`${ctx.provider.id} sent a malformed embeddings response`, 'protocol');
+    return {
+      response: body,
+      usage: { promptTokens: body.usage.prompt_tokens, completionTokens: 0, cachedReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 },
+    };
+  },
+};

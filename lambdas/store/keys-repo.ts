@@ -1,0 +1,114 @@
+/**
+ * API keys. The secret is shown once at creation and stored only as its SHA-256 hash; the
+ * item keeps the account, a name, a display prefix and a status (policy §2 credentials, §5).
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { isExpired } from './dynamo';
+
+export interface ApiKeyRecord {
+  keyId: string;
+  accountId: string;
+  name: string;
+  /** The first characters of the secret, to recognise a key in listings. */
+  prefix: string;
+  status: 'active' | 'revoked';
+  createdAt: string;
+  revokedAt?: string;
+  /** Optional end of validity (ISO time) set by the operator. */
+  validUntil?: string;
+  expiresAt?: number;
+}
+
+export const KEY_PREFIX = 'sk-ctr-';
+
+export function hashKey(secret: string): string {
+  return createHash('sha256').update(secret, 'utf8').digest('hex');
+}
+
+export class KeysRepo {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  /** Creates a key; returns the record and the secret (the only time it exists outside the caller). */
+  async create(accountId: string, name: string, now = new Date(), validUntil?: string): Promise<{ record: ApiKeyRecord; secret: string }> {
+    const secret = KEY_PREFIX + randomBytes(24).toString('base64url');
+    const record: ApiKeyRecord = {
+      keyId: `key_${randomBytes(8).toString('hex')}`,
+      accountId,
+      name,
+      prefix: secret.slice(0, KEY_PREFIX.length + 6),
+      status: 'active',
+      createdAt: now.toISOString(),
+      ...(validUntil ? { validUntil } : {}),
+    };
+    await this.db.send(
+      new PutCommand({ TableName: this.table, Item: { pk: `hash#${hashKey(secret)}`, ...record }, ConditionExpression: 'attribute_not_exists(pk)' }),
+    );
+    return { record, secret };
+  }
+
+  /** The active key for a secret, or undefined (unknown, revoked, past validity, or expired). */
+  async findActiveBySecret(secret: string, now = new Date()): Promise<ApiKeyRecord | undefined> {
+    if (!secret.startsWith(KEY_PREFIX)) return undefined;
+    const out = await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: `hash#${hashKey(secret)}` } }));
+    const item = out.Item as (ApiKeyRecord & { pk: string }) | undefined;
+    if (!item || item.status !== 'active' || isExpired(item, now)) return undefined;
+    if (item.validUntil && Date.parse(item.validUntil) <= now.getTime()) return undefined;
+    const { pk: _pk, ...record } = item;
+    return record;
+  }
+
+  async listByAccount(accountId: string): Promise<ApiKeyRecord[]> {
+    const items: ApiKeyRecord[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const out = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: 'byAccount',
+          KeyConditionExpression: 'accountId = :a',
+          ExpressionAttributeValues: { ':a': accountId },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const it of out.Items ?? []) {
+        const { pk: _pk, ...record } = it as ApiKeyRecord & { pk: string };
+        items.push(record);
+      }
+      startKey = out.LastEvaluatedKey;
+    } while (startKey);
+    return items;
+  }
+
+  async getById(keyId: string): Promise<ApiKeyRecord | undefined> {
+    const out = await this.db.send(
+      new QueryCommand({ TableName: this.table, IndexName: 'byKeyId', KeyConditionExpression: 'keyId = :k', ExpressionAttributeValues: { ':k': keyId } }),
+    );
+    const item = out.Items?.[0] as (ApiKeyRecord & { pk: string }) | undefined;
+    if (!item) return undefined;
+    const { pk: _pk, ...record } = item;
+    return record;
+  }
+
+  /** Revokes a key by id; returns false if there is no such key. */
+  async revoke(keyId: string, now = new Date()): Promise<boolean> {
+    const out = await this.db.send(
+      new QueryCommand({ TableName: this.table, IndexName: 'byKeyId', KeyConditionExpression: 'keyId = :k', ExpressionAttributeValues: { ':k': keyId } }),
+    );
+    const item = out.Items?.[0] as { pk: string } | undefined;
+    if (!item) return false;
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { pk: item.pk },
+        UpdateExpression: 'SET #s = :r, revokedAt = :t',
+        ExpressionAttributeNames: { '#s': 'status' },
+        ExpressionAttributeValues: { ':r': 'revoked', ':t': now.toISOString() },
+      }),
+    );
+    return true;
+  }
+}

@@ -1,0 +1,130 @@
+/**
+ * Table definitions: the one description of every DynamoDB table, used by the CDK stacks
+ * (to provision them) and by local mode (to create them in DynamoDB Local).
+ *
+ * One table per data class of the privacy policy (§2), each with its retention class (§8).
+ * Every table has the TTL attribute `expiresAt` (epoch seconds); the code that writes an
+ * item with a retention limit sets it.
+ */
+
+/** The TTL attribute on every table (epoch seconds). */
+export const TTL_ATTRIBUTE = 'expiresAt';
+
+/** Retention classes of the privacy policy (§8). */
+export type RetentionClass = 'account' | 'usage' | 'billing' | 'rateLimit' | 'privacyAudit' | 'support';
+
+export interface KeyDefinition {
+  readonly name: string;
+  readonly type: 'S' | 'N';
+}
+
+export interface IndexDefinition {
+  readonly indexName: string;
+  readonly partitionKey: KeyDefinition;
+  readonly sortKey?: KeyDefinition;
+}
+
+export interface TableDefinition {
+  /** Logical id, also the suffix of the table name and of its env var (`CTR_TABLE_<ID>`). */
+  readonly id: TableId;
+  readonly description: string;
+  readonly retention: RetentionClass;
+  /** Privacy policy sections whose data this table holds. */
+  readonly policySections: readonly string[];
+  readonly partitionKey: KeyDefinition;
+  readonly sortKey?: KeyDefinition;
+  readonly indexes: readonly IndexDefinition[];
+}
+
+export type TableId = 'accounts' | 'apiKeys' | 'usage' | 'billing' | 'limits' | 'privacyAudit' | 'support';
+
+const S = (name: string): KeyDefinition => ({ name, type: 'S' });
+
+/** Every table of the product. */
+export const TABLES: readonly TableDefinition[] = [
+  {
+    id: 'accounts',
+    description: 'Accounts: profile (personal fields encrypted per account), status, limits',
+    retention: 'account',
+    policySections: ['§2 Account Information', '§8'],
+    partitionKey: S('pk'),
+    indexes: [],
+  },
+  {
+    id: 'apiKeys',
+    description: 'API keys: SHA-256 hash of the secret, account, name, display prefix, status',
+    retention: 'account',
+    policySections: ['§2 Account Information', '§5'],
+    partitionKey: S('pk'),
+    indexes: [
+      { indexName: 'byKeyId', partitionKey: S('keyId') },
+      { indexName: 'byAccount', partitionKey: S('accountId'), sortKey: S('createdAt') },
+    ],
+  },
+  {
+    id: 'usage',
+    description: 'Usage events (one per request that reached a provider) and per-account daily aggregates',
+    retention: 'usage',
+    policySections: ['§2 Usage Data', '§8'],
+    partitionKey: S('pk'),
+    sortKey: S('sk'),
+    indexes: [],
+  },
+  {
+    id: 'billing',
+    description: 'Monthly billing statements per account',
+    retention: 'billing',
+    policySections: ['§2 Account Information (billing)', '§8'],
+    partitionKey: S('pk'),
+    sortKey: S('sk'),
+    indexes: [],
+  },
+  {
+    id: 'limits',
+    description: 'Rate-limit windows and budget reservations',
+    retention: 'rateLimit',
+    policySections: ['§3 (prevent abuse)', '§8'],
+    partitionKey: S('pk'),
+    sortKey: S('sk'),
+    indexes: [],
+  },
+  {
+    id: 'privacyAudit',
+    description: 'Audit trail of data-subject requests, without personal content',
+    retention: 'privacyAudit',
+    policySections: ['§6', '§8'],
+    partitionKey: S('pk'),
+    sortKey: S('sk'),
+    indexes: [],
+  },
+  {
+    id: 'support',
+    description: 'Support communications, kept until resolved',
+    retention: 'support',
+    policySections: ['§8'],
+    partitionKey: S('pk'),
+    sortKey: S('sk'),
+    indexes: [],
+  },
+];
+
+/** Environment variable that carries a table's physical name to the functions. */
+export function tableEnvVar(id: TableId): string {
+  return `CTR_TABLE_${id.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
+}
+
+/** Physical table names, keyed by table id. */
+export type TableNames = Record<TableId, string>;
+
+/** Reads table names from the environment; falls back to `<prefix><id>` (local mode). */
+export function tableNamesFromEnv(env: NodeJS.ProcessEnv = process.env, prefix = env.CTR_TABLE_PREFIX ?? 'ctr-local-'): TableNames {
+  const names = {} as TableNames;
+  for (const t of TABLES) names[t.id] = env[tableEnvVar(t.id)] ?? `${prefix}${t.id}`;
+  return names;
+}
+
+export function tableDefinition(id: TableId): TableDefinition {
+  const t = TABLES.find((x) => x.id === id);
+  if (!t) throw new Error(`unknown table ${id}`);
+  return t;
+}

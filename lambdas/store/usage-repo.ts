@@ -1,0 +1,136 @@
+/**
+ * Usage events and per-account daily aggregates (policy §2 usage data; kept per §8).
+ * One event per request that reached a provider, idempotent by request id; the event and the
+ * day's aggregate are written in one transaction, so they never disagree. Events hold counts,
+ * ids and timings only: no prompt, no completion.
+ */
+import { QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { isExpired, ttlAfterDays } from './dynamo';
+
+export interface UsageEvent {
+  requestId: string;
+  accountId: string;
+  keyId: string;
+  /** ISO time the request arrived. */
+  at: string;
+  requestedModel: string;
+  servedModel: string;
+  provider: string;
+  upstreamModel: string;
+  stream: boolean;
+  promptTokens: number;
+  completionTokens: number;
+  cachedReadTokens: number;
+  cacheWriteTokens: number;
+  reasoningTokens: number;
+  costNanoUsd: number;
+  latencyMs: number;
+  /** Time to first token (streams) or to the full response. */
+  ttftMs: number;
+  /** `ok`, `client_closed`, `upstream_error` (failed mid-stream after tokens were spent). */
+  status: string;
+  /** `upstream` if the provider reported usage, `estimated` if it did not (see tokens.ts). */
+  usageSource: 'upstream' | 'estimated';
+  /** Offers tried before this one (fallbacks). */
+  attempts: number;
+}
+
+export interface DailyAggregate {
+  day: string;
+  requests: number;
+  promptTokens: number;
+  completionTokens: number;
+  cachedReadTokens: number;
+  cacheWriteTokens: number;
+  reasoningTokens: number;
+  costNanoUsd: number;
+}
+
+export class UsageRepo {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+    private readonly retentionDays: number,
+  ) {}
+
+  /**
+   * Records one usage event and adds it to the account's daily aggregate, atomically.
+   * Returns false if the event was already recorded (a retried write): nothing is counted twice.
+   */
+  async record(event: UsageEvent): Promise<boolean> {
+    const day = event.at.slice(0, 10);
+    const expiresAt = ttlAfterDays(new Date(event.at), this.retentionDays);
+    try {
+      await this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.table,
+                Item: { pk: `acct#${event.accountId}`, sk: `evt#${event.requestId}`, type: 'event', ...event, expiresAt },
+                ConditionExpression: 'attribute_not_exists(sk)',
+              },
+            },
+            {
+              Update: {
+                TableName: this.table,
+                Key: { pk: `acct#${event.accountId}`, sk: `day#${day}` },
+                UpdateExpression:
+                  'SET #type = :type, #day = :day, expiresAt = :exp ADD requests :one, promptTokens :p, completionTokens :c, cachedReadTokens :cr, cacheWriteTokens :cw, reasoningTokens :r, costNanoUsd :cost',
+                ExpressionAttributeNames: { '#type': 'type', '#day': 'day' },
+                ExpressionAttributeValues: {
+                  ':type': 'daily',
+                  ':day': day,
+                  ':exp': expiresAt,
+                  ':one': 1,
+                  ':p': event.promptTokens,
+                  ':c': event.completionTokens,
+                  ':cr': event.cachedReadTokens,
+                  ':cw': event.cacheWriteTokens,
+                  ':r': event.reasoningTokens,
+                  ':cost': event.costNanoUsd,
+                },
+              },
+            },
+          ],
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (err instanceof TransactionCanceledException && err.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') return false;
+      throw err;
+    }
+  }
+
+  private async query(accountId: string, prefix: string, from: string, to: string): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const out = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+          ExpressionAttributeValues: { ':pk': `acct#${accountId}`, ':from': `${prefix}${from}`, ':to': `${prefix}${to}` },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      items.push(...(out.Items ?? []));
+      startKey = out.LastEvaluatedKey;
+    } while (startKey);
+    const now = new Date();
+    return items.filter((i) => !isExpired(i as { expiresAt?: number }, now));
+  }
+
+  /** Usage events of an account whose request ids fall in a range (ids sort by time). */
+  async events(accountId: string, fromId = '', toId = '\uffff'): Promise<UsageEvent[]> {
+    const items = await this.query(accountId, 'evt#', fromId, toId);
+    return items.map(({ pk: _pk, sk: _sk, type: _t, expiresAt: _e, ...rest }) => rest as unknown as UsageEvent);
+  }
+
+  /** Daily aggregates of an account between two days (YYYY-MM-DD, inclusive). */
+  async daily(accountId: string, fromDay: string, toDay: string): Promise<DailyAggregate[]> {
+    const items = await this.query(accountId, 'day#', fromDay, toDay);
+    return items.map(({ pk: _pk, sk: _sk, type: _t, expiresAt: _e, ...rest }) => rest as unknown as DailyAggregate);
+  }
+}

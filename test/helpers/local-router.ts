@@ -1,0 +1,70 @@
+/**
+ * Starts the real local stack (DynamoDB Local in memory, the tables, the handlers behind the
+ * Node http adapter on 127.0.0.1) for integration tests, with every log line captured.
+ */
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import OpenAI from 'openai';
+import { jsonLogger } from '../../lambdas/core/log';
+import { startLocalStack, type LocalStack } from '../../lambdas/local/stack';
+import { documentClient } from '../../lambdas/store/dynamo';
+import { KeysRepo } from '../../lambdas/store/keys-repo';
+import { tableNamesFromEnv, type TableNames } from '../../lambdas/store/tables';
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+
+export interface TestRouter {
+  stack: LocalStack;
+  baseUrl: string;
+  tables: TableNames;
+  /** Every line the router logged. */
+  logs: string[];
+  db: ReturnType<typeof documentClient>;
+  keys: KeysRepo;
+  createKey(account?: string): Promise<string>;
+  client(apiKey: string): OpenAI;
+  /** Every item of every table, as JSON text. */
+  dumpAllTables(): Promise<string>;
+  stop(): Promise<void>;
+}
+
+export async function startTestRouter(config: unknown, extraEnv: NodeJS.ProcessEnv = {}): Promise<TestRouter> {
+  const logs: string[] = [];
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    CTR_CONFIG_JSON: JSON.stringify(config),
+    CTR_TABLE_PREFIX: `t${Math.random().toString(36).slice(2, 8)}-`,
+    ...extraEnv,
+  };
+  const stack = await startLocalStack({ port: 0, env, log: jsonLogger((l) => logs.push(l), 'debug') });
+  const tables = tableNamesFromEnv(stack.env);
+  const db = documentClient({ endpoint: stack.dynamo.endpoint, region: 'us-east-1' });
+  const keys = new KeysRepo(db, tables.apiKeys);
+  return {
+    stack,
+    baseUrl: stack.server.baseUrl,
+    tables,
+    logs,
+    db,
+    keys,
+    async createKey(account = 'acct-test') {
+      return (await keys.create(account, 'test')).secret;
+    },
+    client(apiKey) {
+      return new OpenAI({ baseURL: stack.server.baseUrl, apiKey, maxRetries: 0, timeout: 30_000 });
+    },
+    async dumpAllTables() {
+      const parts: string[] = [];
+      for (const name of Object.values(tables)) {
+        let start: Record<string, unknown> | undefined;
+        do {
+          const out = await db.send(new ScanCommand({ TableName: name, ExclusiveStartKey: start }));
+          parts.push(JSON.stringify(out.Items ?? []));
+          start = out.LastEvaluatedKey;
+        } while (start);
+      }
+      return parts.join('\n');
+    },
+    stop: () => stack.stop(),
+  };
+}

@@ -1,0 +1,119 @@
+/**
+ * A mock OpenAI-compatible upstream on 127.0.0.1 that speaks the real wire format
+ * (chat.completion JSON, chat.completion.chunk SSE with a final usage chunk, OpenAI error
+ * bodies). Its behaviour is switchable per test; it counts requests and TCP connections.
+ */
+import { createServer, type Server } from 'node:http';
+
+export type UpstreamMode =
+  | { kind: 'ok' }
+  | { kind: 'status'; status: number; body?: unknown }
+  | { kind: 'midstream-fail' }
+  | { kind: 'no-usage' };
+
+export interface UpstreamUsage {
+  prompt: number;
+  completion: number;
+  cached: number;
+}
+
+export interface MockUpstream {
+  url: string;
+  mode: UpstreamMode;
+  usage: UpstreamUsage;
+  requests: Array<{ path: string; authorization: string | undefined; body: Record<string, any> }>;
+  connections: number;
+  close(): Promise<void>;
+}
+
+const TEXT = ['The', ' answer', ' is', ' forty', '-two', '.'];
+
+export async function startOpenAIUpstream(name: string): Promise<MockUpstream> {
+  const state: MockUpstream = {
+    url: '',
+    mode: { kind: 'ok' },
+    usage: { prompt: 1234, completion: 56, cached: 1024 },
+    requests: [],
+    connections: 0,
+    close: async () => undefined,
+  };
+  const server: Server = createServer(async (req, res) => {
+    let raw = '';
+    for await (const c of req) raw += c;
+    const body = JSON.parse(raw || '{}');
+    state.requests.push({ path: req.url ?? '', authorization: req.headers.authorization, body });
+    const mode = state.mode;
+    if (mode.kind === 'status') {
+      res.writeHead(mode.status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(mode.body ?? { error: { message: `${name} is overloaded`, type: 'server_error', param: null, code: 'overloaded' } }));
+      return;
+    }
+    const usage = {
+      prompt_tokens: state.usage.prompt,
+      completion_tokens: state.usage.completion,
+      total_tokens: state.usage.prompt + state.usage.completion,
+      prompt_tokens_details: { cached_tokens: state.usage.cached },
+      completion_tokens_details: { reasoning_tokens: 0 },
+    };
+    const id = `chatcmpl-${name}-${state.requests.length}`;
+    const created = 1_700_000_000;
+    const wantsTool = Array.isArray(body.tools) && body.tools.length > 0 && body.messages?.at(-1)?.role !== 'tool';
+    const toolName: string = wantsTool ? body.tools[0].function.name : '';
+    const args = '{"city": "Zürich", "unit": "celsius", "note": "ünïcødé ✓"}';
+    if (!body.stream) {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify({
+          id,
+          object: 'chat.completion',
+          created,
+          model: body.model,
+          choices: [
+            {
+              index: 0,
+              message: wantsTool
+                ? { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: toolName, arguments: args } }] }
+                : { role: 'assistant', content: TEXT.join('') },
+              finish_reason: wantsTool ? 'tool_calls' : 'stop',
+              logprobs: null,
+            },
+          ],
+          usage,
+        }),
+      );
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+    const send = (o: unknown) => res.write(`data: ${JSON.stringify(o)}\n\n`);
+    const chunk = (delta: unknown, finish: string | null = null) => ({ id, object: 'chat.completion.chunk', created, model: body.model, choices: [{ index: 0, delta, finish_reason: finish }] });
+    send(chunk({ role: 'assistant', content: '' }));
+    if (wantsTool) {
+      send(chunk({ tool_calls: [{ index: 0, id: 'call_1', type: 'function', function: { name: toolName, arguments: '' } }] }));
+      // Split the arguments at awkward places, including inside a multi-byte character's escape-free UTF-8.
+      for (const piece of [args.slice(0, 3), args.slice(3, 11), args.slice(11, 40), args.slice(40)]) send(chunk({ tool_calls: [{ index: 0, function: { arguments: piece } }] }));
+      send(chunk({}, 'tool_calls'));
+    } else {
+      for (const [i, piece] of TEXT.entries()) {
+        if (mode.kind === 'midstream-fail' && i === 3) {
+          // Let the first chunks reach the router before the connection dies.
+          await new Promise<void>((flushed) => res.write(': flush\n\n', () => flushed()));
+          res.destroy();
+          return;
+        }
+        send(chunk({ content: piece }));
+      }
+      send(chunk({}, 'stop'));
+    }
+    if (body.stream_options?.include_usage && mode.kind !== 'no-usage') send({ id, object: 'chat.completion.chunk', created, model: body.model, choices: [], usage });
+    res.end('data: [DONE]\n\n');
+  });
+  server.on('connection', () => state.connections++);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  state.url = `http://127.0.0.1:${(server.address() as { port: number }).port}/v1`;
+  state.close = () =>
+    new Promise<void>((r) => {
+      server.closeAllConnections();
+      server.close(() => r());
+    });
+  return state;
+}

@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { chatRequestSchema, validate } from '../../lambdas/core/chat-schema';
+import { ApiError } from '../../lambdas/core/errors';
+
+const CANARY = 'CANARY-7f3a9c';
+const ok = { model: 'm', messages: [{ role: 'user', content: 'hi' }] };
+
+function rejects(body: unknown): ApiError {
+  try {
+    validate(chatRequestSchema, body);
+  } catch (e) {
+    expect(e).toBeInstanceOf(ApiError);
+    return e as ApiError;
+  }
+  throw new Error('expected a validation error');
+}
+
+describe('chat request validation', () => {
+  it('accepts a full OpenAI request: multimodal parts, tools, tool results, response_format, stop', () => {
+    const body = {
+      model: 'm',
+      messages: [
+        { role: 'system', content: 'be brief' },
+        { role: 'user', content: [{ type: 'text', text: 'what is this?' }, { type: 'image_url', image_url: { url: 'https://x/y.png', detail: 'low' } }] },
+        { role: 'assistant', content: null, tool_calls: [{ id: 'c1', type: 'function', function: { name: 'look', arguments: '{}' } }] },
+        { role: 'tool', tool_call_id: 'c1', content: 'a cat' },
+      ],
+      tools: [{ type: 'function', function: { name: 'look', parameters: { type: 'object', properties: {} } } }],
+      tool_choice: { type: 'function', function: { name: 'look' } },
+      response_format: { type: 'json_schema', json_schema: { name: 'out', schema: { type: 'object' }, strict: true } },
+      stop: ['\n\n'],
+      max_completion_tokens: 100,
+      temperature: 0.2,
+      stream: true,
+      stream_options: { include_usage: true },
+      provider: { order: ['groq'], sort: 'price', max_price: { prompt: 1 } },
+      models: ['a', 'b'],
+    };
+    expect(validate(chatRequestSchema, body).messages).toHaveLength(4);
+  });
+
+  it.each([
+    [{ messages: [] }, 'model', 'missing_required_parameter'],
+    [{ model: 'm' }, 'messages', 'missing_required_parameter'],
+    [{ ...ok, messages: [] }, 'messages', 'invalid_value'],
+    [{ ...ok, temperature: 3 }, 'temperature', 'invalid_value'],
+    [{ ...ok, max_tokens: -1 }, 'max_tokens', 'invalid_value'],
+    [{ ...ok, messages: [{ role: 'wizard', content: 'x' }] }, 'messages[0].role', 'invalid_value'],
+    [{ ...ok, tool_choice: 'required' }, 'tool_choice', 'invalid_value'],
+    [{ ...ok, stream_options: { include_usage: true } }, 'stream_options', 'invalid_value'],
+    [{ ...ok, provider: { sort: 'vibes' } }, 'provider.sort', 'invalid_value'],
+    [{ ...ok, n: 2 }, 'n', 'invalid_value'],
+  ])('rejects %j with param %s', (body, param, code) => {
+    const err = rejects(body);
+    expect(err.status).toBe(400);
+    expect(err.toBody().error).toMatchObject({ type: 'invalid_request_error', param, code });
+  });
+
+  it('rejects non-object bodies', () => {
+    expect(rejects([1, 2]).message).toMatch(/JSON object/);
+    expect(rejects('x').status).toBe(400);
+  });
+
+  it('never quotes request content in the error message', () => {
+    const bodies = [
+      { ...ok, messages: [{ role: CANARY, content: CANARY }] },
+      { ...ok, model: 42, messages: [{ role: 'user', content: 7 }], stop: CANARY.repeat(3) },
+      { ...ok, messages: [{ role: 'user', content: [{ type: CANARY, text: CANARY }] }] },
+      { ...ok, response_format: { type: CANARY } },
+      { ...ok, tools: [{ type: 'function', function: { name: `${CANARY} has spaces` } }] },
+      { ...ok, provider: { [CANARY]: 1 } },
+    ];
+    for (const b of bodies) expect(JSON.stringify(rejects(b).toBody())).not.toContain(CANARY);
+  });
+});

@@ -1,0 +1,123 @@
+import { describe, expect, it } from 'vitest';
+import { Catalog } from '../../lambdas/core/catalog';
+import type { ChatRequest } from '../../lambdas/core/chat-schema';
+import { parseConfig } from '../../lambdas/core/config';
+import { ApiError } from '../../lambdas/core/errors';
+import { chatNeeds, planRoute, resolveModelSpec, type RoutingContext } from '../../lambdas/core/routing';
+import { threeProviderConfig } from '../helpers/config';
+
+const catalog = new Catalog(parseConfig(threeProviderConfig({ cheap: 'http://127.0.0.1:1', mid: 'http://127.0.0.1:2', dear: 'http://127.0.0.1:3' })));
+const ctx = (over: Partial<RoutingContext> = {}): RoutingContext => ({ catalog, usableProviders: new Set(['mock', 'cheap', 'mid', 'dear']), ...over });
+const req = (over: Partial<ChatRequest> = {}): ChatRequest => ({ model: 'acme/llama-test', messages: [{ role: 'user', content: 'Hello there' }], ...over });
+const providers = (r: ChatRequest, c = ctx()) => planRoute(r, chatNeeds(r), c).map((x) => x.offer.provider.id);
+
+function errorOf(fn: () => unknown): ApiError {
+  try {
+    fn();
+  } catch (e) {
+    return e as ApiError;
+  }
+  throw new Error('expected an error');
+}
+
+describe('routing: ordering', () => {
+  it('orders a catalog model by estimated request cost, cheapest first', () => {
+    expect(providers(req())).toEqual(['cheap', 'mid', 'dear']);
+  });
+
+  it('ranks by the cost of this request, not list input price alone', () => {
+    // A model whose offers trade input price against output price.
+    const raw = threeProviderConfig({ cheap: 'http://127.0.0.1:1', mid: 'http://127.0.0.1:2', dear: 'http://127.0.0.1:3' });
+    raw.models.push({
+      id: 'acme/tradeoff',
+      contextWindow: 100000,
+      maxOutput: 8000,
+      offers: [
+        { provider: 'cheap', upstreamModel: 'a', price: { input: 0.1, output: 10 } },
+        { provider: 'mid', upstreamModel: 'b', price: { input: 1, output: 1 } },
+      ],
+    });
+    const c = ctx({ catalog: new Catalog(parseConfig(raw)) });
+    const longPrompt = req({ model: 'acme/tradeoff', messages: [{ role: 'user', content: 'x'.repeat(60_000) }], max_tokens: 10 });
+    const longAnswer = req({ model: 'acme/tradeoff', max_tokens: 4000 });
+    expect(providers(longPrompt, c)[0]).toBe('cheap');
+    expect(providers(longAnswer, c)[0]).toBe('mid');
+  });
+
+  it('honours sort=latency and sort=throughput, and the :nitro / :floor suffixes', () => {
+    expect(providers(req({ provider: { sort: 'latency' } }))).toEqual(['mid', 'dear', 'cheap']);
+    expect(providers(req({ provider: { sort: 'throughput' } }))).toEqual(['mid', 'dear', 'cheap']);
+    expect(providers(req({ model: 'acme/llama-test:nitro' }))).toEqual(['mid', 'dear', 'cheap']);
+    expect(providers(req({ model: 'acme/llama-test:floor', provider: { sort: 'latency' } }))).toEqual(['cheap', 'mid', 'dear']);
+  });
+
+  it('puts provider.order first, then the rest by price', () => {
+    expect(providers(req({ provider: { order: ['dear'] } }))).toEqual(['dear', 'cheap', 'mid']);
+  });
+
+  it('with allow_fallbacks=false uses only the ordered providers, or only the best one', () => {
+    expect(providers(req({ provider: { order: ['dear', 'mid'], allow_fallbacks: false } }))).toEqual(['dear', 'mid']);
+    expect(providers(req({ provider: { allow_fallbacks: false } }))).toEqual(['cheap']);
+  });
+
+  it('appends the models fallback list after the primary model, without repeats', () => {
+    const route = planRoute(req({ models: ['mock/echo-small', 'acme/llama-test'] }), chatNeeds(req()), ctx());
+    expect(route.map((r) => r.offer.id)).toEqual(['cheap/llama-cheap', 'mid/llama-mid', 'dear/llama-dear', 'mock/mock-small']);
+    expect(route[3]!.model.id).toBe('mock/echo-small');
+  });
+});
+
+describe('routing: pinning and filters', () => {
+  it('pins provider/upstream-model and provider/catalog-model', () => {
+    expect(resolveModelSpec(catalog, 'dear/llama-dear')?.pinned?.id).toBe('dear/llama-dear');
+    expect(resolveModelSpec(catalog, 'mid/acme/llama-test')?.pinned?.id).toBe('mid/llama-mid');
+    expect(providers(req({ model: 'dear/llama-dear' }))).toEqual(['dear']);
+  });
+
+  it('a catalog id wins over a provider prefix', () => {
+    expect(resolveModelSpec(catalog, 'mock/echo-small')?.pinned).toBeUndefined();
+  });
+
+  it('applies only / ignore / data_collection / jurisdiction / usable providers', () => {
+    expect(providers(req({ provider: { only: ['mid', 'dear'] } }))).toEqual(['mid', 'dear']);
+    expect(providers(req({ provider: { ignore: ['cheap'] } }))).toEqual(['mid', 'dear']);
+    expect(providers(req(), ctx({ allowedJurisdictions: ['EU'] }))).toEqual(['mid']);
+    expect(providers(req(), ctx({ usableProviders: new Set(['dear']) }))).toEqual(['dear']);
+  });
+
+  it('excludes offers whose context window cannot hold prompt + requested output', () => {
+    const big = req({ messages: [{ role: 'user', content: 'y'.repeat(24_000) }], max_tokens: 1000 });
+    // ~8000 prompt tokens + 1000 output > 8192 for cheap and mid; dear overrides the window to 128k.
+    expect(providers(big)).toEqual(['dear']);
+  });
+
+  it('excludes offers without a needed capability and says why when none is left', () => {
+    const vision = req({ messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'data:image/png;base64,AAAA' } }] }] });
+    const err = errorOf(() => providers(vision));
+    expect(err.status).toBe(400);
+    expect(err.code).toBe('no_eligible_offer');
+    expect(err.message).toMatch(/does not accept images/);
+    const schema = req({ response_format: { type: 'json_schema', json_schema: { name: 'x', schema: {} } } });
+    expect(errorOf(() => providers(schema)).message).toMatch(/does not support response_format json_schema/);
+    expect(providers(req({ model: 'mock/echo-small', messages: vision.messages }))).toEqual(['mock']);
+  });
+
+  it('applies max_price per token and per request', () => {
+    expect(providers(req({ provider: { max_price: { prompt: 0.6 } } }))).toEqual(['cheap', 'mid']);
+    expect(providers(req({ provider: { max_price: { completion: 0.5 } } }))).toEqual(['cheap']);
+    // Worst case is the full 2048-token allowance: cheap ≈ $0.0008, mid ≈ $0.0016, dear ≈ $0.0018.
+    expect(providers(req({ provider: { max_price: { request: 0.001 } } }))).toEqual(['cheap']);
+  });
+
+  it('returns 404 for an unknown model', () => {
+    const err = errorOf(() => providers(req({ model: 'nope/nothing' })));
+    expect(err.status).toBe(404);
+    expect(err.code).toBe('model_not_found');
+  });
+
+  it('reports cost estimates and a max cost that bounds them', () => {
+    const [first] = planRoute(req({ max_tokens: 100 }), chatNeeds(req({ max_tokens: 100 })), ctx());
+    expect(first!.maxCostNano).toBeGreaterThanOrEqual(first!.estimatedCostNano);
+    expect(first!.maxOutputTokens).toBe(100);
+  });
+});

@@ -1,0 +1,11 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    // Integration tests each start DynamoDB Local (a JVM); keep parallelism modest on small machines.
+    maxWorkers: 2,
+  },
+});
