@@ -8,6 +8,7 @@ import type { ProviderConfig } from './config';
 import { ApiError, toApiError, type ErrorBody } from './errors';
 import type { HttpResult } from './http';
 import { newRequestId } from './ids';
+import type { Limits } from './limits';
 import type { Logger } from './log';
 import type { ChatCompletionChunk, OpenAIUsage } from './openai-types';
 import { costNanoUsd, nanoToUsd } from './pricing';
@@ -16,10 +17,12 @@ import type { NormalizedUsage, ProviderAdapter, StreamEvent } from '../providers
 import { UpstreamError } from '../providers/types';
 import type { UsageEvent } from '../store/usage-repo';
 
-/** The authenticated caller. */
+/** The authenticated caller, with the limits that apply to it. */
 export interface Caller {
   accountId: string;
   keyId: string;
+  accountLimits?: Limits;
+  keyLimits?: Limits;
 }
 
 /** A budget/rate-limit hold taken before calling a provider and settled after. */
@@ -180,6 +183,7 @@ export async function chatCompletion(body: unknown, caller: Caller, deps: ChatDe
   const trace = new RequestTrace(deps, caller, request, needs.promptTokens);
 
   let lastError: UpstreamError | undefined;
+  let unsupported: ApiError | undefined;
   for (const candidate of route) {
     if (deps.limits && !trace.reservation) {
       // Reserve once, at the most expensive candidate's worst case, so a fallback never overspends.
@@ -226,6 +230,13 @@ export async function chatCompletion(body: unknown, caller: Caller, deps: ChatDe
         afterResponse: () => trace.finish(),
       };
     } catch (err) {
+      if (err instanceof ApiError && err.status === 400) {
+        // The adapter cannot express this request for its provider (e.g. an image URL Bedrock cannot fetch);
+        // nothing was sent upstream, so try the next offer.
+        unsupported = err;
+        trace.attempts--;
+        continue;
+      }
       if (!(err instanceof UpstreamError)) {
         trace.status = 'router_error';
         await trace.finish();
@@ -248,6 +259,10 @@ export async function chatCompletion(body: unknown, caller: Caller, deps: ChatDe
         throw upstreamRequestError(err, trace);
       }
     }
+  }
+  if (trace.attempts === 0 && unsupported) {
+    await trace.reservation?.settle(0, 0);
+    throw unsupported;
   }
   trace.status = lastError?.reason === 'aborted' ? 'client_closed' : 'upstream_error';
   trace.usage = ZERO_USAGE;

@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { PRESET_IDS, type PresetId } from '../providers/presets';
 
 /** Policy maxima (§8), in days. Config may shorten these, never lengthen them. */
 export const POLICY_MAX_DAYS = {
@@ -37,13 +38,20 @@ const credentialSchema = z
   })
   .strict();
 
-export const PROVIDER_KINDS = ['openai', 'mock'] as const;
+export const PROVIDER_KINDS = ['openai', 'anthropic', 'bedrock', 'gemini', 'mock'] as const;
 
 const providerSchema = z
   .object({
     id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'provider id: lower-case letters, digits and dashes'),
     kind: z.enum(PROVIDER_KINDS),
-    baseUrl: z.url().optional().describe('API base URL, e.g. https://api.groq.com/openai/v1'),
+    baseUrl: z.url().optional().describe('API base URL, e.g. https://api.groq.com/openai/v1; defaults to the preset\'s or the kind\'s'),
+    preset: z
+      .enum(PRESET_IDS as [PresetId, ...PresetId[]])
+      .optional()
+      .describe('For kind openai: a known OpenAI-compatible host (base URL, auth header, quirks)'),
+    presetParams: z.record(z.string(), z.string()).optional().describe('Placeholders of the preset base URL, e.g. Azure {resource} and {deployment}'),
+    query: z.record(z.string(), z.string()).optional().describe('Query parameters for every request, e.g. Azure api-version'),
+    region: z.string().regex(AWS_REGION).optional().describe('For kind bedrock: the AWS region of the Bedrock endpoint'),
     credential: credentialSchema.optional(),
     jurisdiction: z.string().min(2).optional().describe('Where the provider processes data (ISO country or region code, e.g. US, EU)'),
     timeoutMs: z.number().int().positive().max(900_000).default(120_000),
@@ -51,8 +59,13 @@ const providerSchema = z
   })
   .strict()
   .superRefine((p, ctx) => {
-    if (p.kind !== 'mock' && !p.baseUrl) ctx.addIssue({ code: 'custom', path: ['baseUrl'], message: `provider "${p.id}" (kind ${p.kind}) needs a baseUrl` });
-    if (p.kind !== 'mock' && !p.credential) ctx.addIssue({ code: 'custom', path: ['credential'], message: `provider "${p.id}" needs a credential reference` });
+    // Anthropic and Gemini default to their public endpoints; Bedrock resolves its regional endpoint.
+    if (p.kind === 'openai' && !p.baseUrl && !p.preset)
+      ctx.addIssue({ code: 'custom', path: ['baseUrl'], message: `provider "${p.id}" (kind openai) needs a baseUrl or a preset` });
+    if (p.preset && p.kind !== 'openai') ctx.addIssue({ code: 'custom', path: ['preset'], message: 'presets are for kind openai' });
+    // Bedrock signs requests with the function's IAM role; the mock needs nothing.
+    if (p.kind !== 'mock' && p.kind !== 'bedrock' && !p.credential)
+      ctx.addIssue({ code: 'custom', path: ['credential'], message: `provider "${p.id}" needs a credential reference` });
   });
 
 const priceSchema = z

@@ -3,12 +3,18 @@
  * no code (a provider of kind `openai` in the config); a new wire format adds one folder here.
  */
 import type { ProviderConfig } from '../core/config';
+import { anthropicAdapter } from './anthropic';
+import { bedrockAdapter } from './bedrock';
+import { geminiAdapter } from './gemini';
 import { mockAdapter } from './mock';
 import { openaiAdapter } from './openai';
 import type { ProviderAdapter } from './types';
 
 const ADAPTERS: Record<ProviderConfig['kind'], ProviderAdapter> = {
   openai: openaiAdapter,
+  anthropic: anthropicAdapter,
+  bedrock: bedrockAdapter,
+  gemini: geminiAdapter,
   mock: mockAdapter,
 };
 

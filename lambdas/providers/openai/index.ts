@@ -4,8 +4,30 @@
  */
 import type { ChatRequest, EmbeddingsRequest } from '../../core/chat-schema';
 import type { ChatCompletion, ChatCompletionChunk, EmbeddingResponse, OpenAIUsage } from '../../core/openai-types';
+import { OPENAI_COMPATIBLE_PRESETS, resolvePreset, type DroppableParam } from '../presets';
 import { readSse } from '../sse';
 import { type NormalizedUsage, type ProviderAdapter, type ProviderCallContext, type StreamEvent, UpstreamError } from '../types';
+
+/** Where and how to call a provider: its base URL, query and auth header, from the config or its preset. */
+function endpoint(provider: ProviderCallContext['provider']) {
+  const resolved = provider.preset ? resolvePreset(provider.preset, provider.presetParams, provider.query) : undefined;
+  const preset = provider.preset ? OPENAI_COMPATIBLE_PRESETS[provider.preset] : undefined;
+  return {
+    base: (provider.baseUrl ?? resolved!.baseUrl).replace(/\/+$/, ''),
+    query: new URLSearchParams(resolved?.query ?? provider.query ?? {}).toString(),
+    auth: resolved?.authHeader ?? ((key: string) => ({ authorization: `Bearer ${key}` })),
+    drop: (preset && 'dropParams' in preset ? preset.dropParams : []) as readonly DroppableParam[],
+  };
+}
+
+/** Removes parameters a host is known to reject. */
+function dropParams(body: Record<string, unknown>, drop: readonly DroppableParam[]): void {
+  for (const param of drop) {
+    if (param === 'messages[].name') {
+      if (Array.isArray(body.messages)) body.messages = body.messages.map(({ name: _n, ...m }: Record<string, unknown>) => m);
+    } else delete body[param];
+  }
+}
 
 /** Fields of our request that are routing instructions for the router, not for the upstream. */
 function upstreamBody(request: ChatRequest | EmbeddingsRequest, stream: boolean): Record<string, unknown> {
@@ -35,7 +57,9 @@ export function normalizeOpenAIUsage(u: OpenAIUsage & { prompt_cache_hit_tokens?
 const MAX_ERROR_BODY = 64 * 1024;
 
 async function post(path: string, body: unknown, ctx: ProviderCallContext): Promise<Response> {
-  const url = `${ctx.provider.baseUrl!.replace(/\/+$/, '')}${path}`;
+  const ep = endpoint(ctx.provider);
+  const url = `${ep.base}${path}${ep.query ? `?${ep.query}` : ''}`;
+  dropParams(body as Record<string, unknown>, ep.drop);
   // The provider timeout bounds the wait for response headers; a stream then runs as long as the client stays.
   const controller = new AbortController();
   const onAbort = () => controller.abort(ctx.signal.reason);
@@ -49,7 +73,7 @@ async function post(path: string, body: unknown, ctx: ProviderCallContext): Prom
   try {
     response = await ctx.fetch(url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...(ctx.apiKey ? { authorization: `Bearer ${ctx.apiKey}` } : {}) },
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...(ctx.apiKey ? ep.auth(ctx.apiKey) : {}) },
       body: JSON.stringify(body),
       signal: controller.signal,
     });

@@ -1,0 +1,108 @@
+/**
+ * HTTP plumbing for JSON-over-HTTPS native APIs (Anthropic; Gemini reuses it): one POST with the
+ * injected fetch and the provider timeout, error classification into UpstreamError, and SSE
+ * reading with read failures classified. Nothing here logs, and no message built here carries
+ * request or response content: messages name the provider id, the status and an error code.
+ */
+import type { ErrorBody } from '../../core/errors';
+import { openAIErrorBody } from '../mapping-tables';
+import { readSse, type SseEvent } from '../sse';
+import { UpstreamError, type ProviderCallContext } from '../types';
+
+/** Maps a provider's non-2xx body to a short error code and an OpenAI-shape body for the client. */
+export type ErrorMapper = (status: number, body: unknown) => { code: string | null; body: ErrorBody };
+
+const MAX_ERROR_BODY = 64 * 1024;
+
+/** Classifies a thrown fetch/read error: aborted by the caller, timed out, or a network failure. */
+export function networkError(ctx: ProviderCallContext, err: unknown, phase: 'connect' | 'read', timedOut = false): UpstreamError {
+  const id = ctx.provider.id;
+  if (err instanceof UpstreamError) return err;
+  if (timedOut) return new UpstreamError(`${id} did not answer within ${ctx.provider.timeoutMs} ms`, 'timeout');
+  if (ctx.signal.aborted) return new UpstreamError(`request to ${id} aborted`, 'aborted');
+  const code = (err as { cause?: { code?: unknown } } | undefined)?.cause?.code;
+  const suffix = typeof code === 'string' && /^[A-Z_]{1,32}$/.test(code) ? ` (${code})` : '';
+  return phase === 'connect' ? new UpstreamError(`could not connect to ${id}${suffix}`, 'connect') : new UpstreamError(`${id} stream was interrupted${suffix}`, 'protocol');
+}
+
+/**
+ * POSTs a JSON body and resolves with the 2xx response; rejects with an UpstreamError otherwise.
+ * `provider.timeoutMs` bounds the wait for response headers; a stream then runs until it ends or
+ * `ctx.signal` aborts. A failed response's body is mapped to OpenAI's error shape, never logged.
+ */
+export async function postJson(ctx: ProviderCallContext, url: string, headers: Record<string, string>, body: unknown, mapError: ErrorMapper): Promise<Response> {
+  const controller = new AbortController();
+  const onAbort = () => controller.abort(ctx.signal.reason);
+  if (ctx.signal.aborted) onAbort();
+  else ctx.signal.addEventListener('abort', onAbort, { once: true });
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort();
+  }, ctx.provider.timeoutMs);
+  let res: Response;
+  try {
+    res = await ctx.fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json', ...headers },
+      body: JSON.stringify(body),
+      signal: controller.signal,
+    });
+  } catch (err) {
+    throw networkError(ctx, err, 'connect', timedOut);
+  } finally {
+    clearTimeout(timer);
+  }
+  if (res.ok) return res;
+  let parsed: unknown;
+  try {
+    const text = (await res.text()).slice(0, MAX_ERROR_BODY);
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    parsed = undefined;
+  }
+  const mapped = parsed === undefined ? { code: null, body: openAIErrorBody(res.status, `${ctx.provider.id} returned HTTP ${res.status}`, null) } : mapError(res.status, parsed);
+  throw new UpstreamError(`${ctx.provider.id} returned HTTP ${res.status}${mapped.code ? ` (${mapped.code})` : ''}`, 'http', res.status, mapped.body);
+}
+
+/** Reads a buffered JSON response body. */
+export async function readJson(ctx: ProviderCallContext, res: Response): Promise<unknown> {
+  let text: string;
+  try {
+    text = await res.text();
+  } catch (err) {
+    throw networkError(ctx, err, 'read');
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new UpstreamError(`${ctx.provider.id} sent a malformed response`, 'protocol');
+  }
+}
+
+/** The response's Server-Sent Events, each `data` parsed as JSON; read failures become UpstreamErrors. */
+export async function* readJsonEvents(ctx: ProviderCallContext, res: Response): AsyncGenerator<{ event: SseEvent['event']; json: unknown }> {
+  if (!res.body) throw new UpstreamError(`${ctx.provider.id} sent no stream body`, 'protocol');
+  const events = readSse(res.body as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
+  try {
+    for (;;) {
+      let next: IteratorResult<SseEvent>;
+      try {
+        next = await events.next();
+      } catch (err) {
+        throw networkError(ctx, err, 'read');
+      }
+      if (next.done) return;
+      let json: unknown;
+      try {
+        json = JSON.parse(next.value.data);
+      } catch {
+        throw new UpstreamError(`${ctx.provider.id} sent a malformed stream event`, 'protocol');
+      }
+      yield { event: next.value.event, json };
+    }
+  } finally {
+    // Cancels the upstream body when the consumer stops early (client gone); a no-op after a full read.
+    await Promise.resolve(events.return?.(undefined)).catch(() => undefined);
+  }
+}
