@@ -1,0 +1,32 @@
+/** Per-key and per-account limits. Budgets are held in integer nano-USD. */
+import { z } from 'zod';
+import { usdToNano } from './pricing';
+
+export interface Limits {
+  /** Requests per minute. */
+  rpm?: number;
+  /** Tokens (prompt + output allowance) per minute. */
+  tpm?: number;
+  dailyBudgetNanoUsd?: number;
+  monthlyBudgetNanoUsd?: number;
+}
+
+/** Limits as operators give them (USD budgets), validated. */
+export const limitsInputSchema = z
+  .object({
+    rpm: z.number().int().positive().optional(),
+    tpm: z.number().int().positive().optional(),
+    dailyBudgetUsd: z.number().nonnegative().max(1e9).optional(),
+    monthlyBudgetUsd: z.number().nonnegative().max(1e9).optional(),
+  })
+  .strict();
+export type LimitsInput = z.infer<typeof limitsInputSchema>;
+
+export function limitsFromInput(input: LimitsInput): Limits {
+  return {
+    ...(input.rpm !== undefined ? { rpm: input.rpm } : {}),
+    ...(input.tpm !== undefined ? { tpm: input.tpm } : {}),
+    ...(input.dailyBudgetUsd !== undefined ? { dailyBudgetNanoUsd: usdToNano(input.dailyBudgetUsd) } : {}),
+    ...(input.monthlyBudgetUsd !== undefined ? { monthlyBudgetNanoUsd: usdToNano(input.monthlyBudgetUsd) } : {}),
+  };
+}
