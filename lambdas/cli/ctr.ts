@@ -1,28 +1,42 @@
 /**
- * The `ctr` operator CLI: API keys and usage, against the local store or a deployed stack.
- * Run `npx ctr help`.
+ * The `ctr` operator CLI: accounts, keys, limits, usage and statements, against the local store
+ * or a deployed stack. Run `npx ctr help`. Every command goes through the same AccountService as
+ * the admin API.
  */
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../core/config';
+import type { LimitsInput } from '../core/limits';
+import { ApiError } from '../core/errors';
 import { nanoToUsd } from '../core/pricing';
-import { KeysRepo } from '../store/keys-repo';
-import { UsageRepo } from '../store/usage-repo';
-import { openStore } from './store';
+import { openRuntime } from './store';
 
 const HELP = `Usage: ctr <command> [options]
 
-  keys create --account <id> [--name <name>] [--json]   create a key (the secret is shown once)
-  keys list --account <id> [--json]                      list an account's keys (no secrets)
-  keys revoke <key-id>                                   revoke a key
-  usage --account <id> [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--json]
-                                                         daily usage and cost of an account
+Accounts
+  accounts create <id> [--email e] [--company c] [limits] [--json]
+  accounts list [--json]
+  accounts show <id> [--json]
+  accounts update <id> [--email e] [--company c] [--status active|suspended] [limits] [--json]
+  accounts close <id>                       revoke its keys; data kept for the grace period, then deleted
+Keys (the secret is shown once)
+  keys create --account <id> [--name n] [--expires ISO-time] [limits] [--json]
+  keys list --account <id> [--json]
+  keys revoke <key-id>
+  keys rotate <key-id> [--json]             new key with the same settings; the old one is revoked
+  keys limits <key-id> [limits] [--json]
+Usage and billing
+  usage --account <id> [--by day|model|provider|key] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--json|--csv]
+  statement --account <id> --month YYYY-MM [--json|--csv]
 
-Store: the running local server's DynamoDB Local (or .local/dynamodb); set CTR_REMOTE=1,
-AWS_REGION and the CTR_TABLE_* variables from the stack outputs to use a deployed stack.`;
+limits: --rpm N --tpm N --daily-budget USD --monthly-budget USD
+
+Store: the running local server's DynamoDB Local (or .local/dynamodb). For a deployed stack set
+CTR_REMOTE=1, AWS_REGION, CTR_KMS_KEY_ARN and the CTR_TABLE_* variables from the stack outputs.`;
 
 class UsageError extends Error {}
 
-function table(rows: Record<string, unknown>[]): string {
+type Row = Record<string, unknown>;
+
+function table(rows: Row[]): string {
   if (!rows.length) return '(none)';
   const cols = Object.keys(rows[0]!);
   const widths = cols.map((c) => Math.max(c.length, ...rows.map((r) => String(r[c] ?? '').length)));
@@ -30,70 +44,164 @@ function table(rows: Record<string, unknown>[]): string {
   return [line(cols), line(widths.map((w) => '-'.repeat(w))), ...rows.map((r) => line(cols.map((c) => String(r[c] ?? ''))))].join('\n');
 }
 
-export async function run(argv: string[], out: (s: string) => void = (s) => process.stdout.write(`${s}\n`)): Promise<void> {
-  const { values, positionals } = parseArgs({
+function csv(rows: Row[]): string {
+  if (!rows.length) return '';
+  const cols = Object.keys(rows[0]!);
+  const cell = (v: unknown) => {
+    const s = String(v ?? '');
+    return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  };
+  return [cols.join(','), ...rows.map((r) => cols.map((c) => cell(r[c])).join(','))].join('\n');
+}
+
+function num(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new UsageError(`${flag} takes a non-negative number`);
+  return n;
+}
+
+/** Runs one CLI command; `out` receives each line of output. */
+export async function run(argv: string[], out: (s: string) => void = (s) => process.stdout.write(`${s}\n`), env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  const { values: v, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
     options: {
       account: { type: 'string' },
       name: { type: 'string' },
-      json: { type: 'boolean', default: false },
+      email: { type: 'string' },
+      company: { type: 'string' },
+      status: { type: 'string' },
+      expires: { type: 'string' },
+      rpm: { type: 'string' },
+      tpm: { type: 'string' },
+      'daily-budget': { type: 'string' },
+      'monthly-budget': { type: 'string' },
+      by: { type: 'string' },
       from: { type: 'string' },
       to: { type: 'string' },
+      month: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      csv: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
   const [cmd, sub, arg] = positionals;
-  if (!cmd || cmd === 'help' || values.help) return out(HELP);
-  const needAccount = () => {
-    if (!values.account) throw new UsageError('--account <id> is required');
-    if (!/^[A-Za-z0-9_-]{1,64}$/.test(values.account)) throw new UsageError('--account: 1-64 letters, digits, _ or -');
-    return values.account;
-  };
+  if (!cmd || cmd === 'help' || v.help) return out(HELP);
 
-  const store = await openStore();
+  const limits = (): LimitsInput | undefined => {
+    const l: LimitsInput = {
+      ...(v.rpm !== undefined ? { rpm: num(v.rpm, '--rpm') } : {}),
+      ...(v.tpm !== undefined ? { tpm: num(v.tpm, '--tpm') } : {}),
+      ...(v['daily-budget'] !== undefined ? { dailyBudgetUsd: num(v['daily-budget'], '--daily-budget') } : {}),
+      ...(v['monthly-budget'] !== undefined ? { monthlyBudgetUsd: num(v['monthly-budget'], '--monthly-budget') } : {}),
+    };
+    return Object.keys(l).length ? l : undefined;
+  };
+  const need = (value: string | undefined, what: string): string => {
+    if (!value) throw new UsageError(`${what} is required (ctr help)`);
+    return value;
+  };
+  const emit = (data: unknown, rows: () => Row[]) => {
+    if (v.json) return out(JSON.stringify(data));
+    if (v.csv) return out(csv(rows()));
+    out(table(rows()));
+  };
+  const accountRow = (a: Awaited<ReturnType<typeof svc.getAccount>>): Row => ({
+    accountId: a.accountId,
+    status: a.status,
+    email: a.email ?? '',
+    company: a.company ?? '',
+    monthlyBudgetUsd: a.limits.monthlyBudgetUsd ?? '',
+    dailyBudgetUsd: a.limits.dailyBudgetUsd ?? '',
+    rpm: a.limits.rpm ?? '',
+    tpm: a.limits.tpm ?? '',
+  });
+
+  const opened = await openRuntime(env);
+  const svc = opened.runtime.accounts;
   try {
-    const keys = new KeysRepo(store.db, store.tables.apiKeys);
-    if (cmd === 'keys' && sub === 'create') {
-      const account = needAccount();
-      const { record, secret } = await keys.create(account, values.name ?? 'default');
-      if (values.json) return out(JSON.stringify({ ...record, key: secret }));
-      out(`Created key ${record.keyId} for account ${account} (${record.name}).`);
-      out(`Secret (shown once, store it now): ${secret}`);
-      return;
-    }
-    if (cmd === 'keys' && sub === 'list') {
-      const list = await keys.listByAccount(needAccount());
-      if (values.json) return out(JSON.stringify(list));
-      return out(table(list.map((k) => ({ keyId: k.keyId, name: k.name, prefix: k.prefix, status: k.status, createdAt: k.createdAt }))));
-    }
-    if (cmd === 'keys' && sub === 'revoke') {
-      if (!arg) throw new UsageError('keys revoke <key-id>');
-      if (!(await keys.revoke(arg))) throw new UsageError(`no key ${arg}`);
-      return out(`Revoked ${arg}. Warm functions stop accepting it within 30 s.`);
-    }
-    if (cmd === 'usage') {
-      const account = needAccount();
-      const today = new Date().toISOString().slice(0, 10);
-      const usage = new UsageRepo(store.db, store.tables.usage, loadConfig().retention.usageDays);
-      const days = await usage.daily(account, values.from ?? `${today.slice(0, 8)}01`, values.to ?? today);
-      if (values.json) return out(JSON.stringify(days));
-      return out(
-        table(
-          days.map((d) => ({
-            day: d.day,
-            requests: d.requests,
-            promptTokens: d.promptTokens,
-            completionTokens: d.completionTokens,
-            cachedTokens: d.cachedReadTokens,
-            costUsd: nanoToUsd(d.costNanoUsd).toFixed(9),
+    switch (`${cmd} ${sub ?? ''}`.trim()) {
+      case 'accounts create': {
+        const a = await svc.createAccount({ accountId: need(arg, 'accounts create <id>'), email: v.email, company: v.company, limits: limits() });
+        return emit(a, () => [accountRow(a)]);
+      }
+      case 'accounts list': {
+        const list = await svc.listAccounts();
+        return emit(list, () => list.map(accountRow));
+      }
+      case 'accounts show': {
+        const a = await svc.getAccount(need(arg, 'accounts show <id>'));
+        return emit(a, () => [accountRow(a)]);
+      }
+      case 'accounts update': {
+        const a = await svc.updateAccount(need(arg, 'accounts update <id>'), { email: v.email, company: v.company, status: v.status, limits: limits() });
+        return emit(a, () => [accountRow(a)]);
+      }
+      case 'accounts close': {
+        const a = await svc.closeAccount(need(arg, 'accounts close <id>'));
+        return out(`Closed ${a.accountId}; its keys are revoked. Its data is deleted after the grace period.`);
+      }
+      case 'keys create': {
+        const account = need(v.account, '--account <id>');
+        // The quickstart creates keys for accounts it has not created yet: make a bare account.
+        await svc.getAccount(account).catch(async (err) => {
+          if (err instanceof ApiError && err.code === 'account_not_found') await svc.createAccount({ accountId: account });
+          else throw err;
+        });
+        const k = await svc.createKey(account, { name: v.name ?? 'default', validUntil: v.expires, limits: limits() });
+        if (v.json) return out(JSON.stringify(k));
+        out(`Created key ${k.keyId} for account ${account} (${k.name}).`);
+        return out(`Secret (shown once, store it now): ${k.key}`);
+      }
+      case 'keys list': {
+        const list = await svc.listKeys(need(v.account, '--account <id>'));
+        return emit(list, () => list.map((k) => ({ keyId: k.keyId, name: k.name, prefix: k.prefix, status: k.status, createdAt: k.createdAt, validUntil: k.validUntil ?? '' })));
+      }
+      case 'keys revoke': {
+        const k = await svc.revokeKey(need(arg, 'keys revoke <key-id>'));
+        return out(`Revoked ${k.keyId}. Warm functions stop accepting it within 30 s.`);
+      }
+      case 'keys rotate': {
+        const k = await svc.rotateKey(need(arg, 'keys rotate <key-id>'));
+        if (v.json) return out(JSON.stringify(k));
+        out(`Created key ${k.keyId} replacing ${k.rotatedFrom}; the old key is revoked.`);
+        return out(`Secret (shown once, store it now): ${k.key}`);
+      }
+      case 'keys limits': {
+        const k = await svc.setKeyLimits(need(arg, 'keys limits <key-id>'), limits() ?? {});
+        return emit(k, () => [{ keyId: k.keyId, ...k.limits }]);
+      }
+      case 'usage': {
+        const to = v.to ?? new Date().toISOString().slice(0, 10);
+        const by = (v.by ?? 'day') as 'day';
+        if (!['day', 'model', 'provider', 'key'].includes(by)) throw new UsageError('--by is day, model, provider or key');
+        const rows = await svc.usage(need(v.account, '--account <id>'), { from: v.from ?? `${to.slice(0, 8)}01`, to, by });
+        return emit(rows, () =>
+          rows.map((r) => ({
+            [by]: r.group,
+            requests: r.requests,
+            promptTokens: r.promptTokens,
+            completionTokens: r.completionTokens,
+            cachedTokens: r.cachedReadTokens,
+            costUsd: r.costUsd.toFixed(9),
           })),
-        ),
-      );
+        );
+      }
+      case 'statement': {
+        const s = await svc.statement(need(v.account, '--account <id>'), need(v.month, '--month YYYY-MM'));
+        if (v.json) return out(JSON.stringify(s));
+        const rows = s.lines.map((l) => ({ model: l.model, provider: l.provider, requests: l.requests, promptTokens: l.promptTokens, completionTokens: l.completionTokens, costUsd: nanoToUsd(l.costNanoUsd).toFixed(9) }));
+        if (v.csv) return out(csv(rows));
+        out(`Statement ${s.month} for account ${s.accountId} (generated ${s.generatedAt})`);
+        out(table(rows));
+        return out(`Total: ${s.totalRequests} requests, $${nanoToUsd(s.totalCostNanoUsd).toFixed(9)}`);
+      }
+      default:
+        throw new UsageError(`unknown command: ${positionals.join(' ')}\n\n${HELP}`);
     }
-    throw new UsageError(`unknown command: ${positionals.join(' ')}\n\n${HELP}`);
   } finally {
-    await store.close();
+    await opened.close();
   }
 }
 
@@ -103,6 +211,6 @@ export async function main(argv: string[]): Promise<void> {
     await run(argv);
   } catch (err) {
     process.stderr.write(`ctr: ${(err as Error).message}\n`);
-    process.exitCode = err instanceof UsageError ? 2 : 1;
+    process.exitCode = err instanceof UsageError || err instanceof ApiError ? 2 : 1;
   }
 }

@@ -1,35 +1,38 @@
 /**
- * Where the CLI finds the store: a deployed stack (CTR_REMOTE=1, with AWS credentials, AWS_REGION
- * and the CTR_TABLE_* names from the stack outputs), the running local server's DynamoDB Local,
- * or — when the server is not running — a DynamoDB Local it starts on the same data folder.
+ * Where the CLI finds the store: a deployed stack (CTR_REMOTE=1, with the operator's AWS
+ * credentials, AWS_REGION, CTR_KMS_KEY_ARN and the CTR_TABLE_* names from the stack outputs),
+ * the running local server's DynamoDB Local, or — when the server is not running — a DynamoDB
+ * Local it starts on the same data folder. Either way it uses the same runtime as the handlers.
  */
 import { resolve } from 'node:path';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { documentClient } from '../store/dynamo';
-import { tableNamesFromEnv, type TableNames } from '../store/tables';
+import { createRuntime, type Runtime } from '../handlers/runtime';
+import { jsonLogger } from '../core/log';
 import { createTables, isUp, startDynamoLocal } from '../local/dynamodb-local';
+import { localMasterKey } from '../local/master-key';
+import { tableNamesFromEnv } from '../store/tables';
 
-export interface CliStore {
-  db: DynamoDBDocumentClient;
-  tables: TableNames;
+export interface CliRuntime {
+  runtime: Runtime;
   where: string;
   close(): Promise<void>;
 }
 
-export async function openStore(env: NodeJS.ProcessEnv = process.env): Promise<CliStore> {
+export async function openRuntime(env: NodeJS.ProcessEnv = process.env): Promise<CliRuntime> {
+  // CLI logs (none expected) go to stderr so stdout stays machine-readable.
+  const log = jsonLogger((l) => process.stderr.write(`${l}\n`), 'warn');
   if (env.CTR_REMOTE === '1') {
-    return { db: documentClient({ region: env.AWS_REGION }, { ...env, CTR_DYNAMODB_ENDPOINT: undefined }), tables: tableNamesFromEnv(env), where: `AWS ${env.AWS_REGION ?? ''}`, close: async () => undefined };
+    return { runtime: await createRuntime({ ...env, CTR_DYNAMODB_ENDPOINT: undefined }, log), where: `AWS ${env.AWS_REGION ?? ''}`, close: async () => undefined };
   }
-  const tables = tableNamesFromEnv(env);
+  const localEnv = { ...env, CTR_LOCAL_MASTER_KEY: env.CTR_LOCAL_MASTER_KEY ?? localMasterKey() };
   const endpoint = env.CTR_DYNAMODB_ENDPOINT ?? `http://127.0.0.1:${env.CTR_DYNAMODB_PORT ?? 8799}`;
   if (await isUp(endpoint)) {
-    return { db: documentClient({ endpoint, region: 'us-east-1' }), tables, where: endpoint, close: async () => undefined };
+    await createTables(endpoint, tableNamesFromEnv(localEnv));
+    return { runtime: await createRuntime({ ...localEnv, CTR_DYNAMODB_ENDPOINT: endpoint }, log), where: endpoint, close: async () => undefined };
   }
   const dynamo = await startDynamoLocal({ dataDir: resolve(process.cwd(), '.local/dynamodb') });
-  await createTables(dynamo.endpoint, tables);
+  await createTables(dynamo.endpoint, tableNamesFromEnv(localEnv));
   return {
-    db: documentClient({ endpoint: dynamo.endpoint, region: 'us-east-1' }),
-    tables,
+    runtime: await createRuntime({ ...localEnv, CTR_DYNAMODB_ENDPOINT: dynamo.endpoint }, log),
     where: '.local/dynamodb',
     close: () => dynamo.stop(),
   };

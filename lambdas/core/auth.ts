@@ -7,9 +7,8 @@ import { ApiError } from './errors';
 
 export const KEY_CACHE_TTL_MS = 30_000;
 
-export interface KeyLookup {
-  findActiveBySecret(secret: string): Promise<{ keyId: string; accountId: string } | undefined>;
-}
+/** Resolves a key secret to its caller (undefined for unknown, revoked or expired keys). */
+export type CallerResolver = (secret: string) => Promise<Caller | undefined>;
 
 interface CacheEntry {
   caller: Caller | undefined;
@@ -21,26 +20,30 @@ export class Authenticator {
   private readonly cache = new Map<string, CacheEntry>();
 
   constructor(
-    private readonly keys: KeyLookup,
+    private readonly resolve: CallerResolver,
     private readonly ttlMs = KEY_CACHE_TTL_MS,
     private readonly now: () => number = Date.now,
   ) {}
 
-  async authenticate(authorization: string | undefined): Promise<Caller> {
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
-    if (!match) throw ApiError.unauthorized('Missing API key. Send "Authorization: Bearer <key>"; create a key with `npx ctr keys create`.');
-    const secret = match[1]!;
+  /** Authenticates a bare key secret. */
+  async authenticateKey(secret: string): Promise<Caller> {
     const t = this.now();
     const hit = this.cache.get(secret);
     if (hit && hit.until > t) {
       if (!hit.caller) throw ApiError.unauthorized();
       return hit.caller;
     }
-    const record = await this.keys.findActiveBySecret(secret);
-    const caller = record ? { accountId: record.accountId, keyId: record.keyId } : undefined;
+    const caller = await this.resolve(secret);
     if (this.cache.size > 10_000) this.cache.clear();
     this.cache.set(secret, { caller, until: t + this.ttlMs });
     if (!caller) throw ApiError.unauthorized();
     return caller;
+  }
+
+  /** Authenticates an `Authorization: Bearer <key>` header value. */
+  async authenticate(authorization: string | undefined): Promise<Caller> {
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
+    if (!match) throw ApiError.unauthorized('Missing API key. Send "Authorization: Bearer <key>"; create a key with `npx ctr keys create`.');
+    return this.authenticateKey(match[1]!);
   }
 }

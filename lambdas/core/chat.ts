@@ -188,7 +188,7 @@ export async function chatCompletion(body: unknown, caller: Caller, deps: ChatDe
     if (deps.limits && !trace.reservation) {
       // Reserve once, at the most expensive candidate's worst case, so a fallback never overspends.
       const worst = Math.max(...route.map((r) => r.maxCostNano));
-      const maxTokens = needs.promptTokens + Math.max(...route.map((r) => r.maxOutputTokens));
+      const maxTokens = (needs.maxPromptTokens ?? needs.promptTokens) + Math.max(...route.map((r) => r.maxOutputTokens));
       trace.reservation = await deps.limits.reserve(caller, trace.requestId, worst, maxTokens);
     }
     trace.attempts++;

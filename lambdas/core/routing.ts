@@ -10,7 +10,7 @@ import type { ChatRequest, ProviderPreferences } from './chat-schema';
 import type { Catalog, CatalogModel, Offer } from './catalog';
 import { ApiError } from './errors';
 import { maxCostNanoUsd, picoToNano, usdToNano } from './pricing';
-import { estimatePromptTokens, usesImages } from './tokens';
+import { estimatePromptTokens, maxPromptTokens, usesImages } from './tokens';
 
 /** Output tokens assumed when the request sets no limit, to rank offers by a request's likely cost. */
 export const ASSUMED_OUTPUT_TOKENS = 512;
@@ -18,6 +18,8 @@ export const ASSUMED_OUTPUT_TOKENS = 512;
 /** What a request needs from an offer. */
 export interface RequestNeeds {
   promptTokens: number;
+  /** A strict upper bound of the prompt tokens (budget reservations); defaults to promptTokens. */
+  maxPromptTokens?: number;
   /** max_completion_tokens / max_tokens, if the request set one. */
   requestedOutput: number | undefined;
   tools: boolean;
@@ -32,7 +34,7 @@ export interface RouteCandidate {
   model: CatalogModel;
   /** Estimated cost in nano-USD: estimated prompt + requested (or assumed) output. */
   estimatedCostNano: number;
-  /** Worst-case cost in nano-USD: estimated prompt + the full output allowance (budget reservations). */
+  /** Worst-case cost in nano-USD: the prompt's token upper bound + the full output allowance (budget reservations). */
   maxCostNano: number;
   /** The output allowance sent upstream when the request set none: the offer's max output. */
   maxOutputTokens: number;
@@ -50,6 +52,7 @@ export interface RoutingContext {
 export function chatNeeds(request: ChatRequest): RequestNeeds {
   return {
     promptTokens: estimatePromptTokens(request),
+    maxPromptTokens: maxPromptTokens(request),
     requestedOutput: request.max_completion_tokens ?? request.max_tokens ?? undefined,
     tools: (request.tools?.length ?? 0) > 0,
     vision: usesImages(request),
@@ -124,7 +127,7 @@ function candidate(offer: Offer, model: CatalogModel, needs: RequestNeeds): Rout
     offer,
     model,
     estimatedCostNano: picoToNano(BigInt(needs.promptTokens) * BigInt(offer.price.input) + BigInt(expectedOutput) * BigInt(offer.price.output)),
-    maxCostNano: maxCostNanoUsd(needs.promptTokens, maxOutputTokens, offer.price),
+    maxCostNano: maxCostNanoUsd(needs.maxPromptTokens ?? needs.promptTokens, maxOutputTokens, offer.price),
     maxOutputTokens,
   };
 }

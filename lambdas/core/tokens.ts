@@ -43,6 +43,23 @@ export function estimatePromptTokens(request: ChatRequest): number {
   return tokens;
 }
 
+/** Upper bound of tokens per image on the vision models in the catalog (gpt-4o-mini's inflated tile count is the largest). */
+export const MAX_IMAGE_TOKENS = 30_000;
+/** Upper bound of chat-template tokens added per message. */
+const MAX_MESSAGE_OVERHEAD = 16;
+
+/**
+ * A strict upper bound of a chat request's prompt tokens, for budget reservations: byte-level
+ * BPE tokenizers never spend more than one token per UTF-8 byte, plus template overhead per
+ * message and a per-image maximum. Reserving against this bound means the settled cost can never
+ * exceed what was reserved.
+ */
+export function maxPromptTokens(request: ChatRequest): number {
+  const images = request.messages.reduce((n, m) => n + (m.role === 'user' && Array.isArray(m.content) ? m.content.filter((p) => p.type === 'image_url').length : 0), 0);
+  const textBytes = Buffer.byteLength(JSON.stringify({ m: request.messages, t: request.tools, r: request.response_format }), 'utf8');
+  return textBytes + request.messages.length * MAX_MESSAGE_OVERHEAD + images * MAX_IMAGE_TOKENS;
+}
+
 /** Estimated input tokens of an embeddings request. */
 export function estimateEmbeddingTokens(request: EmbeddingsRequest): number {
   const input = request.input;

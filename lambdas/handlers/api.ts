@@ -1,13 +1,14 @@
 /**
- * Lambda entry for the buffered app routes: GET /v1/models (no key needed), and the routes
- * that need a key. API Gateway proxies these paths here.
+ * Lambda entry for the buffered app routes: GET /v1/models (no key needed), and the routes that
+ * need a key: GET /v1/usage (the caller's own account only) and GET /v1/key (its limits and
+ * remaining budget). API Gateway proxies these paths here.
  */
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { ApiError } from '../core/errors';
 import { jsonResult, type HttpResult } from '../core/http';
 import { listModels } from '../core/models';
-import { toProxyResult } from './http';
+import { header, toProxyResult } from './http';
 import { openAIErrors } from './middleware';
 import { runtime, type Runtime } from './runtime';
 
@@ -22,6 +23,17 @@ async function route(event: APIGatewayProxyEvent): Promise<HttpResult> {
     const model = listModels(rt.catalog, rt.credentials.usable).data.find((m) => m.id === id);
     if (!model) throw ApiError.notFound(`The model \`${id}\` does not exist.`, 'model', 'model_not_found');
     return jsonResult(200, model);
+  }
+  if (event.httpMethod === 'GET' && (path === '/v1/usage' || path === '/v1/key')) {
+    const caller = await rt.auth.authenticate(header(event, 'authorization'));
+    if (path === '/v1/key') return jsonResult(200, { data: await rt.accounts.keyStatus(caller) });
+    const q = event.queryStringParameters ?? {};
+    const to = q.to ?? new Date().toISOString().slice(0, 10);
+    const by = q.by ?? 'day';
+    if (!['day', 'model', 'provider', 'key'].includes(by)) throw ApiError.invalidRequest('by must be one of day, model, provider, key.', 'by');
+    // Tenant isolation: the account comes from the key, never from the request.
+    const rows = await rt.accounts.usage(caller.accountId, { from: q.from ?? `${to.slice(0, 8)}01`, to, by: by as 'day' });
+    return jsonResult(200, { object: 'list', account_id: caller.accountId, data: rows });
   }
   throw ApiError.notFound(`Unknown route ${event.httpMethod} ${path}.`, null, 'unknown_route');
 }

@@ -2,14 +2,19 @@
  * The per-process runtime: config, catalog, repositories and credentials, built once on the
  * first invocation (cold start) and reused. Everything the handlers need comes from here.
  */
+import { AccountService } from '../core/accounts';
 import { Authenticator } from '../core/auth';
 import { Catalog } from '../core/catalog';
 import type { ChatDeps } from '../core/chat';
 import { loadConfig, type RouterConfig } from '../core/config';
 import { jsonLogger, type Logger } from '../core/log';
+import { keyProviderFromEnv, PersonalDataCipher } from '../core/personal-data';
 import { adapterFor } from '../providers';
+import { AccountsRepo } from '../store/accounts-repo';
+import { BillingRepo } from '../store/billing-repo';
 import { documentClient } from '../store/dynamo';
 import { KeysRepo } from '../store/keys-repo';
+import { LimitsRepo } from '../store/limits-repo';
 import { tableNamesFromEnv, type TableNames } from '../store/tables';
 import { UsageRepo } from '../store/usage-repo';
 import { loadCredentials, type Credentials } from './credentials';
@@ -21,6 +26,8 @@ export interface Runtime {
   credentials: Credentials;
   keys: KeysRepo;
   usage: UsageRepo;
+  limits: LimitsRepo;
+  accounts: AccountService;
   auth: Authenticator;
   chat: ChatDeps;
   log: Logger;
@@ -35,8 +42,21 @@ export async function createRuntime(env: NodeJS.ProcessEnv = process.env, log: L
   const tables = tableNamesFromEnv(env);
   const db = documentClient({}, env);
   const credentials = await loadCredentials(config, env);
+  // Budget and rate-limit counters have one writer region, the home region (see store/limits-repo.ts).
+  const homeDb = env.CTR_HOME_REGION && env.CTR_HOME_REGION !== env.AWS_REGION ? documentClient({ region: env.CTR_HOME_REGION }, env) : db;
   const keys = new KeysRepo(db, tables.apiKeys);
   const usage = new UsageRepo(db, tables.usage, config.retention.usageDays);
+  const limits = new LimitsRepo(homeDb, tables.limits, config.retention.rateLimitSeconds);
+  const accounts = new AccountService({
+    accounts: new AccountsRepo(db, tables.accounts),
+    keys,
+    usage,
+    billing: new BillingRepo(db, tables.billing, config.retention.billingDays),
+    limits,
+    cipher: new PersonalDataCipher(keyProviderFromEnv(env)),
+    accountGraceDays: config.retention.accountGraceDays,
+    now: () => new Date(),
+  });
   const chat: ChatDeps = {
     catalog,
     usableProviders: credentials.usable,
@@ -45,10 +65,11 @@ export async function createRuntime(env: NodeJS.ProcessEnv = process.env, log: L
     apiKeyFor: credentials.apiKeyFor,
     fetch: globalThis.fetch,
     recordUsage: (e) => usage.record(e),
+    limits,
     log,
     now: () => new Date(),
   };
-  return { config, catalog, tables, credentials, keys, usage, auth: new Authenticator(keys), chat, log };
+  return { config, catalog, tables, credentials, keys, usage, limits, accounts, auth: new Authenticator((secret) => accounts.resolveCaller(secret)), chat, log };
 }
 
 /** The process's runtime, created on first use. */

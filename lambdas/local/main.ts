@@ -3,6 +3,7 @@
  * (data in .local/dynamodb) and the offline mock provider.
  */
 import { resolve } from 'node:path';
+import { localMasterKey } from './master-key';
 import { startLocalStack } from './stack';
 
 export const LOCAL_DATA_DIR = resolve(process.cwd(), '.local/dynamodb');
@@ -13,7 +14,8 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 async function main(): Promise<void> {
   const port = Number(process.env.PORT ?? 8787);
-  const stack = await startLocalStack({ port, dataDir: LOCAL_DATA_DIR, dynamoPort: LOCAL_DYNAMO_PORT });
+  const env = { ...process.env, CTR_LOCAL_MASTER_KEY: process.env.CTR_LOCAL_MASTER_KEY ?? localMasterKey() };
+  const stack = await startLocalStack({ port, dataDir: LOCAL_DATA_DIR, dynamoPort: LOCAL_DYNAMO_PORT, env });
   const url = stack.server.baseUrl;
   process.stdout.write(
     [

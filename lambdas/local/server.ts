@@ -28,6 +28,10 @@ export function installAwsLambdaEmulation(): void {
   };
 }
 
+function isLoopback(address: string | undefined): boolean {
+  return address === '127.0.0.1' || address === '::1' || address === '::ffff:127.0.0.1' || (address?.startsWith('127.') ?? false);
+}
+
 type BufferedHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
 interface Route {
@@ -127,6 +131,9 @@ export async function startLocalServer(options: { port: number; runtime: Promise
       const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
       const route = ROUTES.find((r) => r.match(req.method ?? 'GET', path));
       if (!route) throw ApiError.notFound(`Unknown route ${req.method} ${path}. The API is under /v1.`, null, 'unknown_route');
+      if (route.handler === 'admin' && !isLoopback(req.socket.remoteAddress)) {
+        throw new ApiError(403, 'The admin API is reachable from loopback only in local mode.', 'permission_error', null, 'admin_loopback_only');
+      }
       const event = toEvent(req, await readBody(req), requestId);
       const context = lambdaContext(requestId);
       if (route.handler === 'chat') {

@@ -3,7 +3,7 @@
  * `npm start` and the integration tests both use it.
  */
 import { jsonLogger, type Logger } from '../core/log';
-import { createRuntime } from '../handlers/runtime';
+import { createRuntime, type Runtime } from '../handlers/runtime';
 import { tableNamesFromEnv } from '../store/tables';
 import { createTables, startDynamoLocal, type LocalDynamo } from './dynamodb-local';
 import { startLocalServer, type LocalServer } from './server';
@@ -12,6 +12,8 @@ export interface LocalStack {
   dynamo: LocalDynamo;
   server: LocalServer;
   env: NodeJS.ProcessEnv;
+  /** The runtime the handlers use (the same services as the CLI and admin API). */
+  runtime: Runtime;
   stop(): Promise<void>;
 }
 
@@ -36,11 +38,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   try {
     const env: NodeJS.ProcessEnv = { ...(options.env ?? process.env), CTR_DYNAMODB_ENDPOINT: dynamo.endpoint, AWS_REGION: 'us-east-1' };
     await createTables(dynamo.endpoint, tableNamesFromEnv(env));
-    const server = await startLocalServer({ port: options.port, runtime: createRuntime(env, log), log });
+    const runtime = createRuntime(env, log);
+    const server = await startLocalServer({ port: options.port, runtime, log });
     return {
       dynamo,
       server,
       env,
+      runtime: await runtime,
       stop: async () => {
         await server.close();
         await dynamo.stop();

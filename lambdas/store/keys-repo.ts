@@ -3,7 +3,8 @@
  * item keeps the account, a name, a display prefix and a status (policy §2 credentials, §5).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Limits } from '../core/limits';
 import { isExpired } from './dynamo';
 
 export interface ApiKeyRecord {
@@ -17,6 +18,10 @@ export interface ApiKeyRecord {
   revokedAt?: string;
   /** Optional end of validity (ISO time) set by the operator. */
   validUntil?: string;
+  /** Limits of this key (the account's apply too). */
+  limits?: Limits;
+  /** The key this one replaced (rotation). */
+  rotatedFrom?: string;
   expiresAt?: number;
 }
 
@@ -33,7 +38,12 @@ export class KeysRepo {
   ) {}
 
   /** Creates a key; returns the record and the secret (the only time it exists outside the caller). */
-  async create(accountId: string, name: string, now = new Date(), validUntil?: string): Promise<{ record: ApiKeyRecord; secret: string }> {
+  async create(
+    accountId: string,
+    name: string,
+    now = new Date(),
+    options: { validUntil?: string; limits?: Limits; rotatedFrom?: string } = {},
+  ): Promise<{ record: ApiKeyRecord; secret: string }> {
     const secret = KEY_PREFIX + randomBytes(24).toString('base64url');
     const record: ApiKeyRecord = {
       keyId: `key_${randomBytes(8).toString('hex')}`,
@@ -42,7 +52,9 @@ export class KeysRepo {
       prefix: secret.slice(0, KEY_PREFIX.length + 6),
       status: 'active',
       createdAt: now.toISOString(),
-      ...(validUntil ? { validUntil } : {}),
+      ...(options.validUntil ? { validUntil: options.validUntil } : {}),
+      ...(options.limits ? { limits: options.limits } : {}),
+      ...(options.rotatedFrom ? { rotatedFrom: options.rotatedFrom } : {}),
     };
     await this.db.send(
       new PutCommand({ TableName: this.table, Item: { pk: `hash#${hashKey(secret)}`, ...record }, ConditionExpression: 'attribute_not_exists(pk)' }),
@@ -83,11 +95,15 @@ export class KeysRepo {
     return items;
   }
 
-  async getById(keyId: string): Promise<ApiKeyRecord | undefined> {
+  private async itemById(keyId: string): Promise<(ApiKeyRecord & { pk: string }) | undefined> {
     const out = await this.db.send(
       new QueryCommand({ TableName: this.table, IndexName: 'byKeyId', KeyConditionExpression: 'keyId = :k', ExpressionAttributeValues: { ':k': keyId } }),
     );
-    const item = out.Items?.[0] as (ApiKeyRecord & { pk: string }) | undefined;
+    return out.Items?.[0] as (ApiKeyRecord & { pk: string }) | undefined;
+  }
+
+  async getById(keyId: string): Promise<ApiKeyRecord | undefined> {
+    const item = await this.itemById(keyId);
     if (!item) return undefined;
     const { pk: _pk, ...record } = item;
     return record;
@@ -95,10 +111,7 @@ export class KeysRepo {
 
   /** Revokes a key by id; returns false if there is no such key. */
   async revoke(keyId: string, now = new Date()): Promise<boolean> {
-    const out = await this.db.send(
-      new QueryCommand({ TableName: this.table, IndexName: 'byKeyId', KeyConditionExpression: 'keyId = :k', ExpressionAttributeValues: { ':k': keyId } }),
-    );
-    const item = out.Items?.[0] as { pk: string } | undefined;
+    const item = await this.itemById(keyId);
     if (!item) return false;
     await this.db.send(
       new UpdateCommand({
@@ -110,5 +123,40 @@ export class KeysRepo {
       }),
     );
     return true;
+  }
+
+  /** Sets a key's limits; returns false if there is no such key. */
+  async setLimits(keyId: string, limits: Limits): Promise<boolean> {
+    const item = await this.itemById(keyId);
+    if (!item) return false;
+    await this.db.send(new UpdateCommand({ TableName: this.table, Key: { pk: item.pk }, UpdateExpression: 'SET limits = :l', ExpressionAttributeValues: { ':l': limits } }));
+    return true;
+  }
+
+  /** Deletes every key of an account (erasure). */
+  async deleteByAccount(accountId: string): Promise<number> {
+    const keys = await this.listByAccount(accountId);
+    for (const k of keys) {
+      const item = await this.itemById(k.keyId);
+      if (item) await this.db.send(new DeleteCommand({ TableName: this.table, Key: { pk: item.pk } }));
+    }
+    return keys.length;
+  }
+
+  /** Sets the TTL of every key of an account (account closure: kept for the grace period, §8). */
+  async expireByAccount(accountId: string, expiresAt: number): Promise<void> {
+    for (const k of await this.listByAccount(accountId)) {
+      const item = await this.itemById(k.keyId);
+      if (item)
+        await this.db.send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: { pk: item.pk },
+            UpdateExpression: 'SET expiresAt = :e, #s = :r',
+            ExpressionAttributeNames: { '#s': 'status' },
+            ExpressionAttributeValues: { ':e': expiresAt, ':r': 'revoked' },
+          }),
+        );
+    }
   }
 }

@@ -2,6 +2,7 @@
  * Starts the real local stack (DynamoDB Local in memory, the tables, the handlers behind the
  * Node http adapter on 127.0.0.1) for integration tests, with every log line captured.
  */
+import { randomBytes } from 'node:crypto';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import OpenAI from 'openai';
 import { jsonLogger } from '../../lambdas/core/log';
@@ -20,7 +21,10 @@ export interface TestRouter {
   logs: string[];
   db: ReturnType<typeof documentClient>;
   keys: KeysRepo;
-  createKey(account?: string): Promise<string>;
+  /** Creates the account if needed (no limits) and a key for it; returns the secret. */
+  createKey(account?: string, keyInput?: Record<string, unknown>): Promise<string>;
+  /** The services behind the admin API and the CLI. */
+  accounts: TestRouter['stack']['runtime']['accounts'];
   client(apiKey: string): OpenAI;
   /** Every item of every table, as JSON text. */
   dumpAllTables(): Promise<string>;
@@ -34,6 +38,7 @@ export async function startTestRouter(config: unknown, extraEnv: NodeJS.ProcessE
     HOME: process.env.HOME,
     CTR_CONFIG_JSON: JSON.stringify(config),
     CTR_TABLE_PREFIX: `t${Math.random().toString(36).slice(2, 8)}-`,
+    CTR_LOCAL_MASTER_KEY: randomBytes(32).toString('hex'),
     ...extraEnv,
   };
   const stack = await startLocalStack({ port: 0, env, log: jsonLogger((l) => logs.push(l), 'debug') });
@@ -47,8 +52,10 @@ export async function startTestRouter(config: unknown, extraEnv: NodeJS.ProcessE
     logs,
     db,
     keys,
-    async createKey(account = 'acct-test') {
-      return (await keys.create(account, 'test')).secret;
+    accounts: stack.runtime.accounts,
+    async createKey(account = 'acct-test', keyInput = {}) {
+      await stack.runtime.accounts.getAccount(account).catch(() => stack.runtime.accounts.createAccount({ accountId: account }));
+      return (await stack.runtime.accounts.createKey(account, { name: 'test', ...keyInput })).key;
     },
     client(apiKey) {
       return new OpenAI({ baseURL: stack.server.baseUrl, apiKey, maxRetries: 0, timeout: 30_000 });

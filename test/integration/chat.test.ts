@@ -260,8 +260,8 @@ describe('errors and keys', () => {
     const res = await fetch(`${router.baseUrl}/chat/completions`, { method: 'POST', body: '{}' });
     expect(res.status).toBe(401);
     expect(((await res.json()) as { error: { type: string } }).error.type).toBe('authentication_error');
-    const { record, secret } = await router.keys.create(account, 'to-revoke');
-    await router.keys.revoke(record.keyId);
+    const { keyId, key: secret } = await router.accounts.createKey(account, { name: 'to-revoke' });
+    await router.accounts.revokeKey(keyId);
     await expect(router.client(secret).chat.completions.create({ model: 'mock/echo-small', messages: prompt() })).rejects.toBeInstanceOf(OpenAI.AuthenticationError);
   });
 

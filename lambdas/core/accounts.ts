@@ -1,0 +1,345 @@
+/**
+ * Accounts, keys, limits, usage reports and statements: the operations behind the admin API,
+ * the `ctr` CLI and key-holder self-service. One implementation; the transports only parse input.
+ */
+import { z } from 'zod';
+import type { Caller } from './chat';
+import { ApiError } from './errors';
+import { requestIdAt } from './ids';
+import { limitsFromInput, limitsInputSchema, type Limits } from './limits';
+import type { PersonalDataCipher, PersonalFields } from './personal-data';
+import { nanoToUsd } from './pricing';
+import type { AccountFlags, AccountRecord, AccountsRepo, AccountStatus } from '../store/accounts-repo';
+import type { BillingRepo, Statement, StatementLine } from '../store/billing-repo';
+import type { ApiKeyRecord, KeysRepo } from '../store/keys-repo';
+import type { LimitsRepo } from '../store/limits-repo';
+import type { UsageEvent, UsageRepo } from '../store/usage-repo';
+
+/** Account ids are opaque identifiers chosen by the operator; use no personal data (e.g. an email) as an id. */
+export const accountIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'account ids are 1-64 letters, digits, _ or -');
+
+export const createAccountSchema = z
+  .object({
+    accountId: accountIdSchema,
+    email: z.email().optional(),
+    company: z.string().max(200).optional(),
+    limits: limitsInputSchema.optional(),
+  })
+  .strict();
+
+export const updateAccountSchema = z
+  .object({
+    email: z.email().optional(),
+    company: z.string().max(200).optional(),
+    status: z.enum(['active', 'suspended']).optional(),
+    limits: limitsInputSchema.optional(),
+  })
+  .strict();
+
+export const createKeySchema = z
+  .object({
+    name: z.string().min(1).max(100).default('default'),
+    validUntil: z.iso.datetime().optional(),
+    limits: limitsInputSchema.optional(),
+  })
+  .strict();
+
+const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+/** An account as the API shows it: personal fields decrypted, limits in USD. */
+export interface AccountView {
+  accountId: string;
+  status: AccountStatus;
+  createdAt: string;
+  closedAt?: string;
+  email?: string;
+  company?: string;
+  limits: ReturnType<typeof limitsView>;
+  flags: AccountFlags;
+  /** False after erasure: the data key is destroyed and personal fields are unreadable. */
+  personalDataReadable: boolean;
+}
+
+export function limitsView(l: Limits = {}) {
+  return {
+    rpm: l.rpm ?? null,
+    tpm: l.tpm ?? null,
+    dailyBudgetUsd: l.dailyBudgetNanoUsd === undefined ? null : nanoToUsd(l.dailyBudgetNanoUsd),
+    monthlyBudgetUsd: l.monthlyBudgetNanoUsd === undefined ? null : nanoToUsd(l.monthlyBudgetNanoUsd),
+  };
+}
+
+export function keyView(k: ApiKeyRecord) {
+  return {
+    keyId: k.keyId,
+    accountId: k.accountId,
+    name: k.name,
+    prefix: k.prefix,
+    status: k.status,
+    createdAt: k.createdAt,
+    revokedAt: k.revokedAt ?? null,
+    validUntil: k.validUntil ?? null,
+    rotatedFrom: k.rotatedFrom ?? null,
+    limits: limitsView(k.limits),
+  };
+}
+
+export type UsageGrouping = 'day' | 'model' | 'provider' | 'key';
+
+export interface UsageRow {
+  group: string;
+  requests: number;
+  promptTokens: number;
+  completionTokens: number;
+  cachedReadTokens: number;
+  cacheWriteTokens: number;
+  reasoningTokens: number;
+  costNanoUsd: number;
+  costUsd: number;
+}
+
+export interface AccountServiceDeps {
+  accounts: AccountsRepo;
+  keys: KeysRepo;
+  usage: UsageRepo;
+  billing: BillingRepo;
+  limits: LimitsRepo;
+  cipher: PersonalDataCipher;
+  accountGraceDays: number;
+  now(): Date;
+}
+
+function parse<T>(schema: z.ZodType<T>, input: unknown): T {
+  const r = schema.safeParse(input ?? {});
+  if (r.success) return r.data;
+  const issue = r.error.issues[0]!;
+  throw ApiError.invalidRequest(`Invalid ${issue.path.join('.') || 'input'}: ${issue.message}`, issue.path.join('.') || null);
+}
+
+function dayAfter(day: string): string {
+  return new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+}
+
+export class AccountService {
+  constructor(private readonly d: AccountServiceDeps) {}
+
+  private async record(accountId: string): Promise<AccountRecord> {
+    const a = await this.d.accounts.get(parse(accountIdSchema, accountId), this.d.now());
+    if (!a) throw ApiError.notFound(`No account ${accountId}.`, 'accountId', 'account_not_found');
+    return a;
+  }
+
+  async view(a: AccountRecord): Promise<AccountView> {
+    const personal = await this.d.cipher.decrypt(a.accountId, a.wrappedKey, a.personal);
+    return {
+      accountId: a.accountId,
+      status: a.status,
+      createdAt: a.createdAt,
+      ...(a.closedAt ? { closedAt: a.closedAt } : {}),
+      ...(personal?.email ? { email: personal.email } : {}),
+      ...(personal?.company ? { company: personal.company } : {}),
+      limits: limitsView(a.limits),
+      flags: a.flags ?? {},
+      personalDataReadable: Boolean(a.wrappedKey),
+    };
+  }
+
+  async createAccount(input: unknown): Promise<AccountView> {
+    const req = parse(createAccountSchema, input);
+    const key = await this.d.cipher.newKey(req.accountId);
+    const fields: PersonalFields = { ...(req.email ? { email: req.email } : {}), ...(req.company ? { company: req.company } : {}) };
+    const record: AccountRecord = {
+      accountId: req.accountId,
+      status: 'active',
+      createdAt: this.d.now().toISOString(),
+      wrappedKey: key.wrapped,
+      personal: await this.d.cipher.encryptWith(req.accountId, key.plaintext, fields),
+      limits: limitsFromInput(req.limits ?? {}),
+      flags: {},
+    };
+    key.plaintext.fill(0);
+    if (!(await this.d.accounts.create(record))) throw new ApiError(409, `Account ${req.accountId} already exists.`, 'invalid_request_error', 'accountId', 'account_exists');
+    return this.view(record);
+  }
+
+  async getAccount(accountId: string): Promise<AccountView> {
+    return this.view(await this.record(accountId));
+  }
+
+  async listAccounts(): Promise<AccountView[]> {
+    return Promise.all((await this.d.accounts.list()).map((a) => this.view(a)));
+  }
+
+  /** Updates status, limits or personal fields (policy §6 correction). */
+  async updateAccount(accountId: string, input: unknown): Promise<AccountView> {
+    const req = parse(updateAccountSchema, input);
+    const a = await this.record(accountId);
+    const changes: Partial<AccountRecord> = {};
+    if (req.status) changes.status = req.status;
+    if (req.limits) changes.limits = { ...a.limits, ...limitsFromInput(req.limits) };
+    if (req.email !== undefined || req.company !== undefined) {
+      if (!a.wrappedKey) throw new ApiError(409, 'This account was erased; its personal data cannot be set again.', 'invalid_request_error', null, 'account_erased');
+      const current = (await this.d.cipher.decrypt(a.accountId, a.wrappedKey, a.personal)) ?? {};
+      changes.personal = await this.d.cipher.encrypt(a.accountId, a.wrappedKey, {
+        ...current,
+        ...(req.email !== undefined ? { email: req.email } : {}),
+        ...(req.company !== undefined ? { company: req.company } : {}),
+      });
+    }
+    await this.d.accounts.update(a.accountId, changes);
+    return this.getAccount(a.accountId);
+  }
+
+  async setFlags(accountId: string, flags: AccountFlags): Promise<AccountView> {
+    const a = await this.record(accountId);
+    await this.d.accounts.update(a.accountId, { flags: { ...(a.flags ?? {}), ...flags } });
+    return this.getAccount(a.accountId);
+  }
+
+  /** Closes an account: keys revoked, data kept for the grace period, then removed by TTL (§8). */
+  async closeAccount(accountId: string): Promise<AccountView> {
+    const a = await this.record(accountId);
+    const now = this.d.now();
+    await this.d.accounts.close(a.accountId, this.d.accountGraceDays, now);
+    await this.d.keys.expireByAccount(a.accountId, Math.floor(now.getTime() / 1000) + this.d.accountGraceDays * 86_400);
+    return this.getAccount(a.accountId);
+  }
+
+  async createKey(accountId: string, input: unknown): Promise<{ key: string } & ReturnType<typeof keyView>> {
+    const a = await this.record(accountId);
+    if (a.status === 'closed') throw new ApiError(409, 'The account is closed.', 'invalid_request_error', null, 'account_closed');
+    const req = parse(createKeySchema, input);
+    const { record, secret } = await this.d.keys.create(a.accountId, req.name, this.d.now(), {
+      validUntil: req.validUntil,
+      limits: req.limits ? limitsFromInput(req.limits) : undefined,
+    });
+    return { ...keyView(record), key: secret };
+  }
+
+  async listKeys(accountId: string) {
+    const a = await this.record(accountId);
+    return (await this.d.keys.listByAccount(a.accountId)).map(keyView);
+  }
+
+  private async keyRecord(keyId: string): Promise<ApiKeyRecord> {
+    const k = await this.d.keys.getById(keyId);
+    if (!k) throw ApiError.notFound(`No key ${keyId}.`, 'keyId', 'key_not_found');
+    return k;
+  }
+
+  async revokeKey(keyId: string) {
+    const k = await this.keyRecord(keyId);
+    await this.d.keys.revoke(k.keyId, this.d.now());
+    return keyView((await this.d.keys.getById(k.keyId))!);
+  }
+
+  /** Issues a new key with the same name, validity and limits, then revokes the old one. */
+  async rotateKey(keyId: string) {
+    const old = await this.keyRecord(keyId);
+    if (old.status !== 'active') throw new ApiError(409, `Key ${keyId} is not active.`, 'invalid_request_error', 'keyId', 'key_not_active');
+    const { record, secret } = await this.d.keys.create(old.accountId, old.name, this.d.now(), { validUntil: old.validUntil, limits: old.limits, rotatedFrom: old.keyId });
+    await this.d.keys.revoke(old.keyId, this.d.now());
+    return { ...keyView(record), key: secret };
+  }
+
+  async setKeyLimits(keyId: string, input: unknown) {
+    const k = await this.keyRecord(keyId);
+    const limits = { ...(k.limits ?? {}), ...limitsFromInput(parse(limitsInputSchema, input)) };
+    await this.d.keys.setLimits(k.keyId, limits);
+    return keyView((await this.d.keys.getById(k.keyId))!);
+  }
+
+  /** Usage events of an account between two days (inclusive, UTC). */
+  async events(accountId: string, from: string, to: string): Promise<UsageEvent[]> {
+    if (!DAY.test(from) || !DAY.test(to)) throw ApiError.invalidRequest('from and to are days, YYYY-MM-DD.', 'from');
+    return this.d.usage.events(parse(accountIdSchema, accountId), requestIdAt(Date.parse(`${from}T00:00:00Z`)), requestIdAt(Date.parse(`${dayAfter(to)}T00:00:00Z`)));
+  }
+
+  /** Usage of an account grouped by day, model, provider or key. */
+  async usage(accountId: string, options: { from: string; to: string; by: UsageGrouping; keyId?: string }): Promise<UsageRow[]> {
+    let events = await this.events(accountId, options.from, options.to);
+    if (options.keyId) events = events.filter((e) => e.keyId === options.keyId);
+    const groupOf: Record<UsageGrouping, (e: UsageEvent) => string> = {
+      day: (e) => e.at.slice(0, 10),
+      model: (e) => e.servedModel,
+      provider: (e) => e.provider,
+      key: (e) => e.keyId,
+    };
+    const rows = new Map<string, UsageRow>();
+    for (const e of events) {
+      const g = groupOf[options.by](e);
+      const r = rows.get(g) ?? { group: g, requests: 0, promptTokens: 0, completionTokens: 0, cachedReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, costNanoUsd: 0, costUsd: 0 };
+      r.requests++;
+      r.promptTokens += e.promptTokens;
+      r.completionTokens += e.completionTokens;
+      r.cachedReadTokens += e.cachedReadTokens;
+      r.cacheWriteTokens += e.cacheWriteTokens;
+      r.reasoningTokens += e.reasoningTokens;
+      r.costNanoUsd += e.costNanoUsd;
+      r.costUsd = nanoToUsd(r.costNanoUsd);
+      rows.set(g, r);
+    }
+    return [...rows.values()].sort((a, b) => a.group.localeCompare(b.group));
+  }
+
+  /** Builds (and stores, for the billing retention period) an account's statement for a month. */
+  async statement(accountId: string, month: string): Promise<Statement> {
+    if (!MONTH.test(month)) throw ApiError.invalidRequest('month is YYYY-MM.', 'month');
+    const a = await this.d.accounts.get(parse(accountIdSchema, accountId), this.d.now());
+    const stored = await this.d.billing.get(accountId, month);
+    const monthStart = `${month}-01`;
+    const nextMonth = new Date(Date.UTC(Number(month.slice(0, 4)), Number(month.slice(5, 7)), 1));
+    const monthEnd = new Date(nextMonth.getTime() - 86_400_000).toISOString().slice(0, 10);
+    // A finished month's statement is final once stored; the current month's is rebuilt on request.
+    if (stored && nextMonth.getTime() <= Date.parse(stored.generatedAt)) return stored;
+    if (!a) {
+      if (stored) return stored;
+      throw ApiError.notFound(`No account ${accountId}.`, 'accountId', 'account_not_found');
+    }
+    const lines = new Map<string, StatementLine>();
+    for (const e of await this.events(accountId, monthStart, monthEnd)) {
+      const k = `${e.servedModel}|${e.provider}`;
+      const l = lines.get(k) ?? { model: e.servedModel, provider: e.provider, requests: 0, promptTokens: 0, completionTokens: 0, cachedReadTokens: 0, cacheWriteTokens: 0, costNanoUsd: 0 };
+      l.requests++;
+      l.promptTokens += e.promptTokens;
+      l.completionTokens += e.completionTokens;
+      l.cachedReadTokens += e.cachedReadTokens;
+      l.cacheWriteTokens += e.cacheWriteTokens;
+      l.costNanoUsd += e.costNanoUsd;
+      lines.set(k, l);
+    }
+    const sorted = [...lines.values()].sort((x, y) => x.model.localeCompare(y.model) || x.provider.localeCompare(y.provider));
+    const statement: Statement = {
+      accountId,
+      month,
+      generatedAt: this.d.now().toISOString(),
+      lines: sorted,
+      totalRequests: sorted.reduce((s, l) => s + l.requests, 0),
+      totalCostNanoUsd: sorted.reduce((s, l) => s + l.costNanoUsd, 0),
+    };
+    await this.d.billing.put(statement, this.d.now());
+    return statement;
+  }
+
+  /** Limits and remaining budget of the calling key (GET /v1/key). */
+  async keyStatus(caller: Caller) {
+    return {
+      accountId: caller.accountId,
+      keyId: caller.keyId,
+      limits: { key: limitsView(caller.keyLimits), account: limitsView(caller.accountLimits) },
+      budgets: await this.d.limits.budgetStatus(caller),
+    };
+  }
+
+  /** The caller for an API key secret, or undefined; throws 403 for suspended or restricted accounts. */
+  async resolveCaller(secret: string): Promise<Caller | undefined> {
+    const key = await this.d.keys.findActiveBySecret(secret, this.d.now());
+    if (!key) return undefined;
+    const a = await this.d.accounts.get(key.accountId, this.d.now());
+    if (!a || a.status === 'closed') return undefined;
+    if (a.status === 'suspended') throw new ApiError(403, 'This account is suspended.', 'permission_error', null, 'account_suspended');
+    if (a.flags?.restricted) throw new ApiError(403, 'Processing for this account is restricted at its request.', 'permission_error', null, 'processing_restricted');
+    return { accountId: a.accountId, keyId: key.keyId, accountLimits: a.limits ?? {}, keyLimits: key.limits ?? {} };
+  }
+}

@@ -1,0 +1,37 @@
+/** A small method + path-pattern router for the buffered handlers. */
+import type { APIGatewayProxyEvent } from 'aws-lambda';
+import { ApiError } from '../core/errors';
+import type { HttpResult } from '../core/http';
+
+export type RouteFn = (params: string[], event: APIGatewayProxyEvent) => Promise<HttpResult>;
+
+export interface RouteDef {
+  method: string;
+  pattern: RegExp;
+  fn: RouteFn;
+}
+
+/** `:name` segments match one path segment each and are passed to the route function in order. */
+export function route(method: string, path: string, fn: RouteFn): RouteDef {
+  const pattern = new RegExp(`^${path.replace(/:[a-zA-Z]+/g, '([^/]+)')}/?$`);
+  return { method, pattern, fn };
+}
+
+export async function dispatch(routes: RouteDef[], event: APIGatewayProxyEvent): Promise<HttpResult> {
+  const path = event.path.replace(/\/{2,}/g, '/');
+  let pathMatched = false;
+  for (const r of routes) {
+    const m = r.pattern.exec(path);
+    if (!m) continue;
+    pathMatched = true;
+    if (r.method !== event.httpMethod) continue;
+    return r.fn(m.slice(1).map(decodeURIComponent), event);
+  }
+  if (pathMatched) throw new ApiError(405, `Method ${event.httpMethod} is not allowed on ${path}.`, 'invalid_request_error', null, 'method_not_allowed');
+  throw ApiError.notFound(`Unknown route ${event.httpMethod} ${path}.`, null, 'unknown_route');
+}
+
+/** The query parameter, if present. */
+export function query(event: APIGatewayProxyEvent, name: string): string | undefined {
+  return event.queryStringParameters?.[name] ?? undefined;
+}

@@ -1,0 +1,327 @@
+/**
+ * Budgets and rate limits that hold under concurrency, enforced with DynamoDB conditional writes
+ * in the limits table.
+ *
+ * - Rate windows (requests and tokens per minute, per key and per account) are fixed one-minute
+ *   counters updated with a conditional ADD; they expire by TTL minutes later (policy §8).
+ * - Budgets (daily and monthly USD, per key and per account) are counters of committed nano-USD:
+ *   settled spend plus outstanding reservations. Before a provider is called, the request's
+ *   worst-case cost is reserved on every budget counter in one transaction whose conditions check
+ *   `committed <= limit - reservation`; after the response the reservation is settled to the exact
+ *   cost and the rest released. Concurrent requests therefore cannot overspend: DynamoDB applies
+ *   conditional updates to an item one at a time.
+ * - A reservation is also an item with an expiry. If its request crashed and never settled, the
+ *   next reservation that would be refused first sweeps expired reservations of the account and
+ *   releases their holds, so a crashed request's hold expires by itself.
+ *
+ * Multi-region: global tables are last-writer-wins, so these counters must have one writer. All
+ * limit traffic goes to the home (primary) region's replica of this table (`CTR_HOME_REGION`);
+ * the other regions' replicas only receive copies.
+ */
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Caller, LimitsPort, Reservation } from '../core/chat';
+import { ApiError } from '../core/errors';
+import type { Limits } from '../core/limits';
+import { nanoToUsd } from '../core/pricing';
+
+/** How long a reservation may stay unsettled: the longest a request can run (Lambda's 15 min) plus a margin. */
+export const RESERVATION_TTL_SECONDS = 16 * 60;
+
+type Scope = { kind: 'acct' | 'key'; id: string; limits: Limits };
+
+interface CounterKey {
+  pk: string;
+  sk: string;
+}
+
+const pad = (n: number) => n.toString().padStart(12, '0');
+
+function periodEnd(now: Date, period: 'day' | 'month'): Date {
+  return period === 'day'
+    ? new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1))
+    : new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1));
+}
+
+function isConflict(err: unknown): boolean {
+  return err instanceof TransactionCanceledException && (err.CancellationReasons ?? []).some((r) => r.Code === 'TransactionConflict');
+}
+
+async function withConflictRetry<T>(fn: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (!isConflict(err) || attempt >= 30) throw err;
+      await new Promise((r) => setTimeout(r, Math.random() * Math.min(200, 5 * 2 ** attempt)));
+    }
+  }
+}
+
+export class LimitsRepo implements LimitsPort {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+    private readonly rateWindowTtlSeconds: number,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  private scopes(caller: Caller): Scope[] {
+    return [
+      { kind: 'acct', id: caller.accountId, limits: caller.accountLimits ?? {} },
+      { kind: 'key', id: caller.keyId, limits: caller.keyLimits ?? {} },
+    ];
+  }
+
+  /** Counts the request in each rate window; throws 429 when a window is full. Returns the rate-limit headers. */
+  private async takeRate(scopes: Scope[], maxTokens: number, now: Date): Promise<{ headers: Record<string, string>; windows: CounterKey[] }> {
+    const minute = Math.floor(now.getTime() / 60_000);
+    const resetSeconds = Math.max(1, Math.ceil(((minute + 1) * 60_000 - now.getTime()) / 1000));
+    const headers: Record<string, string> = {};
+    const windows: CounterKey[] = [];
+    let tightest: { requests?: number; tokens?: number } = {};
+    for (const s of scopes) {
+      const { rpm, tpm } = s.limits;
+      if (rpm === undefined && tpm === undefined) continue;
+      if (tpm !== undefined && maxTokens > tpm)
+        throw new ApiError(429, `Request too large: it may use up to ${maxTokens} tokens, above the ${s.kind === 'acct' ? 'account' : 'key'} limit of ${tpm} tokens per minute. Lower max_tokens.`, 'rate_limit_error', null, 'tokens_per_minute', { 'retry-after': String(resetSeconds) });
+      const key = { pk: `rate#${s.kind}#${s.id}`, sk: `min#${minute}` };
+      const conditions: string[] = [];
+      const values: Record<string, unknown> = { ':one': 1, ':tok': maxTokens, ':exp': (minute + 1) * 60 + this.rateWindowTtlSeconds };
+      if (rpm !== undefined) {
+        conditions.push('(attribute_not_exists(requests) OR requests < :rpm)');
+        values[':rpm'] = rpm;
+      }
+      if (tpm !== undefined) {
+        conditions.push('(attribute_not_exists(tokens) OR tokens <= :tcap)');
+        values[':tcap'] = tpm - maxTokens;
+      }
+      try {
+        const out = await this.db.send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: key,
+            UpdateExpression: 'ADD requests :one, tokens :tok SET expiresAt = :exp',
+            ConditionExpression: conditions.join(' AND '),
+            ExpressionAttributeValues: values,
+            ReturnValues: 'UPDATED_NEW',
+          }),
+        );
+        windows.push(key);
+        const requests = Number(out.Attributes?.requests ?? 0);
+        const tokens = Number(out.Attributes?.tokens ?? 0);
+        if (rpm !== undefined && (tightest.requests === undefined || rpm - requests < tightest.requests)) {
+          tightest.requests = rpm - requests;
+          headers['x-ratelimit-limit-requests'] = String(rpm);
+          headers['x-ratelimit-remaining-requests'] = String(Math.max(0, rpm - requests));
+          headers['x-ratelimit-reset-requests'] = `${resetSeconds}s`;
+        }
+        if (tpm !== undefined && (tightest.tokens === undefined || tpm - tokens < tightest.tokens)) {
+          tightest.tokens = tpm - tokens;
+          headers['x-ratelimit-limit-tokens'] = String(tpm);
+          headers['x-ratelimit-remaining-tokens'] = String(Math.max(0, tpm - tokens));
+          headers['x-ratelimit-reset-tokens'] = `${resetSeconds}s`;
+        }
+      } catch (err) {
+        if ((err as Error).name !== 'ConditionalCheckFailedException') throw err;
+        await this.releaseRate(windows, 1, maxTokens);
+        const who = s.kind === 'acct' ? 'account' : 'API key';
+        throw new ApiError(429, `Rate limit reached for this ${who}: ${rpm !== undefined ? `${rpm} requests` : ''}${rpm !== undefined && tpm !== undefined ? ' / ' : ''}${tpm !== undefined ? `${tpm} tokens` : ''} per minute. Retry after ${resetSeconds} s.`, 'rate_limit_error', null, 'rate_limit_exceeded', {
+          'retry-after': String(resetSeconds),
+          ...(rpm !== undefined ? { 'x-ratelimit-limit-requests': String(rpm), 'x-ratelimit-remaining-requests': '0', 'x-ratelimit-reset-requests': `${resetSeconds}s` } : {}),
+          ...(tpm !== undefined ? { 'x-ratelimit-limit-tokens': String(tpm), 'x-ratelimit-reset-tokens': `${resetSeconds}s` } : {}),
+        });
+      }
+    }
+    return { headers, windows };
+  }
+
+  private async releaseRate(windows: CounterKey[], requests: number, tokens: number): Promise<void> {
+    for (const key of windows) {
+      await this.db.send(
+        new UpdateCommand({ TableName: this.table, Key: key, UpdateExpression: 'ADD requests :r, tokens :t', ExpressionAttributeValues: { ':r': -requests, ':t': -tokens } }),
+      );
+    }
+  }
+
+  private budgetCounters(scopes: Scope[], now: Date): Array<CounterKey & { limit: number; label: string; resetAt: Date }> {
+    const day = now.toISOString().slice(0, 10);
+    const month = day.slice(0, 7);
+    const out: Array<CounterKey & { limit: number; label: string; resetAt: Date }> = [];
+    for (const s of scopes) {
+      const who = s.kind === 'acct' ? 'account' : 'API key';
+      if (s.limits.dailyBudgetNanoUsd !== undefined)
+        out.push({ pk: `budget#${s.kind}#${s.id}`, sk: `day#${day}`, limit: s.limits.dailyBudgetNanoUsd, label: `daily budget of this ${who}`, resetAt: periodEnd(now, 'day') });
+      if (s.limits.monthlyBudgetNanoUsd !== undefined)
+        out.push({ pk: `budget#${s.kind}#${s.id}`, sk: `month#${month}`, limit: s.limits.monthlyBudgetNanoUsd, label: `monthly budget of this ${who}`, resetAt: periodEnd(now, 'month') });
+    }
+    return out;
+  }
+
+  /** Releases the holds of an account's reservations that expired unsettled (their requests crashed). */
+  async sweepExpired(accountId: string): Promise<number> {
+    const nowSec = Math.floor(this.now().getTime() / 1000);
+    const out = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk AND sk < :now',
+        ExpressionAttributeValues: { ':pk': `resv#acct#${accountId}`, ':now': pad(nowSec) },
+        ConsistentRead: true,
+      }),
+    );
+    let released = 0;
+    for (const item of out.Items ?? []) {
+      const counters = item.counters as CounterKey[];
+      try {
+        await withConflictRetry(() =>
+          this.db.send(
+            new TransactWriteCommand({
+              TransactItems: [
+                { Delete: { TableName: this.table, Key: { pk: item.pk, sk: item.sk }, ConditionExpression: 'attribute_exists(pk)' } },
+                ...counters.map((c) => ({
+                  Update: { TableName: this.table, Key: c, UpdateExpression: 'ADD committed :neg', ExpressionAttributeValues: { ':neg': -Number(item.amount) } },
+                })),
+              ],
+            }),
+          ),
+        );
+        released++;
+      } catch (err) {
+        if (!(err instanceof TransactionCanceledException)) throw err;
+      }
+    }
+    return released;
+  }
+
+  private async reserveBudget(
+    accountId: string,
+    requestId: string,
+    counters: ReturnType<LimitsRepo['budgetCounters']>,
+    amount: number,
+    now: Date,
+  ): Promise<{ reservationKey: CounterKey } | { refused: (typeof counters)[number] }> {
+    const nowSec = Math.floor(now.getTime() / 1000);
+    const expiry = nowSec + RESERVATION_TTL_SECONDS;
+    const reservationKey = { pk: `resv#acct#${accountId}`, sk: `${pad(expiry)}#${requestId}` };
+    for (const c of counters) if (c.limit - amount < 0) return { refused: c };
+    try {
+      await withConflictRetry(() =>
+        this.db.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                Put: {
+                  TableName: this.table,
+                  Item: { ...reservationKey, amount, counters: counters.map(({ pk, sk }) => ({ pk, sk })), createdAt: now.toISOString(), expiresAt: expiry + 35 * 86_400 },
+                },
+              },
+              ...counters.map((c) => ({
+                Update: {
+                  TableName: this.table,
+                  Key: { pk: c.pk, sk: c.sk },
+                  UpdateExpression: 'ADD committed :amt SET #limit = :limit, expiresAt = :exp',
+                  ConditionExpression: 'attribute_not_exists(committed) OR committed <= :cap',
+                  ExpressionAttributeNames: { '#limit': 'limit' },
+                  ExpressionAttributeValues: { ':amt': amount, ':cap': c.limit - amount, ':limit': c.limit, ':exp': Math.floor(c.resetAt.getTime() / 1000) + 86_400 },
+                },
+              })),
+            ],
+          }),
+        ),
+      );
+      return { reservationKey };
+    } catch (err) {
+      if (!(err instanceof TransactionCanceledException)) throw err;
+      const failed = (err.CancellationReasons ?? []).findIndex((r, i) => i > 0 && r.Code === 'ConditionalCheckFailed');
+      if (failed < 0) throw err;
+      return { refused: counters[failed - 1]! };
+    }
+  }
+
+  async reserve(caller: Caller, requestId: string, maxCostNano: number, maxTokens: number): Promise<Reservation> {
+    const now = this.now();
+    const scopes = this.scopes(caller);
+    const rate = await this.takeRate(scopes, maxTokens, now);
+    const counters = this.budgetCounters(scopes, now);
+    let reservationKey: CounterKey | undefined;
+    if (counters.length) {
+      let result = await this.reserveBudget(caller.accountId, requestId, counters, maxCostNano, now);
+      if ('refused' in result && (await this.sweepExpired(caller.accountId)) > 0) {
+        result = await this.reserveBudget(caller.accountId, requestId, counters, maxCostNano, now);
+      }
+      if ('refused' in result) {
+        await this.releaseRate(rate.windows, 1, maxTokens);
+        const c = result.refused;
+        const retryAfter = Math.max(1, Math.ceil((c.resetAt.getTime() - now.getTime()) / 1000));
+        throw new ApiError(
+          429,
+          `The ${c.label} ($${nanoToUsd(c.limit)}) does not cover this request's maximum cost ($${nanoToUsd(maxCostNano)}). Lower max_tokens, or wait for the budget to reset.`,
+          'insufficient_quota',
+          null,
+          'budget_exceeded',
+          { 'retry-after': String(retryAfter), ...rate.headers },
+        );
+      }
+      reservationKey = result.reservationKey;
+    }
+    let settled = false;
+    return {
+      headers: rate.headers,
+      settle: async (actualCostNano, actualTokens) => {
+        if (settled) return;
+        settled = true;
+        if (rate.windows.length && actualTokens !== maxTokens) {
+          for (const key of rate.windows) {
+            await this.db.send(
+              new UpdateCommand({ TableName: this.table, Key: key, UpdateExpression: 'ADD tokens :d', ExpressionAttributeValues: { ':d': actualTokens - maxTokens } }),
+            );
+          }
+        }
+        if (!reservationKey) return;
+        const spend = (delta: number) =>
+          counters.map((c) => ({
+            Update: {
+              TableName: this.table,
+              Key: { pk: c.pk, sk: c.sk },
+              UpdateExpression: 'ADD committed :d, spent :s, requests :one',
+              ExpressionAttributeValues: { ':d': delta, ':s': actualCostNano, ':one': 1 },
+            },
+          }));
+        try {
+          await withConflictRetry(() =>
+            this.db.send(
+              new TransactWriteCommand({
+                TransactItems: [{ Delete: { TableName: this.table, Key: reservationKey, ConditionExpression: 'attribute_exists(pk)' } }, ...spend(actualCostNano - maxCostNano)],
+              }),
+            ),
+          );
+        } catch (err) {
+          if (!(err instanceof TransactionCanceledException) || err.CancellationReasons?.[0]?.Code !== 'ConditionalCheckFailed') throw err;
+          // The hold was already released by a sweep: add the spend alone.
+          await withConflictRetry(() => this.db.send(new TransactWriteCommand({ TransactItems: spend(actualCostNano) })));
+        }
+      },
+    };
+  }
+
+  /** The current budget counters of a caller (for GET /v1/key and the CLI). */
+  async budgetStatus(caller: Caller): Promise<Array<{ scope: string; period: string; limitUsd: number; committedUsd: number; spentUsd: number; remainingUsd: number }>> {
+    const now = this.now();
+    const counters = this.budgetCounters(this.scopes(caller), now);
+    const out = [];
+    for (const c of counters) {
+      const res = await this.db.send(new QueryCommand({ TableName: this.table, KeyConditionExpression: 'pk = :pk AND sk = :sk', ExpressionAttributeValues: { ':pk': c.pk, ':sk': c.sk } }));
+      const item = res.Items?.[0] ?? {};
+      const committed = Number(item.committed ?? 0);
+      out.push({
+        scope: c.pk.startsWith('budget#acct#') ? 'account' : 'key',
+        period: c.sk,
+        limitUsd: nanoToUsd(c.limit),
+        committedUsd: nanoToUsd(committed),
+        spentUsd: nanoToUsd(Number(item.spent ?? 0)),
+        remainingUsd: nanoToUsd(Math.max(0, c.limit - committed)),
+      });
+    }
+    return out;
+  }
+}

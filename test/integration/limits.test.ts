@@ -1,0 +1,206 @@
+/**
+ * Budgets and rate limits against DynamoDB Local over real sockets: concurrent requests cannot
+ * overspend, windows refuse with 429 + Retry-After, crashed reservations expire, accounts are
+ * isolated.
+ */
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import OpenAI from 'openai';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { LimitsRepo, RESERVATION_TTL_SECONDS } from '../../lambdas/store/limits-repo';
+import { threeProviderConfig } from '../helpers/config';
+import { startTestRouter, type TestRouter } from '../helpers/local-router';
+import { startOpenAIUpstream, type MockUpstream } from '../helpers/openai-upstream';
+
+let router: TestRouter;
+let cheap: MockUpstream;
+
+async function events(accountId: string): Promise<Record<string, any>[]> {
+  const items: Record<string, any>[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const out = await router.db.send(
+      new QueryCommand({
+        TableName: router.tables.usage,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :e)',
+        ExpressionAttributeValues: { ':pk': `acct#${accountId}`, ':e': 'evt#' },
+        ConsistentRead: true,
+        ExclusiveStartKey: start,
+      }),
+    );
+    items.push(...(out.Items ?? []));
+    start = out.LastEvaluatedKey;
+  } while (start);
+  return items;
+}
+
+const ask = { model: 'acme/llama-test', messages: [{ role: 'user' as const, content: 'Count to three, please.' }], max_tokens: 20 };
+
+beforeAll(async () => {
+  cheap = await startOpenAIUpstream('cheap');
+  router = await startTestRouter(threeProviderConfig({ cheap: cheap.url, mid: cheap.url, dear: cheap.url }), { CHEAP_KEY: 'k' });
+});
+
+afterAll(async () => {
+  await router?.stop();
+  await cheap?.close();
+});
+
+beforeEach(() => {
+  cheap.mode = { kind: 'ok' };
+  // Realistic usage: never more prompt tokens than the prompt has bytes.
+  cheap.usage = { prompt: 12, completion: 20, cached: 0 };
+});
+
+describe('budgets under concurrency', () => {
+  it('200 concurrent requests against a budget that covers 50: never overspent, every request accounted for', async () => {
+    // cheap: $0.23 / $0.40 per M → 12 × 230 + 20 × 400 = 10 760 nano-USD per request.
+    const perRequest = 12 * 230 + 20 * 400;
+    const budgetUsd = (50 * perRequest) / 1e9;
+    await router.accounts.createAccount({ accountId: 'acct-budget', limits: { monthlyBudgetUsd: budgetUsd } });
+    const client = router.client(await router.createKey('acct-budget'));
+
+    const results = await Promise.allSettled(Array.from({ length: 200 }, () => client.chat.completions.create(ask)));
+    const served = results.filter((r) => r.status === 'fulfilled').length;
+    const refused = results.filter((r) => r.status === 'rejected' && r.reason instanceof OpenAI.RateLimitError);
+    expect(served + refused.length).toBe(200);
+    expect(served).toBeGreaterThan(0);
+    expect(served).toBeLessThanOrEqual(50);
+    const first = (refused[0] as PromiseRejectedResult).reason as InstanceType<typeof OpenAI.RateLimitError>;
+    expect(first.code).toBe('budget_exceeded');
+    expect(first.type).toBe('insufficient_quota');
+    expect(Number(first.headers?.get('retry-after'))).toBeGreaterThan(0);
+
+    const recorded = await vi.waitFor(
+      async () => {
+        const e = await events('acct-budget');
+        expect(e.length).toBe(served);
+        return e;
+      },
+      { timeout: 20_000, interval: 100 },
+    );
+    const spent = recorded.reduce((s, e) => s + e.costNanoUsd, 0);
+    expect(spent).toBe(served * perRequest);
+    expect(spent).toBeLessThanOrEqual(Math.round(budgetUsd * 1e9));
+    // Every hold is settled (settling follows the usage write): committed equals spent, nothing left reserved.
+    const caller = { accountId: 'acct-budget', keyId: 'x', accountLimits: { monthlyBudgetNanoUsd: Math.round(budgetUsd * 1e9) } };
+    await vi.waitFor(
+      async () => {
+        const [month] = await router.stack.runtime.limits.budgetStatus(caller);
+        expect(month!.committedUsd).toBe(month!.spentUsd);
+        expect(Math.round(month!.spentUsd * 1e9)).toBe(spent);
+      },
+      { timeout: 20_000, interval: 100 },
+    );
+    expect(router.logs.join('\n')).not.toMatch(/settle failed|usage record failed/);
+  });
+
+  it('a request whose maximum cost exceeds the remaining budget gets a clean 429 before any provider is called', async () => {
+    await router.accounts.createAccount({ accountId: 'acct-tiny', limits: { dailyBudgetUsd: 0.000001 } });
+    const client = router.client(await router.createKey('acct-tiny'));
+    const before = cheap.requests.length;
+    const err = await client.chat.completions.create({ ...ask, max_tokens: 2000 }).catch((e) => e);
+    expect(err).toBeInstanceOf(OpenAI.RateLimitError);
+    expect(err.message).toMatch(/daily budget of this account/);
+    expect(cheap.requests.length).toBe(before);
+  });
+});
+
+describe('rate limits', () => {
+  it('requests per minute: 429 with Retry-After and OpenAI rate-limit headers', async () => {
+    await router.accounts.createAccount({ accountId: 'acct-rpm' });
+    const client = router.client(await router.createKey('acct-rpm', { limits: { rpm: 3 } }));
+    const remaining: string[] = [];
+    let refused: InstanceType<typeof OpenAI.RateLimitError> | undefined;
+    for (let i = 0; i < 4; i++) {
+      try {
+        const { response } = await client.chat.completions.create(ask).withResponse();
+        expect(response.headers.get('x-ratelimit-limit-requests')).toBe('3');
+        expect(response.headers.get('x-ratelimit-reset-requests')).toMatch(/^\d+s$/);
+        remaining.push(response.headers.get('x-ratelimit-remaining-requests')!);
+      } catch (err) {
+        refused = err as InstanceType<typeof OpenAI.RateLimitError>;
+      }
+    }
+    // A minute boundary may reset the window mid-test; then all four pass and the last remaining count is higher.
+    if (refused) {
+      expect(remaining).toEqual(['2', '1', '0']);
+      expect(refused.status).toBe(429);
+      expect(refused.code).toBe('rate_limit_exceeded');
+      const retryAfter = Number(refused.headers?.get('retry-after'));
+      expect(retryAfter).toBeGreaterThan(0);
+      expect(retryAfter).toBeLessThanOrEqual(60);
+    } else {
+      expect(remaining).toHaveLength(4);
+    }
+  });
+
+  it('tokens per minute: a request larger than the window is refused; settled tokens replace the reservation', async () => {
+    await router.accounts.createAccount({ accountId: 'acct-tpm' });
+    const client = router.client(await router.createKey('acct-tpm', { limits: { tpm: 1000 } }));
+    const big = await client.chat.completions.create({ ...ask, max_tokens: 2000 }).catch((e) => e);
+    expect(big).toBeInstanceOf(OpenAI.RateLimitError);
+    expect(big.code).toBe('tokens_per_minute');
+    const { response } = await client.chat.completions.create(ask).withResponse();
+    expect(response.headers.get('x-ratelimit-limit-tokens')).toBe('1000');
+    expect(Number(response.headers.get('x-ratelimit-remaining-tokens'))).toBeLessThan(1000);
+  });
+});
+
+describe('reservations', () => {
+  it('a crashed request’s reservation expires by itself', async () => {
+    let now = new Date('2026-03-10T12:00:00Z');
+    const repo = new LimitsRepo(router.db, router.tables.limits, 300, () => now);
+    const caller = { accountId: 'acct-crash', keyId: 'key-crash', accountLimits: { dailyBudgetNanoUsd: 1000 } };
+    await repo.reserve(caller, 'req-crashed', 800, 10); // never settled: the request "crashed"
+    await expect(repo.reserve(caller, 'req-2', 800, 10)).rejects.toMatchObject({ status: 429, code: 'budget_exceeded' });
+    now = new Date(now.getTime() + (RESERVATION_TTL_SECONDS + 1) * 1000);
+    const r = await repo.reserve(caller, 'req-3', 800, 10);
+    await r.settle(500, 10);
+    const [day] = await repo.budgetStatus(caller);
+    expect(day).toMatchObject({ period: 'day#2026-03-10', spentUsd: 0.0000005, committedUsd: 0.0000005 });
+  });
+
+  it('settling releases the unused part of a reservation', async () => {
+    const repo = new LimitsRepo(router.db, router.tables.limits, 300);
+    const caller = { accountId: 'acct-settle', keyId: 'key-settle', accountLimits: { monthlyBudgetNanoUsd: 1000 }, keyLimits: { monthlyBudgetNanoUsd: 900 } };
+    const a = await repo.reserve(caller, 'req-a', 900, 1);
+    await a.settle(100, 1);
+    const b = await repo.reserve(caller, 'req-b', 800, 1);
+    await b.settle(800, 1);
+    await expect(repo.reserve(caller, 'req-c', 1, 1)).rejects.toMatchObject({ status: 429 });
+    const status = await repo.budgetStatus(caller);
+    expect(status.map((s) => [s.scope, s.spentUsd, s.remainingUsd])).toEqual([
+      ['account', 0.0000009, 0.0000001],
+      ['key', 0.0000009, 0],
+    ]);
+  });
+});
+
+describe('tenant isolation', () => {
+  it('a key sees only its own account’s usage and limits', async () => {
+    await router.accounts.createAccount({ accountId: 'acct-a' });
+    await router.accounts.createAccount({ accountId: 'acct-b' });
+    const a = await router.createKey('acct-a');
+    const b = await router.createKey('acct-b');
+    await router.client(b).chat.completions.create(ask);
+    await vi.waitFor(async () => expect((await events('acct-b')).length).toBe(1), { timeout: 10_000 });
+    const get = (key: string, path: string) => fetch(`${router.baseUrl}${path}`, { headers: { authorization: `Bearer ${key}` } });
+    const usageA = (await (await get(a, '/usage?account=acct-b&by=model')).json()) as { account_id: string; data: unknown[] };
+    expect(usageA.account_id).toBe('acct-a');
+    expect(usageA.data).toEqual([]);
+    const usageB = (await (await get(b, '/usage?by=model')).json()) as { account_id: string; data: Array<{ group: string; requests: number }> };
+    expect(usageB.data).toEqual([expect.objectContaining({ group: 'acme/llama-test', requests: 1 })]);
+    const keyA = (await (await get(a, '/key')).json()) as { data: { accountId: string } };
+    expect(keyA.data.accountId).toBe('acct-a');
+    expect((await get('sk-ctr-nope', '/usage')).status).toBe(401);
+  });
+
+  it('suspended and restricted accounts are refused with 403', async () => {
+    await router.accounts.createAccount({ accountId: 'acct-susp' });
+    const key = await router.createKey('acct-susp');
+    await router.accounts.updateAccount('acct-susp', { status: 'suspended' });
+    const err = await router.client(key).chat.completions.create(ask).catch((e) => e);
+    expect(err).toBeInstanceOf(OpenAI.PermissionDeniedError);
+    expect(err.code).toBe('account_suspended');
+  });
+});
