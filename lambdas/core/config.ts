@@ -214,7 +214,9 @@ export function loadConfigFile(path: string): RouterConfig {
  * set at bundle time by the CDK construct) so cold starts read no file.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): RouterConfig {
-  if (env.CTR_CONFIG_JSON) return parseConfig(JSON.parse(env.CTR_CONFIG_JSON), 'inline router config');
+  // Spelled out as `process.env.CTR_CONFIG_JSON` so that esbuild's `define` inlines the config into Lambda bundles.
+  const inline = env === process.env ? process.env.CTR_CONFIG_JSON : env.CTR_CONFIG_JSON;
+  if (inline) return parseConfig(JSON.parse(inline), 'inline router config');
   return loadConfigFile(configPath(env));
 }
 

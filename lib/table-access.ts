@@ -1,0 +1,51 @@
+/**
+ * Which function touches which table, and how: the source of each function's IAM grants and
+ * table environment variables. Wiring only; what the functions do with the tables lives in
+ * `lambdas/`.
+ */
+import { TABLES, type TableDefinition, type TableId } from '../lambdas/store/tables';
+
+/** The router's Lambda functions. */
+export type RouterFunction = 'chat' | 'api' | 'admin';
+
+/** Level of access to one table. */
+export type TableAccess = 'read' | 'readWrite';
+
+/** Table access per function (least privilege: a function not listed for a table gets nothing on it). */
+export const TABLE_ACCESS: Readonly<Record<RouterFunction, Readonly<Partial<Record<TableId, TableAccess>>>>> = {
+  chat: { apiKeys: 'read', accounts: 'read', usage: 'readWrite', limits: 'readWrite', billing: 'readWrite' },
+  api: { apiKeys: 'read', accounts: 'read', usage: 'read', limits: 'read' },
+  admin: Object.fromEntries(TABLES.map((t: TableDefinition) => [t.id, 'readWrite' as const])),
+};
+
+/**
+ * Tables whose items are counters (rate-limit windows, budget reservations). Global tables
+ * resolve concurrent writes in different regions by last-writer-wins, which would lose
+ * increments; so every region reads and writes these in the home (primary) region, where
+ * DynamoDB conditional writes serialize them. See docs/DEPLOY.md "Multi-region".
+ */
+export const HOME_REGION_TABLES: readonly TableId[] = ['limits'];
+
+/** Item reads (no Scan: the request path only uses keys and indexes). */
+export const DYNAMODB_READ_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:BatchGetItem',
+  'dynamodb:Query',
+  'dynamodb:ConditionCheckItem',
+  'dynamodb:DescribeTable',
+] as const;
+
+/** Item writes (also what TransactWriteItems needs per item). */
+export const DYNAMODB_WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'] as const;
+
+/** Functions that may Scan (privacy export/erasure and reports walk whole tables). */
+export const SCAN_FUNCTIONS: readonly RouterFunction[] = ['admin'];
+
+/** Functions that read the provider-credentials secret. */
+export const SECRET_FUNCTIONS: readonly RouterFunction[] = ['chat', 'api'];
+
+/** Functions that create and unwrap per-account data keys (envelope encryption, crypto-shredding). */
+export const DATA_KEY_FUNCTIONS: readonly RouterFunction[] = ['chat', 'admin'];
+
+/** Functions that call upstream models: Bedrock offers are invoked with their IAM role. */
+export const BEDROCK_FUNCTIONS: readonly RouterFunction[] = ['chat', 'api'];

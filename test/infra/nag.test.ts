@@ -1,0 +1,63 @@
+/**
+ * cdk-nag (AwsSolutions pack, v3 policy-validation plugin) over every stack of the two-replica
+ * example: zero unacknowledged findings, errors and warnings alike, and every acknowledgement
+ * carries a reason and comes from lib/nag-suppressions.ts.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { synthesizeRouter, type SynthesizedRouter } from './fixture';
+
+interface Violation {
+  ruleName: string;
+  severity: string;
+  violatingConstructs: { constructPath: string }[];
+}
+interface SuppressedViolation extends Violation {
+  reason: string;
+  acknowledgedStackTrace?: string;
+}
+interface PluginReport {
+  pluginName: string;
+  conclusion: string;
+  violations: Violation[];
+  suppressedViolations?: SuppressedViolation[];
+}
+
+let s: SynthesizedRouter;
+let reports: PluginReport[];
+beforeAll(() => {
+  // Synthesis throws if any error-level finding is unacknowledged.
+  s = synthesizeRouter({ nag: true });
+  reports = (JSON.parse(readFileSync(join(s.outdir, 'validation-report.json'), 'utf8')) as { pluginReports: PluginReport[] }).pluginReports;
+});
+
+describe('cdk-nag AwsSolutions', () => {
+  it('ran over the stacks', () => {
+    const nag = reports.find((r) => r.pluginName === 'AwsSolutions');
+    expect(nag).toBeDefined();
+    const paths = new Set((nag!.suppressedViolations ?? []).flatMap((v) => v.violatingConstructs.map((c) => c.constructPath.split('/')[0])));
+    for (const stack of [s.stacks.dataStack, ...Object.values(s.stacks.routerStacks)]) expect(paths).toContain(stack.stackName);
+  });
+
+  it('reports zero unacknowledged findings (errors and warnings)', () => {
+    const nag = reports.find((r) => r.pluginName === 'AwsSolutions')!;
+    const open = nag.violations.map((v) => `${v.severity} ${v.ruleName} at ${v.violatingConstructs.map((c) => c.constructPath).join(', ')}`);
+    expect(open).toEqual([]);
+    expect(nag.conclusion).toBe('success');
+  });
+
+  it('every acknowledgement has a real reason and is made in lib/nag-suppressions.ts', () => {
+    const suppressed = reports.flatMap((r) => r.suppressedViolations ?? []);
+    expect(suppressed.length).toBeGreaterThan(0);
+    for (const v of suppressed) {
+      expect(v.reason.length, v.ruleName).toBeGreaterThan(40);
+      if (v.acknowledgedStackTrace) expect(v.acknowledgedStackTrace, v.ruleName).toContain('nag-suppressions.ts');
+    }
+  });
+
+  it('acknowledges only the expected rules', () => {
+    const rules = new Set(reports.flatMap((r) => r.suppressedViolations ?? []).map((v) => v.ruleName.replace(/\[.*$/, '')));
+    expect([...rules].sort()).toEqual(['AwsSolutions-APIG3', 'AwsSolutions-APIG4', 'AwsSolutions-COG4', 'AwsSolutions-IAM4', 'AwsSolutions-SMG4']);
+  });
+});
