@@ -162,7 +162,7 @@ export class CheapTokenRouter extends Construct {
   public readonly baseUrl: string;
   /** Streaming chat function (`POST /v1/chat/completions`, `POST /v1/messages`). */
   public readonly chatFunction: NodejsFunction;
-  /** Buffered API function (`/v1/models`, `/v1/embeddings`, `/v1/usage`). */
+  /** Buffered API function (`/v1/models`, `/v1/embeddings`, `/v1/usage`, `/v1/key`). */
   public readonly apiFunction: NodejsFunction;
   /** Admin function (`/admin/*`, IAM-authorized). */
   public readonly adminFunction: NodejsFunction;
@@ -258,6 +258,9 @@ export class CheapTokenRouter extends Construct {
     models.addResource('{model+}').addMethod('GET', buffered, appRead);
     v1.addResource('embeddings').addMethod('POST', buffered, appWrite);
     v1.addResource('usage').addMethod('GET', buffered, appRead);
+    v1.addResource('key').addMethod('GET', buffered, appRead);
+    // The key holder's own data-subject rights (§6): the admin function, authorized by the API key inside it.
+    v1.addResource('privacy').addResource('{proxy+}').addMethod('ANY', admin, appRead);
     this.api.root
       .addResource('admin')
       .addResource('{proxy+}')

@@ -93,7 +93,9 @@ export class RouterData extends Construct {
         billing: dynamodb.Billing.onDemand(),
         encryption: dynamodb.TableEncryptionV2.customerManagedKey(props.key, replicaKeyArns),
         timeToLiveAttribute: TTL_ATTRIBUTE,
-        pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true, recoveryPeriodInDays },
+        pointInTimeRecoverySpecification: def.pointInTimeRecovery
+          ? { pointInTimeRecoveryEnabled: true, recoveryPeriodInDays }
+          : { pointInTimeRecoveryEnabled: false },
         deletionProtection: true,
         removalPolicy: RemovalPolicy.RETAIN,
         replicas: props.replicaRegions.map((region) => ({ region, tags })),
@@ -118,6 +120,6 @@ export class RouterData extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
     });
     this.providerSecretArn = (this.providerSecret.node.defaultChild as secretsmanager.CfnSecret).ref;
-    acknowledgeDataFindings(this);
+    acknowledgeDataFindings({ providerSecret: this.providerSecret, tablesWithoutPitr: TABLES.filter((t) => !t.pointInTimeRecovery).map((t) => tables[t.id]) });
   }
 }

@@ -13,7 +13,8 @@ export type TableAccess = 'read' | 'readWrite';
 
 /** Table access per function (least privilege: a function not listed for a table gets nothing on it). */
 export const TABLE_ACCESS: Readonly<Record<RouterFunction, Readonly<Partial<Record<TableId, TableAccess>>>>> = {
-  chat: { apiKeys: 'read', accounts: 'read', usage: 'readWrite', limits: 'readWrite', billing: 'readWrite' },
+  // chat reads data keys to seal the caller's IP address in usage events (policy §2, §5).
+  chat: { apiKeys: 'read', accounts: 'read', usage: 'readWrite', limits: 'readWrite', billing: 'readWrite', dataKeys: 'read' },
   api: { apiKeys: 'read', accounts: 'read', usage: 'read', limits: 'read' },
   admin: Object.fromEntries(TABLES.map((t: TableDefinition) => [t.id, 'readWrite' as const])),
 };

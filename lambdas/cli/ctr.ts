@@ -26,6 +26,13 @@ Keys (the secret is shown once)
 Usage and billing
   usage --account <id> [--by day|model|provider|key] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--json|--csv]
   statement --account <id> --month YYYY-MM [--json|--csv]
+Data-subject rights (policy §6), each recorded in the privacy audit trail
+  privacy export <id> [--out file]           everything held about the account, as JSON
+  privacy correct <id> [--email e] [--company c]
+  privacy restrict <id> [--off]              refuse the account's keys (restriction of processing)
+  privacy object <id> [--off]                keep the account out of anonymized statistics
+  privacy erase <id> --yes                   crypto-shred and delete; billing kept pseudonymized (§8)
+  privacy audit <id> [--json]
 
 limits: --rpm N --tpm N --daily-budget USD --monthly-budget USD
 
@@ -81,6 +88,9 @@ export async function run(argv: string[], out: (s: string) => void = (s) => proc
       from: { type: 'string' },
       to: { type: 'string' },
       month: { type: 'string' },
+      out: { type: 'string' },
+      off: { type: 'boolean', default: false },
+      yes: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
       csv: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -120,6 +130,7 @@ export async function run(argv: string[], out: (s: string) => void = (s) => proc
 
   const opened = await openRuntime(env);
   const svc = opened.runtime.accounts;
+  const privacy = opened.runtime.privacy;
   try {
     switch (`${cmd} ${sub ?? ''}`.trim()) {
       case 'accounts create': {
@@ -196,6 +207,35 @@ export async function run(argv: string[], out: (s: string) => void = (s) => proc
         out(`Statement ${s.month} for account ${s.accountId} (generated ${s.generatedAt})`);
         out(table(rows));
         return out(`Total: ${s.totalRequests} requests, $${nanoToUsd(s.totalCostNanoUsd).toFixed(9)}`);
+      }
+      case 'privacy export': {
+        const data = JSON.stringify(await privacy.exportAccount(need(arg, 'privacy export <id>'), 'operator'), null, 2);
+        if (!v.out) return out(data);
+        const { writeFileSync } = await import('node:fs');
+        writeFileSync(v.out, `${data}\n`, { mode: 0o600 });
+        return out(`Wrote the export of ${arg} to ${v.out}.`);
+      }
+      case 'privacy correct': {
+        const fields = { ...(v.email !== undefined ? { email: v.email } : {}), ...(v.company !== undefined ? { company: v.company } : {}) };
+        const a = await privacy.correct(need(arg, 'privacy correct <id>'), fields, 'operator');
+        return emit(a, () => [accountRow(a)]);
+      }
+      case 'privacy restrict':
+      case 'privacy object': {
+        const id = need(arg, `privacy ${sub} <id>`);
+        const a = sub === 'restrict' ? await privacy.restrict(id, !v.off, 'operator') : await privacy.object(id, !v.off, 'operator');
+        return out(`${id}: restricted=${Boolean(a.flags.restricted)} analyticsOptOut=${Boolean(a.flags.analyticsOptOut)}`);
+      }
+      case 'privacy erase': {
+        const id = need(arg, 'privacy erase <id>');
+        if (!v.yes) throw new UsageError(`erasure cannot be undone; run again with --yes to erase ${id}`);
+        const counts = await privacy.erase(id, 'operator');
+        if (v.json) return out(JSON.stringify(counts));
+        return out(`Erased ${id}: ${Object.entries(counts).map(([k, n]) => `${k}=${n}`).join(' ')}`);
+      }
+      case 'privacy audit': {
+        const trail = await privacy.auditTrail(need(arg, 'privacy audit <id>'));
+        return emit(trail, () => trail.map((e) => ({ at: e.at, action: e.action, actor: e.actor, outcome: e.outcome, counts: JSON.stringify(e.counts) })));
       }
       default:
         throw new UsageError(`unknown command: ${positionals.join(' ')}\n\n${HELP}`);

@@ -131,7 +131,7 @@ export class AccountService {
   }
 
   async view(a: AccountRecord): Promise<AccountView> {
-    const personal = await this.d.cipher.decrypt(a.accountId, a.wrappedKey, a.personal);
+    const personal = await this.d.cipher.open<PersonalFields>(a.accountId, a.personal);
     return {
       accountId: a.accountId,
       status: a.status,
@@ -141,24 +141,24 @@ export class AccountService {
       ...(personal?.company ? { company: personal.company } : {}),
       limits: limitsView(a.limits),
       flags: a.flags ?? {},
-      personalDataReadable: Boolean(a.wrappedKey),
+      personalDataReadable: await this.d.cipher.hasKey(a.accountId),
     };
   }
 
   async createAccount(input: unknown): Promise<AccountView> {
     const req = parse(createAccountSchema, input);
-    const key = await this.d.cipher.newKey(req.accountId);
+    if (await this.d.accounts.get(req.accountId, this.d.now()))
+      throw new ApiError(409, `Account ${req.accountId} already exists.`, 'invalid_request_error', 'accountId', 'account_exists');
+    await this.d.cipher.createKey(req.accountId);
     const fields: PersonalFields = { ...(req.email ? { email: req.email } : {}), ...(req.company ? { company: req.company } : {}) };
     const record: AccountRecord = {
       accountId: req.accountId,
       status: 'active',
       createdAt: this.d.now().toISOString(),
-      wrappedKey: key.wrapped,
-      personal: await this.d.cipher.encryptWith(req.accountId, key.plaintext, fields),
+      personal: await this.d.cipher.seal(req.accountId, fields),
       limits: limitsFromInput(req.limits ?? {}),
       flags: {},
     };
-    key.plaintext.fill(0);
     if (!(await this.d.accounts.create(record))) throw new ApiError(409, `Account ${req.accountId} already exists.`, 'invalid_request_error', 'accountId', 'account_exists');
     return this.view(record);
   }
@@ -179,9 +179,10 @@ export class AccountService {
     if (req.status) changes.status = req.status;
     if (req.limits) changes.limits = { ...a.limits, ...limitsFromInput(req.limits) };
     if (req.email !== undefined || req.company !== undefined) {
-      if (!a.wrappedKey) throw new ApiError(409, 'This account was erased; its personal data cannot be set again.', 'invalid_request_error', null, 'account_erased');
-      const current = (await this.d.cipher.decrypt(a.accountId, a.wrappedKey, a.personal)) ?? {};
-      changes.personal = await this.d.cipher.encrypt(a.accountId, a.wrappedKey, {
+      if (!(await this.d.cipher.hasKey(a.accountId)))
+        throw new ApiError(409, 'This account was erased; its personal data cannot be set again.', 'invalid_request_error', null, 'account_erased');
+      const current = (await this.d.cipher.open<PersonalFields>(a.accountId, a.personal)) ?? {};
+      changes.personal = await this.d.cipher.seal(a.accountId, {
         ...current,
         ...(req.email !== undefined ? { email: req.email } : {}),
         ...(req.company !== undefined ? { company: req.company } : {}),
@@ -333,13 +334,13 @@ export class AccountService {
   }
 
   /** The caller for an API key secret, or undefined; throws 403 for suspended or restricted accounts. */
-  async resolveCaller(secret: string): Promise<Caller | undefined> {
+  async resolveCaller(secret: string, options: { allowRestricted?: boolean } = {}): Promise<Caller | undefined> {
     const key = await this.d.keys.findActiveBySecret(secret, this.d.now());
     if (!key) return undefined;
     const a = await this.d.accounts.get(key.accountId, this.d.now());
     if (!a || a.status === 'closed') return undefined;
     if (a.status === 'suspended') throw new ApiError(403, 'This account is suspended.', 'permission_error', null, 'account_suspended');
-    if (a.flags?.restricted) throw new ApiError(403, 'Processing for this account is restricted at its request.', 'permission_error', null, 'processing_restricted');
-    return { accountId: a.accountId, keyId: key.keyId, accountLimits: a.limits ?? {}, keyLimits: key.limits ?? {} };
+    if (a.flags?.restricted && !options.allowRestricted) throw new ApiError(403, 'Processing for this account is restricted at its request.', 'permission_error', null, 'processing_restricted');
+    return { accountId: a.accountId, keyId: key.keyId, accountLimits: a.limits ?? {}, keyLimits: key.limits ?? {}, analyticsOptOut: Boolean(a.flags?.analyticsOptOut) };
   }
 }

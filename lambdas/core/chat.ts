@@ -12,7 +12,7 @@ import type { Limits } from './limits';
 import type { Logger } from './log';
 import type { ChatCompletionChunk, OpenAIUsage } from './openai-types';
 import { costNanoUsd, nanoToUsd } from './pricing';
-import { chatNeeds, planRoute, type RouteCandidate } from './routing';
+import { chatNeeds, planRoute, type RouteCandidate, type RoutingContext } from './routing';
 import type { NormalizedUsage, ProviderAdapter, StreamEvent } from '../providers/types';
 import { UpstreamError } from '../providers/types';
 import type { UsageEvent } from '../store/usage-repo';
@@ -23,6 +23,14 @@ export interface Caller {
   keyId: string;
   accountLimits?: Limits;
   keyLimits?: Limits;
+  /** The account objected to analytics (§6): kept out of anonymized statistics. */
+  analyticsOptOut?: boolean;
+}
+
+/** Facts about the request's transport that metering records. */
+export interface RequestMeta {
+  /** The client's IP address; stored only sealed with the account's data key. */
+  sourceIp?: string;
 }
 
 /** A budget/rate-limit hold taken before calling a provider and settled after. */
@@ -42,10 +50,13 @@ export interface ChatDeps {
   catalog: Catalog;
   usableProviders: ReadonlySet<string>;
   allowedJurisdictions?: readonly string[];
+  allowedOfferRegions?: readonly string[];
   adapterFor(provider: ProviderConfig): ProviderAdapter;
   apiKeyFor(provider: ProviderConfig): string | undefined;
   fetch: typeof fetch;
-  recordUsage(event: UsageEvent): Promise<unknown>;
+  recordUsage(event: UsageEvent, options: { analytics: boolean }): Promise<unknown>;
+  /** Seals a value (the client IP) with the account's data key; undefined if the account has none. */
+  sealForAccount?(accountId: string, value: string): Promise<string | undefined>;
   limits?: LimitsPort;
   log: Logger;
   now(): Date;
@@ -62,6 +73,16 @@ export function toOpenAIUsage(u: NormalizedUsage, costNano: number): OpenAIUsage
     prompt_tokens_details: { cached_tokens: u.cachedReadTokens, cache_write_tokens: u.cacheWriteTokens },
     completion_tokens_details: { reasoning_tokens: u.reasoningTokens },
     cost: nanoToUsd(costNano),
+  };
+}
+
+/** The routing constraints of the deployment (catalog, usable providers, residency, §7). */
+export function routingContext(deps: ChatDeps): RoutingContext {
+  return {
+    catalog: deps.catalog,
+    usableProviders: deps.usableProviders,
+    allowedJurisdictions: deps.allowedJurisdictions,
+    allowedOfferRegions: deps.allowedOfferRegions,
   };
 }
 
@@ -85,6 +106,7 @@ class RequestTrace {
     readonly caller: Caller,
     readonly request: ChatRequest,
     readonly promptEstimate: number,
+    readonly meta: RequestMeta = {},
   ) {
     this.startedAt = deps.now();
     this.requestId = newRequestId(this.startedAt.getTime());
@@ -118,10 +140,13 @@ class RequestTrace {
       usageSource: source,
       attempts: this.attempts,
     };
+    if (this.meta.sourceIp && this.deps.sealForAccount) {
+      event.ipSealed = await this.deps.sealForAccount(this.caller.accountId, this.meta.sourceIp).catch(() => undefined);
+    }
     // The record must not be lost: retry transient store errors (the write is idempotent by request id).
     for (let i = 0; ; i++) {
       try {
-        await this.deps.recordUsage(event);
+        await this.deps.recordUsage(event, { analytics: !this.caller.analyticsOptOut });
         break;
       } catch (err) {
         if (i >= 4) {
@@ -176,11 +201,11 @@ function upstreamRequestError(err: UpstreamError, trace: RequestTrace): ApiError
  * Handles a chat completion request for an authenticated caller.
  * Returns an HttpResult whose `afterResponse` writes the usage record.
  */
-export async function chatCompletion(body: unknown, caller: Caller, deps: ChatDeps, clientSignal: AbortSignal): Promise<HttpResult> {
+export async function chatCompletion(body: unknown, caller: Caller, deps: ChatDeps, clientSignal: AbortSignal, meta: RequestMeta = {}): Promise<HttpResult> {
   const request = validate(chatRequestSchema, body);
   const needs = chatNeeds(request);
-  const route = planRoute(request, needs, { catalog: deps.catalog, usableProviders: deps.usableProviders, allowedJurisdictions: deps.allowedJurisdictions });
-  const trace = new RequestTrace(deps, caller, request, needs.promptTokens);
+  const route = planRoute(request, needs, routingContext(deps));
+  const trace = new RequestTrace(deps, caller, request, needs.promptTokens, meta);
 
   let lastError: UpstreamError | undefined;
   let unsupported: ApiError | undefined;

@@ -127,7 +127,16 @@ export const routerConfigSchema = z
     $schema: z.string().optional(),
     primaryRegion: z.string().regex(AWS_REGION, 'an AWS region such as us-east-1'),
     replicaRegions: z.array(z.string().regex(AWS_REGION, 'an AWS region such as eu-west-1')).default([]),
+    // International transfers (policy §7): where data may be stored and where requests may go.
+    storageRegions: z
+      .array(z.string().regex(AWS_REGION))
+      .optional()
+      .describe('If set, the AWS regions where data may be stored: the primary and every replica region must be among them (policy §7)'),
     allowedJurisdictions: z.array(z.string()).optional().describe('If set, only providers in these jurisdictions are routed to (policy §7)'),
+    allowedOfferRegions: z
+      .array(z.string())
+      .optional()
+      .describe('If set, only offers that declare one of these regions are routed to; offers without a region are excluded (policy §7)'),
     retention: retentionSchema.prefault({}),
     providers: z.array(providerSchema).min(1),
     models: z.array(modelSchema).min(1),
@@ -140,6 +149,13 @@ export const routerConfigSchema = z
       if (seen.has(r)) ctx.addIssue({ code: 'custom', path: ['replicaRegions', i], message: `replica region ${r} listed twice` });
       seen.add(r);
     });
+    if (c.storageRegions) {
+      const allowed = new Set(c.storageRegions);
+      if (!allowed.has(c.primaryRegion)) ctx.addIssue({ code: 'custom', path: ['primaryRegion'], message: `primary region ${c.primaryRegion} is not in storageRegions` });
+      c.replicaRegions.forEach((r, i) => {
+        if (!allowed.has(r)) ctx.addIssue({ code: 'custom', path: ['replicaRegions', i], message: `replica region ${r} is not in storageRegions` });
+      });
+    }
     const providerIds = new Set<string>();
     c.providers.forEach((p, i) => {
       if (providerIds.has(p.id)) ctx.addIssue({ code: 'custom', path: ['providers', i, 'id'], message: `duplicate provider id "${p.id}"` });

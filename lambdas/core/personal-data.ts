@@ -77,33 +77,75 @@ export class LocalKeyProvider implements KeyProvider {
 export interface PersonalFields {
   email?: string;
   company?: string;
-  /** Last IP address the account's keys were used from. */
-  ipAddress?: string;
 }
 
-/** Encrypts and decrypts an account's personal fields with its data key. */
+/** Where wrapped data keys live (a table without backups: deleting one is final). */
+export interface DataKeyStore {
+  put(accountId: string, wrapped: string): Promise<boolean>;
+  get(accountId: string): Promise<string | undefined>;
+  delete(accountId: string): Promise<void>;
+}
+
+/** How long an unwrapped data key stays in a warm function's memory. */
+export const DATA_KEY_CACHE_MS = 5 * 60_000;
+
+/**
+ * Seals and opens an account's personal data (profile fields, IP addresses) with its data key,
+ * and destroys the key on erasure.
+ */
 export class PersonalDataCipher {
-  constructor(private readonly keys: KeyProvider) {}
+  private readonly cache = new Map<string, { key: Buffer; until: number }>();
 
-  /** A new data key for a new account. */
-  newKey(accountId: string): Promise<DataKey> {
-    return this.keys.generateDataKey(accountId);
+  constructor(
+    private readonly keys: KeyProvider,
+    private readonly store: DataKeyStore,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Creates the account's data key (idempotent: an existing key is kept). */
+  async createKey(accountId: string): Promise<void> {
+    const key = await this.keys.generateDataKey(accountId);
+    if (await this.store.put(accountId, key.wrapped)) this.cache.set(accountId, { key: key.plaintext, until: this.now() + DATA_KEY_CACHE_MS });
+    else key.plaintext.fill(0);
   }
 
-  async encrypt(accountId: string, wrappedKey: string, fields: PersonalFields): Promise<string> {
-    const key = await this.keys.unwrap(accountId, wrappedKey);
-    return seal(key, Buffer.from(JSON.stringify(fields), 'utf8'), `account:${accountId}`);
+  private async key(accountId: string): Promise<Buffer | undefined> {
+    const hit = this.cache.get(accountId);
+    if (hit && hit.until > this.now()) return hit.key;
+    const wrapped = await this.store.get(accountId);
+    if (!wrapped) {
+      this.cache.delete(accountId);
+      return undefined;
+    }
+    const key = await this.keys.unwrap(accountId, wrapped);
+    if (this.cache.size > 1000) this.cache.clear();
+    this.cache.set(accountId, { key, until: this.now() + DATA_KEY_CACHE_MS });
+    return key;
   }
 
-  async encryptWith(accountId: string, key: Buffer, fields: PersonalFields): Promise<string> {
-    return seal(key, Buffer.from(JSON.stringify(fields), 'utf8'), `account:${accountId}`);
+  /** Whether the account's data key still exists (false after erasure). */
+  async hasKey(accountId: string): Promise<boolean> {
+    return (await this.store.get(accountId)) !== undefined;
   }
 
-  /** Decrypts; returns undefined when the data key is gone (erased account). */
-  async decrypt(accountId: string, wrappedKey: string | undefined, sealed: string | undefined): Promise<PersonalFields | undefined> {
-    if (!wrappedKey || !sealed) return undefined;
-    const key = await this.keys.unwrap(accountId, wrappedKey);
-    return JSON.parse(open(key, sealed, `account:${accountId}`).toString('utf8')) as PersonalFields;
+  /** Seals a value for an account; undefined if its key was destroyed. */
+  async seal(accountId: string, value: unknown): Promise<string | undefined> {
+    const key = await this.key(accountId);
+    return key ? seal(key, Buffer.from(JSON.stringify(value), 'utf8'), `account:${accountId}`) : undefined;
+  }
+
+  /** Opens a sealed value; undefined when the key was destroyed (erased account). */
+  async open<T>(accountId: string, sealed: string | undefined): Promise<T | undefined> {
+    if (!sealed) return undefined;
+    const key = await this.key(accountId);
+    return key ? (JSON.parse(open(key, sealed, `account:${accountId}`).toString('utf8')) as T) : undefined;
+  }
+
+  /** Destroys the account's data key: everything sealed with it becomes unreadable everywhere. */
+  async shred(accountId: string): Promise<void> {
+    this.cache.get(accountId)?.key.fill(0);
+    this.cache.delete(accountId);
+    await this.store.delete(accountId);
   }
 }
 

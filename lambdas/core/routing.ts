@@ -46,6 +46,8 @@ export interface RoutingContext {
   usableProviders: ReadonlySet<string>;
   /** If set, only providers in these jurisdictions (policy §7). */
   allowedJurisdictions?: readonly string[];
+  /** If set, only offers that declare one of these regions (policy §7). */
+  allowedOfferRegions?: readonly string[];
 }
 
 /** Derives what a chat request needs from the offer that serves it. */
@@ -101,6 +103,8 @@ function exclusionReason(offer: Offer, needs: RequestNeeds, prefs: ProviderPrefe
   if (prefs?.ignore?.includes(p.id)) return `provider ${p.id} is in provider.ignore`;
   if (prefs?.data_collection === 'deny' && p.dataCollection === 'allow') return `provider ${p.id} may retain data (provider.data_collection=deny)`;
   if (ctx.allowedJurisdictions && !ctx.allowedJurisdictions.includes(p.jurisdiction ?? '')) return `provider ${p.id} is outside the allowed jurisdictions`;
+  if (ctx.allowedOfferRegions && !ctx.allowedOfferRegions.includes(offer.config.region ?? ''))
+    return `${offer.id} is not served from an allowed region`;
   if (needs.tools && !caps.tools) return `${offer.id} does not support tools`;
   if (needs.vision && !caps.vision) return `${offer.id} does not accept images`;
   if (needs.jsonMode && !(caps.jsonMode || caps.structuredOutput)) return `${offer.id} does not support response_format json_object`;

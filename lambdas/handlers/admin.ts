@@ -1,14 +1,15 @@
 /**
- * Lambda entry for the admin API (/admin/*): accounts, keys, limits, usage and statements.
- * In the cloud API Gateway authorizes these routes with IAM (SigV4); in local mode the server
- * accepts them from loopback only.
+ * Lambda entry for the admin API (/admin/*: accounts, keys, limits, usage, statements and the
+ * data-subject rights) and for the key holder's own privacy routes (/v1/privacy/*).
+ * API Gateway authorizes /admin/* with IAM (SigV4); in local mode the server accepts them from
+ * loopback only. /v1/privacy/* is authorized by the caller's API key and reaches only its account.
  */
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import type { UsageGrouping } from '../core/accounts';
 import { ApiError } from '../core/errors';
 import { jsonResult, type HttpResult } from '../core/http';
-import { jsonBody, toProxyResult } from './http';
+import { header, jsonBody, toProxyResult } from './http';
 import { openAIErrors } from './middleware';
 import { dispatch, query, route, type RouteDef } from './routes';
 import { runtime, type Runtime } from './runtime';
@@ -18,6 +19,11 @@ let rt: Runtime | undefined;
 const optionalBody = (event: APIGatewayProxyEvent) => (event.body ? jsonBody(event) : {});
 const today = () => new Date().toISOString().slice(0, 10);
 const GROUPS: UsageGrouping[] = ['day', 'model', 'provider', 'key'];
+const flag = (event: APIGatewayProxyEvent): boolean => {
+  const on = (optionalBody(event) as { on?: unknown }).on ?? true;
+  if (typeof on !== 'boolean') throw ApiError.invalidRequest('on must be true or false.', 'on');
+  return on;
+};
 
 const routes = (r: Runtime): RouteDef[] => [
   route('POST', '/admin/accounts', async (_p, e) => jsonResult(201, await r.accounts.createAccount(jsonBody(e)))),
@@ -38,7 +44,28 @@ const routes = (r: Runtime): RouteDef[] => [
     return jsonResult(200, { data: await r.accounts.usage(id!, { from, to, by, keyId: query(e, 'key') }) });
   }),
   route('GET', '/admin/accounts/:id/statements/:month', async ([id, month]) => jsonResult(200, await r.accounts.statement(id!, month!))),
+  // Data-subject rights (§6), on behalf of the account.
+  route('GET', '/admin/accounts/:id/export', async ([id]) => jsonResult(200, await r.privacy.exportAccount(id!, 'operator'))),
+  route('POST', '/admin/accounts/:id/correct', async ([id], e) => jsonResult(200, await r.privacy.correct(id!, jsonBody(e), 'operator'))),
+  route('POST', '/admin/accounts/:id/restrict', async ([id], e) => jsonResult(200, await r.privacy.restrict(id!, flag(e), 'operator'))),
+  route('POST', '/admin/accounts/:id/object', async ([id], e) => jsonResult(200, await r.privacy.object(id!, flag(e), 'operator'))),
+  route('POST', '/admin/accounts/:id/erase', async ([id]) => jsonResult(200, { accountId: id, erased: true, counts: await r.privacy.erase(id!, 'operator') })),
+  route('GET', '/admin/accounts/:id/privacy-requests', async ([id]) => jsonResult(200, { data: await r.privacy.auditTrail(id!) })),
+  // The key holder's own rights: the account comes from the key, never from the request.
+  route('GET', '/v1/privacy/export', async (_p, e) => jsonResult(200, await r.privacy.exportAccount((await holder(r, e)).accountId, 'key-holder'))),
+  route('POST', '/v1/privacy/correct', async (_p, e) => jsonResult(200, await r.privacy.correct((await holder(r, e)).accountId, jsonBody(e), 'key-holder'))),
+  route('POST', '/v1/privacy/restrict', async (_p, e) => jsonResult(200, await r.privacy.restrict((await holder(r, e)).accountId, flag(e), 'key-holder'))),
+  route('POST', '/v1/privacy/object', async (_p, e) => jsonResult(200, await r.privacy.object((await holder(r, e)).accountId, flag(e), 'key-holder'))),
+  route('POST', '/v1/privacy/erase', async (_p, e) => {
+    const { accountId } = await holder(r, e);
+    // Erasure cannot be undone: the caller confirms by naming its account.
+    if ((optionalBody(e) as { confirm?: unknown }).confirm !== accountId)
+      throw ApiError.invalidRequest('To erase this account, send {"confirm": "<your account id>"}.', 'confirm', 'confirmation_required');
+    return jsonResult(200, { accountId, erased: true, counts: await r.privacy.erase(accountId, 'key-holder') });
+  }),
 ];
+
+const holder = (r: Runtime, e: APIGatewayProxyEvent) => r.privacyAuth.authenticate(header(e, 'authorization'));
 
 const inner = middy<APIGatewayProxyEvent, HttpResult, Error, Context>(async (event: APIGatewayProxyEvent) => {
   rt = await runtime();

@@ -9,9 +9,12 @@ import type { ChatDeps } from '../core/chat';
 import { loadConfig, type RouterConfig } from '../core/config';
 import { jsonLogger, type Logger } from '../core/log';
 import { keyProviderFromEnv, PersonalDataCipher } from '../core/personal-data';
+import { PrivacyService } from '../core/privacy';
 import { adapterFor } from '../providers';
 import { AccountsRepo } from '../store/accounts-repo';
+import { PrivacyAuditRepo } from '../store/audit-repo';
 import { BillingRepo } from '../store/billing-repo';
+import { DataKeysRepo } from '../store/data-keys-repo';
 import { documentClient } from '../store/dynamo';
 import { KeysRepo } from '../store/keys-repo';
 import { LimitsRepo } from '../store/limits-repo';
@@ -28,7 +31,10 @@ export interface Runtime {
   usage: UsageRepo;
   limits: LimitsRepo;
   accounts: AccountService;
+  privacy: PrivacyService;
   auth: Authenticator;
+  /** Authentication for the key holder's privacy routes: a restricted account may still exercise its rights. */
+  privacyAuth: Authenticator;
   chat: ChatDeps;
   log: Logger;
 }
@@ -46,14 +52,17 @@ export async function createRuntime(env: NodeJS.ProcessEnv = process.env, log: L
   const homeDb = env.CTR_HOME_REGION && env.CTR_HOME_REGION !== env.AWS_REGION ? documentClient({ region: env.CTR_HOME_REGION }, env) : db;
   const keys = new KeysRepo(db, tables.apiKeys);
   const usage = new UsageRepo(db, tables.usage, config.retention.usageDays);
+  const cipher = new PersonalDataCipher(keyProviderFromEnv(env), new DataKeysRepo(db, tables.dataKeys));
   const limits = new LimitsRepo(homeDb, tables.limits, config.retention.rateLimitSeconds);
+  const accountsRepo = new AccountsRepo(db, tables.accounts);
+  const billing = new BillingRepo(db, tables.billing, config.retention.billingDays);
   const accounts = new AccountService({
-    accounts: new AccountsRepo(db, tables.accounts),
+    accounts: accountsRepo,
     keys,
     usage,
-    billing: new BillingRepo(db, tables.billing, config.retention.billingDays),
+    billing,
     limits,
-    cipher: new PersonalDataCipher(keyProviderFromEnv(env)),
+    cipher,
     accountGraceDays: config.retention.accountGraceDays,
     now: () => new Date(),
   });
@@ -61,15 +70,35 @@ export async function createRuntime(env: NodeJS.ProcessEnv = process.env, log: L
     catalog,
     usableProviders: credentials.usable,
     allowedJurisdictions: config.allowedJurisdictions,
+    allowedOfferRegions: config.allowedOfferRegions,
     adapterFor,
     apiKeyFor: credentials.apiKeyFor,
     fetch: globalThis.fetch,
-    recordUsage: (e) => usage.record(e),
+    recordUsage: (e, options) => usage.record(e, options),
+    sealForAccount: (accountId, value) => cipher.seal(accountId, value),
     limits,
     log,
     now: () => new Date(),
   };
-  return { config, catalog, tables, credentials, keys, usage, limits, accounts, auth: new Authenticator((secret) => accounts.resolveCaller(secret)), chat, log };
+  const privacy = new PrivacyService({
+    accounts,
+    accountsRepo,
+    keys,
+    usage,
+    billing,
+    audit: new PrivacyAuditRepo(db, tables.privacyAudit, config.retention.privacyAuditDays),
+    cipher,
+    db,
+    limitsDb: homeDb,
+    tables,
+    accountGraceDays: config.retention.accountGraceDays,
+    now: () => new Date(),
+  });
+  return { config, catalog, tables, credentials, keys, usage, limits, accounts, privacy, auth: new Authenticator((secret) => accounts.resolveCaller(secret)),
+    privacyAuth: new Authenticator((secret) => accounts.resolveCaller(secret, { allowRestricted: true })),
+    chat,
+    log,
+  };
 }
 
 /** The process's runtime, created on first use. */

@@ -42,7 +42,7 @@ interface Route {
 /** The routes, as API Gateway maps them (see lib/). */
 const ROUTES: Route[] = [
   { match: (_m, p) => p === '/v1/chat/completions' || p === '/v1/messages', handler: 'chat' },
-  { match: (_m, p) => p.startsWith('/admin/'), handler: 'admin' },
+  { match: (_m, p) => p.startsWith('/admin/') || p.startsWith('/v1/privacy/'), handler: 'admin' },
   { match: (_m, p) => p.startsWith('/v1/'), handler: 'api' },
 ];
 
@@ -131,7 +131,7 @@ export async function startLocalServer(options: { port: number; runtime: Promise
       const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
       const route = ROUTES.find((r) => r.match(req.method ?? 'GET', path));
       if (!route) throw ApiError.notFound(`Unknown route ${req.method} ${path}. The API is under /v1.`, null, 'unknown_route');
-      if (route.handler === 'admin' && !isLoopback(req.socket.remoteAddress)) {
+      if (path.startsWith('/admin/') && !isLoopback(req.socket.remoteAddress)) {
         throw new ApiError(403, 'The admin API is reachable from loopback only in local mode.', 'permission_error', null, 'admin_loopback_only');
       }
       const event = toEvent(req, await readBody(req), requestId);

@@ -21,10 +21,10 @@ export interface AccountRecord {
   accountId: string;
   status: AccountStatus;
   createdAt: string;
+  /** Set when the account was erased (§6): nothing personal is left. */
+  erasedAt?: string;
   closedAt?: string;
-  /** The account's data key, wrapped by the KMS key (or the local master key). Absent after erasure. */
-  wrappedKey?: string;
-  /** Personal fields, sealed with the data key. */
+  /** Personal fields, sealed with the account's data key (held in the dataKeys table). */
   personal?: string;
   limits: Limits;
   flags: AccountFlags;

@@ -3,7 +3,7 @@
  * across invocations). `CTR_DYNAMODB_ENDPOINT` points them at DynamoDB Local.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, type BatchWriteCommandOutput, DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 
 const clients = new Map<string, DynamoDBDocumentClient>();
 
@@ -42,4 +42,34 @@ export function ttlAfterSeconds(now: Date, seconds: number): number {
 /** DynamoDB deletes expired items late (typically within days): reads treat them as gone. */
 export function isExpired(item: { expiresAt?: number } | undefined, now: Date): boolean {
   return item?.expiresAt !== undefined && item.expiresAt <= Math.floor(now.getTime() / 1000);
+}
+
+/** Deletes every item of one partition (erasure); returns how many were deleted. */
+export async function deletePartition(db: DynamoDBDocumentClient, table: string, pk: string, hasSortKey = true): Promise<number> {
+  let deleted = 0;
+  let start: Record<string, unknown> | undefined;
+  do {
+    const out = await db.send(
+      new QueryCommand({
+        TableName: table,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': pk },
+        ProjectionExpression: hasSortKey ? 'pk, sk' : 'pk',
+        ExclusiveStartKey: start,
+        ConsistentRead: true,
+      }),
+    );
+    const keys = (out.Items ?? []).map((i) => (hasSortKey ? { pk: i.pk, sk: i.sk } : { pk: i.pk }));
+    for (let i = 0; i < keys.length; i += 25) {
+      let requests: Record<string, any>[] | undefined = keys.slice(i, i + 25).map((Key) => ({ DeleteRequest: { Key } }));
+      for (let attempt = 0; requests?.length; attempt++) {
+        const res: BatchWriteCommandOutput = await db.send(new BatchWriteCommand({ RequestItems: { [table]: requests } }));
+        requests = res.UnprocessedItems?.[table];
+        if (requests?.length) await new Promise((r) => setTimeout(r, Math.min(1000, 20 * 2 ** attempt)));
+      }
+    }
+    deleted += keys.length;
+    start = out.LastEvaluatedKey;
+  } while (start);
+  return deleted;
 }

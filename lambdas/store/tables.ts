@@ -34,9 +34,14 @@ export interface TableDefinition {
   readonly partitionKey: KeyDefinition;
   readonly sortKey?: KeyDefinition;
   readonly indexes: readonly IndexDefinition[];
+  /**
+   * Point-in-time recovery (35-day continuous backups). On for every table except the one that
+   * holds wrapped per-account data keys: a backup of a destroyed key would undo crypto-shredding.
+   */
+  readonly pointInTimeRecovery: boolean;
 }
 
-export type TableId = 'accounts' | 'apiKeys' | 'usage' | 'billing' | 'limits' | 'privacyAudit' | 'support';
+export type TableId = 'accounts' | 'apiKeys' | 'usage' | 'billing' | 'limits' | 'privacyAudit' | 'support' | 'dataKeys';
 
 const S = (name: string): KeyDefinition => ({ name, type: 'S' });
 
@@ -49,6 +54,7 @@ export const TABLES: readonly TableDefinition[] = [
     policySections: ['§2 Account Information', '§8'],
     partitionKey: S('pk'),
     indexes: [],
+    pointInTimeRecovery: true,
   },
   {
     id: 'apiKeys',
@@ -60,6 +66,7 @@ export const TABLES: readonly TableDefinition[] = [
       { indexName: 'byKeyId', partitionKey: S('keyId') },
       { indexName: 'byAccount', partitionKey: S('accountId'), sortKey: S('createdAt') },
     ],
+    pointInTimeRecovery: true,
   },
   {
     id: 'usage',
@@ -69,6 +76,7 @@ export const TABLES: readonly TableDefinition[] = [
     partitionKey: S('pk'),
     sortKey: S('sk'),
     indexes: [],
+    pointInTimeRecovery: true,
   },
   {
     id: 'billing',
@@ -78,6 +86,7 @@ export const TABLES: readonly TableDefinition[] = [
     partitionKey: S('pk'),
     sortKey: S('sk'),
     indexes: [],
+    pointInTimeRecovery: true,
   },
   {
     id: 'limits',
@@ -87,6 +96,7 @@ export const TABLES: readonly TableDefinition[] = [
     partitionKey: S('pk'),
     sortKey: S('sk'),
     indexes: [],
+    pointInTimeRecovery: true,
   },
   {
     id: 'privacyAudit',
@@ -96,6 +106,7 @@ export const TABLES: readonly TableDefinition[] = [
     partitionKey: S('pk'),
     sortKey: S('sk'),
     indexes: [],
+    pointInTimeRecovery: true,
   },
   {
     id: 'support',
@@ -105,6 +116,16 @@ export const TABLES: readonly TableDefinition[] = [
     partitionKey: S('pk'),
     sortKey: S('sk'),
     indexes: [],
+    pointInTimeRecovery: true,
+  },
+  {
+    id: 'dataKeys',
+    description: 'Per-account data keys, wrapped by the KMS key; deleting one crypto-shreds the account\'s personal fields everywhere',
+    retention: 'account',
+    policySections: ['§5', '§6 erasure'],
+    partitionKey: S('pk'),
+    indexes: [],
+    pointInTimeRecovery: false,
   },
 ];
 

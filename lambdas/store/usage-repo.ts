@@ -34,6 +34,8 @@ export interface UsageEvent {
   usageSource: 'upstream' | 'estimated';
   /** Offers tried before this one (fallbacks). */
   attempts: number;
+  /** The caller's IP address (policy §2 usage data), sealed with the account's data key (§5). */
+  ipSealed?: string;
 }
 
 export interface DailyAggregate {
@@ -47,6 +49,9 @@ export interface DailyAggregate {
   costNanoUsd: number;
 }
 
+/** Partition of the anonymized service-wide statistics (§2: anonymized usage statistics). */
+export const STATS_PK = 'stats#global';
+
 export class UsageRepo {
   constructor(
     private readonly db: DynamoDBDocumentClient,
@@ -56,11 +61,25 @@ export class UsageRepo {
 
   /**
    * Records one usage event and adds it to the account's daily aggregate, atomically.
-   * Returns false if the event was already recorded (a retried write): nothing is counted twice.
+   * Unless the account objected to analytics (§6), the anonymized service-wide statistics (per
+   * day and model, no account id) count it too. Returns false if the event was already recorded
+   * (a retried write): nothing is counted twice.
    */
-  async record(event: UsageEvent): Promise<boolean> {
+  async record(event: UsageEvent, options: { analytics: boolean } = { analytics: true }): Promise<boolean> {
     const day = event.at.slice(0, 10);
     const expiresAt = ttlAfterDays(new Date(event.at), this.retentionDays);
+    const stats = options.analytics
+      ? [
+          {
+            Update: {
+              TableName: this.table,
+              Key: { pk: STATS_PK, sk: `day#${day}#${event.servedModel}` },
+              UpdateExpression: 'SET expiresAt = :exp ADD requests :one, promptTokens :p, completionTokens :c',
+              ExpressionAttributeValues: { ':exp': expiresAt, ':one': 1, ':p': event.promptTokens, ':c': event.completionTokens },
+            },
+          },
+        ]
+      : [];
     try {
       await this.db.send(
         new TransactWriteCommand({
@@ -93,6 +112,7 @@ export class UsageRepo {
                 },
               },
             },
+            ...stats,
           ],
         }),
       );
@@ -126,6 +146,19 @@ export class UsageRepo {
   async events(accountId: string, fromId = '', toId = '\uffff'): Promise<UsageEvent[]> {
     const items = await this.query(accountId, 'evt#', fromId, toId);
     return items.map(({ pk: _pk, sk: _sk, type: _t, expiresAt: _e, ...rest }) => rest as unknown as UsageEvent);
+  }
+
+  /** Anonymized service-wide statistics of one day, per model. */
+  async stats(day: string): Promise<Array<{ model: string; requests: number; promptTokens: number; completionTokens: number }>> {
+    const out = await this.db.send(
+      new QueryCommand({ TableName: this.table, KeyConditionExpression: 'pk = :pk AND begins_with(sk, :d)', ExpressionAttributeValues: { ':pk': STATS_PK, ':d': `day#${day}#` } }),
+    );
+    return (out.Items ?? []).map((i) => ({
+      model: String(i.sk).slice(`day#${day}#`.length),
+      requests: Number(i.requests),
+      promptTokens: Number(i.promptTokens),
+      completionTokens: Number(i.completionTokens),
+    }));
   }
 
   /** Daily aggregates of an account between two days (YYYY-MM-DD, inclusive). */

@@ -93,7 +93,7 @@ describe('tables', () => {
       expect(replicas.map((r) => r.Region).sort()).toEqual(allRegions().sort());
       for (const replica of replicas) {
         expect(replica.DeletionProtectionEnabled, replica.Region).toBe(true);
-        expect(replica.PointInTimeRecoverySpecification.PointInTimeRecoveryEnabled, replica.Region).toBe(true);
+        expect(replica.PointInTimeRecoverySpecification.PointInTimeRecoveryEnabled, replica.Region).toBe(def.pointInTimeRecovery);
         const keyId = JSON.stringify(replica.SSESpecification.KMSMasterKeyId);
         if (replica.Region === s.config.primaryRegion) {
           // The primary key itself, from the primary key stack.

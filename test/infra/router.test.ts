@@ -156,6 +156,8 @@ describe('API Gateway', () => {
           'GET /v1/models/{model+}',
           'POST /v1/embeddings',
           'GET /v1/usage',
+          'GET /v1/key',
+          'ANY /v1/privacy/{proxy+}',
           'ANY /admin/{proxy+}',
         ].sort(),
       );

@@ -85,6 +85,26 @@ describe('routing: pinning and filters', () => {
     expect(providers(req(), ctx({ usableProviders: new Set(['dear']) }))).toEqual(['dear']);
   });
 
+  it('never routes to an offer outside the allowed regions', () => {
+    const raw = threeProviderConfig({ cheap: 'http://127.0.0.1:1', mid: 'http://127.0.0.1:2', dear: 'http://127.0.0.1:3' });
+    const llama = raw.models.find((m: { id: string }) => m.id === 'acme/llama-test');
+    llama.offers[0].region = 'eu-west-1'; // mid
+    llama.offers[1].region = 'us-east-1'; // cheap
+    const c = ctx({ catalog: new Catalog(parseConfig(raw)), allowedOfferRegions: ['eu-west-1', 'eu-central-1'] });
+    expect(providers(req(), c)).toEqual(['mid']);
+    // Neither a pin nor a fallback list can reach an offer outside the set.
+    expect(errorOf(() => providers(req({ model: 'cheap/llama-cheap' }), c)).message).toMatch(/not served from an allowed region/);
+    expect(providers(req({ model: 'dear/llama-dear', models: ['acme/llama-test'] }), c)).toEqual(['mid']);
+    expect(providers(req({ provider: { order: ['cheap', 'dear'] } }), c)).toEqual(['mid']);
+  });
+
+  it('rejects a config that stores data outside its storage regions', () => {
+    const raw = threeProviderConfig({ cheap: 'http://127.0.0.1:1', mid: 'http://127.0.0.1:2', dear: 'http://127.0.0.1:3' });
+    raw.storageRegions = ['us-east-1'];
+    raw.replicaRegions = ['eu-west-1'];
+    expect(() => parseConfig(raw)).toThrow(/replicaRegions\.0: replica region eu-west-1 is not in storageRegions/);
+  });
+
   it('excludes offers whose context window cannot hold prompt + requested output', () => {
     const big = req({ messages: [{ role: 'user', content: 'y'.repeat(24_000) }], max_tokens: 1000 });
     // ~8000 prompt tokens + 1000 output > 8192 for cheap and mid; dear overrides the window to 128k.
