@@ -12,6 +12,8 @@ import type { Limits } from './limits';
 import type { Logger } from './log';
 import type { ChatCompletionChunk, OpenAIUsage } from './openai-types';
 import { costNanoUsd, nanoToUsd } from './pricing';
+import { finishMetering, ZERO_USAGE } from './metering';
+import { assertModelKind } from './model-kind';
 import { chatNeeds, planRoute, type RouteCandidate, type RoutingContext } from './routing';
 import type { NormalizedUsage, ProviderAdapter, StreamEvent } from '../providers/types';
 import { UpstreamError } from '../providers/types';
@@ -62,7 +64,6 @@ export interface ChatDeps {
   now(): Date;
 }
 
-const ZERO_USAGE: NormalizedUsage = { promptTokens: 0, completionTokens: 0, cachedReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 };
 
 /** OpenAI's usage object with OpenRouter's `cost` (USD). */
 export function toOpenAIUsage(u: NormalizedUsage, costNano: number): OpenAIUsage {
@@ -140,39 +141,7 @@ class RequestTrace {
       usageSource: source,
       attempts: this.attempts,
     };
-    if (this.meta.sourceIp && this.deps.sealForAccount) {
-      event.ipSealed = await this.deps.sealForAccount(this.caller.accountId, this.meta.sourceIp).catch(() => undefined);
-    }
-    // The record must not be lost: retry transient store errors (the write is idempotent by request id).
-    for (let i = 0; ; i++) {
-      try {
-        await this.deps.recordUsage(event, { analytics: !this.caller.analyticsOptOut });
-        break;
-      } catch (err) {
-        if (i >= 4) {
-          this.deps.log.log('error', 'usage record failed', { requestId: this.requestId, errorName: (err as Error).name });
-          break;
-        }
-        await new Promise((r) => setTimeout(r, 50 * 2 ** i));
-      }
-    }
-    try {
-      await this.reservation?.settle(cost, usage.promptTokens + usage.completionTokens);
-    } catch (err) {
-      this.deps.log.log('error', 'reservation settle failed', { requestId: this.requestId, errorName: (err as Error).name });
-    }
-    this.deps.log.log('info', 'request metered', {
-      requestId: this.requestId,
-      accountId: this.caller.accountId,
-      provider: c.offer.provider.id,
-      model: c.model.id,
-      status: event.status === 'ok' ? 200 : 599,
-      promptTokens: usage.promptTokens,
-      completionTokens: usage.completionTokens,
-      costNanoUsd: cost,
-      latencyMs: event.latencyMs,
-      ttftMs: event.ttftMs,
-    });
+    await finishMetering(this.deps, event, { caller: this.caller, meta: this.meta, reservation: this.reservation });
   }
 }
 
@@ -203,6 +172,7 @@ function upstreamRequestError(err: UpstreamError, trace: RequestTrace): ApiError
  */
 export async function chatCompletion(body: unknown, caller: Caller, deps: ChatDeps, clientSignal: AbortSignal, meta: RequestMeta = {}): Promise<HttpResult> {
   const request = validate(chatRequestSchema, body);
+  assertModelKind(deps.catalog, request, 'chat');
   const needs = chatNeeds(request);
   const route = planRoute(request, needs, routingContext(deps));
   const trace = new RequestTrace(deps, caller, request, needs.promptTokens, meta);

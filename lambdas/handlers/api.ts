@@ -1,6 +1,6 @@
 /**
  * Lambda entry for the buffered app routes: GET /v1/models (no key needed), and the routes that
- * need a key: GET /v1/usage (the caller's own account only) and GET /v1/key (its limits and
+ * need a key: POST /v1/embeddings, GET /v1/usage (the caller's own account only) and GET /v1/key (its limits and
  * remaining budget). API Gateway proxies these paths here.
  */
 import middy from '@middy/core';
@@ -8,7 +8,8 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-l
 import { ApiError } from '../core/errors';
 import { jsonResult, type HttpResult } from '../core/http';
 import { listModels } from '../core/models';
-import { header, toProxyResult } from './http';
+import { embeddings } from '../core/embeddings';
+import { header, jsonBody, toProxyResult } from './http';
 import { openAIErrors } from './middleware';
 import { runtime, type Runtime } from './runtime';
 
@@ -23,6 +24,10 @@ async function route(event: APIGatewayProxyEvent): Promise<HttpResult> {
     const model = listModels(rt.catalog, rt.credentials.usable).data.find((m) => m.id === id);
     if (!model) throw ApiError.notFound(`The model \`${id}\` does not exist.`, 'model', 'model_not_found');
     return jsonResult(200, model);
+  }
+  if (event.httpMethod === 'POST' && path === '/v1/embeddings') {
+    const caller = await rt.auth.authenticate(header(event, 'authorization'));
+    return embeddings(jsonBody(event), caller, rt.chat, new AbortController().signal, { sourceIp: event.requestContext?.identity?.sourceIp ?? undefined });
   }
   if (event.httpMethod === 'GET' && (path === '/v1/usage' || path === '/v1/key')) {
     const caller = await rt.auth.authenticate(header(event, 'authorization'));

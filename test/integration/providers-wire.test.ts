@@ -5,11 +5,7 @@
  * an image — must give the same OpenAI-format result and usage through each adapter, streamed or not.
  */
 import { readFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { createServer as createH2Server, type Http2ServerRequest, type Http2ServerResponse, type Http2Session } from 'node:http2';
-import type { AddressInfo } from 'node:net';
 import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
-import { EventStreamCodec } from '@smithy/core/event-streams';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chatRequestSchema, type ChatRequest } from '../../lambdas/core/chat-schema';
 import type { ProviderConfig } from '../../lambdas/core/config';
@@ -17,64 +13,13 @@ import { anthropicAdapter } from '../../lambdas/providers/anthropic';
 import { createBedrockAdapter } from '../../lambdas/providers/bedrock';
 import { geminiAdapter } from '../../lambdas/providers/gemini';
 import type { ProviderAdapter, ProviderCallContext, StreamEvent } from '../../lambdas/providers/types';
+import { eventMessage, exceptionMessage, mockUpstream, writeSliced, type Req, type Res } from '../helpers/provider-upstreams';
 
 const fixture = (provider: string, name: string) => readFileSync(new URL(`../fixtures/${provider}/${name}`, import.meta.url), 'utf8');
 const json = <T>(provider: string, name: string): T => JSON.parse(fixture(provider, name)) as T;
 
-interface Recorded {
-  path: string;
-  headers: IncomingMessage['headers'] | Http2ServerRequest['headers'];
-  body: unknown;
-}
-
-type Req = IncomingMessage | Http2ServerRequest;
-/** What the mock handlers use of a response, common to HTTP/1.1 and HTTP/2. */
-interface Res {
-  writeHead(status: number, headers?: Record<string, string>): Res;
-  write(chunk: string | Uint8Array): boolean;
-  end(chunk?: string): void;
-}
-
-/**
- * A loopback server; the handler gets the parsed JSON body. Every request is recorded.
- * `http2` serves cleartext HTTP/2, which the Bedrock Runtime client speaks by default.
- */
-async function mockUpstream(handler: (req: Req, body: Record<string, unknown>, res: Res) => void, http2 = false) {
-  const recorded: Recorded[] = [];
-  const onRequest = (req: Req, res: ServerResponse | Http2ServerResponse) => {
-    const parts: Buffer[] = [];
-    req.on('data', (b: Buffer) => parts.push(b));
-    req.on('end', () => {
-      const text = Buffer.concat(parts).toString('utf8');
-      const body = text ? (JSON.parse(text) as Record<string, unknown>) : {};
-      recorded.push({ path: req.url ?? '', headers: req.headers, body });
-      handler(req, body, res as unknown as Res);
-    });
-  };
-  const sessions = new Set<Http2Session>();
-  const server = http2 ? createH2Server(onRequest) : createServer(onRequest);
-  if (http2) server.on('session', (s: Http2Session) => sessions.add(s).size && s.on('close', () => sessions.delete(s)));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    recorded,
-    close: () => {
-      if ('closeAllConnections' in server) server.closeAllConnections();
-      for (const s of sessions) s.destroy();
-      return new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}
-
-/** Writes a body in small pieces, so parsers see events split across reads. */
-function writeSliced(res: Res, data: string | Uint8Array, size: number): void {
-  const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : Buffer.from(data);
-  for (let i = 0; i < bytes.length; i += size) res.write(bytes.subarray(i, i + size));
-}
-
 // --- Anthropic -------------------------------------------------------------------------------
-function anthropicHandler(req: Req, body: Record<string, unknown>, res: Res): void {
+function anthropicHandler(req: Req, body: Record<string, any>, res: Res): void {
   if (req.headers['x-api-key'] !== 'sk-ant-test' || req.headers['anthropic-version'] !== '2023-06-01' || req.url !== '/v1/messages') {
     res.writeHead(401, { 'content-type': 'application/json' }).end('{"type":"error","error":{"type":"authentication_error","message":"invalid x-api-key"}}');
     return;
@@ -99,7 +44,7 @@ function anthropicHandler(req: Req, body: Record<string, unknown>, res: Res): vo
 }
 
 // --- Gemini ----------------------------------------------------------------------------------
-function geminiHandler(req: Req, _body: Record<string, unknown>, res: Res): void {
+function geminiHandler(req: Req, _body: Record<string, any>, res: Res): void {
   if (req.headers['x-goog-api-key'] !== 'AIza-test') {
     res.writeHead(403, { 'content-type': 'application/json' }).end('{"error":{"code":403,"message":"API key not valid.","status":"PERMISSION_DENIED"}}');
     return;
@@ -116,33 +61,7 @@ function geminiHandler(req: Req, _body: Record<string, unknown>, res: Res): void
 }
 
 // --- Bedrock ---------------------------------------------------------------------------------
-const codec = new EventStreamCodec(
-  (bytes) => new TextDecoder().decode(bytes),
-  (text) => new TextEncoder().encode(text),
-);
-const jsonBytes = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
-function eventMessage(eventType: string, payload: unknown): Uint8Array {
-  return codec.encode({
-    headers: {
-      ':event-type': { type: 'string', value: eventType },
-      ':content-type': { type: 'string', value: 'application/json' },
-      ':message-type': { type: 'string', value: 'event' },
-    },
-    body: jsonBytes(payload),
-  });
-}
-function exceptionMessage(exceptionType: string, message: string): Uint8Array {
-  return codec.encode({
-    headers: {
-      ':exception-type': { type: 'string', value: exceptionType },
-      ':content-type': { type: 'string', value: 'application/json' },
-      ':message-type': { type: 'string', value: 'exception' },
-    },
-    body: jsonBytes({ message }),
-  });
-}
-
-function bedrockHandler(req: Req, _body: Record<string, unknown>, res: Res): void {
+function bedrockHandler(req: Req, _body: Record<string, any>, res: Res): void {
   const m = /^\/model\/([^/]+)\/(converse|converse-stream)$/.exec(req.url ?? '');
   const modelId = m ? decodeURIComponent(m[1]!) : '';
   if (!String(req.headers.authorization ?? '').startsWith('AWS4-HMAC-SHA256 Credential=AKIDTEST/')) {

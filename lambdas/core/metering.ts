@@ -1,0 +1,72 @@
+/**
+ * Metering shared by the routes that call providers (chat, embeddings): one usage record per
+ * request, written reliably, then the budget reservation settled, then one log line of counts.
+ * Nothing of the request's content is written or logged, only ids, counts and timings.
+ */
+import type { Caller, RequestMeta, Reservation } from './chat';
+import type { Logger } from './log';
+import type { NormalizedUsage } from '../providers/types';
+import type { UsageEvent } from '../store/usage-repo';
+
+/** Usage all zero: the record of a request no provider billed. */
+export const ZERO_USAGE: Readonly<NormalizedUsage> = { promptTokens: 0, completionTokens: 0, cachedReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 };
+
+export interface MeteringDeps {
+  recordUsage(event: UsageEvent, options: { analytics: boolean }): Promise<unknown>;
+  /** Seals a value (the client IP) with the account's data key; undefined if the account has none. */
+  sealForAccount?(accountId: string, value: string): Promise<string | undefined>;
+  log: Logger;
+}
+
+export interface MeteringContext {
+  caller: Caller;
+  meta?: RequestMeta;
+  reservation?: Reservation;
+}
+
+/** Attempts to write a usage record before giving up (the write is idempotent by request id). */
+export const RECORD_ATTEMPTS = 5;
+
+/**
+ * Writes the usage record (with the client IP sealed for the account, when known), retrying
+ * transient store errors, then settles the reservation with the exact cost. Never throws: the
+ * client already has its answer, and a failure is logged by name.
+ *
+ * @example
+ * await finishMetering(deps, event, { caller, meta, reservation }); // afterResponse of a route
+ */
+export async function finishMetering(deps: MeteringDeps, event: UsageEvent, ctx: MeteringContext): Promise<void> {
+  const { caller, meta, reservation } = ctx;
+  if (meta?.sourceIp && deps.sealForAccount) {
+    event.ipSealed = await deps.sealForAccount(caller.accountId, meta.sourceIp).catch(() => undefined);
+  }
+  for (let i = 0; ; i++) {
+    try {
+      await deps.recordUsage(event, { analytics: !caller.analyticsOptOut });
+      break;
+    } catch (err) {
+      if (i >= RECORD_ATTEMPTS - 1) {
+        deps.log.log('error', 'usage record failed', { requestId: event.requestId, errorName: (err as Error).name });
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 50 * 2 ** i));
+    }
+  }
+  try {
+    await reservation?.settle(event.costNanoUsd, event.promptTokens + event.completionTokens);
+  } catch (err) {
+    deps.log.log('error', 'reservation settle failed', { requestId: event.requestId, errorName: (err as Error).name });
+  }
+  deps.log.log('info', 'request metered', {
+    requestId: event.requestId,
+    accountId: event.accountId,
+    provider: event.provider,
+    model: event.servedModel,
+    status: event.status === 'ok' ? 200 : 599,
+    promptTokens: event.promptTokens,
+    completionTokens: event.completionTokens,
+    costNanoUsd: event.costNanoUsd,
+    latencyMs: event.latencyMs,
+    ttftMs: event.ttftMs,
+  });
+}
