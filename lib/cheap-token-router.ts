@@ -134,12 +134,12 @@ export interface CheapTokenRouterProps {
 /**
  * Access-log fields: request metadata only. No `$context` variable that carries a body, a
  * request/response override, a header value or the authorization token appears here (§2 content data
- * is never stored; test/infra asserts it).
+ * is never stored; test/infra asserts it). No client IP either: the functions keep it sealed with the
+ * account's data key, so erasure reaches it (§6); a plain IP in a log group could not be erased.
  */
 export const ACCESS_LOG_FIELDS: Readonly<Record<string, string>> = {
   requestId: '$context.requestId',
   requestTime: '$context.requestTimeEpoch',
-  ip: '$context.identity.sourceIp',
   httpMethod: '$context.httpMethod',
   resourcePath: '$context.resourcePath',
   protocol: '$context.protocol',

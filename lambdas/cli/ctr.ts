@@ -26,6 +26,11 @@ Keys (the secret is shown once)
 Usage and billing
   usage --account <id> [--by day|model|provider|key] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--json|--csv]
   statement --account <id> --month YYYY-MM [--json|--csv]
+Support communications (kept until resolved, then for the configured period)
+  support open --account <id> --message "…" [--author customer|operator]
+  support reply --account <id> <ticket-id> --message "…" [--author customer|operator]
+  support resolve --account <id> <ticket-id>
+  support list --account <id> [--json]
 Data-subject rights (policy §6), each recorded in the privacy audit trail
   privacy export <id> [--out file]           everything held about the account, as JSON
   privacy correct <id> [--email e] [--company c]
@@ -89,6 +94,8 @@ export async function run(argv: string[], out: (s: string) => void = (s) => proc
       to: { type: 'string' },
       month: { type: 'string' },
       out: { type: 'string' },
+      message: { type: 'string' },
+      author: { type: 'string' },
       off: { type: 'boolean', default: false },
       yes: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
@@ -207,6 +214,25 @@ export async function run(argv: string[], out: (s: string) => void = (s) => proc
         out(`Statement ${s.month} for account ${s.accountId} (generated ${s.generatedAt})`);
         out(table(rows));
         return out(`Total: ${s.totalRequests} requests, $${nanoToUsd(s.totalCostNanoUsd).toFixed(9)}`);
+      }
+      case 'support open':
+      case 'support reply':
+      case 'support resolve': {
+        const account = need(v.account, '--account <id>');
+        const support = opened.runtime.support;
+        const message = () => ({ from: v.author ?? 'customer', text: need(v.message, '--message') });
+        const t =
+          sub === 'open'
+            ? await support.open((await svc.getAccount(account)).accountId, message())
+            : sub === 'reply'
+              ? await support.reply(account, need(arg, 'support reply <ticket-id>'), message())
+              : await support.resolve(account, need(arg, 'support resolve <ticket-id>'));
+        if (v.json) return out(JSON.stringify(t));
+        return out(`Ticket ${t.ticketId}: ${t.status}${t.expiresAt ? `, deleted after ${t.expiresAt}` : ''} (${t.messages.length} message(s))`);
+      }
+      case 'support list': {
+        const list = await opened.runtime.support.list(need(v.account, '--account <id>'));
+        return emit(list, () => list.map((t) => ({ ticketId: t.ticketId, status: t.status, openedAt: t.openedAt, messages: t.messages.length, expiresAt: t.expiresAt ?? '' })));
       }
       case 'privacy export': {
         const data = JSON.stringify(await privacy.exportAccount(need(arg, 'privacy export <id>'), 'operator'), null, 2);

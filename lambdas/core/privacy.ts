@@ -8,6 +8,7 @@ import type { AccountService, AccountView } from './accounts';
 import { keyView } from './accounts';
 import { ApiError } from './errors';
 import type { PersonalDataCipher } from './personal-data';
+import type { SupportService, SupportTicketView } from './support';
 import type { AccountsRepo } from '../store/accounts-repo';
 import type { AuditEntry, PrivacyAction, PrivacyAuditRepo } from '../store/audit-repo';
 import type { BillingRepo, Statement } from '../store/billing-repo';
@@ -20,6 +21,7 @@ export type Actor = AuditEntry['actor'];
 
 export interface PrivacyDeps {
   accounts: AccountService;
+  support: SupportService;
   accountsRepo: AccountsRepo;
   keys: KeysRepo;
   usage: UsageRepo;
@@ -42,6 +44,7 @@ export interface AccountExport {
   keys: ReturnType<typeof keyView>[];
   usage: Array<Omit<UsageEvent, 'ipSealed'> & { ipAddress?: string }>;
   statements: Statement[];
+  supportTickets: SupportTicketView[];
   privacyRequests: AuditEntry[];
 }
 
@@ -69,6 +72,7 @@ export class PrivacyService {
       keys: (await this.d.keys.listByAccount(accountId)).map(keyView),
       usage,
       statements: await this.d.billing.list(accountId),
+      supportTickets: await this.d.support.list(accountId),
       privacyRequests: await this.d.audit.list(accountId),
     };
     await this.audit(accountId, 'export', actor, { usageEvents: usage.length, keys: result.keys.length, statements: result.statements.length });

@@ -44,6 +44,11 @@ const routes = (r: Runtime): RouteDef[] => [
     return jsonResult(200, { data: await r.accounts.usage(id!, { from, to, by, keyId: query(e, 'key') }) });
   }),
   route('GET', '/admin/accounts/:id/statements/:month', async ([id, month]) => jsonResult(200, await r.accounts.statement(id!, month!))),
+  // Support communications, kept until resolved (§8).
+  route('GET', '/admin/accounts/:id/support', async ([id]) => jsonResult(200, { data: await r.support.list(id!) })),
+  route('POST', '/admin/accounts/:id/support', async ([id], e) => jsonResult(201, await r.support.open((await r.accounts.getAccount(id!)).accountId, jsonBody(e)))),
+  route('POST', '/admin/accounts/:id/support/:ticket', async ([id, t], e) => jsonResult(200, await r.support.reply(id!, t!, jsonBody(e)))),
+  route('POST', '/admin/accounts/:id/support/:ticket/resolve', async ([id, t]) => jsonResult(200, await r.support.resolve(id!, t!))),
   // Data-subject rights (§6), on behalf of the account.
   route('GET', '/admin/accounts/:id/export', async ([id]) => jsonResult(200, await r.privacy.exportAccount(id!, 'operator'))),
   route('POST', '/admin/accounts/:id/correct', async ([id], e) => jsonResult(200, await r.privacy.correct(id!, jsonBody(e), 'operator'))),

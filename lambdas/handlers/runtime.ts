@@ -10,9 +10,11 @@ import { loadConfig, type RouterConfig } from '../core/config';
 import { jsonLogger, type Logger } from '../core/log';
 import { keyProviderFromEnv, PersonalDataCipher } from '../core/personal-data';
 import { PrivacyService } from '../core/privacy';
+import { SupportService } from '../core/support';
 import { adapterFor } from '../providers';
 import { AccountsRepo } from '../store/accounts-repo';
 import { PrivacyAuditRepo } from '../store/audit-repo';
+import { SupportRepo } from '../store/support-repo';
 import { BillingRepo } from '../store/billing-repo';
 import { DataKeysRepo } from '../store/data-keys-repo';
 import { documentClient } from '../store/dynamo';
@@ -32,6 +34,7 @@ export interface Runtime {
   limits: LimitsRepo;
   accounts: AccountService;
   privacy: PrivacyService;
+  support: SupportService;
   auth: Authenticator;
   /** Authentication for the key holder's privacy routes: a restricted account may still exercise its rights. */
   privacyAuth: Authenticator;
@@ -80,7 +83,9 @@ export async function createRuntime(env: NodeJS.ProcessEnv = process.env, log: L
     log,
     now: () => new Date(),
   };
+  const support = new SupportService(new SupportRepo(db, tables.support, config.retention.supportResolvedDays), cipher);
   const privacy = new PrivacyService({
+    support,
     accounts,
     accountsRepo,
     keys,
@@ -94,7 +99,7 @@ export async function createRuntime(env: NodeJS.ProcessEnv = process.env, log: L
     accountGraceDays: config.retention.accountGraceDays,
     now: () => new Date(),
   });
-  return { config, catalog, tables, credentials, keys, usage, limits, accounts, privacy, auth: new Authenticator((secret) => accounts.resolveCaller(secret)),
+  return { config, catalog, tables, credentials, keys, usage, limits, accounts, privacy, support, auth: new Authenticator((secret) => accounts.resolveCaller(secret)),
     privacyAuth: new Authenticator((secret) => accounts.resolveCaller(secret, { allowRestricted: true })),
     chat,
     log,
