@@ -198,12 +198,15 @@ export class AccountService {
     return this.getAccount(a.accountId);
   }
 
-  /** Closes an account: keys revoked, data kept for the grace period, then removed by TTL (§8). */
+  /** Closes an account: keys revoked, account data kept for the grace period, then removed by TTL (§8). */
   async closeAccount(accountId: string): Promise<AccountView> {
     const a = await this.record(accountId);
     const now = this.d.now();
+    const expiresAt = Math.floor(now.getTime() / 1000) + this.d.accountGraceDays * 86_400;
     await this.d.accounts.close(a.accountId, this.d.accountGraceDays, now);
-    await this.d.keys.expireByAccount(a.accountId, Math.floor(now.getTime() / 1000) + this.d.accountGraceDays * 86_400);
+    await this.d.keys.expireByAccount(a.accountId, expiresAt);
+    // When the grace period ends the data key goes too, so the personal fields left in usage records become unreadable.
+    await this.d.cipher.expireKey(a.accountId, expiresAt);
     return this.getAccount(a.accountId);
   }
 

@@ -1,7 +1,8 @@
 /**
  * The catalog: models, their offers and integer prices, built once from the router config.
  */
-import type { ModelConfig, OfferConfig, ProviderConfig, RouterConfig } from './config';
+import { KIND_CAPABILITIES } from '../providers';
+import type { Capabilities, ModelConfig, OfferConfig, ProviderConfig, RouterConfig } from './config';
 import { offerPrice, type OfferPrice } from './pricing';
 
 export interface Offer {
@@ -14,12 +15,18 @@ export interface Offer {
   readonly config: OfferConfig;
   readonly contextWindow: number;
   readonly maxOutput: number;
+  /** The model's capabilities that this offer's provider kind can also express. */
+  readonly capabilities: Capabilities;
 }
 
 export interface CatalogModel {
   readonly id: string;
   readonly config: ModelConfig;
   readonly offers: readonly Offer[];
+}
+
+function intersect(a: Capabilities, b: Capabilities): Capabilities {
+  return { tools: a.tools && b.tools, vision: a.vision && b.vision, jsonMode: a.jsonMode && b.jsonMode, structuredOutput: a.structuredOutput && b.structuredOutput };
 }
 
 export class Catalog {
@@ -42,6 +49,7 @@ export class Catalog {
           config: o,
           contextWindow: o.contextWindow ?? m.contextWindow,
           maxOutput: o.maxOutput ?? m.maxOutput,
+          capabilities: intersect(m.capabilities, KIND_CAPABILITIES[this.providers.get(o.provider)!.kind]),
         });
       }
       models.set(m.id, model);

@@ -21,6 +21,7 @@ export function listModels(catalog: Catalog, usableProviders: ReadonlySet<string
         upstream_model: o.upstreamModel,
         available: usableProviders.has(o.provider.id),
         region: o.config.region ?? null,
+        capabilities: o.capabilities,
         context_length: o.contextWindow,
         max_output_tokens: o.maxOutput,
         pricing: {

@@ -83,6 +83,8 @@ export interface PersonalFields {
 export interface DataKeyStore {
   put(accountId: string, wrapped: string): Promise<boolean>;
   get(accountId: string): Promise<string | undefined>;
+  /** Schedules deletion at `expiresAt` (epoch seconds). */
+  expire(accountId: string, expiresAt: number): Promise<void>;
   delete(accountId: string): Promise<void>;
 }
 
@@ -139,6 +141,11 @@ export class PersonalDataCipher {
     if (!sealed) return undefined;
     const key = await this.key(accountId);
     return key ? (JSON.parse(open(key, sealed, `account:${accountId}`).toString('utf8')) as T) : undefined;
+  }
+
+  /** Schedules the data key's destruction (closed account: at the end of the grace period). */
+  async expireKey(accountId: string, expiresAt: number): Promise<void> {
+    await this.store.expire(accountId, expiresAt);
   }
 
   /** Destroys the account's data key: everything sealed with it becomes unreadable everywhere. */

@@ -97,7 +97,7 @@ const usd = (nano: number) => `$${(nano / 1e9).toFixed(6)}`;
 /** Why an offer cannot serve a request, or undefined if it can. */
 function exclusionReason(offer: Offer, needs: RequestNeeds, prefs: ProviderPreferences | undefined, ctx: RoutingContext): string | undefined {
   const p = offer.provider;
-  const caps = offer.model.config.capabilities;
+  const caps = offer.capabilities;
   if (!ctx.usableProviders.has(p.id)) return `provider ${p.id} is not configured (no credential)`;
   if (prefs?.only && !prefs.only.includes(p.id)) return `provider ${p.id} is not in provider.only`;
   if (prefs?.ignore?.includes(p.id)) return `provider ${p.id} is in provider.ignore`;

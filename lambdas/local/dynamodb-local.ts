@@ -19,9 +19,9 @@ export interface LocalDynamo {
 }
 
 /** Throws a plain message when no Java runtime is installed. */
-export function checkJava(): void {
+export function checkJava(env: NodeJS.ProcessEnv = process.env): void {
   try {
-    execFileSync('java', ['-version'], { stdio: 'ignore' });
+    execFileSync('java', ['-version'], { stdio: 'ignore', env });
   } catch {
     throw new Error(
       'Java was not found. Local mode runs DynamoDB Local, which needs a Java runtime (17 or newer): install one (e.g. `apt-get install openjdk-17-jre-headless` or `brew install openjdk@17`) and try again.',

@@ -3,7 +3,8 @@
  * item here is final, in every replica, so it crypto-shreds the account's personal fields
  * (policy §6 erasure). See core/personal-data.ts.
  */
-import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { isExpired } from './dynamo';
 import type { DataKeyStore } from '../core/personal-data';
 
 export class DataKeysRepo implements DataKeyStore {
@@ -24,7 +25,23 @@ export class DataKeysRepo implements DataKeyStore {
 
   async get(accountId: string): Promise<string | undefined> {
     const out = await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: `acct#${accountId}` }, ConsistentRead: true }));
+    if (isExpired(out.Item as { expiresAt?: number } | undefined, new Date())) return undefined;
     return out.Item?.wrapped as string | undefined;
+  }
+
+  /** Schedules the key's deletion (account closure: the grace period, §8); TTL then shreds it. */
+  async expire(accountId: string, expiresAt: number): Promise<void> {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { pk: `acct#${accountId}` },
+        UpdateExpression: 'SET expiresAt = :e',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':e': expiresAt },
+      }),
+    ).catch((err: Error) => {
+      if (err.name !== 'ConditionalCheckFailedException') throw err;
+    });
   }
 
   async delete(accountId: string): Promise<void> {

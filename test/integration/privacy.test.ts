@@ -143,6 +143,21 @@ describe('data-subject rights', () => {
     expect(await router.accounts.resolveCaller(key)).toBeUndefined();
   });
 
+  it('closing an account keeps it for the grace period, then its keys, profile and data key expire', async () => {
+    await useAccount('acct-close', 1);
+    await router.accounts.closeAccount('acct-close');
+    const grace = router.stack.runtime.config.retention.accountGraceDays * 86_400;
+    const items = (await router.dumpAllTables()).split('\n').flatMap((t) => JSON.parse(t) as Array<Record<string, any>>);
+    const account = items.find((i) => i.pk === 'acct#acct-close' && i.status === 'closed')!;
+    const dataKey = items.find((i) => i.pk === 'acct#acct-close' && 'wrapped' in i)!;
+    const keys = items.filter((i) => i.accountId === 'acct-close' && String(i.pk).startsWith('hash#'));
+    for (const item of [account, dataKey, ...keys]) {
+      expect(item.expiresAt).toBeGreaterThan(Date.now() / 1000 + grace - 60);
+      expect(item.expiresAt).toBeLessThanOrEqual(Date.now() / 1000 + grace + 5);
+    }
+    expect(keys.every((k) => k.status === 'revoked')).toBe(true);
+  });
+
   it('every privacy request is audited without personal content', async () => {
     await useAccount('acct-audit', 1);
     await adminFetch('/admin/accounts/acct-audit/export');

@@ -17,6 +17,7 @@ class MemoryKeyStore implements DataKeyStore {
   async get(accountId: string) {
     return this.items.get(accountId);
   }
+  async expire() {}
   async delete(accountId: string) {
     this.items.delete(accountId);
   }

@@ -122,6 +122,25 @@ describe('routing: pinning and filters', () => {
     expect(providers(req({ model: 'mock/echo-small', messages: vision.messages }))).toEqual(['mock']);
   });
 
+  it('never picks an offer whose provider kind cannot express a capability the request uses', () => {
+    const raw = threeProviderConfig({ cheap: 'http://127.0.0.1:1', mid: 'http://127.0.0.1:2', dear: 'http://127.0.0.1:3' });
+    raw.providers.push({ id: 'claude', kind: 'anthropic', credential: { env: 'ANTHROPIC_API_KEY' } });
+    raw.models.push({
+      id: 'acme/structured',
+      capabilities: { tools: true, structuredOutput: true },
+      contextWindow: 100000,
+      maxOutput: 4096,
+      offers: [
+        { provider: 'claude', upstreamModel: 'claude-x', price: { input: 0.01, output: 0.01 } },
+        { provider: 'mid', upstreamModel: 'gpt-x', price: { input: 1, output: 1 } },
+      ],
+    });
+    const c = ctx({ catalog: new Catalog(parseConfig(raw)), usableProviders: new Set(['claude', 'mid']) });
+    const schema = req({ model: 'acme/structured', response_format: { type: 'json_schema', json_schema: { name: 'x', schema: {} } } });
+    expect(providers(schema, c)).toEqual(['mid']);
+    expect(providers(req({ model: 'acme/structured' }), c)).toEqual(['claude', 'mid']);
+  });
+
   it('applies max_price per token and per request', () => {
     expect(providers(req({ provider: { max_price: { prompt: 0.6 } } }))).toEqual(['cheap', 'mid']);
     expect(providers(req({ provider: { max_price: { completion: 0.5 } } }))).toEqual(['cheap']);
