@@ -183,7 +183,7 @@ async function overhead(): Promise<void> {
     console.log(
       `\n## Router overhead (local server + DynamoDB Local, concurrency ${C}; each request authenticates, reserves and settles a budget, and writes one usage record after the response)\n${table(rows)}`,
     );
-    console.log(`DynamoDB Local GetItem at concurrency ${C}: p50 ${ms(pct(rt, 50))}, p95 ${ms(pct(rt, 95))} . Before the upstream call the router makes two store calls (rate window, budget transaction); after the response, two transactions (usage record, settle). DynamoDB Local runs transactions one at a time, so under concurrency they queue; DynamoDB proper does not.`);
+    console.log(`DynamoDB Local GetItem at concurrency ${C}: p50 ${ms(pct(rt, 50))}, p95 ${ms(pct(rt, 95))}. Before the upstream call the router makes two store calls (rate window, budget transaction); after the response, two transactions (usage record, settle). DynamoDB Local runs transactions one at a time, so under concurrency they queue; DynamoDB proper does not.`);
     console.log(`server process: rss ${(mem.rss / 2 ** 20).toFixed(0)} MiB (+${((mem.rss - rssBefore) / 2 ** 20).toFixed(0)} MiB during the runs), heap used ${(mem.heapUsed / 2 ** 20).toFixed(0)} MiB`);
 
     // Budget contention: many requests on one account's budget counters at once.
