@@ -16,6 +16,7 @@ import { finishMetering, ZERO_USAGE } from './metering';
 import { assertModelKind } from './model-kind';
 import { chatNeeds, planRoute, type RouteCandidate, type RoutingContext } from './routing';
 import type { NormalizedUsage, ProviderAdapter, StreamEvent } from '../providers/types';
+import { toOpenAIUsage as baseUsage } from '../providers/mapping-tables';
 import { UpstreamError } from '../providers/types';
 import type { UsageEvent } from '../store/usage-repo';
 
@@ -67,14 +68,7 @@ export interface ChatDeps {
 
 /** OpenAI's usage object with OpenRouter's `cost` (USD). */
 export function toOpenAIUsage(u: NormalizedUsage, costNano: number): OpenAIUsage {
-  return {
-    prompt_tokens: u.promptTokens,
-    completion_tokens: u.completionTokens,
-    total_tokens: u.promptTokens + u.completionTokens,
-    prompt_tokens_details: { cached_tokens: u.cachedReadTokens, cache_write_tokens: u.cacheWriteTokens },
-    completion_tokens_details: { reasoning_tokens: u.reasoningTokens },
-    cost: nanoToUsd(costNano),
-  };
+  return { ...baseUsage(u), cost: nanoToUsd(costNano) };
 }
 
 /** The routing constraints of the deployment (catalog, usable providers, residency, §7). */

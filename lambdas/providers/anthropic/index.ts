@@ -4,7 +4,7 @@
 import type { ChatRequest } from '../../core/chat-schema';
 import { UpstreamError, type ProviderAdapter, type ProviderCallContext, type StreamEvent } from '../types';
 import { anthropicHeaders, messagesUrl } from './api';
-import { postJson, readJson, readJsonEvents } from './http';
+import { postJson, readJson, readJsonEvents } from '../http';
 import { toAnthropicRequest } from './request';
 import { AnthropicStreamTranslator, fromAnthropicMessage, mapAnthropicError } from './response';
 import type { AnthropicMessage, AnthropicStreamEvent } from './wire';

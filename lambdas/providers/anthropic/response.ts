@@ -5,7 +5,7 @@
 import type { ChatCompletion, ChatCompletionChunk, ToolCall } from '../../core/openai-types';
 import { ANTHROPIC_STOP_REASONS, chunkFactory, mapFinishReason, openAIErrorBody, safeCode, toOpenAIUsage } from '../mapping-tables';
 import { UpstreamError, type ChatResult, type NormalizedUsage } from '../types';
-import type { ErrorMapper } from './http';
+import type { ErrorMapper } from '../http';
 import type { AnthropicMessage, AnthropicStreamEvent, AnthropicUsage } from './wire';
 
 /**

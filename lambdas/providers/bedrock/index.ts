@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ConverseStreamOutput } from '@aws-sdk/client-bedrock-runtime';
 import type { ChatRequest } from '../../core/chat-schema';
+import { withDeadline } from '../http';
 import { UpstreamError, type ProviderAdapter, type ProviderCallContext, type StreamEvent } from '../types';
 import { bedrockRegion, bedrockSdk, defaultBedrockClient, type BedrockClientFactory } from './client';
 import { toConverseInput } from './request';
@@ -23,22 +24,7 @@ const completionId = (requestId: string | undefined) => `chatcmpl-${requestId ??
  * response headers; a stream then runs until it ends or the caller aborts).
  */
 async function withSignal<T>(ctx: ProviderCallContext, call: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  const controller = new AbortController();
-  const onAbort = () => controller.abort(ctx.signal.reason);
-  if (ctx.signal.aborted) onAbort();
-  else ctx.signal.addEventListener('abort', onAbort, { once: true });
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    controller.abort();
-  }, ctx.provider.timeoutMs);
-  try {
-    return await call(controller.signal);
-  } catch (err) {
-    throw bedrockError(err, ctx, timedOut);
-  } finally {
-    clearTimeout(timer);
-  }
+  return withDeadline(ctx, call, (err, timedOut) => bedrockError(err, ctx, timedOut));
 }
 
 /**

@@ -4,7 +4,7 @@
  */
 import type { ChatRequest } from '../../core/chat-schema';
 import { UpstreamError, type ProviderAdapter, type ProviderCallContext, type StreamEvent } from '../types';
-import { postJson, readJson, readJsonEvents } from '../anthropic/http';
+import { postJson, readJson, readJsonEvents } from '../http';
 import { geminiHeaders, generateUrl } from './api';
 import { toGeminiRequest } from './request';
 import { GeminiStreamTranslator, fromGeminiResponse, mapGeminiError } from './response';

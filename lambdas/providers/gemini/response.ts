@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { ChatCompletion, ChatCompletionChunk, FinishReason, ToolCall } from '../../core/openai-types';
 import { GEMINI_FINISH_REASONS, chunkFactory, mapFinishReason, openAIErrorBody, safeCode, toOpenAIUsage } from '../mapping-tables';
 import { UpstreamError, type ChatResult, type NormalizedUsage } from '../types';
-import type { ErrorMapper } from '../anthropic/http';
+import type { ErrorMapper } from '../http';
 import type { GeminiPart, GeminiResponse, GeminiUsageMetadata } from './wire';
 
 /**

@@ -4,6 +4,9 @@
  */
 import type { ChatRequest, EmbeddingsRequest } from '../../core/chat-schema';
 import type { ChatCompletion, ChatCompletionChunk, EmbeddingResponse, OpenAIUsage } from '../../core/openai-types';
+import type { ErrorBody } from '../../core/errors';
+import { postJson, type ErrorMapper } from '../http';
+import { openAIErrorBody, safeCode } from '../mapping-tables';
 import { OPENAI_COMPATIBLE_PRESETS, resolvePreset, type DroppableParam } from '../presets';
 import { readSse } from '../sse';
 import { type NormalizedUsage, type ProviderAdapter, type ProviderCallContext, type StreamEvent, UpstreamError } from '../types';
@@ -54,49 +57,23 @@ export function normalizeOpenAIUsage(u: OpenAIUsage & { prompt_cache_hit_tokens?
   };
 }
 
-const MAX_ERROR_BODY = 64 * 1024;
+/** OpenAI-compatible hosts already answer errors in OpenAI's shape: pass the body on, name its code. */
+const openAIErrors: ErrorMapper = (status, body) => {
+  const err = (body as { error?: { code?: unknown; type?: unknown; message?: unknown } } | undefined)?.error;
+  const code = safeCode(err?.code) ?? safeCode(err?.type);
+  return { code, body: err && typeof err.message === 'string' ? (body as ErrorBody) : openAIErrorBody(status, `upstream returned HTTP ${status}`, code) };
+};
 
-async function post(path: string, body: unknown, ctx: ProviderCallContext): Promise<Response> {
+function post(path: string, body: Record<string, unknown>, ctx: ProviderCallContext): Promise<Response> {
   const ep = endpoint(ctx.provider);
-  const url = `${ep.base}${path}${ep.query ? `?${ep.query}` : ''}`;
-  dropParams(body as Record<string, unknown>, ep.drop);
-  // The provider timeout bounds the wait for response headers; a stream then runs as long as the client stays.
-  const controller = new AbortController();
-  const onAbort = () => controller.abort(ctx.signal.reason);
-  ctx.signal.addEventListener('abort', onAbort, { once: true });
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    controller.abort();
-  }, ctx.provider.timeoutMs);
-  let response: Response;
-  try {
-    response = await ctx.fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...(ctx.apiKey ? ep.auth(ctx.apiKey) : {}) },
-      body: JSON.stringify(body),
-      signal: controller.signal,
-    });
-  } catch (err) {
-    if (timedOut) throw new UpstreamError(`${ctx.provider.id} did not answer within ${ctx.provider.timeoutMs} ms`, 'timeout');
-    if (ctx.signal.aborted) throw new UpstreamError(`request to ${ctx.provider.id} aborted`, 'aborted');
-    throw new UpstreamError(`could not connect to ${ctx.provider.id} (${(err as Error & { cause?: { code?: string } }).cause?.code ?? 'network error'})`, 'connect');
-  } finally {
-    clearTimeout(timer);
-  }
-  if (!response.ok) {
-    const text = (await response.text().catch(() => '')).slice(0, MAX_ERROR_BODY);
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      parsed = undefined;
-    }
-    const err = (parsed as { error?: { code?: unknown; type?: unknown } } | undefined)?.error;
-    const code = typeof err?.code === 'string' ? err.code : typeof err?.type === 'string' ? err.type : undefined;
-    throw new UpstreamError(`${ctx.provider.id} returned HTTP ${response.status}${code ? ` (${code})` : ''}`, 'http', response.status, parsed);
-  }
-  return response;
+  dropParams(body, ep.drop);
+  return postJson(
+    ctx,
+    `${ep.base}${path}${ep.query ? `?${ep.query}` : ''}`,
+    { accept: 'application/json, text/event-stream', ...(ctx.apiKey ? ep.auth(ctx.apiKey) : {}) },
+    body,
+    openAIErrors,
+  );
 }
 
 async function* streamEvents(response: Response, ctx: ProviderCallContext): AsyncGenerator<StreamEvent> {

@@ -1,13 +1,13 @@
 /**
- * HTTP plumbing for JSON-over-HTTPS native APIs (Anthropic; Gemini reuses it): one POST with the
- * injected fetch and the provider timeout, error classification into UpstreamError, and SSE
- * reading with read failures classified. Nothing here logs, and no message built here carries
+ * HTTP plumbing shared by the adapters (OpenAI-compatible, Anthropic, Gemini; Bedrock uses the
+ * deadline): one POST with the injected fetch and the provider timeout, error classification into
+ * UpstreamError, and SSE reading with read failures classified. Nothing here logs, and no message built here carries
  * request or response content: messages name the provider id, the status and an error code.
  */
-import type { ErrorBody } from '../../core/errors';
-import { openAIErrorBody } from '../mapping-tables';
-import { readSse, type SseEvent } from '../sse';
-import { UpstreamError, type ProviderCallContext } from '../types';
+import type { ErrorBody } from '../core/errors';
+import { openAIErrorBody } from './mapping-tables';
+import { readSse, type SseEvent } from './sse';
+import { UpstreamError, type ProviderCallContext } from './types';
 
 /** Maps a provider's non-2xx body to a short error code and an OpenAI-shape body for the client. */
 export type ErrorMapper = (status: number, body: unknown) => { code: string | null; body: ErrorBody };
@@ -30,7 +30,12 @@ export function networkError(ctx: ProviderCallContext, err: unknown, phase: 'con
  * `provider.timeoutMs` bounds the wait for response headers; a stream then runs until it ends or
  * `ctx.signal` aborts. A failed response's body is mapped to OpenAI's error shape, never logged.
  */
-export async function postJson(ctx: ProviderCallContext, url: string, headers: Record<string, string>, body: unknown, mapError: ErrorMapper): Promise<Response> {
+/**
+ * Runs one upstream call with the caller's abort signal and the provider timeout, which bounds the
+ * wait for the response headers (a stream then runs until it ends or the caller aborts).
+ * `onError` turns a thrown error into the adapter's UpstreamError, knowing whether the deadline hit.
+ */
+export async function withDeadline<T>(ctx: ProviderCallContext, call: (signal: AbortSignal) => Promise<T>, onError: (err: unknown, timedOut: boolean) => Error): Promise<T> {
   const controller = new AbortController();
   const onAbort = () => controller.abort(ctx.signal.reason);
   if (ctx.signal.aborted) onAbort();
@@ -40,19 +45,22 @@ export async function postJson(ctx: ProviderCallContext, url: string, headers: R
     timedOut = true;
     controller.abort();
   }, ctx.provider.timeoutMs);
-  let res: Response;
   try {
-    res = await ctx.fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json', ...headers },
-      body: JSON.stringify(body),
-      signal: controller.signal,
-    });
+    return await call(controller.signal);
   } catch (err) {
-    throw networkError(ctx, err, 'connect', timedOut);
+    throw onError(err, timedOut);
   } finally {
+    // The abort listener stays: a caller abort must also cancel a stream that is already flowing.
     clearTimeout(timer);
   }
+}
+
+export async function postJson(ctx: ProviderCallContext, url: string, headers: Record<string, string>, body: unknown, mapError: ErrorMapper): Promise<Response> {
+  const res = await withDeadline(
+    ctx,
+    (signal) => ctx.fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json', ...headers }, body: JSON.stringify(body), signal }),
+    (err, timedOut) => networkError(ctx, err, 'connect', timedOut),
+  );
   if (res.ok) return res;
   let parsed: unknown;
   try {
