@@ -22,7 +22,7 @@ import { NAMING_DEFAULTS, ROUTER_DEFAULTS } from './cheap-token-router-defaults'
 import { acknowledgeRouterFindings } from './nag-suppressions';
 import {
   BEDROCK_FUNCTIONS,
-  DATA_KEY_FUNCTIONS,
+  DATA_KEY_ACTIONS,
   DYNAMODB_READ_ACTIONS,
   DYNAMODB_WRITE_ACTIONS,
   HOME_REGION_TABLES,
@@ -318,13 +318,14 @@ export class CheapTokenRouter extends Construct {
         }),
       );
     }
-    if (DATA_KEY_FUNCTIONS.includes(name)) {
+    const dataKeyActions = DATA_KEY_ACTIONS[name];
+    if (dataKeyActions) {
       environment.CTR_KMS_KEY_ARN = data.keyArn;
       // Per-account data keys (crypto-shredding): direct calls, always with an encryption context.
       role.addToPrincipalPolicy(
         new iam.PolicyStatement({
           sid: 'PerAccountDataKeys',
-          actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+          actions: [...dataKeyActions],
           resources: [data.keyArn],
           // The runtime binds each data key to its account: EncryptionContext { accountId }.
           conditions: {

@@ -13,9 +13,10 @@ export type TableAccess = 'read' | 'readWrite';
 
 /** Table access per function (least privilege: a function not listed for a table gets nothing on it). */
 export const TABLE_ACCESS: Readonly<Record<RouterFunction, Readonly<Partial<Record<TableId, TableAccess>>>>> = {
-  // chat reads data keys to seal the caller's IP address in usage events (policy §2, §5).
-  chat: { apiKeys: 'read', accounts: 'read', usage: 'readWrite', limits: 'readWrite', billing: 'readWrite', dataKeys: 'read' },
-  api: { apiKeys: 'read', accounts: 'read', usage: 'read', limits: 'read' },
+  // chat and api (embeddings) meter requests: usage records, budget and rate-limit counters, and the
+  // caller's IP sealed with the account's data key (policy §2, §5).
+  chat: { apiKeys: 'read', accounts: 'read', usage: 'readWrite', limits: 'readWrite', dataKeys: 'read' },
+  api: { apiKeys: 'read', accounts: 'read', usage: 'readWrite', limits: 'readWrite', dataKeys: 'read' },
   admin: Object.fromEntries(TABLES.map((t: TableDefinition) => [t.id, 'readWrite' as const])),
 };
 
@@ -45,8 +46,15 @@ export const SCAN_FUNCTIONS: readonly RouterFunction[] = ['admin'];
 /** Functions that read the provider-credentials secret. */
 export const SECRET_FUNCTIONS: readonly RouterFunction[] = ['chat', 'api'];
 
-/** Functions that create and unwrap per-account data keys (envelope encryption, crypto-shredding). */
-export const DATA_KEY_FUNCTIONS: readonly RouterFunction[] = ['chat', 'admin'];
+/**
+ * KMS actions on per-account data keys (envelope encryption, crypto-shredding): the metering
+ * functions only unwrap keys to seal IP addresses; only admin creates them (new accounts).
+ */
+export const DATA_KEY_ACTIONS: Readonly<Partial<Record<RouterFunction, readonly string[]>>> = {
+  chat: ['kms:Decrypt'],
+  api: ['kms:Decrypt'],
+  admin: ['kms:GenerateDataKey', 'kms:Decrypt'],
+};
 
 /** Functions that call upstream models: Bedrock offers are invoked with their IAM role. */
 export const BEDROCK_FUNCTIONS: readonly RouterFunction[] = ['chat', 'api'];

@@ -117,6 +117,11 @@ function parse<T>(schema: z.ZodType<T>, input: unknown): T {
   throw ApiError.invalidRequest(`Invalid ${issue.path.join('.') || 'input'}: ${issue.message}`, issue.path.join('.') || null);
 }
 
+/** A real calendar day written YYYY-MM-DD. */
+function isDay(value: string): boolean {
+  return DAY.test(value) && !Number.isNaN(Date.parse(`${value}T00:00:00Z`)) && new Date(`${value}T00:00:00Z`).toISOString().startsWith(value);
+}
+
 function dayAfter(day: string): string {
   return new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
 }
@@ -256,7 +261,7 @@ export class AccountService {
 
   /** Usage events of an account between two days (inclusive, UTC). */
   async events(accountId: string, from: string, to: string): Promise<UsageEvent[]> {
-    if (!DAY.test(from) || !DAY.test(to)) throw ApiError.invalidRequest('from and to are days, YYYY-MM-DD.', 'from');
+    if (!isDay(from) || !isDay(to)) throw ApiError.invalidRequest('from and to are days, YYYY-MM-DD.', isDay(from) ? 'to' : 'from');
     return this.d.usage.events(parse(accountIdSchema, accountId), requestIdAt(Date.parse(`${from}T00:00:00Z`)), requestIdAt(Date.parse(`${dayAfter(to)}T00:00:00Z`)));
   }
 

@@ -15,9 +15,10 @@ const audioPart = z.object({
   type: z.literal('input_audio'),
   input_audio: z.object({ data: z.string(), format: z.enum(['wav', 'mp3']) }),
 });
+// file_id refers to OpenAI's Files API, which a multi-provider router cannot resolve; files travel inline.
 const filePart = z.object({
   type: z.literal('file'),
-  file: z.object({ file_data: z.string().optional(), file_id: z.string().optional(), filename: z.string().optional() }),
+  file: z.object({ file_data: z.string().min(1, 'send the file inline as file_data; file_id is not supported'), filename: z.string().optional() }).strict(),
 });
 const refusalPart = z.object({ type: z.literal('refusal'), refusal: z.string() });
 
@@ -174,13 +175,30 @@ export function validate<T>(schema: z.ZodType<T>, body: unknown): T {
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
   const param = issue.path.length ? formatPath(issue.path) : null;
-  const code = issue.code === 'invalid_type' && issue.input === undefined ? 'missing_required_parameter' : 'invalid_value';
-  const what = issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : describeIssue(issue);
-  throw ApiError.invalidRequest(`Invalid parameter ${param ?? 'body'}: ${what}.`, param, code);
+  // zod does not say whether a value was absent or wrong; look at the body itself.
+  const missing = issue.code === 'invalid_type' && valueAt(body, issue.path) === undefined;
+  const code = missing ? 'missing_required_parameter' : 'invalid_value';
+  throw ApiError.invalidRequest(`Invalid parameter ${param ?? 'body'}: ${missing ? 'is required' : describeIssue(issue)}.`, param, code);
 }
 
+function valueAt(body: unknown, path: readonly PropertyKey[]): unknown {
+  let v: unknown = body;
+  for (const key of path) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<PropertyKey, unknown>)[key];
+  }
+  return v;
+}
+
+/** Path segments that are not parameter names (keys of free-form maps such as logit_bias) are not echoed. */
+const PARAM_NAME = /^[a-z_][a-z0-9_]{0,63}$/i;
+
 function formatPath(path: readonly PropertyKey[]): string {
-  return path.reduce<string>((acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : acc ? `${acc}.${String(p)}` : String(p)), '');
+  return path.reduce<string>((acc, p) => {
+    if (typeof p === 'number') return `${acc}[${p}]`;
+    const name = typeof p === 'string' && PARAM_NAME.test(p) ? p : '[key]';
+    return acc ? `${acc}.${name}` : name;
+  }, '');
 }
 
 // zod's default messages for these codes can quote the received value; say only what was expected.
@@ -199,7 +217,7 @@ function describeIssue(issue: z.core.$ZodIssue): string {
     case 'too_big':
       return `must be at most ${String(issue.maximum)}${issue.origin === 'array' ? ' item(s)' : issue.origin === 'string' ? ' character(s)' : ''}`;
     case 'invalid_format':
-      return `must be a valid ${issue.format}`;
+      return issue.format === 'regex' ? 'has an invalid format' : `must be a valid ${issue.format}`;
     default:
       return issue.message;
   }

@@ -39,6 +39,8 @@ export interface RequestMeta {
 /** A budget/rate-limit hold taken before calling a provider and settled after. */
 export interface Reservation {
   settle(actualCostNano: number, tokens: number): Promise<void>;
+  /** The cost held for the request, in nano-USD (undefined when no budget applies). */
+  reservedNanoUsd?: number;
   /** Rate-limit headers to return to the client. */
   headers: Record<string, string>;
 }
@@ -101,6 +103,8 @@ class RequestTrace {
     readonly caller: Caller,
     readonly request: ChatRequest,
     readonly promptEstimate: number,
+    /** The catalog id the request resolved to: stored instead of the raw `model` string the client sent. */
+    readonly requestedModel: string,
     readonly meta: RequestMeta = {},
   ) {
     this.startedAt = deps.now();
@@ -122,7 +126,7 @@ class RequestTrace {
       accountId: this.caller.accountId,
       keyId: this.caller.keyId,
       at: this.startedAt.toISOString(),
-      requestedModel: this.request.model,
+      requestedModel: this.requestedModel,
       servedModel: c.model.id,
       provider: c.offer.provider.id,
       upstreamModel: c.offer.upstreamModel,
@@ -169,7 +173,7 @@ export async function chatCompletion(body: unknown, caller: Caller, deps: ChatDe
   assertModelKind(deps.catalog, request, 'chat');
   const needs = chatNeeds(request);
   const route = planRoute(request, needs, routingContext(deps));
-  const trace = new RequestTrace(deps, caller, request, needs.promptTokens, meta);
+  const trace = new RequestTrace(deps, caller, request, needs.promptTokens, route[0]!.model.id, meta);
 
   let lastError: UpstreamError | undefined;
   let unsupported: ApiError | undefined;
@@ -181,6 +185,7 @@ export async function chatCompletion(body: unknown, caller: Caller, deps: ChatDe
       trace.reservation = await deps.limits.reserve(caller, trace.requestId, worst, maxTokens);
     }
     trace.attempts++;
+    const previous = trace.served;
     trace.served = candidate;
     const upstreamRequest: ChatRequest = {
       ...request,
@@ -198,8 +203,15 @@ export async function chatCompletion(body: unknown, caller: Caller, deps: ChatDe
     try {
       if (request.stream) {
         const events = (await adapter.chatStream(upstreamRequest, ctx))[Symbol.asyncIterator]();
-        const first = await events.next();
-        return streamResult(trace, candidate, first, events);
+        // Hold back content-free opening chunks (the role announcement): until real output arrives, a
+        // failure can still fall back to the next offer, because nothing has reached the client.
+        const held: StreamEvent[] = [];
+        let next = await events.next();
+        while (!next.done && isPreamble(next.value)) {
+          held.push(next.value);
+          next = await events.next();
+        }
+        return streamResult(trace, candidate, held, next, events);
       }
       const result = await adapter.chat(upstreamRequest, ctx);
       trace.firstByteAt = deps.now().getTime();
@@ -224,10 +236,13 @@ export async function chatCompletion(body: unknown, caller: Caller, deps: ChatDe
         // nothing was sent upstream, so try the next offer.
         unsupported = err;
         trace.attempts--;
+        trace.served = previous;
         continue;
       }
       if (!(err instanceof UpstreamError)) {
         trace.status = 'router_error';
+        // Nothing says the provider produced anything: record the request without billing a guess.
+        trace.usage = ZERO_USAGE;
         await trace.finish();
         throw toApiError(err);
       }
@@ -266,9 +281,15 @@ export async function chatCompletion(body: unknown, caller: Caller, deps: ChatDe
   );
 }
 
+/** A chunk that carries no output yet: a role announcement, empty content, no tool call, no finish. */
+function isPreamble(ev: StreamEvent): boolean {
+  return ev.type === 'chunk' && ev.chunk.choices.every((c) => !c.delta.content && !c.delta.tool_calls?.length && !c.delta.refusal && !c.finish_reason);
+}
+
 function streamResult(
   trace: RequestTrace,
   candidate: RouteCandidate,
+  held: StreamEvent[],
   first: IteratorResult<StreamEvent>,
   events: AsyncIterator<StreamEvent>,
 ): HttpResult {
@@ -278,22 +299,36 @@ function streamResult(
   const id = `chatcmpl-${trace.requestId}`;
   const rewrite = (chunk: ChatCompletionChunk): ChatCompletionChunk => ({ ...chunk, id, model, provider });
 
+  /** The upstream's events: those held back before committing, the first one after them, then the rest. */
+  async function* upstream(): AsyncGenerator<StreamEvent> {
+    let complete = false;
+    try {
+      yield* held;
+      if (!first.done) {
+        yield first.value;
+        for (let n = await events.next(); !n.done; n = await events.next()) yield n.value;
+      }
+      complete = true;
+    } finally {
+      // The client is gone: stop the upstream generation.
+      if (!complete) await events.return?.().catch(() => undefined);
+    }
+  }
+
   async function* body(): AsyncGenerator<string> {
-    let current = first;
     let finished = false;
     try {
-      while (!current.done) {
-        const ev = current.value;
-        if (ev.type === 'usage') trace.usage = ev.usage;
-        else {
-          trace.firstByteAt ??= Date.now();
-          for (const choice of ev.chunk.choices) {
-            trace.outputChars += (choice.delta.content ?? '').length;
-            for (const t of choice.delta.tool_calls ?? []) trace.outputChars += (t.function?.arguments ?? '').length;
-          }
-          yield sse(rewrite(ev.chunk));
+      for await (const ev of upstream()) {
+        if (ev.type === 'usage') {
+          trace.usage = ev.usage;
+          continue;
         }
-        current = await events.next();
+        trace.firstByteAt ??= Date.now();
+        for (const choice of ev.chunk.choices) {
+          trace.outputChars += (choice.delta.content ?? '').length;
+          for (const t of choice.delta.tool_calls ?? []) trace.outputChars += (t.function?.arguments ?? '').length;
+        }
+        yield sse(rewrite(ev.chunk));
       }
       if (request.stream_options?.include_usage) {
         const usage = trace.usage ?? ZERO_USAGE;
@@ -309,11 +344,7 @@ function streamResult(
       yield sse({ error: { message: `The provider failed mid-stream: ${reason}.`, type: 'upstream_error', param: null, code: 'stream_interrupted' } });
       finished = true;
     } finally {
-      if (!finished) {
-        trace.status = 'client_closed';
-        // Stop the upstream generation: the client is gone.
-        await events.return?.().catch(() => undefined);
-      }
+      if (!finished) trace.status = 'client_closed';
     }
   }
 

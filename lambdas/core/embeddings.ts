@@ -4,7 +4,7 @@
  * and meter exactly once after the response.
  */
 import { embeddingsRequestSchema, validate, type EmbeddingsRequest } from './chat-schema';
-import { toOpenAIUsage, type Caller, type ChatDeps, type RequestMeta, type Reservation } from './chat';
+import { routingContext, toOpenAIUsage, type Caller, type ChatDeps, type RequestMeta, type Reservation } from './chat';
 import { ApiError, toApiError } from './errors';
 import type { HttpResult } from './http';
 import { newRequestId } from './ids';
@@ -58,7 +58,7 @@ export async function embeddings(body: unknown, caller: Caller, deps: ChatDeps, 
   const request = validate(embeddingsRequestSchema, body);
   assertModelKind(deps.catalog, request, 'embedding');
   const needs = embeddingNeeds(request);
-  const route = planRoute(request, needs, { catalog: deps.catalog, usableProviders: deps.usableProviders, allowedJurisdictions: deps.allowedJurisdictions });
+  const route = planRoute(request, needs, routingContext(deps));
   const startedAt = deps.now();
   const requestId = newRequestId(startedAt.getTime());
   let reservation: Reservation | undefined;
@@ -76,7 +76,8 @@ export async function embeddings(body: unknown, caller: Caller, deps: ChatDeps, 
         accountId: caller.accountId,
         keyId: caller.keyId,
         at: startedAt.toISOString(),
-        requestedModel: request.model,
+        // The catalog id the request resolved to, never the raw string the client sent.
+        requestedModel: route[0]!.model.id,
         servedModel: o.candidate.model.id,
         provider: o.candidate.offer.provider.id,
         upstreamModel: o.candidate.offer.upstreamModel,

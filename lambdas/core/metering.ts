@@ -52,10 +52,21 @@ export async function finishMetering(deps: MeteringDeps, event: UsageEvent, ctx:
       await new Promise((r) => setTimeout(r, 50 * 2 ** i));
     }
   }
-  try {
-    await reservation?.settle(event.costNanoUsd, event.promptTokens + event.completionTokens);
-  } catch (err) {
-    deps.log.log('error', 'reservation settle failed', { requestId: event.requestId, errorName: (err as Error).name });
+  // Settling must not be lost either: a hold left unsettled would later be released without its spend.
+  for (let i = 0; reservation; i++) {
+    try {
+      await reservation.settle(event.costNanoUsd, event.promptTokens + event.completionTokens);
+      break;
+    } catch (err) {
+      if (i >= RECORD_ATTEMPTS - 1) {
+        deps.log.log('error', 'reservation settle failed', { requestId: event.requestId, errorName: (err as Error).name });
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 50 * 2 ** i));
+    }
+  }
+  if (reservation && reservation.reservedNanoUsd !== undefined && event.costNanoUsd > reservation.reservedNanoUsd) {
+    deps.log.log('warn', 'settled above reservation', { requestId: event.requestId, costNanoUsd: event.costNanoUsd });
   }
   deps.log.log('info', 'request metered', {
     requestId: event.requestId,

@@ -68,6 +68,6 @@ export function usdToNano(usd: number): number {
 
 /** Upper bound of a request's cost in nano-USD: all prompt tokens uncached plus the full output allowance. */
 export function maxCostNanoUsd(promptTokens: number, maxOutputTokens: number, price: OfferPrice): number {
-  const worstInput = Math.max(price.input, price.cacheWrite);
+  const worstInput = Math.max(price.input, price.cacheWrite, price.cachedInput);
   return picoToNano(BigInt(promptTokens) * BigInt(worstInput) + BigInt(maxOutputTokens) * BigInt(price.output));
 }

@@ -43,10 +43,16 @@ export function estimatePromptTokens(request: ChatRequest): number {
   return tokens;
 }
 
-/** Upper bound of tokens per image on the vision models in the catalog (gpt-4o-mini's inflated tile count is the largest). */
-export const MAX_IMAGE_TOKENS = 30_000;
+/**
+ * Upper bound of tokens per image on the vision models in the catalog. The largest is
+ * gpt-4o-mini at high detail: 2,833 + 5,667 per 512-px tile, at most 8 tiles after OpenAI's
+ * resize to 2048 × 768 → 48,169.
+ */
+export const MAX_IMAGE_TOKENS = 50_000;
 /** Upper bound of chat-template tokens added per message. */
 const MAX_MESSAGE_OVERHEAD = 16;
+/** Upper bound of the system prompt providers add when tools are present (Anthropic's is about 350 tokens). */
+const MAX_TOOL_PROMPT_OVERHEAD = 1_000;
 
 /**
  * A strict upper bound of a chat request's prompt tokens, for budget reservations: byte-level
@@ -57,7 +63,7 @@ const MAX_MESSAGE_OVERHEAD = 16;
 export function maxPromptTokens(request: ChatRequest): number {
   const images = request.messages.reduce((n, m) => n + (m.role === 'user' && Array.isArray(m.content) ? m.content.filter((p) => p.type === 'image_url').length : 0), 0);
   const textBytes = Buffer.byteLength(JSON.stringify({ m: request.messages, t: request.tools, r: request.response_format }), 'utf8');
-  return textBytes + request.messages.length * MAX_MESSAGE_OVERHEAD + images * MAX_IMAGE_TOKENS;
+  return textBytes + request.messages.length * MAX_MESSAGE_OVERHEAD + images * MAX_IMAGE_TOKENS + (request.tools?.length ? MAX_TOOL_PROMPT_OVERHEAD : 0);
 }
 
 /** Estimated input tokens of an embeddings request. */

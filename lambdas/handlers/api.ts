@@ -11,6 +11,7 @@ import { listModels } from '../core/models';
 import { embeddings } from '../core/embeddings';
 import { header, jsonBody, toProxyResult } from './http';
 import { openAIErrors } from './middleware';
+import { decodeSegment } from './routes';
 import { runtime, type Runtime } from './runtime';
 
 let rt: Runtime | undefined;
@@ -20,7 +21,7 @@ async function route(event: APIGatewayProxyEvent): Promise<HttpResult> {
   const path = event.path.replace(/\/+$/, '');
   if (event.httpMethod === 'GET' && path === '/v1/models') return jsonResult(200, listModels(rt.catalog, rt.credentials.usable));
   if (event.httpMethod === 'GET' && path.startsWith('/v1/models/')) {
-    const id = decodeURIComponent(path.slice('/v1/models/'.length));
+    const id = decodeSegment(path.slice('/v1/models/'.length));
     const model = listModels(rt.catalog, rt.credentials.usable).data.find((m) => m.id === id);
     if (!model) throw ApiError.notFound(`The model \`${id}\` does not exist.`, 'model', 'model_not_found');
     return jsonResult(200, model);

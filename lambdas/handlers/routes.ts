@@ -17,6 +17,15 @@ export function route(method: string, path: string, fn: RouteFn): RouteDef {
   return { method, pattern, fn };
 }
 
+/** Decodes a path segment; a malformed %-escape is the client's error (400), not ours. */
+export function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw ApiError.invalidRequest('The path has a malformed %-escape.', null, 'invalid_path');
+  }
+}
+
 export async function dispatch(routes: RouteDef[], event: APIGatewayProxyEvent): Promise<HttpResult> {
   const path = event.path.replace(/\/{2,}/g, '/');
   let pathMatched = false;
@@ -25,7 +34,7 @@ export async function dispatch(routes: RouteDef[], event: APIGatewayProxyEvent):
     if (!m) continue;
     pathMatched = true;
     if (r.method !== event.httpMethod) continue;
-    return r.fn(m.slice(1).map(decodeURIComponent), event);
+    return r.fn(m.slice(1).map(decodeSegment), event);
   }
   if (pathMatched) throw new ApiError(405, `Method ${event.httpMethod} is not allowed on ${path}.`, 'invalid_request_error', null, 'method_not_allowed');
   throw ApiError.notFound(`Unknown route ${event.httpMethod} ${path}.`, null, 'unknown_route');

@@ -30,13 +30,14 @@ export function streamingHandler(produce: (event: APIGatewayProxyEvent, context:
   const lambda = awsLambdaGlobal();
   if (!lambda) throw new Error('awslambda global missing: not running in Lambda or the local server');
   const fn: StreamingHandler = async (event, responseStream, context) => {
+    // Listen before producing: a client that leaves during the time to first token must also abort the upstream call.
     const aborter = new AbortController();
-    const result = await produce(event, context, aborter.signal);
-    const out = lambda.HttpResponseStream.from(responseStream, { statusCode: result.status, headers: result.headers });
     const onClose = () => aborter.abort();
-    out.on('close', onClose);
-    out.on('error', onClose);
+    responseStream.once('close', onClose);
+    responseStream.once('error', onClose);
+    const result = await produce(event, context, aborter.signal);
     try {
+      const out = lambda.HttpResponseStream.from(responseStream, { statusCode: result.status, headers: result.headers });
       if (typeof result.body === 'string') out.write(result.body);
       else {
         for await (const piece of result.body) {
@@ -48,7 +49,7 @@ export function streamingHandler(produce: (event: APIGatewayProxyEvent, context:
     } catch {
       // The client went away or the stream broke: the body's own finally records the outcome.
     } finally {
-      out.off('close', onClose);
+      responseStream.off('close', onClose);
       await result.afterResponse?.();
     }
   };

@@ -19,7 +19,7 @@
  * the other regions' replicas only receive copies.
  */
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Caller, LimitsPort, Reservation } from '../core/chat';
 import { ApiError } from '../core/errors';
 import type { Limits } from '../core/limits';
@@ -165,6 +165,7 @@ export class LimitsRepo implements LimitsPort {
       new QueryCommand({
         TableName: this.table,
         KeyConditionExpression: 'pk = :pk AND sk < :now',
+        FilterExpression: 'attribute_not_exists(settled)',
         ExpressionAttributeValues: { ':pk': `resv#acct#${accountId}`, ':now': pad(nowSec) },
         ConsistentRead: true,
       }),
@@ -177,7 +178,7 @@ export class LimitsRepo implements LimitsPort {
           this.db.send(
             new TransactWriteCommand({
               TransactItems: [
-                { Delete: { TableName: this.table, Key: { pk: item.pk, sk: item.sk }, ConditionExpression: 'attribute_exists(pk)' } },
+                { Delete: { TableName: this.table, Key: { pk: item.pk, sk: item.sk }, ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(settled)' } },
                 ...counters.map((c) => ({
                   Update: { TableName: this.table, Key: c, UpdateExpression: 'ADD committed :neg', ExpressionAttributeValues: { ':neg': -Number(item.amount) } },
                 })),
@@ -264,44 +265,70 @@ export class LimitsRepo implements LimitsPort {
       }
       reservationKey = result.reservationKey;
     }
-    let settled = false;
+    let budgetSettled = false;
+    let rateSettled = false;
     return {
       headers: rate.headers,
+      ...(reservationKey ? { reservedNanoUsd: maxCostNano } : {}),
+      // Safe to call again after a failure: each step is applied once (the budget step is idempotent by
+      // the reservation item, the rate step by a local flag).
       settle: async (actualCostNano, actualTokens) => {
-        if (settled) return;
-        settled = true;
-        if (rate.windows.length && actualTokens !== maxTokens) {
+        if (reservationKey && !budgetSettled) {
+          await this.settleBudget(reservationKey, counters, maxCostNano, actualCostNano);
+          budgetSettled = true;
+        }
+        if (rate.windows.length && actualTokens !== maxTokens && !rateSettled) {
           for (const key of rate.windows) {
             await this.db.send(
               new UpdateCommand({ TableName: this.table, Key: key, UpdateExpression: 'ADD tokens :d', ExpressionAttributeValues: { ':d': actualTokens - maxTokens } }),
             );
           }
-        }
-        if (!reservationKey) return;
-        const spend = (delta: number) =>
-          counters.map((c) => ({
-            Update: {
-              TableName: this.table,
-              Key: { pk: c.pk, sk: c.sk },
-              UpdateExpression: 'ADD committed :d, spent :s, requests :one',
-              ExpressionAttributeValues: { ':d': delta, ':s': actualCostNano, ':one': 1 },
-            },
-          }));
-        try {
-          await withConflictRetry(() =>
-            this.db.send(
-              new TransactWriteCommand({
-                TransactItems: [{ Delete: { TableName: this.table, Key: reservationKey, ConditionExpression: 'attribute_exists(pk)' } }, ...spend(actualCostNano - maxCostNano)],
-              }),
-            ),
-          );
-        } catch (err) {
-          if (!(err instanceof TransactionCanceledException) || err.CancellationReasons?.[0]?.Code !== 'ConditionalCheckFailed') throw err;
-          // The hold was already released by a sweep: add the spend alone.
-          await withConflictRetry(() => this.db.send(new TransactWriteCommand({ TransactItems: spend(actualCostNano) })));
+          rateSettled = true;
         }
       },
     };
+  }
+
+  /**
+   * Replaces a hold by the actual spend. The reservation item is marked settled in the same
+   * transaction, so a retry after a lost response changes nothing; if a sweep already released the
+   * hold (the request outlived its reservation), only the spend is added.
+   */
+  private async settleBudget(reservationKey: CounterKey, counters: CounterKey[], reserved: number, actual: number): Promise<void> {
+    const spend = (delta: number) =>
+      counters.map((c) => ({
+        Update: {
+          TableName: this.table,
+          Key: { pk: c.pk, sk: c.sk },
+          UpdateExpression: 'ADD committed :d, spent :s, requests :one',
+          ExpressionAttributeValues: { ':d': delta, ':s': actual, ':one': 1 },
+        },
+      }));
+    try {
+      await withConflictRetry(() =>
+        this.db.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                Update: {
+                  TableName: this.table,
+                  Key: reservationKey,
+                  UpdateExpression: 'SET settled = :t, expiresAt = :soon',
+                  ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(settled)',
+                  ExpressionAttributeValues: { ':t': true, ':soon': Math.floor(this.now().getTime() / 1000) + 86_400 },
+                },
+              },
+              ...spend(actual - reserved),
+            ],
+          }),
+        ),
+      );
+    } catch (err) {
+      if (!(err instanceof TransactionCanceledException) || err.CancellationReasons?.[0]?.Code !== 'ConditionalCheckFailed') throw err;
+      const item = await this.db.send(new GetCommand({ TableName: this.table, Key: reservationKey, ConsistentRead: true }));
+      if (item.Item?.settled) return; // an earlier attempt went through
+      await withConflictRetry(() => this.db.send(new TransactWriteCommand({ TransactItems: spend(actual) })));
+    }
   }
 
   /** The current budget counters of a caller (for GET /v1/key and the CLI). */

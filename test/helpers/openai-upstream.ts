@@ -9,6 +9,12 @@ export type UpstreamMode =
   | { kind: 'ok' }
   | { kind: 'status'; status: number; body?: unknown }
   | { kind: 'midstream-fail' }
+  /** Ends the response cleanly, but mid-generation: no finish_reason, no [DONE]. */
+  | { kind: 'truncated' }
+  /** Sends the content-free role chunk, then the connection dies. */
+  | { kind: 'fail-after-role' }
+  /** Never answers; counts the requests whose connection the caller closed. */
+  | { kind: 'hang' }
   | { kind: 'no-usage' };
 
 export interface UpstreamUsage {
@@ -23,6 +29,8 @@ export interface MockUpstream {
   usage: UpstreamUsage;
   requests: Array<{ path: string; authorization: string | undefined; body: Record<string, any> }>;
   connections: number;
+  /** Requests in `hang` mode whose connection the caller closed. */
+  abandoned: number;
   close(): Promise<void>;
 }
 
@@ -35,6 +43,7 @@ export async function startOpenAIUpstream(name: string): Promise<MockUpstream> {
     usage: { prompt: 1234, completion: 56, cached: 1024 },
     requests: [],
     connections: 0,
+    abandoned: 0,
     close: async () => undefined,
   };
   const server: Server = createServer(async (req, res) => {
@@ -43,6 +52,10 @@ export async function startOpenAIUpstream(name: string): Promise<MockUpstream> {
     const body = JSON.parse(raw || '{}');
     state.requests.push({ path: req.url ?? '', authorization: req.headers.authorization, body });
     const mode = state.mode;
+    if (mode.kind === 'hang') {
+      res.on('close', () => state.abandoned++);
+      return;
+    }
     if (mode.kind === 'status') {
       res.writeHead(mode.status, { 'content-type': 'application/json' });
       res.end(JSON.stringify(mode.body ?? { error: { message: `${name} is overloaded`, type: 'server_error', param: null, code: 'overloaded' } }));
@@ -87,6 +100,11 @@ export async function startOpenAIUpstream(name: string): Promise<MockUpstream> {
     const send = (o: unknown) => res.write(`data: ${JSON.stringify(o)}\n\n`);
     const chunk = (delta: unknown, finish: string | null = null) => ({ id, object: 'chat.completion.chunk', created, model: body.model, choices: [{ index: 0, delta, finish_reason: finish }] });
     send(chunk({ role: 'assistant', content: '' }));
+    if (mode.kind === 'fail-after-role') {
+      await new Promise<void>((flushed) => res.write(': flush\n\n', () => flushed()));
+      res.destroy();
+      return;
+    }
     if (wantsTool) {
       send(chunk({ tool_calls: [{ index: 0, id: 'call_1', type: 'function', function: { name: toolName, arguments: '' } }] }));
       // Split the arguments at awkward places, including inside a multi-byte character's escape-free UTF-8.
@@ -94,6 +112,10 @@ export async function startOpenAIUpstream(name: string): Promise<MockUpstream> {
       send(chunk({}, 'tool_calls'));
     } else {
       for (const [i, piece] of TEXT.entries()) {
+        if (mode.kind === 'truncated' && i === 3) {
+          res.end();
+          return;
+        }
         if (mode.kind === 'midstream-fail' && i === 3) {
           // Let the first chunks reach the router before the connection dies.
           await new Promise<void>((flushed) => res.write(': flush\n\n', () => flushed()));

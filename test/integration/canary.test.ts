@@ -120,6 +120,8 @@ describe('no prompt or completion is stored or logged', () => {
     expect(JSON.stringify(up.requests.at(-1)!.body)).not.toContain(`"${CANARY}":`);
     // An unknown model is named back to its caller (as OpenAI does), but is logged and stored nowhere.
     expect((await post('/chat/completions', { model: CANARY, messages })).status).toBe(404);
+    // …and served from the fallback list when one resolves: the record names the catalog model, not the raw string.
+    expect((await post('/chat/completions', { model: CANARY, models: ['mock/echo-small'], messages })).status).toBe(200);
 
     // The Anthropic-compatible route, buffered and streamed, and its validation errors.
     const anthropicBody = { model, max_tokens: 64, system: `system ${CANARY}`, messages: [{ role: 'user', content: `user ${CANARY}` }] };

@@ -182,6 +182,20 @@ describe('chat completions through the router', () => {
     expect(up.mid.requests).toHaveLength(1);
   });
 
+  it('still falls back when a stream fails after a content-free first chunk (nothing reached the client yet)', async () => {
+    up.cheap.mode = { kind: 'fail-after-role' };
+    const stream = await client.chat.completions.create({ model: 'acme/llama-test', messages: prompt(), stream: true });
+    let text = '';
+    let provider = '';
+    for await (const chunk of stream) {
+      text += chunk.choices[0]?.delta.content ?? '';
+      provider = (chunk as unknown as { provider: string }).provider;
+    }
+    expect(text).toBe('The answer is forty-two.');
+    expect(provider).toBe('mid');
+    expect(up.cheap.requests).toHaveLength(1);
+  });
+
   it('returns an upstream request error (4xx) without trying other offers, and meters it once', async () => {
     up.cheap.mode = { kind: 'status', status: 400, body: { error: { message: 'Unsupported parameter: logit_bias', type: 'invalid_request_error', param: 'logit_bias', code: 'unsupported_parameter' } } };
     const err = await client.chat.completions.create({ model: 'acme/llama-test', messages: prompt() }).catch((e) => e);
@@ -215,6 +229,38 @@ describe('chat completions through the router', () => {
     );
     expect(last.usageSource).toBe('estimated');
     expect(last.costNanoUsd).toBeGreaterThan(0);
+  });
+
+  it('an upstream stream that ends cleanly but unfinished is reported as an error, not a clean end', async () => {
+    up.cheap.mode = { kind: 'truncated' };
+    const stream = await client.chat.completions.create({ model: 'acme/llama-test', messages: prompt(), stream: true });
+    let text = '';
+    const err = await (async () => {
+      for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+    })().catch((e) => e);
+    expect(err).toBeInstanceOf(OpenAI.APIError);
+    expect(String(err.message)).toMatch(/ended before it finished/);
+    expect(text).toBe('The answer is');
+  });
+
+  it('a client that leaves before the first byte aborts the upstream call, and the request is metered once', async () => {
+    up.cheap.mode = { kind: 'hang' };
+    const abandonedBefore = up.cheap.abandoned;
+    const controller = new AbortController();
+    const pending = client.chat.completions.create({ model: 'acme/llama-test', messages: prompt(), stream: true }, { signal: controller.signal }).catch((e) => e);
+    await vi.waitFor(() => expect(up.cheap.requests).toHaveLength(1), { timeout: 10_000 });
+    controller.abort();
+    expect(await pending).toBeInstanceOf(Error);
+    await vi.waitFor(() => expect(up.cheap.abandoned).toBe(abandonedBefore + 1), { timeout: 10_000 });
+    expect(up.mid.requests).toHaveLength(0);
+    await vi.waitFor(
+      async () => {
+        const closed = (await usageEvents()).filter((e) => e.status === 'client_closed');
+        expect(closed.length).toBe(1);
+        expect(closed[0]).toMatchObject({ provider: 'cheap', costNanoUsd: 0, attempts: 1 });
+      },
+      { timeout: 10_000 },
+    );
   });
 
   it('returns 502 in OpenAI format when every offer fails', async () => {
@@ -283,6 +329,11 @@ describe('errors and keys', () => {
       expect(json.error.code, body).toBe(code);
       expect(JSON.stringify(json)).not.toContain(CANARY);
     }
+    // Malformed query values and path escapes are 400s too.
+    const badDay = await fetch(`${router.baseUrl}/usage?to=2024-13-45`, { headers: { authorization: `Bearer ${key}` } });
+    expect(badDay.status).toBe(400);
+    const badEscape = await fetch(`${router.baseUrl}/models/%E0%A4%A`);
+    expect(badEscape.status).toBe(400);
     const unknown = await fetch(`${router.baseUrl}/nothing-here`);
     expect(unknown.status).toBe(404);
     expect(((await unknown.json()) as { error: { code: string } }).error.code).toBe('unknown_route');

@@ -50,6 +50,8 @@ describe('chat request validation', () => {
     [{ ...ok, stream_options: { include_usage: true } }, 'stream_options', 'invalid_value'],
     [{ ...ok, provider: { sort: 'vibes' } }, 'provider.sort', 'invalid_value'],
     [{ ...ok, n: 2 }, 'n', 'invalid_value'],
+    [{ ...ok, temperature: 'hot' }, 'temperature', 'invalid_value'],
+    [{ ...ok, messages: 'hello' }, 'messages', 'invalid_value'],
   ])('rejects %j with param %s', (body, param, code) => {
     const err = rejects(body);
     expect(err.status).toBe(400);
@@ -69,6 +71,7 @@ describe('chat request validation', () => {
       { ...ok, response_format: { type: CANARY } },
       { ...ok, tools: [{ type: 'function', function: { name: `${CANARY} has spaces` } }] },
       { ...ok, provider: { [CANARY]: 1 } },
+      { ...ok, logit_bias: { [`${CANARY} words`]: 'x' } },
     ];
     for (const b of bodies) expect(JSON.stringify(rejects(b).toBody())).not.toContain(CANARY);
   });

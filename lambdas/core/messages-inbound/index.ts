@@ -29,8 +29,14 @@ export async function anthropicMessages(body: unknown, caller: Caller, deps: Cha
   const result = await chatCompletion(toChatRequest(request), caller, deps, signal, meta);
   const headers = { ...result.headers, ...(result.headers['x-request-id'] ? { 'request-id': result.headers['x-request-id'] } : {}) };
   if (typeof result.body === 'string') {
-    const completion = JSON.parse(result.body) as ChatCompletion;
-    return { ...result, headers, body: JSON.stringify(toAnthropicMessage(completion)) };
+    try {
+      const completion = JSON.parse(result.body) as ChatCompletion;
+      return { ...result, headers, body: JSON.stringify(toAnthropicMessage(completion)) };
+    } catch (err) {
+      // The provider was called: meter it even though the answer cannot be translated.
+      await result.afterResponse?.();
+      throw err;
+    }
   }
   return { ...result, headers, body: toAnthropicStream(result.body) };
 }

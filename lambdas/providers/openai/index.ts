@@ -87,6 +87,7 @@ async function* streamEvents(response: Response, ctx: ProviderCallContext): Asyn
 }
 
 async function* parseStream(body: AsyncIterable<Uint8Array>, ctx: ProviderCallContext): AsyncGenerator<StreamEvent> {
+  let finished = false;
   for await (const ev of readSse(body)) {
     if (ev.data === '[DONE]') return;
     let chunk: ChatCompletionChunk & { error?: { code?: unknown } };
@@ -98,10 +99,13 @@ async function* parseStream(body: AsyncIterable<Uint8Array>, ctx: ProviderCallCo
     if (chunk.error) throw new UpstreamError(`${ctx.provider.id} reported an error mid-stream`, 'protocol');
     if (chunk.usage) yield { type: 'usage', usage: normalizeOpenAIUsage(chunk.usage) };
     if (chunk.choices?.length) {
+      if (chunk.choices.some((c) => c.finish_reason)) finished = true;
       const { usage: _usage, ...rest } = chunk;
       yield { type: 'chunk', chunk: rest as ChatCompletionChunk };
     }
   }
+  // A body that ends before [DONE] and before any finish_reason was cut off: never a clean end.
+  if (!finished) throw new UpstreamError(`${ctx.provider.id} stream ended before it finished`, 'protocol');
 }
 
 export const openaiAdapter: ProviderAdapter = {
