@@ -120,7 +120,8 @@ export const POLICY_MAP: readonly PolicyCommitment[] = [
     tests: [
       { file: ROUTER_TEST, title: 'authorizes admin routes with IAM and app routes in the function (no authorizer)' },
       { file: ROUTER_TEST, title: 'no IAM statement in any stack has Resource "*" or a wildcard action' },
-      { file: ROUTER_TEST, title: 'gives the provider secret to chat and api only, and the data key (with encryption context) to chat and admin only' },
+      { file: ROUTER_TEST, title: 'gives the provider secret to chat and api only; only admin creates data keys, chat and api only unwrap them, always with the account context' },
+      { file: ROUTER_TEST, title: 'each function can build its runtime from exactly the environment the template gives it' },
       { file: 'test/unit/auth.test.ts', title: 'a revoked key stops working within the cache TTL (the documented revocation bound)' },
     ],
   },
