@@ -5,13 +5,14 @@
 import { chatRequestSchema, validate, type ChatRequest } from './chat-schema';
 import type { Catalog } from './catalog';
 import type { ProviderConfig } from './config';
-import { ApiError, toApiError, type ErrorBody } from './errors';
+import { ApiError, toApiError } from './errors';
 import type { HttpResult } from './http';
 import { newRequestId } from './ids';
 import type { Limits } from './limits';
 import type { Logger } from './log';
 import type { ChatCompletionChunk, OpenAIUsage } from './openai-types';
 import { costNanoUsd, nanoToUsd } from './pricing';
+import { allProvidersFailed, logAttemptFailure, upstreamRejected } from './fallback';
 import { finishMetering, ZERO_USAGE } from './metering';
 import { assertModelKind } from './model-kind';
 import { chatNeeds, planRoute, type RouteCandidate, type RoutingContext } from './routing';
@@ -153,17 +154,6 @@ function servedHeaders(trace: RequestTrace, c: RouteCandidate): Record<string, s
   };
 }
 
-/** The upstream's own error for a request error it rejected (OpenAI shape), or ours. */
-function upstreamRequestError(err: UpstreamError, trace: RequestTrace): ApiError {
-  const body = err.upstreamBody as ErrorBody | undefined;
-  const status = err.status && err.status >= 400 && err.status < 500 ? err.status : 502;
-  const override =
-    body && typeof body === 'object' && body.error && typeof body.error.message === 'string'
-      ? { error: { message: body.error.message, type: body.error.type ?? 'invalid_request_error', param: body.error.param ?? null, code: body.error.code ?? null } }
-      : undefined;
-  return new ApiError(status, `The provider rejected the request: ${err.message}.`, 'invalid_request_error', null, 'upstream_rejected', { 'x-request-id': trace.requestId }, override);
-}
-
 /**
  * Handles a chat completion request for an authenticated caller.
  * Returns an HttpResult whose `afterResponse` writes the usage record.
@@ -246,21 +236,14 @@ export async function chatCompletion(body: unknown, caller: Caller, deps: ChatDe
         await trace.finish();
         throw toApiError(err);
       }
-      deps.log.log('warn', 'upstream attempt failed', {
-        requestId: trace.requestId,
-        provider: candidate.offer.provider.id,
-        upstreamModel: candidate.offer.upstreamModel,
-        attempt: trace.attempts,
-        reason: err.reason,
-        upstreamStatus: err.status,
-      });
+      logAttemptFailure(deps.log, trace.requestId, candidate, trace.attempts, err);
       lastError = err;
       if (err.reason === 'aborted') break;
       if (!err.retryable) {
         trace.status = 'upstream_rejected';
         trace.usage = ZERO_USAGE;
         await trace.finish();
-        throw upstreamRequestError(err, trace);
+        throw upstreamRejected(err, trace.requestId);
       }
     }
   }
@@ -271,14 +254,7 @@ export async function chatCompletion(body: unknown, caller: Caller, deps: ChatDe
   trace.status = lastError?.reason === 'aborted' ? 'client_closed' : 'upstream_error';
   trace.usage = ZERO_USAGE;
   await trace.finish();
-  throw new ApiError(
-    502,
-    `All ${trace.attempts} provider attempt(s) failed; last: ${lastError?.message ?? 'no attempt'}.`,
-    'upstream_error',
-    null,
-    'all_providers_failed',
-    { 'x-request-id': trace.requestId },
-  );
+  throw allProvidersFailed(trace.attempts, lastError, trace.requestId);
 }
 
 /** A chunk that carries no output yet: a role announcement, empty content, no tool call, no finish. */

@@ -12,6 +12,7 @@ import { finishMetering, ZERO_USAGE } from './metering';
 import { assertModelKind } from './model-kind';
 import type { EmbeddingResponse } from './openai-types';
 import { costNanoUsd, nanoToUsd } from './pricing';
+import { allProvidersFailed, logAttemptFailure, upstreamRejected } from './fallback';
 import { planRoute, type RequestNeeds, type RouteCandidate } from './routing';
 import { estimateEmbeddingTokens } from './tokens';
 import { UpstreamError, type NormalizedUsage } from '../providers/types';
@@ -136,19 +137,12 @@ export async function embeddings(body: unknown, caller: Caller, deps: ChatDeps, 
         await meter({ candidate, usage: ZERO_USAGE, status: 'upstream_error' });
         throw toApiError(err);
       }
-      deps.log.log('warn', 'upstream attempt failed', {
-        requestId,
-        provider: candidate.offer.provider.id,
-        upstreamModel: candidate.offer.upstreamModel,
-        attempt: attempts,
-        reason: err.reason,
-        upstreamStatus: err.status,
-      });
+      logAttemptFailure(deps.log, requestId, candidate, attempts, err);
       lastError = err;
       if (err.reason === 'aborted') break;
       if (!err.retryable) {
         await meter({ candidate, usage: ZERO_USAGE, status: 'upstream_rejected' });
-        throw rejected(err, requestId);
+        throw upstreamRejected(err, requestId);
       }
     }
   }
@@ -156,13 +150,6 @@ export async function embeddings(body: unknown, caller: Caller, deps: ChatDeps, 
     throw new ApiError(400, `No provider can serve this request: ${skipped.join('; ')}.`, 'invalid_request_error', 'model', 'no_eligible_offer');
   }
   await meter({ candidate: last, usage: ZERO_USAGE, status: lastError?.reason === 'aborted' ? 'client_closed' : 'upstream_error' });
-  throw new ApiError(502, `All ${attempts} provider attempt(s) failed; last: ${lastError?.message ?? 'no attempt'}.`, 'upstream_error', null, 'all_providers_failed', {
-    'x-request-id': requestId,
-  });
+  throw allProvidersFailed(attempts, lastError, requestId);
 }
 
-/** A request error the upstream rejected (4xx other than 408/409/429): its status, our message. */
-function rejected(err: UpstreamError, requestId: string): ApiError {
-  const status = err.status && err.status >= 400 && err.status < 500 ? err.status : 502;
-  return new ApiError(status, `The provider rejected the request: ${err.message}.`, 'invalid_request_error', null, 'upstream_rejected', { 'x-request-id': requestId });
-}
