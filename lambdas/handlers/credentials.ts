@@ -30,7 +30,11 @@ export async function loadCredentials(config: RouterConfig, env: NodeJS.ProcessE
     const value = env.CTR_PROVIDER_SECRET_ARN ? secret[p.credential.secretField ?? p.id] : env[p.credential.env];
     if (value) keys.set(p.id, value);
   }
-  // Providers that need no key (the mock; kinds that sign with IAM) are always usable.
-  const usable = new Set(config.providers.filter((p) => !p.credential || keys.has(p.id)).map((p) => p.id));
+  // Providers that need no key are usable: the mock always; kinds that sign with IAM (Bedrock) when
+  // AWS credentials are at hand (a Lambda role, or an operator's profile or keys in local mode).
+  const aws = Boolean(env.AWS_LAMBDA_FUNCTION_NAME || env.AWS_ACCESS_KEY_ID || env.AWS_PROFILE || env.AWS_CONTAINER_CREDENTIALS_FULL_URI || env.AWS_WEB_IDENTITY_TOKEN_FILE);
+  const usable = new Set(
+    config.providers.filter((p) => (p.credential ? keys.has(p.id) : p.kind !== 'bedrock' || aws)).map((p) => p.id),
+  );
   return { usable, apiKeyFor: (p) => keys.get(p.id) };
 }

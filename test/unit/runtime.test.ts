@@ -32,6 +32,10 @@ describe('runtime wiring', () => {
     expect(rt.credentials.usable.has('groq')).toBe(true);
     expect(rt.credentials.usable.has('together')).toBe(false);
     expect(rt.credentials.apiKeyFor(rt.catalog.providers.get('groq')!)).toBe('k');
+    // Bedrock signs with AWS credentials: usable only where there are some.
+    expect(rt.credentials.usable.has('bedrock')).toBe(false);
+    const withAws = await createRuntime(env({ AWS_REGION: 'us-east-1', AWS_PROFILE: 'ops' }), jsonLogger(() => undefined));
+    expect(withAws.credentials.usable.has('bedrock')).toBe(true);
   });
 });
 
