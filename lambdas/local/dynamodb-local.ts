@@ -64,9 +64,19 @@ export async function isUp(endpoint: string): Promise<boolean> {
  */
 export async function startDynamoLocal(options: { port?: number; dataDir?: string } = {}): Promise<LocalDynamo> {
   checkJava();
-  const port = options.port ?? (await freePort());
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
-  const child: ChildProcess = dynamoDbLocal.spawn({ port, path: options.dataDir ? resolve(options.dataDir) : null, sharedDb: true, stdio: 'ignore' });
+  // A free port can be taken by another process before the JVM binds it: try a few fresh ones.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await spawnDynamoLocal(options.port ?? (await freePort()), options.dataDir);
+    } catch (err) {
+      if (options.port !== undefined || attempt >= 3) throw err;
+    }
+  }
+}
+
+async function spawnDynamoLocal(port: number, dataDir: string | undefined): Promise<LocalDynamo> {
+  const child: ChildProcess = dynamoDbLocal.spawn({ port, path: dataDir ? resolve(dataDir) : null, sharedDb: true, stdio: 'ignore' });
   let exited = false;
   child.once('exit', () => {
     exited = true;
