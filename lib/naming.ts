@@ -6,16 +6,11 @@
  * without a cross-region reference. Changing a prefix after the first deploy creates new
  * resources (the old ones are retained, see DEPLOY.md).
  */
-import type { TableId } from '../lambdas/store/tables';
-
-/** `apiKeys` → `api-keys`. */
-function kebab(id: string): string {
-  return id.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-}
+import { tableSuffix, type TableId } from '../lambdas/store/tables';
 
 /** Physical DynamoDB table name, identical in the primary and every replica region. */
 export function tableName(namePrefix: string, id: TableId): string {
-  return `${namePrefix}-${kebab(id)}`;
+  return `${namePrefix}-${tableSuffix(id)}`;
 }
 
 /** Name of the Secrets Manager secret holding provider API keys (same name in every replica region). */

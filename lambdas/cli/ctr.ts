@@ -42,7 +42,7 @@ Data-subject rights (policy §6), each recorded in the privacy audit trail
 limits: --rpm N --tpm N --daily-budget USD --monthly-budget USD
 
 Store: the running local server's DynamoDB Local (or .local/dynamodb). For a deployed stack set
-CTR_REMOTE=1, AWS_REGION, CTR_KMS_KEY_ARN and the CTR_TABLE_* variables from the stack outputs.`;
+CTR_REMOTE=1, AWS_REGION, CTR_TABLE_PREFIX=ctr- and CTR_KMS_KEY_ARN (stack outputs).`;
 
 class UsageError extends Error {}
 

@@ -1,6 +1,6 @@
 /**
  * Where the CLI finds the store: a deployed stack (CTR_REMOTE=1, with the operator's AWS
- * credentials, AWS_REGION, CTR_KMS_KEY_ARN and the CTR_TABLE_* names from the stack outputs),
+ * credentials, AWS_REGION, CTR_KMS_KEY_ARN and CTR_TABLE_PREFIX=ctr- or the CTR_TABLE_* names),
  * the running local server's DynamoDB Local, or — when the server is not running — a DynamoDB
  * Local it starts on the same data folder. Either way it uses the same runtime as the handlers.
  */

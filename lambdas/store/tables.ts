@@ -137,10 +137,18 @@ export function tableEnvVar(id: TableId): string {
 /** Physical table names, keyed by table id. */
 export type TableNames = Record<TableId, string>;
 
-/** Reads table names from the environment; falls back to `<prefix><id>` (local mode). */
+/** A table's name after the prefix: `apiKeys` → `api-keys` (the stacks name tables `<prefix>-<suffix>`). */
+export function tableSuffix(id: TableId): string {
+  return id.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
+/**
+ * Reads table names from the environment (`CTR_TABLE_<ID>`, as the stacks set them), falling back
+ * to `<CTR_TABLE_PREFIX><suffix>`: `ctr-local-` locally; `ctr-` reaches a deployed stack's tables.
+ */
 export function tableNamesFromEnv(env: NodeJS.ProcessEnv = process.env, prefix = env.CTR_TABLE_PREFIX ?? 'ctr-local-'): TableNames {
   const names = {} as TableNames;
-  for (const t of TABLES) names[t.id] = env[tableEnvVar(t.id)] ?? `${prefix}${t.id}`;
+  for (const t of TABLES) names[t.id] = env[tableEnvVar(t.id)] ?? `${prefix}${tableSuffix(t.id)}`;
   return names;
 }
 

@@ -39,6 +39,15 @@ describe('runtime wiring', () => {
   });
 });
 
+describe('table names', () => {
+  it('CTR_TABLE_PREFIX=ctr- names exactly the tables the stacks create (the CLI against a deployed stack)', async () => {
+    const { tableNamesFromEnv, TABLES } = await import('../../lambdas/store/tables');
+    const { tableName } = await import('../../lib/naming');
+    const names = tableNamesFromEnv({ CTR_TABLE_PREFIX: 'ctr-' });
+    for (const t of TABLES) expect(names[t.id]).toBe(tableName('ctr', t.id));
+  });
+});
+
 describe('local mode', () => {
   it('says plainly when Java is missing', () => {
     expect(() => checkJava({ PATH: '/nonexistent' })).toThrow(/Java was not found\. Local mode runs DynamoDB Local, which needs a Java runtime/);
