@@ -251,8 +251,13 @@ export async function chatCompletion(body: unknown, caller: Caller, deps: ChatDe
     await trace.reservation?.settle(0, 0);
     throw unsupported;
   }
-  trace.status = lastError?.reason === 'aborted' ? 'client_closed' : 'upstream_error';
-  trace.usage = ZERO_USAGE;
+  if (lastError?.reason === 'aborted') {
+    // The client left while the provider was working: like a stream cut short, bill the estimate (flagged as such).
+    trace.status = 'client_closed';
+  } else {
+    trace.status = 'upstream_error';
+    trace.usage = ZERO_USAGE;
+  }
   await trace.finish();
   throw allProvidersFailed(trace.attempts, lastError, trace.requestId);
 }
