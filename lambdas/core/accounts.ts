@@ -13,7 +13,7 @@ import type { AccountFlags, AccountRecord, AccountsRepo, AccountStatus } from '.
 import type { BillingRepo, Statement, StatementLine } from '../store/billing-repo';
 import type { ApiKeyRecord, KeysRepo } from '../store/keys-repo';
 import type { LimitsRepo } from '../store/limits-repo';
-import type { UsageEvent, UsageRepo } from '../store/usage-repo';
+import { addEvent, ZERO_TOTALS, type UsageEvent, type UsageRepo, type UsageTotals } from '../store/usage-repo';
 
 /** Account ids are opaque identifiers chosen by the operator; use no personal data (e.g. an email) as an id. */
 export const accountIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'account ids are 1-64 letters, digits, _ or -');
@@ -87,15 +87,8 @@ export function keyView(k: ApiKeyRecord) {
 
 export type UsageGrouping = 'day' | 'model' | 'provider' | 'key';
 
-export interface UsageRow {
+export interface UsageRow extends UsageTotals {
   group: string;
-  requests: number;
-  promptTokens: number;
-  completionTokens: number;
-  cachedReadTokens: number;
-  cacheWriteTokens: number;
-  reasoningTokens: number;
-  costNanoUsd: number;
   costUsd: number;
 }
 
@@ -278,14 +271,7 @@ export class AccountService {
     const rows = new Map<string, UsageRow>();
     for (const e of events) {
       const g = groupOf[options.by](e);
-      const r = rows.get(g) ?? { group: g, requests: 0, promptTokens: 0, completionTokens: 0, cachedReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, costNanoUsd: 0, costUsd: 0 };
-      r.requests++;
-      r.promptTokens += e.promptTokens;
-      r.completionTokens += e.completionTokens;
-      r.cachedReadTokens += e.cachedReadTokens;
-      r.cacheWriteTokens += e.cacheWriteTokens;
-      r.reasoningTokens += e.reasoningTokens;
-      r.costNanoUsd += e.costNanoUsd;
+      const r = addEvent(rows.get(g) ?? { group: g, ...ZERO_TOTALS, costUsd: 0 }, e);
       r.costUsd = nanoToUsd(r.costNanoUsd);
       rows.set(g, r);
     }
@@ -309,14 +295,7 @@ export class AccountService {
     const lines = new Map<string, StatementLine>();
     for (const e of await this.events(accountId, monthStart, monthEnd)) {
       const k = `${e.servedModel}|${e.provider}`;
-      const l = lines.get(k) ?? { model: e.servedModel, provider: e.provider, requests: 0, promptTokens: 0, completionTokens: 0, cachedReadTokens: 0, cacheWriteTokens: 0, costNanoUsd: 0 };
-      l.requests++;
-      l.promptTokens += e.promptTokens;
-      l.completionTokens += e.completionTokens;
-      l.cachedReadTokens += e.cachedReadTokens;
-      l.cacheWriteTokens += e.cacheWriteTokens;
-      l.costNanoUsd += e.costNanoUsd;
-      lines.set(k, l);
+      lines.set(k, addEvent(lines.get(k) ?? { model: e.servedModel, provider: e.provider, ...ZERO_TOTALS }, e));
     }
     const sorted = [...lines.values()].sort((x, y) => x.model.localeCompare(y.model) || x.provider.localeCompare(y.provider));
     const statement: Statement = {

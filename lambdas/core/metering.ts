@@ -27,6 +27,22 @@ export interface MeteringContext {
 /** Attempts to write a usage record before giving up (the write is idempotent by request id). */
 export const RECORD_ATTEMPTS = 5;
 
+/** Runs a store write, retrying transient errors with backoff; after the last attempt logs `failure` (by name only). */
+async function persistently(write: () => Promise<unknown>, deps: MeteringDeps, failure: 'usage record failed' | 'reservation settle failed', requestId: string): Promise<void> {
+  for (let i = 0; ; i++) {
+    try {
+      await write();
+      return;
+    } catch (err) {
+      if (i >= RECORD_ATTEMPTS - 1) {
+        deps.log.log('error', failure, { requestId, errorName: (err as Error).name });
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 50 * 2 ** i));
+    }
+  }
+}
+
 /**
  * Writes the usage record (with the client IP sealed for the account, when known), retrying
  * transient store errors, then settles the reservation with the exact cost. Never throws: the
@@ -40,30 +56,10 @@ export async function finishMetering(deps: MeteringDeps, event: UsageEvent, ctx:
   if (meta?.sourceIp && deps.sealForAccount) {
     event.ipSealed = await deps.sealForAccount(caller.accountId, meta.sourceIp).catch(() => undefined);
   }
-  for (let i = 0; ; i++) {
-    try {
-      await deps.recordUsage(event, { analytics: !caller.analyticsOptOut });
-      break;
-    } catch (err) {
-      if (i >= RECORD_ATTEMPTS - 1) {
-        deps.log.log('error', 'usage record failed', { requestId: event.requestId, errorName: (err as Error).name });
-        break;
-      }
-      await new Promise((r) => setTimeout(r, 50 * 2 ** i));
-    }
-  }
+  await persistently(() => deps.recordUsage(event, { analytics: !caller.analyticsOptOut }), deps, 'usage record failed', event.requestId);
   // Settling must not be lost either: a hold left unsettled would later be released without its spend.
-  for (let i = 0; reservation; i++) {
-    try {
-      await reservation.settle(event.costNanoUsd, event.promptTokens + event.completionTokens);
-      break;
-    } catch (err) {
-      if (i >= RECORD_ATTEMPTS - 1) {
-        deps.log.log('error', 'reservation settle failed', { requestId: event.requestId, errorName: (err as Error).name });
-        break;
-      }
-      await new Promise((r) => setTimeout(r, 50 * 2 ** i));
-    }
+  if (reservation) {
+    await persistently(() => reservation.settle(event.costNanoUsd, event.promptTokens + event.completionTokens), deps, 'reservation settle failed', event.requestId);
   }
   if (reservation && reservation.reservedNanoUsd !== undefined && event.costNanoUsd > reservation.reservedNanoUsd) {
     deps.log.log('warn', 'settled above reservation', { requestId: event.requestId, costNanoUsd: event.costNanoUsd });

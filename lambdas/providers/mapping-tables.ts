@@ -5,7 +5,7 @@
  */
 import { ApiError, type ErrorBody, type ErrorType } from '../core/errors';
 import type { ChatRequest } from '../core/chat-schema';
-import type { ChatCompletionChunk, FinishReason, OpenAIUsage } from '../core/openai-types';
+import type { ChatCompletion, ChatCompletionChunk, FinishReason, OpenAIUsage, ToolCall } from '../core/openai-types';
 import type { NormalizedUsage } from './types';
 
 /** Anthropic Messages `stop_reason` → OpenAI `finish_reason`. */
@@ -162,6 +162,25 @@ export function parseToolArguments(args: string, param: string): Record<string, 
 
 /** Usage all zero, for adding up. */
 export const ZERO_USAGE: Readonly<NormalizedUsage> = { promptTokens: 0, completionTokens: 0, cachedReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 };
+
+/** The OpenAI-format completion of one assistant turn: text (null when only tools were called), tool calls, finish reason, usage. */
+export function assistantCompletion(id: string, model: string, text: string, toolCalls: ToolCall[], finishReason: FinishReason | null, usage: NormalizedUsage): ChatCompletion {
+  return {
+    id,
+    object: 'chat.completion',
+    created: Math.floor(Date.now() / 1000),
+    model,
+    choices: [
+      {
+        index: 0,
+        message: { role: 'assistant', content: text === '' && toolCalls.length ? null : text, ...(toolCalls.length ? { tool_calls: toolCalls } : {}) },
+        finish_reason: finishReason,
+        logprobs: null,
+      },
+    ],
+    usage: toOpenAIUsage(usage),
+  };
+}
 
 /** OpenAI's usage object for a normalized usage. */
 export function toOpenAIUsage(u: NormalizedUsage): OpenAIUsage {

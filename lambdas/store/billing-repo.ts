@@ -5,16 +5,11 @@
  */
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { isExpired, ttlAfterDays } from './dynamo';
+import type { UsageTotals } from './usage-repo';
 
-export interface StatementLine {
+export interface StatementLine extends UsageTotals {
   model: string;
   provider: string;
-  requests: number;
-  promptTokens: number;
-  completionTokens: number;
-  cachedReadTokens: number;
-  cacheWriteTokens: number;
-  costNanoUsd: number;
 }
 
 export interface Statement {

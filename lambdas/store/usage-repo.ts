@@ -8,6 +8,31 @@ import { QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from 
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { isExpired, ttlAfterDays } from './dynamo';
 
+/** Requests, tokens and cost: what usage events carry and every aggregate sums. */
+export interface UsageTotals {
+  requests: number;
+  promptTokens: number;
+  completionTokens: number;
+  cachedReadTokens: number;
+  cacheWriteTokens: number;
+  reasoningTokens: number;
+  costNanoUsd: number;
+}
+
+export const ZERO_TOTALS: Readonly<UsageTotals> = { requests: 0, promptTokens: 0, completionTokens: 0, cachedReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, costNanoUsd: 0 };
+
+/** Adds one usage event to a running total (in place). */
+export function addEvent<T extends UsageTotals>(total: T, e: UsageEvent): T {
+  total.requests++;
+  total.promptTokens += e.promptTokens;
+  total.completionTokens += e.completionTokens;
+  total.cachedReadTokens += e.cachedReadTokens;
+  total.cacheWriteTokens += e.cacheWriteTokens;
+  total.reasoningTokens += e.reasoningTokens;
+  total.costNanoUsd += e.costNanoUsd;
+  return total;
+}
+
 export interface UsageEvent {
   requestId: string;
   accountId: string;
@@ -38,15 +63,8 @@ export interface UsageEvent {
   ipSealed?: string;
 }
 
-export interface DailyAggregate {
+export interface DailyAggregate extends UsageTotals {
   day: string;
-  requests: number;
-  promptTokens: number;
-  completionTokens: number;
-  cachedReadTokens: number;
-  cacheWriteTokens: number;
-  reasoningTokens: number;
-  costNanoUsd: number;
 }
 
 /** Partition of the anonymized service-wide statistics (§2: anonymized usage statistics). */

@@ -2,8 +2,8 @@
  * Anthropic Messages responses → OpenAI completions, buffered and streamed, with usage
  * normalized to the router's convention.
  */
-import type { ChatCompletion, ChatCompletionChunk, ToolCall } from '../../core/openai-types';
-import { ANTHROPIC_STOP_REASONS, chunkFactory, mapFinishReason, openAIErrorBody, safeCode, toOpenAIUsage } from '../mapping-tables';
+import type { ChatCompletionChunk, ToolCall } from '../../core/openai-types';
+import { ANTHROPIC_STOP_REASONS, assistantCompletion, chunkFactory, mapFinishReason, openAIErrorBody, safeCode } from '../mapping-tables';
 import { UpstreamError, type ChatResult, type NormalizedUsage } from '../types';
 import type { ErrorMapper } from '../http';
 import type { AnthropicMessage, AnthropicStreamEvent, AnthropicUsage } from './wire';
@@ -35,21 +35,7 @@ export function fromAnthropicMessage(msg: AnthropicMessage, model: string): Chat
     // thinking / redacted_thinking / server-tool blocks have no OpenAI chat equivalent.
   }
   const usage = normalizeAnthropicUsage(msg.usage);
-  const completion: ChatCompletion = {
-    id: msg.id,
-    object: 'chat.completion',
-    created: Math.floor(Date.now() / 1000),
-    model,
-    choices: [
-      {
-        index: 0,
-        message: { role: 'assistant', content: text === '' && toolCalls.length ? null : text, ...(toolCalls.length ? { tool_calls: toolCalls } : {}) },
-        finish_reason: mapFinishReason(ANTHROPIC_STOP_REASONS, msg.stop_reason),
-        logprobs: null,
-      },
-    ],
-    usage: toOpenAIUsage(usage),
-  };
+  const completion = assistantCompletion(msg.id, model, text, toolCalls, mapFinishReason(ANTHROPIC_STOP_REASONS, msg.stop_reason), usage);
   return { completion, usage };
 }
 

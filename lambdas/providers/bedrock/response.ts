@@ -3,8 +3,8 @@
  * the router's convention, and SDK errors classified as UpstreamErrors.
  */
 import type { ConverseCommandOutput, ConverseStreamOutput, TokenUsage } from '@aws-sdk/client-bedrock-runtime';
-import type { ChatCompletion, ChatCompletionChunk, ToolCall } from '../../core/openai-types';
-import { BEDROCK_STOP_REASONS, chunkFactory, mapFinishReason, openAIErrorBody, safeCode, toOpenAIUsage } from '../mapping-tables';
+import type { ChatCompletionChunk, ToolCall } from '../../core/openai-types';
+import { BEDROCK_STOP_REASONS, assistantCompletion, chunkFactory, mapFinishReason, openAIErrorBody, safeCode } from '../mapping-tables';
 import { UpstreamError, type ChatResult, type NormalizedUsage, type ProviderCallContext } from '../types';
 
 /**
@@ -76,21 +76,7 @@ export function fromConverseOutput(out: ConverseCommandOutput, model: string, id
     // reasoningContent and other blocks have no OpenAI chat equivalent.
   }
   const usage = normalizeBedrockUsage(out.usage ?? {});
-  const completion: ChatCompletion = {
-    id,
-    object: 'chat.completion',
-    created: Math.floor(Date.now() / 1000),
-    model,
-    choices: [
-      {
-        index: 0,
-        message: { role: 'assistant', content: text === '' && toolCalls.length ? null : text, ...(toolCalls.length ? { tool_calls: toolCalls } : {}) },
-        finish_reason: mapFinishReason(BEDROCK_STOP_REASONS, out.stopReason),
-        logprobs: null,
-      },
-    ],
-    usage: toOpenAIUsage(usage),
-  };
+  const completion = assistantCompletion(id, model, text, toolCalls, mapFinishReason(BEDROCK_STOP_REASONS, out.stopReason), usage);
   return { completion, usage };
 }
 

@@ -3,8 +3,8 @@
  * router's convention.
  */
 import { randomUUID } from 'node:crypto';
-import type { ChatCompletion, ChatCompletionChunk, FinishReason, ToolCall } from '../../core/openai-types';
-import { GEMINI_FINISH_REASONS, chunkFactory, mapFinishReason, openAIErrorBody, safeCode, toOpenAIUsage } from '../mapping-tables';
+import type { ChatCompletionChunk, FinishReason, ToolCall } from '../../core/openai-types';
+import { GEMINI_FINISH_REASONS, assistantCompletion, chunkFactory, mapFinishReason, openAIErrorBody, safeCode } from '../mapping-tables';
 import { UpstreamError, type ChatResult, type NormalizedUsage } from '../types';
 import type { ErrorMapper } from '../http';
 import type { GeminiPart, GeminiResponse, GeminiUsageMetadata } from './wire';
@@ -57,21 +57,7 @@ export function fromGeminiResponse(resp: GeminiResponse, model: string): ChatRes
   }
   const blocked = !resp.candidates?.length && !!resp.promptFeedback?.blockReason;
   const usage = normalizeGeminiUsage(resp.usageMetadata ?? {});
-  const completion: ChatCompletion = {
-    id: resp.responseId ? `chatcmpl-${resp.responseId}` : `chatcmpl-${randomUUID()}`,
-    object: 'chat.completion',
-    created: Math.floor(Date.now() / 1000),
-    model,
-    choices: [
-      {
-        index: 0,
-        message: { role: 'assistant', content: text === '' && toolCalls.length ? null : text, ...(toolCalls.length ? { tool_calls: toolCalls } : {}) },
-        finish_reason: finish(resp.candidates?.[0]?.finishReason, blocked, toolCalls.length > 0),
-        logprobs: null,
-      },
-    ],
-    usage: toOpenAIUsage(usage),
-  };
+  const completion = assistantCompletion(resp.responseId ? `chatcmpl-${resp.responseId}` : `chatcmpl-${randomUUID()}`, model, text, toolCalls, finish(resp.candidates?.[0]?.finishReason, blocked, toolCalls.length > 0), usage);
   return { completion, usage };
 }
 
