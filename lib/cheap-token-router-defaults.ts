@@ -38,7 +38,51 @@ export const ROUTER_DEFAULTS = {
   executionLogging: true,
   /** Create the account-level API Gateway CloudWatch role (required for API Gateway to write logs). */
   manageApiGatewayAccountRole: true,
+  /** One CloudWatch dashboard per region (free up to three per account, then a small monthly fee each). */
+  dashboard: true,
 } as const;
+
+/**
+ * Defaults of the regional router's CloudWatch alarms (`CheapTokenRouterProps.alarms`). Alarms
+ * exist by default; they notify only when an alarm topic or e-mail address is given.
+ */
+export const ALARM_DEFAULTS = {
+  /** Create the alarms. */
+  enabled: true,
+  /** Period of every alarm's metric, in seconds. */
+  periodSeconds: 300,
+  /** Periods looked at by the "sustained" alarms (API 5XX, function errors, function duration). */
+  evaluationPeriods: 3,
+  /** Of those, how many must breach before the alarm fires: errors in 2 of the last 3 five-minute periods. */
+  datapointsToAlarm: 2,
+  /** API Gateway 5XX responses, as a percentage of all requests in a period, above which the API alarm breaches. */
+  apiErrorRatePercent: 5,
+  /** Fewest 5XX responses in a period for the rate to count, so one failed request on a quiet API does not page anyone. */
+  apiErrorMinCount: 3,
+  /**
+   * API Gateway Latency p99 alarm threshold in milliseconds; `undefined` means no latency alarm. Streamed
+   * chat requests count their whole generation as latency, so a useful threshold depends on the traffic.
+   */
+  apiLatencyP99Ms: undefined as number | undefined,
+  /** A function's Duration p99 above this percentage of its timeout breaches (requests are about to be cut off). */
+  durationP99PercentOfTimeout: 80,
+} as const;
+
+/**
+ * Metrics the router derives from its own JSON log lines (`lambdas/core/log.ts`) with CloudWatch
+ * Logs metric filters: the `message` each one counts, and its metric name.
+ */
+export const LOG_METRICS = {
+  /** A usage record could not be written after every retry: a request was served but not metered. */
+  usageRecordFailed: { message: 'usage record failed', metricName: 'UsageRecordFailed' },
+  /** A budget reservation could not be settled after every retry: the spend never reached the budget. */
+  reservationSettleFailed: { message: 'reservation settle failed', metricName: 'ReservationSettleFailed' },
+  /** One provider attempt failed (the router fell back to the next offer, or answered 502 after the last). */
+  upstreamAttemptFailed: { message: 'upstream attempt failed', metricName: 'UpstreamAttemptFailed' },
+} as const;
+
+/** Namespace of the log-derived metrics; the name prefix is appended (`CheapTokenRouter/ctr`). */
+export const METRIC_NAMESPACE = 'CheapTokenRouter';
 
 /** Defaults of the data layer (`RouterData`). */
 export const DATA_DEFAULTS = {

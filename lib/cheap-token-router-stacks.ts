@@ -51,11 +51,19 @@ export interface CheapTokenRouterStacksProps {
    */
   readonly pitrRecoveryPeriodDays?: number;
   /**
-   * Options of every regional router (memory, timeouts, throttling, logs, WAF).
+   * Options of every regional router (memory, timeouts, throttling, logs, WAF, alarms, dashboard).
+   * `alarmEmail` gives each region a topic of its own; an existing topic is per region, see `alarmTopicArns`.
    *
    * @default - the `CheapTokenRouter` defaults
    */
-  readonly router?: Omit<CheapTokenRouterProps, 'config' | 'data' | 'namePrefix'>;
+  readonly router?: Omit<CheapTokenRouterProps, 'config' | 'data' | 'namePrefix' | 'alarmTopic'>;
+  /**
+   * Existing SNS topic for the alarms, by region (an alarm can only notify a topic in its own region).
+   * Regions without an entry fall back to `router.alarmEmail`, or to alarms without actions.
+   *
+   * @default - none
+   */
+  readonly alarmTopicArns?: Readonly<Record<string, string>>;
 }
 
 /** The stacks of one deployment. */
@@ -118,6 +126,7 @@ export function addCheapTokenRouterStacks(scope: Construct, props: CheapTokenRou
     const keyStack = keyStacks[region]!;
     const routerStack: RouterStack = new RouterStack(scope, stackNames.router(stackPrefix, region), {
       env: env(region),
+      alarmTopicArn: props.alarmTopicArns?.[region],
       stackName: stackNames.router(stackPrefix, region),
       description: `Cheap Token Router: API and functions (${region}${region === primary ? ', home region' : ''})`,
       router: {

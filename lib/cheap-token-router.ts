@@ -1,7 +1,8 @@
 /**
  * `CheapTokenRouter`: the router in one region — API Gateway REST API, the three Lambda
  * functions (streaming chat, buffered API, IAM-authorized admin), their log groups and grants,
- * and an optional WAF web ACL. It provisions and wires; all request logic is in `lambdas/`.
+ * an optional WAF web ACL, and its monitoring (alarms, log metrics, dashboard; see `RouterMonitoring`).
+ * It provisions and wires; all request logic is in `lambdas/`.
  *
  * It expects the data layer (tables, key, secret) to exist already: see `RouterData`, `DataKey`
  * and `addCheapTokenRouterStacks`, which deploys both in the right order.
@@ -9,17 +10,20 @@
 import { fileURLToPath } from 'node:url';
 import { Aws, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import type { RouterConfig } from '../lambdas/core/config';
 import { tableDefinition, tableEnvVar, type TableId } from '../lambdas/store/tables';
 import { NAMING_DEFAULTS, ROUTER_DEFAULTS } from './cheap-token-router-defaults';
 import { acknowledgeRouterFindings } from './nag-suppressions';
+import { RouterMonitoring, type RouterAlarmOptions, type RouterAlarms, type RouterLogMetrics } from './router-monitoring';
 import {
   BEDROCK_FUNCTIONS,
   DATA_KEY_ACTIONS,
@@ -124,7 +128,35 @@ export interface CheapTokenRouterProps {
    */
   readonly waf?: RouterWafOptions;
   /**
-   * Prefix of physical names (API name).
+   * CloudWatch alarms: API 5XX rate, optional API latency p99, per function errors, throttles and
+   * duration near the timeout, and any lost usage record or budget settlement (from the log lines).
+   *
+   * @default - every alarm enabled with `ALARM_DEFAULTS`; no latency alarm
+   */
+  readonly alarms?: RouterAlarmOptions;
+  /**
+   * Topic every alarm notifies (ALARM and OK), in this router's region. CloudWatch must be allowed
+   * to publish to it (and to use its KMS key, if encrypted with a customer-managed key).
+   *
+   * @default - a topic is created when `alarmEmail` is set; otherwise alarms have no actions
+   */
+  readonly alarmTopic?: sns.ITopic;
+  /**
+   * E-mail address subscribed to a topic created for the alarms (KMS-encrypted, SSL-only). Ignored
+   * when `alarmTopic` is set. The address receives a subscription confirmation first.
+   *
+   * @default - no topic is created
+   */
+  readonly alarmEmail?: string;
+  /**
+   * A CloudWatch dashboard `<namePrefix>-router-<region>`: requests, 4XX/5XX, latency, per-function
+   * invocations/errors/duration/throttles, lost usage records and settlements, upstream failures.
+   *
+   * @default true
+   */
+  readonly dashboard?: boolean;
+  /**
+   * Prefix of physical names (API name, alarm names, dashboard name, log-metric namespace).
    *
    * @default 'ctr'
    */
@@ -170,12 +202,23 @@ export class CheapTokenRouter extends Construct {
   public readonly logGroups: readonly logs.LogGroup[];
   /** The web ACL, when enabled. */
   public readonly webAcl?: wafv2.CfnWebACL;
+  /** Each function's JSON log group. */
+  public readonly functionLogGroups: Readonly<Record<RouterFunction, logs.LogGroup>>;
+  /** Metrics counted from the functions' log lines (usage record / settle failures, upstream attempt failures). */
+  public readonly logMetrics: RouterLogMetrics;
+  /** The alarms, unless `alarms.enabled` is false. */
+  public readonly alarms?: RouterAlarms;
+  /** The topic alarms notify, when given or created for `alarmEmail`. */
+  public readonly alarmTopic?: sns.ITopic;
+  /** The CloudWatch dashboard, unless `dashboard` is false. */
+  public readonly dashboard?: cloudwatch.Dashboard;
 
   private readonly stack: Stack;
   private readonly props: CheapTokenRouterProps;
   private readonly dataKey: kms.IKey;
   private readonly logRetention: logs.RetentionDays;
   private readonly ownedLogGroups: logs.LogGroup[] = [];
+  private readonly fnLogGroups: Partial<Record<RouterFunction, logs.LogGroup>> = {};
   /** Region-wildcard Bedrock model ARNs (cross-region inference profiles), acknowledged per role. */
   public readonly bedrockWildcards: { role: iam.IRole; resource: string }[] = [];
 
@@ -271,6 +314,24 @@ export class CheapTokenRouter extends Construct {
       this.webAcl = this.addWebAcl(props.waf?.rateLimitPer5Min ?? ROUTER_DEFAULTS.wafRateLimitPer5Min, namePrefix);
     }
 
+    // ---- Monitoring ---------------------------------------------------------------------
+    this.functionLogGroups = { chat: this.fnLogGroups.chat!, api: this.fnLogGroups.api!, admin: this.fnLogGroups.admin! };
+    const monitoring = new RouterMonitoring(this, 'Monitoring', {
+      api: this.api,
+      functions: { chat: this.chatFunction, api: this.apiFunction, admin: this.adminFunction },
+      functionLogGroups: this.functionLogGroups,
+      providerIds: props.config.providers.map((p) => p.id),
+      namePrefix,
+      alarms: props.alarms,
+      dashboard: props.dashboard ?? ROUTER_DEFAULTS.dashboard,
+      alarmTopic: props.alarmTopic,
+      alarmEmail: props.alarmEmail,
+    });
+    this.logMetrics = monitoring.logMetrics;
+    this.alarms = monitoring.alarms;
+    this.alarmTopic = monitoring.alarmTopic;
+    this.dashboard = monitoring.dashboard;
+
     this.logGroups = this.ownedLogGroups;
     acknowledgeRouterFindings(this);
   }
@@ -292,6 +353,7 @@ export class CheapTokenRouter extends Construct {
     const { config, data } = this.props;
     const pascal = name.charAt(0).toUpperCase() + name.slice(1);
     const logGroup = this.logGroup(`${pascal}Logs`);
+    this.fnLogGroups[name] = logGroup;
     // Own role instead of the default one, which would attach the AWS-managed basic execution policy.
     const role = new iam.Role(this, `${pascal}Role`, {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),

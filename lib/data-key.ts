@@ -18,7 +18,7 @@ import { NAMING_DEFAULTS } from './cheap-token-router-defaults';
 import { dataKeyAlias } from './naming';
 
 /** Key-management actions the account's administrators (via IAM) may perform; no cryptographic use. */
-const ADMIN_ACTIONS = [
+export const ADMIN_ACTIONS = [
   'kms:DescribeKey',
   'kms:GetKeyPolicy',
   'kms:GetKeyRotationStatus',

@@ -5,6 +5,7 @@ export * from './cheap-token-router-stacks';
 export * from './data-key';
 export * from './naming';
 export * from './router-data';
+export * from './router-monitoring';
 export * from './stacks/data-stack';
 export * from './stacks/key-stack';
 export * from './stacks/router-stack';

@@ -1,5 +1,6 @@
 /** The router in one region (primary or replica). */
-import { CfnOutput, CrossStackReferences, ReferenceStrength, Stack, type StackProps } from 'aws-cdk-lib';
+import { Arn, ArnFormat, CfnOutput, CrossStackReferences, ReferenceStrength, Stack, Token, type StackProps } from 'aws-cdk-lib';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { CheapTokenRouter, type CheapTokenRouterProps } from '../cheap-token-router';
 
@@ -7,6 +8,12 @@ import { CheapTokenRouter, type CheapTokenRouterProps } from '../cheap-token-rou
 export interface RouterStackProps extends StackProps {
   /** Props of the router construct. */
   readonly router: CheapTokenRouterProps;
+  /**
+   * ARN of an existing SNS topic in this stack's region for the alarms (overrides `router.alarmTopic`).
+   *
+   * @default - `router.alarmTopic`, else a topic for `router.alarmEmail`, else no alarm actions
+   */
+  readonly alarmTopicArn?: string;
 }
 
 export class RouterStack extends Stack {
@@ -15,7 +22,15 @@ export class RouterStack extends Stack {
   constructor(scope: Construct, id: string, props: RouterStackProps) {
     super(scope, id, props);
     CrossStackReferences.of(this).consume(ReferenceStrength.WEAK);
-    this.router = new CheapTokenRouter(this, 'Router', props.router);
+    let alarmTopic = props.router.alarmTopic;
+    if (props.alarmTopicArn !== undefined) {
+      const topicRegion = Token.isUnresolved(props.alarmTopicArn) ? undefined : Arn.split(props.alarmTopicArn, ArnFormat.NO_RESOURCE_NAME).region;
+      if (topicRegion !== undefined && !Token.isUnresolved(this.region) && topicRegion !== this.region) {
+        throw new Error(`RouterStack ${this.stackName}: alarm topic ${props.alarmTopicArn} is in ${topicRegion}, not in ${this.region}`);
+      }
+      alarmTopic = sns.Topic.fromTopicArn(this, 'AlarmTopic', props.alarmTopicArn);
+    }
+    this.router = new CheapTokenRouter(this, 'Router', { ...props.router, alarmTopic });
     new CfnOutput(this, 'EndpointUrl', { value: this.router.baseUrl, description: 'OpenAI-compatible base URL of this region' });
     new CfnOutput(this, 'KeyArn', { value: props.router.data.keyArn, description: 'Data key (KMS) used in this region' });
     new CfnOutput(this, 'HomeRegion', { value: props.router.config.primaryRegion, description: 'Region holding rate-limit and budget counters' });

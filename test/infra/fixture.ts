@@ -24,11 +24,16 @@ export interface SynthesizedRouter {
   template(stack: Stack): Template;
 }
 
-/** Synthesizes every stack of the example config (optionally with the cdk-nag pack). */
-export function synthesizeRouter(options: { nag?: boolean; router?: CheapTokenRouterStacksProps['router'] } = {}): SynthesizedRouter {
+/**
+ * Synthesizes every stack of the example config (optionally with the cdk-nag pack). `bundling: false`
+ * skips esbuild (the functions point at the source tree) for tests that only read the templates.
+ */
+export function synthesizeRouter(
+  options: { nag?: boolean; bundling?: boolean; router?: CheapTokenRouterStacksProps['router']; alarmTopicArns?: CheapTokenRouterStacksProps['alarmTopicArns'] } = {},
+): SynthesizedRouter {
   const config = loadConfigFile(EXAMPLE_CONFIG_PATH);
-  const app = new App();
-  const stacks = addCheapTokenRouterStacks(app, { config, router: options.router });
+  const app = new App(options.bundling === false ? { context: { 'aws:cdk:bundling-stacks': [] } } : {});
+  const stacks = addCheapTokenRouterStacks(app, { config, router: options.router, alarmTopicArns: options.alarmTopicArns });
   if (options.nag) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   const assembly = app.synth();
   const templates = new Map<Stack, Template>();
