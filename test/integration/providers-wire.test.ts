@@ -14,6 +14,7 @@ import { createBedrockAdapter } from '../../lambdas/providers/bedrock';
 import { geminiAdapter } from '../../lambdas/providers/gemini';
 import type { ProviderAdapter, ProviderCallContext, StreamEvent } from '../../lambdas/providers/types';
 import { eventMessage, exceptionMessage, mockUpstream, writeSliced, type Req, type Res } from '../helpers/provider-upstreams';
+import { assemble, collect } from '../helpers/stream-events';
 
 const fixture = (provider: string, name: string) => readFileSync(new URL(`../fixtures/${provider}/${name}`, import.meta.url), 'utf8');
 const json = <T>(provider: string, name: string): T => JSON.parse(fixture(provider, name)) as T;
@@ -116,32 +117,6 @@ function ctxFor(c: (typeof cases)[number], url = mocks[c.name].url, signal = new
   return { provider, apiKey: c.apiKey, signal, fetch };
 }
 const requestFor = (name: string, over: Record<string, unknown> = {}): ChatRequest => chatRequestSchema.parse({ ...json<object>(name, 'chat.openai-request.json'), ...over });
-
-async function collect(events: AsyncIterable<StreamEvent>): Promise<StreamEvent[]> {
-  const out: StreamEvent[] = [];
-  for await (const e of events) out.push(e);
-  return out;
-}
-function assemble(events: StreamEvent[]) {
-  let content = '';
-  const tools: Array<{ id?: string; name?: string; arguments: string }> = [];
-  let finish: string | null = null;
-  let role: string | undefined;
-  for (const e of events) {
-    if (e.type !== 'chunk') continue;
-    const c = e.chunk.choices[0]!;
-    role ??= c.delta.role;
-    content += c.delta.content ?? '';
-    for (const tc of c.delta.tool_calls ?? []) {
-      const t = (tools[tc.index] ??= { arguments: '' });
-      if (tc.id) t.id = tc.id;
-      if (tc.function?.name) t.name = tc.function.name;
-      t.arguments += tc.function?.arguments ?? '';
-    }
-    if (c.finish_reason) finish = c.finish_reason;
-  }
-  return { role, content, tools, finish };
-}
 
 const EXPECTED_TOOL = { name: 'get_weather', args: { city: 'Lyon', unit: 'c' } };
 

@@ -13,6 +13,7 @@ import { ANTHROPIC_STREAM_ERROR_STATUS, AnthropicStreamTranslator, fromAnthropic
 import type { AnthropicMessage } from '../../lambdas/providers/anthropic/wire';
 import { ANTHROPIC_STOP_REASONS, ERROR_TYPE_BY_STATUS, OPENAI_ROLE_TO_TURN, errorTypeForStatus } from '../../lambdas/providers/mapping-tables';
 import { UpstreamError, type ProviderCallContext, type StreamEvent } from '../../lambdas/providers/types';
+import { assemble, collect } from '../helpers/stream-events';
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/anthropic/${name}`, import.meta.url), 'utf8');
 const json = <T>(name: string): T => JSON.parse(fixture(name)) as T;
@@ -36,32 +37,6 @@ function sliced(text: string, size: number, init: ResponseInit = {}): Response {
 function ctxWith(fetchImpl: (url: string, init: RequestInit) => Promise<Response>, signal = new AbortController().signal): ProviderCallContext {
   const provider = { id: 'anthropic-test', kind: 'anthropic', baseUrl: 'https://api.anthropic.test/v1', timeoutMs: 10_000, dataCollection: 'deny' } as unknown as ProviderConfig;
   return { provider, apiKey: 'sk-ant-test', signal, fetch: vi.fn(fetchImpl) as unknown as typeof fetch };
-}
-
-async function collect(events: AsyncIterable<StreamEvent>): Promise<StreamEvent[]> {
-  const out: StreamEvent[] = [];
-  for await (const e of events) out.push(e);
-  return out;
-}
-
-/** Reassembles streamed chunks into one assistant message, the way OpenAI clients do. */
-function assemble(events: StreamEvent[]) {
-  let content = '';
-  const tools: Array<{ id?: string; name?: string; arguments: string }> = [];
-  let finish: string | null = null;
-  for (const e of events) {
-    if (e.type !== 'chunk') continue;
-    const c = e.chunk.choices[0]!;
-    content += c.delta.content ?? '';
-    for (const tc of c.delta.tool_calls ?? []) {
-      const t = (tools[tc.index] ??= { arguments: '' });
-      if (tc.id) t.id = tc.id;
-      if (tc.function?.name) t.name = tc.function.name;
-      t.arguments += tc.function?.arguments ?? '';
-    }
-    if (c.finish_reason) finish = c.finish_reason;
-  }
-  return { content, tools, finish };
 }
 
 describe('shared mapping tables', () => {

@@ -24,7 +24,8 @@ import { bedrockRegion, defaultBedrockClient } from '../../lambdas/providers/bed
 import { BEDROCK_TOOL_CHOICE, toConverseInput } from '../../lambdas/providers/bedrock/request';
 import { BEDROCK_ERROR_STATUS, BedrockStreamTranslator, bedrockError, fromConverseOutput } from '../../lambdas/providers/bedrock/response';
 import { BEDROCK_STOP_REASONS, IMAGE_MEDIA_TYPES } from '../../lambdas/providers/mapping-tables';
-import { UpstreamError, type ProviderCallContext, type StreamEvent } from '../../lambdas/providers/types';
+import { UpstreamError, type ProviderCallContext } from '../../lambdas/providers/types';
+import { assemble, collect } from '../helpers/stream-events';
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/bedrock/${name}`, import.meta.url), 'utf8');
 const json = <T>(name: string): T => JSON.parse(fixture(name)) as T;
@@ -55,31 +56,6 @@ const adapter = createBedrockAdapter(() => client);
 function ctx(signal = new AbortController().signal): ProviderCallContext {
   const provider = { id: 'bedrock-test', kind: 'bedrock', region: 'us-west-2', timeoutMs: 10_000, dataCollection: 'deny' } as unknown as ProviderConfig;
   return { provider, apiKey: undefined, signal, fetch };
-}
-
-async function collect(events: AsyncIterable<StreamEvent>): Promise<StreamEvent[]> {
-  const out: StreamEvent[] = [];
-  for await (const e of events) out.push(e);
-  return out;
-}
-
-function assemble(events: StreamEvent[]) {
-  let content = '';
-  const tools: Array<{ id?: string; name?: string; arguments: string }> = [];
-  let finish: string | null = null;
-  for (const e of events) {
-    if (e.type !== 'chunk') continue;
-    const c = e.chunk.choices[0]!;
-    content += c.delta.content ?? '';
-    for (const tc of c.delta.tool_calls ?? []) {
-      const t = (tools[tc.index] ??= { arguments: '' });
-      if (tc.id) t.id = tc.id;
-      if (tc.function?.name) t.name = tc.function.name;
-      t.arguments += tc.function?.arguments ?? '';
-    }
-    if (c.finish_reason) finish = c.finish_reason;
-  }
-  return { content, tools, finish };
 }
 
 beforeEach(() => sdk.reset());

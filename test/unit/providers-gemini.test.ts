@@ -12,7 +12,8 @@ import { GEMINI_AUDIO_MIME, GEMINI_SKIP_SIGNATURE, GEMINI_TOOL_MODES, needsSigna
 import { GeminiStreamTranslator, fromGeminiResponse } from '../../lambdas/providers/gemini/response';
 import type { GeminiResponse } from '../../lambdas/providers/gemini/wire';
 import { GEMINI_FINISH_REASONS, GEMINI_TURN_ROLES } from '../../lambdas/providers/mapping-tables';
-import { UpstreamError, type ProviderCallContext, type StreamEvent } from '../../lambdas/providers/types';
+import { UpstreamError, type ProviderCallContext } from '../../lambdas/providers/types';
+import { assemble, collect } from '../helpers/stream-events';
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/gemini/${name}`, import.meta.url), 'utf8');
 const json = <T>(name: string): T => JSON.parse(fixture(name)) as T;
@@ -37,31 +38,6 @@ function sliced(text: string, size: number, status = 200): Response {
 function ctxWith(fetchImpl: (url: string, init: RequestInit) => Promise<Response>): ProviderCallContext {
   const provider = { id: 'gemini-test', kind: 'gemini', baseUrl: 'https://generativelanguage.test/v1beta/', timeoutMs: 10_000, dataCollection: 'deny' } as unknown as ProviderConfig;
   return { provider, apiKey: 'AIza-test', signal: new AbortController().signal, fetch: vi.fn(fetchImpl) as unknown as typeof fetch };
-}
-
-async function collect(events: AsyncIterable<StreamEvent>): Promise<StreamEvent[]> {
-  const out: StreamEvent[] = [];
-  for await (const e of events) out.push(e);
-  return out;
-}
-
-function assemble(events: StreamEvent[]) {
-  let content = '';
-  const tools: Array<{ id?: string; name?: string; arguments: string }> = [];
-  let finish: string | null = null;
-  for (const e of events) {
-    if (e.type !== 'chunk') continue;
-    const c = e.chunk.choices[0]!;
-    content += c.delta.content ?? '';
-    for (const tc of c.delta.tool_calls ?? []) {
-      const t = (tools[tc.index] ??= { arguments: '' });
-      if (tc.id) t.id = tc.id;
-      if (tc.function?.name) t.name = tc.function.name;
-      t.arguments += tc.function?.arguments ?? '';
-    }
-    if (c.finish_reason) finish = c.finish_reason;
-  }
-  return { content, tools, finish };
 }
 
 describe('gemini request mapping', () => {
