@@ -112,6 +112,16 @@ class RequestTrace {
     this.requestId = newRequestId(this.startedAt.getTime());
   }
 
+  /** The usage to bill: the upstream's report, or without one (client left mid-stream, upstream omitted it) the estimate (see tokens.ts). */
+  billedUsage(): NormalizedUsage {
+    return this.usage ?? { ...ZERO_USAGE, promptTokens: this.promptEstimate, completionTokens: Math.ceil(this.outputChars / 3) };
+  }
+
+  /** Milliseconds on the injected clock. */
+  clock(): number {
+    return this.deps.now().getTime();
+  }
+
   /** Writes the usage record (once) and settles the reservation. Never throws. */
   async finish(): Promise<void> {
     if (this.recorded || !this.served) return;
@@ -119,7 +129,7 @@ class RequestTrace {
     const c = this.served;
     const source = this.usage ? 'upstream' : 'estimated';
     // Without upstream usage (client left mid-stream, upstream omitted it) bill the estimate: see tokens.ts.
-    const usage = this.usage ?? { ...ZERO_USAGE, promptTokens: this.promptEstimate, completionTokens: Math.ceil(this.outputChars / 3) };
+    const usage = this.billedUsage();
     const cost = costNanoUsd(usage, c.offer.price);
     const end = this.deps.now().getTime();
     const event: UsageEvent = {
@@ -183,10 +193,12 @@ export async function chatCompletion(body: unknown, caller: Caller, deps: ChatDe
       // Cap the output so the reservation bounds the cost.
       ...(request.max_completion_tokens || request.max_tokens ? {} : { max_tokens: candidate.maxOutputTokens }),
     };
+    // Aborted when the client leaves, or when this attempt's stream goes silent for too long.
+    const attemptAbort = new AbortController();
     const ctx = {
       provider: candidate.offer.provider,
       apiKey: deps.apiKeyFor(candidate.offer.provider),
-      signal: clientSignal,
+      signal: AbortSignal.any([clientSignal, attemptAbort.signal]),
       fetch: deps.fetch,
     };
     const adapter = deps.adapterFor(candidate.offer.provider);
@@ -196,15 +208,16 @@ export async function chatCompletion(body: unknown, caller: Caller, deps: ChatDe
         // Hold back content-free opening chunks (the role announcement): until real output arrives, a
         // failure can still fall back to the next offer, because nothing has reached the client.
         const held: StreamEvent[] = [];
-        let next = await events.next();
-        while (!next.done && isPreamble(next.value)) {
-          held.push(next.value);
-          next = await events.next();
+        const next = () => nextWithin(events, candidate.offer.provider, attemptAbort);
+        let first = await next();
+        while (!first.done && isPreamble(first.value)) {
+          held.push(first.value);
+          first = await next();
         }
-        return streamResult(trace, candidate, held, next, events);
+        return streamResult(trace, candidate, held, first, events, next);
       }
       const result = await adapter.chat(upstreamRequest, ctx);
-      trace.firstByteAt = deps.now().getTime();
+      trace.firstByteAt = trace.clock();
       trace.usage = result.usage;
       const cost = costNanoUsd(result.usage, candidate.offer.price);
       const completion = {
@@ -248,7 +261,8 @@ export async function chatCompletion(body: unknown, caller: Caller, deps: ChatDe
     }
   }
   if (trace.attempts === 0 && unsupported) {
-    await trace.reservation?.settle(0, 0);
+    // Nothing was sent anywhere: release the hold (a failure here leaves it to expire) and answer the 400.
+    await trace.reservation?.settle(0, 0).catch(() => undefined);
     throw unsupported;
   }
   if (lastError?.reason === 'aborted') {
@@ -262,9 +276,29 @@ export async function chatCompletion(body: unknown, caller: Caller, deps: ChatDe
   throw allProvidersFailed(trace.attempts, lastError, trace.requestId);
 }
 
-/** A chunk that carries no output yet: a role announcement, empty content, no tool call, no finish. */
+/**
+ * The upstream's next event, or an UpstreamError (`timeout`, retryable) when it stays silent for the
+ * provider's timeout: the attempt is then aborted, so a stalled stream neither hangs the request
+ * nor escapes metering. Before the first content this falls back to the next offer.
+ */
+async function nextWithin(events: AsyncIterator<StreamEvent>, provider: ProviderConfig, abort: AbortController): Promise<IteratorResult<StreamEvent>> {
+  let timer: NodeJS.Timeout | undefined;
+  const silence = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      abort.abort();
+      reject(new UpstreamError(`${provider.id} sent nothing for ${provider.timeoutMs} ms`, 'timeout'));
+    }, provider.timeoutMs);
+  });
+  try {
+    return await Promise.race([events.next(), silence]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** An event that carries no output yet: usage, or a chunk with a role announcement, empty content, no tool call, no finish. */
 function isPreamble(ev: StreamEvent): boolean {
-  return ev.type === 'chunk' && ev.chunk.choices.every((c) => !c.delta.content && !c.delta.tool_calls?.length && !c.delta.refusal && !c.finish_reason);
+  return ev.type === 'usage' || ev.chunk.choices.every((c) => !c.delta.content && !c.delta.tool_calls?.length && !c.delta.refusal && !c.finish_reason);
 }
 
 function streamResult(
@@ -273,6 +307,7 @@ function streamResult(
   held: StreamEvent[],
   first: IteratorResult<StreamEvent>,
   events: AsyncIterator<StreamEvent>,
+  next: () => Promise<IteratorResult<StreamEvent>>,
 ): HttpResult {
   const request = trace.request;
   const model = candidate.model.id;
@@ -287,7 +322,7 @@ function streamResult(
       yield* held;
       if (!first.done) {
         yield first.value;
-        for (let n = await events.next(); !n.done; n = await events.next()) yield n.value;
+        for (let n = await next(); !n.done; n = await next()) yield n.value;
       }
       complete = true;
     } finally {
@@ -304,7 +339,7 @@ function streamResult(
           trace.usage = ev.usage;
           continue;
         }
-        trace.firstByteAt ??= Date.now();
+        trace.firstByteAt ??= trace.clock();
         for (const choice of ev.chunk.choices) {
           trace.outputChars += (choice.delta.content ?? '').length;
           for (const t of choice.delta.tool_calls ?? []) trace.outputChars += (t.function?.arguments ?? '').length;
@@ -312,7 +347,8 @@ function streamResult(
         yield sse(rewrite(ev.chunk));
       }
       if (request.stream_options?.include_usage) {
-        const usage = trace.usage ?? ZERO_USAGE;
+        // The same usage the record bills (an estimate when the upstream sent none).
+        const usage = trace.billedUsage();
         const cost = costNanoUsd(usage, candidate.offer.price);
         yield sse({ id, object: 'chat.completion.chunk', created: Math.floor(trace.startedAt.getTime() / 1000), model, provider, choices: [], usage: toOpenAIUsage(usage, cost) });
       }

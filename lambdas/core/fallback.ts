@@ -9,7 +9,9 @@ import type { RouteCandidate } from './routing';
 import type { UpstreamError } from '../providers/types';
 
 export function logAttemptFailure(log: Logger, requestId: string, candidate: RouteCandidate, attempt: number, err: UpstreamError): void {
-  log.log('warn', 'upstream attempt failed', {
+  // A client that left is not a provider failure: keep it out of the per-provider failure metric.
+  const aborted = err.reason === 'aborted';
+  log.log(aborted ? 'info' : 'warn', aborted ? 'upstream attempt abandoned' : 'upstream attempt failed', {
     requestId,
     provider: candidate.offer.provider.id,
     upstreamModel: candidate.offer.upstreamModel,

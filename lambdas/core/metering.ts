@@ -38,7 +38,8 @@ async function persistently(write: () => Promise<unknown>, deps: MeteringDeps, f
         deps.log.log('error', failure, { requestId, errorName: (err as Error).name });
         return;
       }
-      await new Promise((r) => setTimeout(r, 50 * 2 ** i));
+      // Jittered, so writes that failed together do not retry together.
+      await new Promise((r) => setTimeout(r, (0.5 + Math.random()) * 50 * 2 ** i));
     }
   }
 }

@@ -49,13 +49,14 @@ export class SupportService {
 
   async reply(accountId: string, ticketId: string, input: unknown): Promise<SupportTicketView> {
     await this.ticket(accountId, ticketId);
-    await this.repo.append(accountId, ticketId, await this.sealMessage(accountId, input));
+    if (!(await this.repo.append(accountId, ticketId, await this.sealMessage(accountId, input))))
+      throw new ApiError(409, `Ticket ${ticketId} is resolved; open a new one.`, 'invalid_request_error', 'ticketId', 'ticket_resolved');
     return this.view((await this.repo.get(accountId, ticketId))!);
   }
 
   async resolve(accountId: string, ticketId: string): Promise<SupportTicketView> {
     await this.ticket(accountId, ticketId);
-    await this.repo.resolve(accountId, ticketId, this.now());
+    await this.repo.resolve(accountId, ticketId, this.now()); // already resolved: unchanged
     return this.view((await this.repo.get(accountId, ticketId, this.now()))!);
   }
 

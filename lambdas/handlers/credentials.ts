@@ -32,7 +32,16 @@ export async function loadCredentials(config: RouterConfig, env: NodeJS.ProcessE
   }
   // Providers that need no key are usable: the mock always; kinds that sign with IAM (Bedrock) when
   // AWS credentials are at hand (a Lambda role, or an operator's profile or keys in local mode).
-  const aws = Boolean(env.AWS_LAMBDA_FUNCTION_NAME || env.AWS_ACCESS_KEY_ID || env.AWS_PROFILE || env.AWS_CONTAINER_CREDENTIALS_FULL_URI || env.AWS_WEB_IDENTITY_TOKEN_FILE);
+  // CTR_BEDROCK=1 declares credentials the environment does not show (default profile, EC2 instance profile).
+  const aws = Boolean(
+    env.CTR_BEDROCK === '1' ||
+      env.AWS_LAMBDA_FUNCTION_NAME ||
+      env.AWS_ACCESS_KEY_ID ||
+      env.AWS_PROFILE ||
+      env.AWS_CONTAINER_CREDENTIALS_FULL_URI ||
+      env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI ||
+      env.AWS_WEB_IDENTITY_TOKEN_FILE,
+  );
   const usable = new Set(
     config.providers.filter((p) => (p.credential ? keys.has(p.id) : p.kind !== 'bedrock' || aws)).map((p) => p.id),
   );

@@ -20,6 +20,9 @@ export function awsLambdaGlobal(): AwsLambdaGlobal | undefined {
   return (globalThis as unknown as { awslambda?: AwsLambdaGlobal }).awslambda;
 }
 
+/** How long before the Lambda timeout the upstream call is stopped (metering and the closing event need a moment). */
+export const DEADLINE_MARGIN_MS = 10_000;
+
 export type StreamingHandler = (event: APIGatewayProxyEvent, responseStream: Writable, context: Context) => Promise<void>;
 
 /**
@@ -31,25 +34,32 @@ export function streamingHandler(produce: (event: APIGatewayProxyEvent, context:
   if (!lambda) throw new Error('awslambda global missing: not running in Lambda or the local server');
   const fn: StreamingHandler = async (event, responseStream, context) => {
     // Listen before producing: a client that leaves during the time to first token must also abort the upstream call.
-    const aborter = new AbortController();
-    const onClose = () => aborter.abort();
+    const clientGone = new AbortController();
+    const onClose = () => clientGone.abort();
     responseStream.once('close', onClose);
     responseStream.once('error', onClose);
-    const result = await produce(event, context, aborter.signal);
+    // Stop the upstream a little before Lambda would kill the invocation, so the stream still ends
+    // with an error event and the request is still metered.
+    const deadline = new AbortController();
+    const remaining = context.getRemainingTimeInMillis?.();
+    const timer = remaining === undefined ? undefined : setTimeout(() => deadline.abort(), Math.max(1000, remaining - DEADLINE_MARGIN_MS)).unref();
+    const result = await produce(event, context, AbortSignal.any([clientGone.signal, deadline.signal]));
     try {
       const out = lambda.HttpResponseStream.from(responseStream, { statusCode: result.status, headers: result.headers });
       if (typeof result.body === 'string') out.write(result.body);
       else {
         for await (const piece of result.body) {
-          if (aborter.signal.aborted) break;
-          if (!out.write(piece)) await Promise.race([once(out, 'drain'), once(aborter.signal, 'abort')]);
+          if (clientGone.signal.aborted) break;
+          if (!out.write(piece)) await once(out, 'drain', { signal: clientGone.signal }).catch(() => undefined);
         }
       }
       out.end();
     } catch {
       // The client went away or the stream broke: the body's own finally records the outcome.
     } finally {
+      clearTimeout(timer);
       responseStream.off('close', onClose);
+      responseStream.off('error', onClose);
       await result.afterResponse?.();
     }
   };

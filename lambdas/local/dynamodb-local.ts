@@ -112,6 +112,9 @@ async function spawnDynamoLocal(port: number, dataDir: string | undefined): Prom
     }
     await new Promise((r) => setTimeout(r, 200));
   }
+  // Whatever answered must be our JVM, not another instance that already held the port.
+  await new Promise((r) => setTimeout(r, 300));
+  if (exited) throw new Error(`DynamoDB Local exited during start (port ${port} in use?)`);
   return {
     endpoint,
     port,

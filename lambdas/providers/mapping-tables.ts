@@ -121,7 +121,13 @@ export function parseDataUrl(url: string): DataUrl | undefined {
 
 /** Media type of an http(s) image URL from its extension, if it has a known one. */
 export function mediaTypeFromUrl(url: string): string | undefined {
-  const ext = /\.([a-z0-9]+)(?:[?#]|$)/i.exec(new URL(url).pathname)?.[1]?.toLowerCase();
+  let pathname: string;
+  try {
+    pathname = new URL(url).pathname;
+  } catch {
+    return undefined; // a malformed URL has no known media type; the caller decides what that means
+  }
+  const ext = /\.([a-z0-9]+)(?:[?#]|$)/i.exec(pathname)?.[1]?.toLowerCase();
   return ext ? IMAGE_EXTENSIONS[ext] : undefined;
 }
 

@@ -2,7 +2,7 @@
  * DynamoDB clients. One document client per region per process (created on first use, reused
  * across invocations). `CTR_DYNAMODB_ENDPOINT` points them at DynamoDB Local.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, type BatchWriteCommandOutput, DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 
 const clients = new Map<string, DynamoDBDocumentClient>();
@@ -72,4 +72,23 @@ export async function deletePartition(db: DynamoDBDocumentClient, table: string,
     start = out.LastEvaluatedKey;
   } while (start);
   return deleted;
+}
+
+function isConflict(err: unknown): boolean {
+  return err instanceof TransactionCanceledException && (err.CancellationReasons ?? []).some((r) => r.Code === 'TransactionConflict');
+}
+
+/**
+ * Retries a transaction that DynamoDB cancelled because another transaction touched one of its
+ * items at the same time (the SDK does not retry those), with jittered backoff.
+ */
+export async function withConflictRetry<T>(fn: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (!isConflict(err) || attempt >= 30) throw err;
+      await new Promise((r) => setTimeout(r, Math.random() * Math.min(200, 5 * 2 ** attempt)));
+    }
+  }
 }

@@ -19,7 +19,8 @@
  * the other regions' replicas only receive copies.
  */
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { withConflictRetry } from './dynamo';
+import { QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Caller, LimitsPort, Reservation } from '../core/chat';
 import { ApiError } from '../core/errors';
 import type { Limits } from '../core/limits';
@@ -37,25 +38,18 @@ interface CounterKey {
 
 const pad = (n: number) => n.toString().padStart(12, '0');
 
+/** When a budget counter may go (epoch seconds): a day after its period ends. `day#YYYY-MM-DD` or `month#YYYY-MM`. */
+function counterExpiry(sk: string): number {
+  const [kind, period] = sk.split('#') as [string, string];
+  const [y, m, d] = period.split('-').map(Number) as [number, number, number?];
+  const end = kind === 'day' ? Date.UTC(y, m - 1, d! + 1) : Date.UTC(y, m, 1);
+  return Math.floor(end / 1000) + 86_400;
+}
+
 function periodEnd(now: Date, period: 'day' | 'month'): Date {
   return period === 'day'
     ? new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1))
     : new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1));
-}
-
-function isConflict(err: unknown): boolean {
-  return err instanceof TransactionCanceledException && (err.CancellationReasons ?? []).some((r) => r.Code === 'TransactionConflict');
-}
-
-async function withConflictRetry<T>(fn: () => Promise<T>): Promise<T> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await fn();
-    } catch (err) {
-      if (!isConflict(err) || attempt >= 30) throw err;
-      await new Promise((r) => setTimeout(r, Math.random() * Math.min(200, 5 * 2 ** attempt)));
-    }
-  }
 }
 
 export class LimitsRepo implements LimitsPort {
@@ -161,36 +155,47 @@ export class LimitsRepo implements LimitsPort {
   /** Releases the holds of an account's reservations that expired unsettled (their requests crashed). */
   async sweepExpired(accountId: string): Promise<number> {
     const nowSec = Math.floor(this.now().getTime() / 1000);
-    const out = await this.db.send(
-      new QueryCommand({
-        TableName: this.table,
-        KeyConditionExpression: 'pk = :pk AND sk < :now',
-        FilterExpression: 'attribute_not_exists(settled)',
-        ExpressionAttributeValues: { ':pk': `resv#acct#${accountId}`, ':now': pad(nowSec) },
-        ConsistentRead: true,
-      }),
-    );
     let released = 0;
-    for (const item of out.Items ?? []) {
-      const counters = item.counters as CounterKey[];
-      try {
-        await withConflictRetry(() =>
-          this.db.send(
-            new TransactWriteCommand({
-              TransactItems: [
-                { Delete: { TableName: this.table, Key: { pk: item.pk, sk: item.sk }, ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(settled)' } },
-                ...counters.map((c) => ({
-                  Update: { TableName: this.table, Key: c, UpdateExpression: 'ADD committed :neg', ExpressionAttributeValues: { ':neg': -Number(item.amount) } },
-                })),
-              ],
-            }),
-          ),
-        );
-        released++;
-      } catch (err) {
-        if (!(err instanceof TransactionCanceledException)) throw err;
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const out = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :pk AND sk < :now',
+          ExpressionAttributeValues: { ':pk': `resv#acct#${accountId}`, ':now': pad(nowSec) },
+          ConsistentRead: true,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      startKey = out.LastEvaluatedKey;
+      for (const item of out.Items ?? []) {
+        // Counters of a period that has ended are left alone: releasing into them would only re-create them.
+        const open = (item.counters as CounterKey[]).filter((c) => counterExpiry(c.sk) > nowSec);
+        try {
+          await withConflictRetry(() =>
+            this.db.send(
+              new TransactWriteCommand({
+                TransactItems: [
+                  { Delete: { TableName: this.table, Key: { pk: item.pk, sk: item.sk }, ConditionExpression: 'attribute_exists(pk)' } },
+                  ...open.map((c) => ({
+                    Update: {
+                      TableName: this.table,
+                      Key: { pk: c.pk, sk: c.sk },
+                      UpdateExpression: 'ADD committed :neg SET expiresAt = if_not_exists(expiresAt, :exp)',
+                      ExpressionAttributeValues: { ':neg': -Number(item.amount), ':exp': counterExpiry(c.sk) },
+                    },
+                  })),
+                ],
+              }),
+            ),
+          );
+          released++;
+        } catch (err) {
+          // Settled or swept by someone else meanwhile.
+          if (!(err instanceof TransactionCanceledException)) throw err;
+        }
       }
-    }
+    } while (startKey);
     return released;
   }
 
@@ -266,68 +271,73 @@ export class LimitsRepo implements LimitsPort {
       reservationKey = result.reservationKey;
     }
     let budgetSettled = false;
-    let rateSettled = false;
+    const rateSettled = new Set<CounterKey>();
     return {
       headers: rate.headers,
       ...(reservationKey ? { reservedNanoUsd: maxCostNano } : {}),
       // Safe to call again after a failure: each step is applied once (the budget step is idempotent by
-      // the reservation item, the rate step by a local flag).
+      // its marker item, each rate window by a local set).
       settle: async (actualCostNano, actualTokens) => {
         if (reservationKey && !budgetSettled) {
           await this.settleBudget(reservationKey, counters, maxCostNano, actualCostNano);
           budgetSettled = true;
         }
-        if (rate.windows.length && actualTokens !== maxTokens && !rateSettled) {
+        if (actualTokens !== maxTokens) {
           for (const key of rate.windows) {
+            if (rateSettled.has(key)) continue;
             await this.db.send(
               new UpdateCommand({ TableName: this.table, Key: key, UpdateExpression: 'ADD tokens :d', ExpressionAttributeValues: { ':d': actualTokens - maxTokens } }),
             );
+            rateSettled.add(key);
           }
-          rateSettled = true;
         }
       },
     };
   }
 
   /**
-   * Replaces a hold by the actual spend. The reservation item is marked settled in the same
-   * transaction, so a retry after a lost response changes nothing; if a sweep already released the
-   * hold (the request outlived its reservation), only the spend is added.
+   * Replaces a hold by the actual spend, once. The reservation item is deleted and a short-lived
+   * `settled#<reservation>` marker (no account id: it outlives an erasure by up to two days) written in the same transaction, so a retry after a lost response
+   * changes nothing; if a sweep already released the hold (the request outlived its reservation),
+   * only the spend is added — also guarded by the marker.
    */
   private async settleBudget(reservationKey: CounterKey, counters: CounterKey[], reserved: number, actual: number): Promise<void> {
+    const nowSec = Math.floor(this.now().getTime() / 1000);
+    const marker = {
+      Put: {
+        TableName: this.table,
+        Item: { pk: `settled#${reservationKey.sk}`, sk: 'settled', expiresAt: nowSec + 2 * 86_400 },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
+    };
     const spend = (delta: number) =>
       counters.map((c) => ({
         Update: {
           TableName: this.table,
           Key: { pk: c.pk, sk: c.sk },
-          UpdateExpression: 'ADD committed :d, spent :s, requests :one',
-          ExpressionAttributeValues: { ':d': delta, ':s': actual, ':one': 1 },
+          UpdateExpression: 'ADD committed :d, spent :s, requests :one SET expiresAt = if_not_exists(expiresAt, :exp)',
+          ExpressionAttributeValues: { ':d': delta, ':s': actual, ':one': 1, ':exp': counterExpiry(c.sk) },
         },
       }));
+    const settledAlready = (err: unknown, markerIndex: number) =>
+      err instanceof TransactionCanceledException && err.CancellationReasons?.[markerIndex]?.Code === 'ConditionalCheckFailed';
     try {
       await withConflictRetry(() =>
         this.db.send(
           new TransactWriteCommand({
-            TransactItems: [
-              {
-                Update: {
-                  TableName: this.table,
-                  Key: reservationKey,
-                  UpdateExpression: 'SET settled = :t, expiresAt = :soon',
-                  ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(settled)',
-                  ExpressionAttributeValues: { ':t': true, ':soon': Math.floor(this.now().getTime() / 1000) + 86_400 },
-                },
-              },
-              ...spend(actual - reserved),
-            ],
+            TransactItems: [{ Delete: { TableName: this.table, Key: reservationKey, ConditionExpression: 'attribute_exists(pk)' } }, marker, ...spend(actual - reserved)],
           }),
         ),
       );
     } catch (err) {
+      if (settledAlready(err, 1)) return;
       if (!(err instanceof TransactionCanceledException) || err.CancellationReasons?.[0]?.Code !== 'ConditionalCheckFailed') throw err;
-      const item = await this.db.send(new GetCommand({ TableName: this.table, Key: reservationKey, ConsistentRead: true }));
-      if (item.Item?.settled) return; // an earlier attempt went through
-      await withConflictRetry(() => this.db.send(new TransactWriteCommand({ TransactItems: spend(actual) })));
+      // The hold is gone without a marker: a sweep released it. Add the spend alone.
+      try {
+        await withConflictRetry(() => this.db.send(new TransactWriteCommand({ TransactItems: [marker, ...spend(actual)] })));
+      } catch (again) {
+        if (!settledAlready(again, 0)) throw again;
+      }
     }
   }
 

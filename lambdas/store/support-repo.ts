@@ -54,8 +54,9 @@ export class SupportRepo {
     return t as SupportTicket;
   }
 
-  async append(accountId: string, ticketId: string, message: SupportMessage): Promise<void> {
-    await this.db.send(
+  /** Adds a message to an open ticket; returns false if the ticket is resolved. */
+  async append(accountId: string, ticketId: string, message: SupportMessage): Promise<boolean> {
+    return this.conditional(
       new UpdateCommand({
         TableName: this.table,
         Key: this.key(accountId, ticketId),
@@ -67,18 +68,31 @@ export class SupportRepo {
     );
   }
 
-  /** Resolves a ticket: from now on it is kept `resolvedDays`, then deleted by TTL (§8). */
-  async resolve(accountId: string, ticketId: string, now = new Date()): Promise<void> {
-    await this.db.send(
+  /**
+   * Resolves an open ticket: from now on it is kept `resolvedDays`, then deleted by TTL (§8).
+   * Resolving again changes nothing (retention is not extended); returns false then.
+   */
+  async resolve(accountId: string, ticketId: string, now = new Date()): Promise<boolean> {
+    return this.conditional(
       new UpdateCommand({
         TableName: this.table,
         Key: this.key(accountId, ticketId),
         UpdateExpression: 'SET #s = :r, resolvedAt = :at, expiresAt = :exp',
-        ConditionExpression: 'attribute_exists(pk)',
+        ConditionExpression: '#s = :open',
         ExpressionAttributeNames: { '#s': 'status' },
-        ExpressionAttributeValues: { ':r': 'resolved', ':at': now.toISOString(), ':exp': ttlAfterDays(now, this.resolvedDays) },
+        ExpressionAttributeValues: { ':r': 'resolved', ':open': 'open', ':at': now.toISOString(), ':exp': ttlAfterDays(now, this.resolvedDays) },
       }),
     );
+  }
+
+  private async conditional(update: UpdateCommand): Promise<boolean> {
+    try {
+      await this.db.send(update);
+      return true;
+    } catch (err) {
+      if ((err as Error).name === 'ConditionalCheckFailedException') return false;
+      throw err;
+    }
   }
 
   async list(accountId: string, now = new Date()): Promise<SupportTicket[]> {

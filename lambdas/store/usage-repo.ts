@@ -4,9 +4,9 @@
  * day's aggregate are written in one transaction, so they never disagree. Events hold counts,
  * ids and timings only: no prompt, no completion.
  */
-import { QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { isExpired, ttlAfterDays } from './dynamo';
+import { isExpired, ttlAfterDays, withConflictRetry } from './dynamo';
 
 /** Requests, tokens and cost: what usage events carry and every aggregate sums. */
 export interface UsageTotals {
@@ -80,26 +80,15 @@ export class UsageRepo {
   /**
    * Records one usage event and adds it to the account's daily aggregate, atomically.
    * Unless the account objected to analytics (§6), the anonymized service-wide statistics (per
-   * day and model, no account id) count it too. Returns false if the event was already recorded
+   * day and model, no account id) count it too, once the event is recorded. Returns false if the event was already recorded
    * (a retried write): nothing is counted twice.
    */
   async record(event: UsageEvent, options: { analytics: boolean } = { analytics: true }): Promise<boolean> {
     const day = event.at.slice(0, 10);
     const expiresAt = ttlAfterDays(new Date(event.at), this.retentionDays);
-    const stats = options.analytics
-      ? [
-          {
-            Update: {
-              TableName: this.table,
-              Key: { pk: STATS_PK, sk: `day#${day}#${event.servedModel}` },
-              UpdateExpression: 'SET expiresAt = :exp ADD requests :one, promptTokens :p, completionTokens :c',
-              ExpressionAttributeValues: { ':exp': expiresAt, ':one': 1, ':p': event.promptTokens, ':c': event.completionTokens },
-            },
-          },
-        ]
-      : [];
     try {
-      await this.db.send(
+      await withConflictRetry(() =>
+        this.db.send(
         new TransactWriteCommand({
           TransactItems: [
             {
@@ -130,15 +119,30 @@ export class UsageRepo {
                 },
               },
             },
-            ...stats,
           ],
         }),
+        ),
       );
-      return true;
     } catch (err) {
       if (err instanceof TransactionCanceledException && err.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') return false;
       throw err;
     }
+    // The service-wide statistics item is shared by every account: updating it outside the transaction
+    // keeps it from turning records into conflicts. Best effort: the statistics are anonymized
+    // aggregates, not billing data.
+    if (options.analytics) {
+      await this.db
+        .send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: { pk: STATS_PK, sk: `day#${day}#${event.servedModel}` },
+            UpdateExpression: 'SET expiresAt = :exp ADD requests :one, promptTokens :p, completionTokens :c',
+            ExpressionAttributeValues: { ':exp': expiresAt, ':one': 1, ':p': event.promptTokens, ':c': event.completionTokens },
+          }),
+        )
+        .catch(() => undefined);
+    }
+    return true;
   }
 
   private async query(accountId: string, prefix: string, from: string, to: string): Promise<Record<string, unknown>[]> {

@@ -13,6 +13,8 @@ export type UpstreamMode =
   | { kind: 'truncated' }
   /** Sends the content-free role chunk, then the connection dies. */
   | { kind: 'fail-after-role' }
+  /** Sends the content-free role chunk, then nothing more (until the caller gives up). */
+  | { kind: 'stall-after-role' }
   /** Never answers; counts the requests whose connection the caller closed. */
   | { kind: 'hang' }
   | { kind: 'no-usage' };
@@ -100,6 +102,10 @@ export async function startOpenAIUpstream(name: string): Promise<MockUpstream> {
     const send = (o: unknown) => res.write(`data: ${JSON.stringify(o)}\n\n`);
     const chunk = (delta: unknown, finish: string | null = null) => ({ id, object: 'chat.completion.chunk', created, model: body.model, choices: [{ index: 0, delta, finish_reason: finish }] });
     send(chunk({ role: 'assistant', content: '' }));
+    if (mode.kind === 'stall-after-role') {
+      res.on('close', () => state.abandoned++);
+      return;
+    }
     if (mode.kind === 'fail-after-role') {
       await new Promise<void>((flushed) => res.write(': flush\n\n', () => flushed()));
       res.destroy();

@@ -196,6 +196,17 @@ describe('chat completions through the router', () => {
     expect(up.cheap.requests).toHaveLength(1);
   });
 
+  it('a stream that goes silent before any content times out and falls back; the stalled call is aborted', async () => {
+    up.cheap.mode = { kind: 'stall-after-role' };
+    const abandoned = up.cheap.abandoned;
+    const stream = await client.chat.completions.create({ model: 'acme/llama-test', messages: prompt(), stream: true });
+    let text = '';
+    for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+    expect(text).toBe('The answer is forty-two.');
+    expect(up.mid.requests).toHaveLength(1);
+    await vi.waitFor(() => expect(up.cheap.abandoned).toBe(abandoned + 1), { timeout: 10_000 });
+  });
+
   it('returns an upstream request error (4xx) without trying other offers, and meters it once', async () => {
     up.cheap.mode = { kind: 'status', status: 400, body: { error: { message: 'Unsupported parameter: logit_bias', type: 'invalid_request_error', param: 'logit_bias', code: 'unsupported_parameter' } } };
     const err = await client.chat.completions.create({ model: 'acme/llama-test', messages: prompt() }).catch((e) => e);
@@ -210,7 +221,7 @@ describe('chat completions through the router', () => {
 
   it('a failure after the first byte ends the stream with an explicit error event, not a clean end', async () => {
     up.cheap.mode = { kind: 'midstream-fail' };
-    const stream = await client.chat.completions.create({ model: 'acme/llama-test', messages: prompt(), stream: true });
+    const { data: stream, response } = await client.chat.completions.create({ model: 'acme/llama-test', messages: prompt(), stream: true }).withResponse();
     let text = '';
     const err = await (async () => {
       for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
@@ -219,14 +230,8 @@ describe('chat completions through the router', () => {
     expect(String(err.message)).toMatch(/failed mid-stream/);
     expect(text).toBe('The answer is');
     expect(up.mid.requests).toHaveLength(0);
-    const last = await vi.waitFor(
-      async () => {
-        const found = (await usageEvents()).filter((e) => e.status === 'upstream_error' && e.stream);
-        expect(found.length).toBeGreaterThanOrEqual(1);
-        return found.at(-1)!;
-      },
-      { timeout: 10_000, interval: 50 },
-    );
+    const last = await eventFor(response.headers.get('x-request-id')!);
+    expect(last).toMatchObject({ status: 'upstream_error', stream: true });
     expect(last.usageSource).toBe('estimated');
     expect(last.costNanoUsd).toBeGreaterThan(0);
   });

@@ -33,7 +33,9 @@ describe('support communications', () => {
       ['customer', TEXT],
       ['operator', 'We are on it.'],
     ]);
-    await expect(support.reply('acct-support', t.ticketId, { text: 'more' })).rejects.toThrow();
+    await expect(support.reply('acct-support', t.ticketId, { text: 'more' })).rejects.toMatchObject({ status: 409, code: 'ticket_resolved' });
+    // Resolving again does not extend the retention.
+    expect((await support.resolve('acct-support', t.ticketId)).expiresAt).toBe(resolved.expiresAt);
 
     // The export carries the tickets; erasure deletes them.
     const exported = await router.stack.runtime.privacy.exportAccount('acct-support', 'operator');

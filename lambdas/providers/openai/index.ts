@@ -89,7 +89,7 @@ async function* streamEvents(response: Response, ctx: ProviderCallContext): Asyn
 async function* parseStream(body: AsyncIterable<Uint8Array>, ctx: ProviderCallContext): AsyncGenerator<StreamEvent> {
   let finished = false;
   for await (const ev of readSse(body)) {
-    if (ev.data === '[DONE]') return;
+    if (ev.data === '[DONE]') break;
     let chunk: ChatCompletionChunk & { error?: { code?: unknown } };
     try {
       chunk = JSON.parse(ev.data);
