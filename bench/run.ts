@@ -16,13 +16,13 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { build } from 'esbuild';
 import { Catalog } from '../lambdas/core/catalog';
 import type { ChatRequest } from '../lambdas/core/chat-schema';
 import { loadConfigFile, DEFAULT_CONFIG_PATH } from '../lambdas/core/config';
 import { jsonLogger } from '../lambdas/core/log';
 import { chatNeeds, planRoute } from '../lambdas/core/routing';
 import { startLocalStack } from '../lambdas/local/stack';
+import { bundleHandler } from '../test/helpers/bundle';
 import { threeProviderConfig } from '../test/helpers/config';
 import { startOpenAIUpstream } from '../test/helpers/openai-upstream';
 
@@ -44,24 +44,10 @@ const table = (rows: Array<Record<string, string | number>>) => {
 
 async function bundles(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'ctr-bench-'));
-  const config = JSON.stringify(loadConfigFile(DEFAULT_CONFIG_PATH));
   const rows: Array<Record<string, string | number>> = [];
   try {
-    for (const name of ['chat', 'api', 'admin']) {
-      const outfile = join(dir, `${name}.mjs`);
-      await build({
-        entryPoints: [`lambdas/handlers/${name}.ts`],
-        bundle: true,
-        platform: 'node',
-        format: 'esm',
-        target: 'node20',
-        minify: true,
-        mainFields: ['module', 'main'],
-        outfile,
-        logLevel: 'silent',
-        banner: { js: "import{createRequire as __ctrCreateRequire}from'node:module';const require=__ctrCreateRequire(import.meta.url);" },
-        define: { 'process.env.CTR_CONFIG_JSON': JSON.stringify(config) },
-      });
+    for (const name of ['chat', 'api', 'admin'] as const) {
+      const outfile = await bundleHandler(name, dir, loadConfigFile(DEFAULT_CONFIG_PATH));
       // Cold init: a fresh process with the Lambda runtime's streaming global stubbed, importing the bundle.
       const probe = join(dir, `${name}-probe.mjs`);
       writeFileSync(
