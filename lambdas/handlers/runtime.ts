@@ -54,7 +54,7 @@ export async function createRuntime(env: NodeJS.ProcessEnv = process.env, log: L
   // Budget and rate-limit counters have one writer region, the home region (see store/limits-repo.ts).
   const homeDb = env.CTR_HOME_REGION && env.CTR_HOME_REGION !== env.AWS_REGION ? documentClient({ region: env.CTR_HOME_REGION }, env) : db;
   const keys = new KeysRepo(db, tables.apiKeys);
-  const usage = new UsageRepo(db, tables.usage, config.retention.usageDays);
+  const usage = new UsageRepo(db, tables.usage, config.retention.usageDays, tables.accounts);
   const cipher = new PersonalDataCipher(keyProviderFromEnv(env), new DataKeysRepo(db, tables.dataKeys));
   const limits = new LimitsRepo(homeDb, tables.limits, config.retention.rateLimitSeconds);
   const accountsRepo = new AccountsRepo(db, tables.accounts);

@@ -75,13 +75,15 @@ export class UsageRepo {
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
     private readonly retentionDays: number,
+    /** The accounts table: a request still in flight when its account is erased (§6) leaves no record behind. */
+    private readonly accountsTable?: string,
   ) {}
 
   /**
    * Records one usage event and adds it to the account's daily aggregate, atomically.
    * Unless the account objected to analytics (§6), the anonymized service-wide statistics (per
    * day and model, no account id) count it too, once the event is recorded. Returns false if the event was already recorded
-   * (a retried write): nothing is counted twice.
+   * (a retried write) or the account was erased: nothing is counted twice, nothing outlives an erasure.
    */
   async record(event: UsageEvent, options: { analytics: boolean } = { analytics: true }): Promise<boolean> {
     const day = event.at.slice(0, 10);
@@ -119,12 +121,16 @@ export class UsageRepo {
                 },
               },
             },
+            ...(this.accountsTable
+              ? [{ ConditionCheck: { TableName: this.accountsTable, Key: { pk: `acct#${event.accountId}` }, ConditionExpression: 'attribute_not_exists(erasedAt)' } }]
+              : []),
           ],
         }),
         ),
       );
     } catch (err) {
-      if (err instanceof TransactionCanceledException && err.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') return false;
+      // Already recorded (a retried write), or the account was erased meanwhile: nothing to add.
+      if (err instanceof TransactionCanceledException && err.CancellationReasons?.some((r) => r.Code === 'ConditionalCheckFailed')) return false;
       throw err;
     }
     // The service-wide statistics item is shared by every account: updating it outside the transaction

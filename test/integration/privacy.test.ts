@@ -139,6 +139,10 @@ describe('data-subject rights', () => {
     }
     const [statement] = await router.stack.runtime.accounts['d'].billing.list('acct-erase');
     expect(statement).toMatchObject({ pseudonymized: true, totalRequests: 3 });
+    // A request that was still in flight during the erasure leaves no usage record behind.
+    const late = await router.stack.runtime.usage.record({ ...(await router.stack.runtime.usage.events('acct-export'))[0]!, accountId: 'acct-erase', requestId: 'req_late' });
+    expect(late).toBe(false);
+    expect(await router.stack.runtime.usage.events('acct-erase')).toEqual([]);
     // The key is gone (warm functions that cached it drop it within the revocation bound, KEY_CACHE_TTL_MS).
     expect(await router.accounts.resolveCaller(key)).toBeUndefined();
   });
