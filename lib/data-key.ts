@@ -64,15 +64,7 @@ const USE_ACTIONS = [
 ];
 
 /** What CloudWatch Logs needs to encrypt this account's log groups in this region. */
-const LOGS_ACTIONS = [
-  'kms:Encrypt',
-  'kms:Decrypt',
-  'kms:ReEncryptFrom',
-  'kms:ReEncryptTo',
-  'kms:GenerateDataKey',
-  'kms:GenerateDataKeyWithoutPlaintext',
-  'kms:DescribeKey',
-];
+const LOGS_ACTIONS = USE_ACTIONS.filter((a) => a !== 'kms:CreateGrant');
 
 /**
  * The key policy of the data key in one region (primary and replicas get the same shape).

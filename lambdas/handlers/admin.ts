@@ -15,6 +15,8 @@ import { dispatch, query, route, type RouteDef } from './routes';
 import { runtime, type Runtime } from './runtime';
 
 let rt: Runtime | undefined;
+/** The route table, built once per process (it closes over the runtime). */
+let table: RouteDef[] | undefined;
 
 const optionalBody = (event: APIGatewayProxyEvent) => (event.body ? jsonBody(event) : {});
 const today = () => new Date().toISOString().slice(0, 10);
@@ -74,7 +76,8 @@ const holder = (r: Runtime, e: APIGatewayProxyEvent) => r.privacyAuth.authentica
 
 const inner = middy<APIGatewayProxyEvent, HttpResult, Error, Context>(async (event: APIGatewayProxyEvent) => {
   rt = await runtime();
-  return dispatch(routes(rt), event);
+  table ??= routes(rt);
+  return dispatch(table, event);
 }).use(openAIErrors(() => rt?.log));
 
 export const handler = async (event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult> =>

@@ -33,7 +33,8 @@ export function addEvent<T extends UsageTotals>(total: T, e: UsageEvent): T {
   return total;
 }
 
-export interface UsageEvent {
+/** One request's record: ids, models, timings, and its tokens and cost (the totals of one request). */
+export interface UsageEvent extends Omit<UsageTotals, 'requests'> {
   requestId: string;
   accountId: string;
   keyId: string;
@@ -44,12 +45,6 @@ export interface UsageEvent {
   provider: string;
   upstreamModel: string;
   stream: boolean;
-  promptTokens: number;
-  completionTokens: number;
-  cachedReadTokens: number;
-  cacheWriteTokens: number;
-  reasoningTokens: number;
-  costNanoUsd: number;
   latencyMs: number;
   /** Time to first token (streams) or to the full response. */
   ttftMs: number;
@@ -91,41 +86,41 @@ export class UsageRepo {
     try {
       await withConflictRetry(() =>
         this.db.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Put: {
-                TableName: this.table,
-                Item: { pk: `acct#${event.accountId}`, sk: `evt#${event.requestId}`, type: 'event', ...event, expiresAt },
-                ConditionExpression: 'attribute_not_exists(sk)',
-              },
-            },
-            {
-              Update: {
-                TableName: this.table,
-                Key: { pk: `acct#${event.accountId}`, sk: `day#${day}` },
-                UpdateExpression:
-                  'SET #type = :type, #day = :day, expiresAt = :exp ADD requests :one, promptTokens :p, completionTokens :c, cachedReadTokens :cr, cacheWriteTokens :cw, reasoningTokens :r, costNanoUsd :cost',
-                ExpressionAttributeNames: { '#type': 'type', '#day': 'day' },
-                ExpressionAttributeValues: {
-                  ':type': 'daily',
-                  ':day': day,
-                  ':exp': expiresAt,
-                  ':one': 1,
-                  ':p': event.promptTokens,
-                  ':c': event.completionTokens,
-                  ':cr': event.cachedReadTokens,
-                  ':cw': event.cacheWriteTokens,
-                  ':r': event.reasoningTokens,
-                  ':cost': event.costNanoUsd,
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                Put: {
+                  TableName: this.table,
+                  Item: { pk: `acct#${event.accountId}`, sk: `evt#${event.requestId}`, type: 'event', ...event, expiresAt },
+                  ConditionExpression: 'attribute_not_exists(sk)',
                 },
               },
-            },
-            ...(this.accountsTable
-              ? [{ ConditionCheck: { TableName: this.accountsTable, Key: { pk: `acct#${event.accountId}` }, ConditionExpression: 'attribute_not_exists(erasedAt)' } }]
-              : []),
-          ],
-        }),
+              {
+                Update: {
+                  TableName: this.table,
+                  Key: { pk: `acct#${event.accountId}`, sk: `day#${day}` },
+                  UpdateExpression:
+                    'SET #type = :type, #day = :day, expiresAt = :exp ADD requests :one, promptTokens :p, completionTokens :c, cachedReadTokens :cr, cacheWriteTokens :cw, reasoningTokens :r, costNanoUsd :cost',
+                  ExpressionAttributeNames: { '#type': 'type', '#day': 'day' },
+                  ExpressionAttributeValues: {
+                    ':type': 'daily',
+                    ':day': day,
+                    ':exp': expiresAt,
+                    ':one': 1,
+                    ':p': event.promptTokens,
+                    ':c': event.completionTokens,
+                    ':cr': event.cachedReadTokens,
+                    ':cw': event.cacheWriteTokens,
+                    ':r': event.reasoningTokens,
+                    ':cost': event.costNanoUsd,
+                  },
+                },
+              },
+              ...(this.accountsTable
+                ? [{ ConditionCheck: { TableName: this.accountsTable, Key: { pk: `acct#${event.accountId}` }, ConditionExpression: 'attribute_not_exists(erasedAt)' } }]
+                : []),
+            ],
+          }),
         ),
       );
     } catch (err) {
