@@ -17,7 +17,6 @@ import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Catalog } from '../lambdas/core/catalog';
-import type { ChatRequest } from '../lambdas/core/chat-schema';
 import { loadConfigFile, DEFAULT_CONFIG_PATH } from '../lambdas/core/config';
 import { jsonLogger } from '../lambdas/core/log';
 import { chatNeeds, planRoute } from '../lambdas/core/routing';
@@ -25,6 +24,7 @@ import { startLocalStack } from '../lambdas/local/stack';
 import { bundleHandler } from '../test/helpers/bundle';
 import { threeProviderConfig } from '../test/helpers/config';
 import { startOpenAIUpstream } from '../test/helpers/openai-upstream';
+import type { ChatRequest } from '../lambdas/domain/chat-request';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 const DEADLINE = Date.now() + 5 * 60_000;

@@ -5,9 +5,9 @@
  */
 import { parseArgs } from 'node:util';
 import type { LimitsInput } from '../core/limits';
-import { ApiError } from '../core/errors';
-import { nanoToUsd } from '../core/pricing';
 import { openRuntime } from './store';
+import { RouterError } from '../domain/errors';
+import { nanoToUsd } from '../domain/money';
 
 const HELP = `Usage: ctr <command> [options]
 
@@ -164,7 +164,7 @@ export async function run(argv: string[], out: (s: string) => void = (s) => proc
         const account = need(v.account, '--account <id>');
         // The quickstart creates keys for accounts it has not created yet: make a bare account.
         await svc.getAccount(account).catch(async (err) => {
-          if (err instanceof ApiError && err.code === 'account_not_found') await svc.createAccount({ accountId: account });
+          if (err instanceof RouterError && err.code === 'account_not_found') await svc.createAccount({ accountId: account });
           else throw err;
         });
         const k = await svc.createKey(account, { name: v.name ?? 'default', validUntil: v.expires, limits: limits() });
@@ -277,6 +277,6 @@ export async function main(argv: string[]): Promise<void> {
     await run(argv);
   } catch (err) {
     process.stderr.write(`ctr: ${(err as Error).message}\n`);
-    process.exitCode = err instanceof UsageError || err instanceof ApiError ? 2 : 1;
+    process.exitCode = err instanceof UsageError || err instanceof RouterError ? 2 : 1;
   }
 }

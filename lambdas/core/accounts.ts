@@ -3,17 +3,15 @@
  * the `ctr` CLI and key-holder self-service. One implementation; the transports only parse input.
  */
 import { z } from 'zod';
-import type { Caller } from './chat';
-import { ApiError } from './errors';
 import { requestIdAt } from './ids';
-import { limitsFromInput, limitsInputSchema, type Limits } from './limits';
+import { limitsFromInput, limitsInputSchema } from './limits';
 import type { PersonalDataCipher, PersonalFields } from './personal-data';
-import { nanoToUsd } from './pricing';
-import type { AccountFlags, AccountRecord, AccountsRepo, AccountStatus } from '../store/accounts-repo';
-import type { BillingRepo, Statement, StatementLine } from '../store/billing-repo';
-import type { ApiKeyRecord, KeysRepo } from '../store/keys-repo';
-import type { LimitsRepo } from '../store/limits-repo';
-import { addEvent, ZERO_TOTALS, type UsageEvent, type UsageRepo, type UsageTotals } from '../store/usage-repo';
+import type { AccountsStore, BillingStore, KeysStore, LimitsPort, UsageStore } from '../domain/ports';
+import type { Caller, Limits } from '../domain/caller';
+import { RouterError } from '../domain/errors';
+import type { AccountFlags, AccountRecord, AccountStatus, Statement, StatementLine, ApiKeyRecord } from '../domain/records';
+import { addEvent, ZERO_TOTALS, type UsageEvent, type UsageTotals } from '../domain/usage';
+import { nanoToUsd } from '../domain/money';
 
 /** Account ids are opaque identifiers chosen by the operator; use no personal data (e.g. an email) as an id. */
 export const accountIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'account ids are 1-64 letters, digits, _ or -');
@@ -93,11 +91,11 @@ export interface UsageRow extends UsageTotals {
 }
 
 export interface AccountServiceDeps {
-  accounts: AccountsRepo;
-  keys: KeysRepo;
-  usage: UsageRepo;
-  billing: BillingRepo;
-  limits: LimitsRepo;
+  accounts: AccountsStore;
+  keys: KeysStore;
+  usage: UsageStore;
+  billing: BillingStore;
+  limits: LimitsPort;
   cipher: PersonalDataCipher;
   accountGraceDays: number;
   now(): Date;
@@ -107,7 +105,7 @@ function parse<T>(schema: z.ZodType<T>, input: unknown): T {
   const r = schema.safeParse(input ?? {});
   if (r.success) return r.data;
   const issue = r.error.issues[0]!;
-  throw ApiError.invalidRequest(`Invalid ${issue.path.join('.') || 'input'}: ${issue.message}`, issue.path.join('.') || null);
+  throw RouterError.invalidRequest(`Invalid ${issue.path.join('.') || 'input'}: ${issue.message}`, issue.path.join('.') || null);
 }
 
 /** A real calendar day written YYYY-MM-DD. */
@@ -124,7 +122,7 @@ export class AccountService {
 
   private async record(accountId: string): Promise<AccountRecord> {
     const a = await this.d.accounts.get(parse(accountIdSchema, accountId), this.d.now());
-    if (!a) throw ApiError.notFound(`No account ${accountId}.`, 'accountId', 'account_not_found');
+    if (!a) throw RouterError.notFound(`No account ${accountId}.`, 'accountId', 'account_not_found');
     return a;
   }
 
@@ -146,7 +144,7 @@ export class AccountService {
   async createAccount(input: unknown): Promise<AccountView> {
     const req = parse(createAccountSchema, input);
     if (await this.d.accounts.get(req.accountId, this.d.now()))
-      throw new ApiError(409, `Account ${req.accountId} already exists.`, 'invalid_request_error', 'accountId', 'account_exists');
+      throw RouterError.conflict(`Account ${req.accountId} already exists.`, 'accountId', 'account_exists');
     await this.d.cipher.createKey(req.accountId);
     const fields: PersonalFields = { ...(req.email ? { email: req.email } : {}), ...(req.company ? { company: req.company } : {}) };
     const record: AccountRecord = {
@@ -157,7 +155,7 @@ export class AccountService {
       limits: limitsFromInput(req.limits ?? {}),
       flags: {},
     };
-    if (!(await this.d.accounts.create(record))) throw new ApiError(409, `Account ${req.accountId} already exists.`, 'invalid_request_error', 'accountId', 'account_exists');
+    if (!(await this.d.accounts.create(record))) throw RouterError.conflict(`Account ${req.accountId} already exists.`, 'accountId', 'account_exists');
     return this.view(record);
   }
 
@@ -178,7 +176,7 @@ export class AccountService {
     if (req.limits) changes.limits = { ...a.limits, ...limitsFromInput(req.limits) };
     if (req.email !== undefined || req.company !== undefined) {
       if (!(await this.d.cipher.hasKey(a.accountId)))
-        throw new ApiError(409, 'This account was erased; its personal data cannot be set again.', 'invalid_request_error', null, 'account_erased');
+        throw RouterError.conflict('This account was erased; its personal data cannot be set again.', null, 'account_erased');
       const current = (await this.d.cipher.open<PersonalFields>(a.accountId, a.personal)) ?? {};
       changes.personal = await this.d.cipher.seal(a.accountId, {
         ...current,
@@ -210,7 +208,7 @@ export class AccountService {
 
   async createKey(accountId: string, input: unknown): Promise<{ key: string } & ReturnType<typeof keyView>> {
     const a = await this.record(accountId);
-    if (a.status === 'closed') throw new ApiError(409, 'The account is closed.', 'invalid_request_error', null, 'account_closed');
+    if (a.status === 'closed') throw RouterError.conflict('The account is closed.', null, 'account_closed');
     const req = parse(createKeySchema, input);
     const { record, secret } = await this.d.keys.create(a.accountId, req.name, this.d.now(), {
       validUntil: req.validUntil,
@@ -226,7 +224,7 @@ export class AccountService {
 
   private async keyRecord(keyId: string): Promise<ApiKeyRecord> {
     const k = await this.d.keys.getById(keyId);
-    if (!k) throw ApiError.notFound(`No key ${keyId}.`, 'keyId', 'key_not_found');
+    if (!k) throw RouterError.notFound(`No key ${keyId}.`, 'keyId', 'key_not_found');
     return k;
   }
 
@@ -239,7 +237,7 @@ export class AccountService {
   /** Issues a new key with the same name, validity and limits, then revokes the old one. */
   async rotateKey(keyId: string) {
     const old = await this.keyRecord(keyId);
-    if (old.status !== 'active') throw new ApiError(409, `Key ${keyId} is not active.`, 'invalid_request_error', 'keyId', 'key_not_active');
+    if (old.status !== 'active') throw RouterError.conflict(`Key ${keyId} is not active.`, 'keyId', 'key_not_active');
     const { record, secret } = await this.d.keys.create(old.accountId, old.name, this.d.now(), { validUntil: old.validUntil, limits: old.limits, rotatedFrom: old.keyId });
     await this.d.keys.revoke(old.keyId, this.d.now());
     return { ...keyView(record), key: secret };
@@ -254,7 +252,7 @@ export class AccountService {
 
   /** Usage events of an account between two days (inclusive, UTC). */
   async events(accountId: string, from: string, to: string): Promise<UsageEvent[]> {
-    if (!isDay(from) || !isDay(to)) throw ApiError.invalidRequest('from and to are days, YYYY-MM-DD.', isDay(from) ? 'to' : 'from');
+    if (!isDay(from) || !isDay(to)) throw RouterError.invalidRequest('from and to are days, YYYY-MM-DD.', isDay(from) ? 'to' : 'from');
     return this.d.usage.events(parse(accountIdSchema, accountId), requestIdAt(Date.parse(`${from}T00:00:00Z`)), requestIdAt(Date.parse(`${dayAfter(to)}T00:00:00Z`)));
   }
 
@@ -280,7 +278,7 @@ export class AccountService {
 
   /** Builds (and stores, for the billing retention period) an account's statement for a month. */
   async statement(accountId: string, month: string): Promise<Statement> {
-    if (!MONTH.test(month)) throw ApiError.invalidRequest('month is YYYY-MM.', 'month');
+    if (!MONTH.test(month)) throw RouterError.invalidRequest('month is YYYY-MM.', 'month');
     const a = await this.d.accounts.get(parse(accountIdSchema, accountId), this.d.now());
     const stored = await this.d.billing.get(accountId, month);
     const monthStart = `${month}-01`;
@@ -290,7 +288,7 @@ export class AccountService {
     if (stored && nextMonth.getTime() <= Date.parse(stored.generatedAt)) return stored;
     if (!a) {
       if (stored) return stored;
-      throw ApiError.notFound(`No account ${accountId}.`, 'accountId', 'account_not_found');
+      throw RouterError.notFound(`No account ${accountId}.`, 'accountId', 'account_not_found');
     }
     const lines = new Map<string, StatementLine>();
     for (const e of await this.events(accountId, monthStart, monthEnd)) {
@@ -326,8 +324,8 @@ export class AccountService {
     if (!key) return undefined;
     const a = await this.d.accounts.get(key.accountId, this.d.now());
     if (!a || a.status === 'closed') return undefined;
-    if (a.status === 'suspended') throw new ApiError(403, 'This account is suspended.', 'permission_error', null, 'account_suspended');
-    if (a.flags?.restricted && !options.allowRestricted) throw new ApiError(403, 'Processing for this account is restricted at its request.', 'permission_error', null, 'processing_restricted');
+    if (a.status === 'suspended') throw RouterError.forbidden('This account is suspended.', 'account_suspended');
+    if (a.flags?.restricted && !options.allowRestricted) throw RouterError.forbidden('Processing for this account is restricted at its request.', 'processing_restricted');
     return { accountId: a.accountId, keyId: key.keyId, accountLimits: a.limits ?? {}, keyLimits: key.limits ?? {}, analyticsOptOut: Boolean(a.flags?.analyticsOptOut) };
   }
 }

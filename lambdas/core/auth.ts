@@ -2,8 +2,8 @@
  * API-key authentication with a small in-function cache. A revoked key stops working within
  * `KEY_CACHE_TTL_MS` on every warm function (the documented revocation bound).
  */
-import type { Caller } from './chat';
-import { ApiError } from './errors';
+import type { Caller } from '../domain/caller';
+import { RouterError } from '../domain/errors';
 
 export const KEY_CACHE_TTL_MS = 30_000;
 
@@ -30,20 +30,20 @@ export class Authenticator {
     const t = this.now();
     const hit = this.cache.get(secret);
     if (hit && hit.until > t) {
-      if (!hit.caller) throw ApiError.unauthorized();
+      if (!hit.caller) throw RouterError.unauthorized();
       return hit.caller;
     }
     const caller = await this.resolve(secret);
     if (this.cache.size > 10_000) this.cache.clear();
     this.cache.set(secret, { caller, until: t + this.ttlMs });
-    if (!caller) throw ApiError.unauthorized();
+    if (!caller) throw RouterError.unauthorized();
     return caller;
   }
 
   /** Authenticates an `Authorization: Bearer <key>` header value. */
   async authenticate(authorization: string | undefined): Promise<Caller> {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
-    if (!match) throw ApiError.unauthorized('Missing API key. Send "Authorization: Bearer <key>"; create a key with `npx ctr keys create`.');
+    if (!match) throw RouterError.unauthorized('Missing API key. Send "Authorization: Bearer <key>"; create a key with `npx ctr keys create`.');
     return this.authenticateKey(match[1]!);
   }
 }

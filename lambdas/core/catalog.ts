@@ -1,7 +1,7 @@
 /**
  * The catalog: models, their offers and integer prices, built once from the router config.
  */
-import { KIND_CAPABILITIES } from '../providers';
+import { KIND_CAPABILITIES } from '../domain/provider';
 import type { Capabilities, ModelConfig, OfferConfig, ProviderConfig, RouterConfig } from './config';
 import { offerPrice, type OfferPrice } from './pricing';
 

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { PRESET_IDS, type PresetId } from '../providers/presets';
+import { PRESET_IDS, PROVIDER_KINDS, type ProviderSettings } from '../domain/provider';
 
 /** Policy maxima (§8), in days. Config may shorten these, never lengthen them. */
 export const POLICY_MAX_DAYS = {
@@ -38,7 +38,6 @@ const credentialSchema = z
   })
   .strict();
 
-export const PROVIDER_KINDS = ['openai', 'anthropic', 'bedrock', 'gemini', 'mock'] as const;
 
 const providerSchema = z
   .object({
@@ -46,7 +45,7 @@ const providerSchema = z
     kind: z.enum(PROVIDER_KINDS),
     baseUrl: z.url().optional().describe('API base URL, e.g. https://api.groq.com/openai/v1; defaults to the preset\'s or the kind\'s'),
     preset: z
-      .enum(PRESET_IDS as [PresetId, ...PresetId[]])
+      .enum(PRESET_IDS)
       .optional()
       .describe('For kind openai: a known OpenAI-compatible host (base URL, auth header, quirks)'),
     presetParams: z.record(z.string(), z.string()).optional().describe('Placeholders of the preset base URL, e.g. Azure {resource} and {deployment}'),
@@ -178,6 +177,10 @@ export type ProviderConfig = RouterConfig['providers'][number];
 export type ModelConfig = RouterConfig['models'][number];
 export type OfferConfig = ModelConfig['offers'][number];
 export type Capabilities = ModelConfig['capabilities'];
+
+/** The schema's provider entries are what adapters read (checked at compile time). */
+const _providersAreSettings = (p: ProviderConfig): ProviderSettings => p;
+void _providersAreSettings;
 
 /** Thrown when a config does not validate; the message names every failing field. */
 export class ConfigError extends Error {

@@ -1,21 +1,19 @@
 /**
- * POST /v1/embeddings, transport-agnostic: validate, route through the same catalog as chat
- * (embedding models only), call offers in order with fallback on retryable upstream errors,
- * and meter exactly once after the response.
+ * POST /v1/embeddings as a transport-agnostic pipeline: validate, route through the same catalog
+ * as chat (embedding models only), call offers through the same attempt loop as chat, and hand
+ * the transport a typed result. Metering happens once, when the transport calls `finish`.
  */
-import { embeddingsRequestSchema, validate, type EmbeddingsRequest } from './chat-schema';
-import { routingContext, toOpenAIUsage, type Caller, type ChatDeps, type RequestMeta, type Reservation } from './chat';
-import { ApiError, toApiError } from './errors';
-import type { HttpResult } from './http';
-import { newRequestId } from './ids';
-import { finishMetering, ZERO_USAGE } from './metering';
+import type { Caller, RequestMeta } from '../domain/caller';
+import { type EmbeddingsRequest, embeddingsRequestSchema, validate } from '../domain/chat-request';
+import { RouterError, UnsupportedByOffer } from '../domain/errors';
+import type { EmbeddingResponse } from '../domain/openai';
+import { runAttempts } from './attempts';
+import { type ChatDeps, routingContext, servedBy } from './chat';
 import { assertModelKind } from './model-kind';
-import type { EmbeddingResponse } from './openai-types';
-import { costNanoUsd, nanoToUsd } from './pricing';
-import { allProvidersFailed, logAttemptFailure, upstreamRejected } from './fallback';
-import { planRoute, type RequestNeeds, type RouteCandidate } from './routing';
+import type { EmbeddingsOutcome } from './outcome';
+import { RequestTrace } from './request-trace';
+import { planRoute, type RequestNeeds } from './routing';
 import { estimateEmbeddingTokens } from './tokens';
-import { UpstreamError, type NormalizedUsage } from '../providers/types';
 
 /**
  * A strict upper bound of an embeddings request's input tokens, for budget reservations: byte-level
@@ -41,115 +39,43 @@ export function embeddingNeeds(request: EmbeddingsRequest): RequestNeeds {
   };
 }
 
-interface Outcome {
-  candidate: RouteCandidate;
-  usage: NormalizedUsage;
-  status: 'ok' | 'upstream_rejected' | 'upstream_error' | 'client_closed';
-}
-
 /**
- * Handles an embeddings request for an authenticated caller. The result's `afterResponse` writes
- * the usage record.
+ * Handles an embeddings request for an authenticated caller.
  *
  * @example
- * const result = await embeddings({ model: 'mock/embed-small', input: 'hello' }, caller, deps, signal);
- * JSON.parse(result.body as string).usage.cost // USD, exact to the nano-dollar
+ * const outcome = await embeddings({ model: 'mock/embed-small', input: 'hello' }, caller, deps, signal);
+ * outcome.response.usage.cost; // USD, exact to the nano-dollar
+ * await outcome.finish();
  */
-export async function embeddings(body: unknown, caller: Caller, deps: ChatDeps, signal: AbortSignal, meta: RequestMeta = {}): Promise<HttpResult> {
+export async function embeddings(body: unknown, caller: Caller, deps: ChatDeps, signal: AbortSignal, meta: RequestMeta = {}): Promise<EmbeddingsOutcome> {
   const request = validate(embeddingsRequestSchema, body);
   assertModelKind(deps.catalog, request, 'embedding');
   const needs = embeddingNeeds(request);
   const route = planRoute(request, needs, routingContext(deps));
-  const startedAt = deps.now();
-  const requestId = newRequestId(startedAt.getTime());
-  let reservation: Reservation | undefined;
-  let attempts = 0;
-
-  let metered = false;
-  const meter = async (o: Outcome) => {
-    if (metered) return; // exactly one record per request, however often a handler calls afterResponse
-    metered = true;
-    const end = deps.now().getTime();
-    return finishMetering(
-      deps,
-      {
-        requestId,
-        accountId: caller.accountId,
-        keyId: caller.keyId,
-        at: startedAt.toISOString(),
-        // The catalog id the request resolved to, never the raw string the client sent.
-        requestedModel: route[0]!.model.id,
-        servedModel: o.candidate.model.id,
-        provider: o.candidate.offer.provider.id,
-        upstreamModel: o.candidate.offer.upstreamModel,
-        stream: false,
-        ...o.usage,
-        costNanoUsd: costNanoUsd(o.usage, o.candidate.offer.price),
-        latencyMs: end - startedAt.getTime(),
-        ttftMs: end - startedAt.getTime(),
-        status: o.status,
-        usageSource: 'upstream',
-        attempts,
-      },
-      { caller, meta, reservation },
-    );
+  const trace = new RequestTrace(deps, caller, route[0]!.model.id, needs.promptTokens, false, meta);
+  const { candidate, value: result } = await runAttempts(deps, {
+    route,
+    trace,
+    caller,
+    clientSignal: signal,
+    maxTokens: needs.maxPromptTokens ?? needs.promptTokens,
+    billAbandoned: false,
+    skip: (c, adapter) =>
+      adapter.embeddings ? undefined : new UnsupportedByOffer(`provider ${c.offer.provider.id} (kind ${adapter.kind}) does not serve embeddings`, 'model'),
+    call: (a) => a.adapter.embeddings!({ ...request, model: a.candidate.offer.upstreamModel }, a.ctx),
+    noneCalled: (reasons) =>
+      new RouterError('no_eligible_offer', `No provider can serve this request: ${reasons.map((r) => r.message).join('; ')}.`, {
+        param: 'model',
+        code: 'no_eligible_offer',
+      }),
+  });
+  trace.usage = result.usage;
+  const cost = trace.costOf(result.usage);
+  const response: EmbeddingResponse = {
+    ...result.response,
+    model: candidate.model.id,
+    provider: candidate.offer.provider.id,
+    usage: { prompt_tokens: result.usage.promptTokens, total_tokens: result.usage.promptTokens, cost: trace.openAIUsage(result.usage).cost },
   };
-
-  let lastError: UpstreamError | undefined;
-  let last: RouteCandidate | undefined;
-  const skipped: string[] = [];
-  for (const candidate of route) {
-    const adapter = deps.adapterFor(candidate.offer.provider);
-    if (!adapter.embeddings) {
-      skipped.push(`provider ${candidate.offer.provider.id} (kind ${adapter.kind}) does not serve embeddings`);
-      continue;
-    }
-    // Reserve once, at the most expensive candidate's worst case, so a fallback never overspends.
-    reservation ??= await deps.limits?.reserve(caller, requestId, Math.max(...route.map((r) => r.maxCostNano)), needs.maxPromptTokens ?? needs.promptTokens);
-    attempts++;
-    last = candidate;
-    const ctx = { provider: candidate.offer.provider, apiKey: deps.apiKeyFor(candidate.offer.provider), signal, fetch: deps.fetch };
-    try {
-      const result = await adapter.embeddings({ ...request, model: candidate.offer.upstreamModel }, ctx);
-      const cost = costNanoUsd(result.usage, candidate.offer.price);
-      const response: EmbeddingResponse = {
-        ...result.response,
-        model: candidate.model.id,
-        provider: candidate.offer.provider.id,
-        usage: { prompt_tokens: result.usage.promptTokens, total_tokens: result.usage.promptTokens, cost: toOpenAIUsage(result.usage, cost).cost },
-      };
-      return {
-        status: 200,
-        headers: {
-          'content-type': 'application/json',
-          'x-request-id': requestId,
-          'x-ctr-provider': candidate.offer.provider.id,
-          'x-ctr-model': candidate.model.id,
-          'x-ctr-upstream-model': candidate.offer.upstreamModel,
-          'x-ctr-cost-usd': nanoToUsd(cost).toString(),
-          ...(reservation?.headers ?? {}),
-        },
-        body: JSON.stringify(response),
-        afterResponse: () => meter({ candidate, usage: result.usage, status: 'ok' }),
-      };
-    } catch (err) {
-      if (!(err instanceof UpstreamError)) {
-        await meter({ candidate, usage: ZERO_USAGE, status: 'upstream_error' });
-        throw toApiError(err);
-      }
-      logAttemptFailure(deps.log, requestId, candidate, attempts, err);
-      lastError = err;
-      if (err.reason === 'aborted') break;
-      if (!err.retryable) {
-        await meter({ candidate, usage: ZERO_USAGE, status: 'upstream_rejected' });
-        throw upstreamRejected(err, requestId);
-      }
-    }
-  }
-  if (!last) {
-    throw new ApiError(400, `No provider can serve this request: ${skipped.join('; ')}.`, 'invalid_request_error', 'model', 'no_eligible_offer');
-  }
-  await meter({ candidate: last, usage: ZERO_USAGE, status: lastError?.reason === 'aborted' ? 'client_closed' : 'upstream_error' });
-  throw allProvidersFailed(attempts, lastError, requestId);
+  return { kind: 'embeddings', served: servedBy(trace, candidate, cost), response, finish: () => trace.finish() };
 }
-

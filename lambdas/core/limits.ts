@@ -1,15 +1,8 @@
 /** Per-key and per-account limits. Budgets are held in integer nano-USD. */
 import { z } from 'zod';
-import { usdToNano } from './pricing';
+import { usdToNano } from '../domain/money';
+import type { Limits } from '../domain/caller';
 
-export interface Limits {
-  /** Requests per minute. */
-  rpm?: number;
-  /** Tokens (prompt + output allowance) per minute. */
-  tpm?: number;
-  dailyBudgetNanoUsd?: number;
-  monthlyBudgetNanoUsd?: number;
-}
 
 /** Limits as operators give them (USD budgets), validated. */
 export const limitsInputSchema = z

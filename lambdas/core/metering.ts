@@ -3,13 +3,11 @@
  * request, written reliably, then the budget reservation settled, then one log line of counts.
  * Nothing of the request's content is written or logged, only ids, counts and timings.
  */
-import type { Caller, RequestMeta, Reservation } from './chat';
 import type { Logger } from './log';
-import type { NormalizedUsage } from '../providers/types';
-import type { UsageEvent } from '../store/usage-repo';
+import type { Caller, RequestMeta } from '../domain/caller';
+import type { Reservation } from '../domain/ports';
+import type { UsageEvent } from '../domain/usage';
 
-/** Usage all zero: the record of a request no provider billed. */
-export const ZERO_USAGE: Readonly<NormalizedUsage> = { promptTokens: 0, completionTokens: 0, cachedReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 };
 
 export interface MeteringDeps {
   recordUsage(event: UsageEvent, options: { analytics: boolean }): Promise<unknown>;

@@ -5,8 +5,8 @@
  */
 import type { Catalog } from './catalog';
 import type { ModelConfig } from './config';
-import { ApiError } from './errors';
 import { resolveModelSpec } from './routing';
+import { RouterError } from '../domain/errors';
 
 export type ModelKind = ModelConfig['kind'];
 
@@ -28,10 +28,8 @@ export function assertModelKind(catalog: Catalog, request: { model: string; mode
     const resolved = resolveModelSpec(catalog, spec);
     if (!resolved || resolved.model.config.kind === kind) return;
     const other = resolved.model.config.kind;
-    throw new ApiError(
-      400,
+    throw RouterError.invalidRequest(
       `The model \`${resolved.model.id}\` is ${other === 'embedding' ? 'an embedding' : 'a chat'} model; use ${ROUTE_FOR[other]} for it.`,
-      'invalid_request_error',
       i === 0 ? 'model' : `models[${i - 1}]`,
       'model_kind_mismatch',
     );

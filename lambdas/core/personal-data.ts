@@ -9,6 +9,7 @@
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { DecryptCommand, GenerateDataKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import type { DataKeyStore } from '../domain/ports';
 
 /** A freshly generated data key: the plaintext (kept in memory only) and its wrapped form (stored). */
 export interface DataKey {
@@ -79,14 +80,6 @@ export interface PersonalFields {
   company?: string;
 }
 
-/** Where wrapped data keys live (a table without backups: deleting one is final). */
-export interface DataKeyStore {
-  put(accountId: string, wrapped: string): Promise<boolean>;
-  get(accountId: string): Promise<string | undefined>;
-  /** Schedules deletion at `expiresAt` (epoch seconds). */
-  expire(accountId: string, expiresAt: number): Promise<void>;
-  delete(accountId: string): Promise<void>;
-}
 
 /** How long an unwrapped data key stays in a warm function's memory. */
 export const DATA_KEY_CACHE_MS = 5 * 60_000;

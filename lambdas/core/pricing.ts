@@ -4,7 +4,7 @@
  * nano-USD, rounded up once per request. Floats appear only at the API edge (`usage.cost`, USD).
  */
 import type { OfferConfig } from './config';
-import type { NormalizedUsage } from '../providers/types';
+import type { NormalizedUsage } from '../domain/usage';
 
 /** Prices of one offer in pico-USD per token (integers). */
 export interface OfferPrice {
@@ -54,16 +54,6 @@ export function picoToNano(pico: bigint): number {
  */
 export function costNanoUsd(usage: NormalizedUsage, price: OfferPrice): number {
   return picoToNano(costPico(usage, price));
-}
-
-/** nano-USD → USD for the API's `usage.cost` (OpenRouter's field); exact to the nano-dollar. */
-export function nanoToUsd(nano: number): number {
-  return Number((nano / 1e9).toFixed(9));
-}
-
-/** USD (a budget, a price ceiling) → nano-USD, exactly for inputs with at most 9 decimals. */
-export function usdToNano(usd: number): number {
-  return Math.round(usd * 1e9);
 }
 
 /** Upper bound of a request's cost in nano-USD: all prompt tokens uncached plus the full output allowance. */

@@ -6,32 +6,25 @@
  */
 import type { AccountService, AccountView } from './accounts';
 import { keyView } from './accounts';
-import { ApiError } from './errors';
 import type { PersonalDataCipher } from './personal-data';
 import type { SupportService, SupportTicketView } from './support';
-import type { AccountsRepo } from '../store/accounts-repo';
-import type { AuditEntry, PrivacyAction, PrivacyAuditRepo } from '../store/audit-repo';
-import type { BillingRepo, Statement } from '../store/billing-repo';
-import { deletePartition, ttlAfterDays, type documentClient } from '../store/dynamo';
-import type { KeysRepo } from '../store/keys-repo';
-import type { TableNames } from '../store/tables';
-import type { UsageEvent, UsageRepo } from '../store/usage-repo';
+import type { AccountsStore, BillingStore, ErasureStore, KeysStore, PrivacyAuditStore, UsageStore } from '../domain/ports';
+import { RouterError } from '../domain/errors';
+import type { AuditEntry, PrivacyAction, Statement } from '../domain/records';
+import type { UsageEvent } from '../domain/usage';
 
 export type Actor = AuditEntry['actor'];
 
 export interface PrivacyDeps {
   accounts: AccountService;
   support: SupportService;
-  accountsRepo: AccountsRepo;
-  keys: KeysRepo;
-  usage: UsageRepo;
-  billing: BillingRepo;
-  audit: PrivacyAuditRepo;
+  accountsRepo: AccountsStore;
+  keys: KeysStore;
+  usage: UsageStore;
+  billing: BillingStore;
+  audit: PrivacyAuditStore;
   cipher: PersonalDataCipher;
-  db: ReturnType<typeof documentClient>;
-  /** The client for the limits table (home region). */
-  limitsDb: ReturnType<typeof documentClient>;
-  tables: TableNames;
+  erasure: ErasureStore;
   accountGraceDays: number;
   now(): Date;
 }
@@ -84,7 +77,7 @@ export class PrivacyService {
     const fields = (input ?? {}) as Record<string, unknown>;
     const allowed = Object.keys(fields).filter((k) => k === 'email' || k === 'company');
     if (allowed.length !== Object.keys(fields).length || !allowed.length)
-      throw ApiError.invalidRequest('Correction takes email and/or company.', null, 'invalid_value');
+      throw RouterError.invalidRequest('Correction takes email and/or company.', null, 'invalid_value');
     const view = await this.d.accounts.updateAccount(accountId, fields);
     await this.audit(accountId, 'correction', actor, { fields: allowed.length });
     return view;
@@ -112,24 +105,18 @@ export class PrivacyService {
    */
   async erase(accountId: string, actor: Actor): Promise<Record<string, number>> {
     const view = await this.d.accounts.getAccount(accountId);
-    const { tables, db, limitsDb } = this.d;
     const keyIds = (await this.d.keys.listByAccount(accountId)).map((k) => k.keyId);
     await this.d.cipher.shred(accountId);
+    const keysDeleted = await this.d.keys.deleteByAccount(accountId);
+    const deleted = await this.d.erasure.deleteAccountData(accountId, keyIds);
     const counts: Record<string, number> = {
-      keysDeleted: await this.d.keys.deleteByAccount(accountId),
-      usageItemsDeleted: await deletePartition(db, tables.usage, `acct#${accountId}`),
-      supportItemsDeleted: await deletePartition(db, tables.support, `acct#${accountId}`),
-      limitItemsDeleted: 0,
+      keysDeleted,
+      usageItemsDeleted: deleted.usageItemsDeleted ?? 0,
+      supportItemsDeleted: deleted.supportItemsDeleted ?? 0,
+      limitItemsDeleted: deleted.limitItemsDeleted ?? 0,
       statementsPseudonymized: await this.d.billing.pseudonymize(accountId),
     };
-    const limitPartitions = [`budget#acct#${accountId}`, `rate#acct#${accountId}`, `resv#acct#${accountId}`, ...keyIds.flatMap((k) => [`budget#key#${k}`, `rate#key#${k}`])];
-    for (const pk of limitPartitions) counts.limitItemsDeleted! += await deletePartition(limitsDb, tables.limits, pk);
-    const now = this.d.now();
-    await this.d.accountsRepo.update(
-      accountId,
-      { status: 'closed', erasedAt: now.toISOString(), closedAt: view.closedAt ?? now.toISOString(), limits: {}, flags: {}, expiresAt: ttlAfterDays(now, this.d.accountGraceDays) },
-      ['personal'],
-    );
+    await this.d.accountsRepo.markErased(accountId, view.closedAt, this.d.accountGraceDays, this.d.now());
     await this.audit(accountId, 'erasure', actor, counts);
     return counts;
   }

@@ -6,11 +6,12 @@
  * `:nitro` by throughput, `models` is a fallback list, and the `provider` object filters and
  * orders offers.
  */
-import type { ChatRequest, ProviderPreferences } from './chat-schema';
 import type { Catalog, CatalogModel, Offer } from './catalog';
-import { ApiError } from './errors';
-import { maxCostNanoUsd, picoToNano, usdToNano } from './pricing';
+import { maxCostNanoUsd, picoToNano } from './pricing';
 import { estimatePromptTokens, maxPromptTokens, usesImages } from './tokens';
+import type { ChatRequest, ProviderPreferences } from '../domain/chat-request';
+import { RouterError } from '../domain/errors';
+import { usdToNano } from '../domain/money';
 
 /** Output tokens assumed when the request sets no limit, to rank offers by a request's likely cost. */
 export const ASSUMED_OUTPUT_TOKENS = 512;
@@ -194,11 +195,11 @@ export function planRoute(
   }
 
   if (resolved === 0) {
-    throw ApiError.notFound(`The model \`${request.model}\` does not exist in this router's catalog. GET /v1/models lists the models.`, 'model', 'model_not_found');
+    throw RouterError.notFound(`The model \`${request.model}\` does not exist in this router's catalog. GET /v1/models lists the models.`, 'model', 'model_not_found');
   }
   if (route.length === 0) {
     const unique = [...new Set(reasons)];
-    throw new ApiError(400, `No provider can serve this request: ${unique.join('; ')}.`, 'invalid_request_error', 'model', 'no_eligible_offer');
+    throw new RouterError('no_eligible_offer', `No provider can serve this request: ${unique.join('; ')}.`, { param: 'model', code: 'no_eligible_offer' });
   }
   return route;
 }

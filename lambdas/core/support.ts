@@ -4,9 +4,10 @@
  * period (policy §8).
  */
 import { z } from 'zod';
-import { ApiError } from './errors';
 import type { PersonalDataCipher } from './personal-data';
-import type { SupportRepo, SupportTicket } from '../store/support-repo';
+import type { SupportStore } from '../domain/ports';
+import { RouterError } from '../domain/errors';
+import type { SupportTicket } from '../domain/records';
 
 const messageSchema = z.object({ from: z.enum(['customer', 'operator']).default('customer'), text: z.string().min(1).max(20_000) }).strict();
 
@@ -18,16 +19,16 @@ export interface SupportTicketView extends Omit<SupportTicket, 'messages' | 'exp
 
 export class SupportService {
   constructor(
-    private readonly repo: SupportRepo,
+    private readonly repo: SupportStore,
     private readonly cipher: PersonalDataCipher,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
   private async sealMessage(accountId: string, input: unknown) {
     const parsed = messageSchema.safeParse(input ?? {});
-    if (!parsed.success) throw ApiError.invalidRequest('A support message is {"from": "customer"|"operator", "text": "…"}.', parsed.error.issues[0]?.path.join('.') || null);
+    if (!parsed.success) throw RouterError.invalidRequest('A support message is {"from": "customer"|"operator", "text": "…"}.', parsed.error.issues[0]?.path.join('.') || null);
     const sealed = await this.cipher.seal(accountId, parsed.data.text);
-    if (!sealed) throw new ApiError(409, 'This account was erased.', 'invalid_request_error', null, 'account_erased');
+    if (!sealed) throw RouterError.conflict('This account was erased.', null, 'account_erased');
     return { at: this.now().toISOString(), from: parsed.data.from, sealed };
   }
 
@@ -50,7 +51,7 @@ export class SupportService {
   async reply(accountId: string, ticketId: string, input: unknown): Promise<SupportTicketView> {
     await this.ticket(accountId, ticketId);
     if (!(await this.repo.append(accountId, ticketId, await this.sealMessage(accountId, input))))
-      throw new ApiError(409, `Ticket ${ticketId} is resolved; open a new one.`, 'invalid_request_error', 'ticketId', 'ticket_resolved');
+      throw RouterError.conflict(`Ticket ${ticketId} is resolved; open a new one.`, 'ticketId', 'ticket_resolved');
     return this.view((await this.repo.get(accountId, ticketId))!);
   }
 
@@ -66,7 +67,7 @@ export class SupportService {
 
   private async ticket(accountId: string, ticketId: string): Promise<SupportTicket> {
     const t = await this.repo.get(accountId, ticketId, this.now());
-    if (!t) throw ApiError.notFound(`No ticket ${ticketId} for account ${accountId}.`, 'ticketId', 'ticket_not_found');
+    if (!t) throw RouterError.notFound(`No ticket ${ticketId} for account ${accountId}.`, 'ticketId', 'ticket_not_found');
     return t;
   }
 }

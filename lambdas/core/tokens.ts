@@ -9,7 +9,7 @@
  * 1 token per byte, a 3× bound, which the reservation's settle step absorbs (settlement
  * uses the exact usage).
  */
-import type { ChatRequest, EmbeddingsRequest } from './chat-schema';
+import type { ChatRequest, EmbeddingsRequest } from '../domain/chat-request';
 
 const BYTES_PER_TOKEN = 3;
 /** Per-message overhead (role markers and separators) in chat templates. */

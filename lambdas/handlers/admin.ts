@@ -7,12 +7,12 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import type { UsageGrouping } from '../core/accounts';
-import { ApiError } from '../core/errors';
-import { jsonResult, type HttpResult } from '../core/http';
+import { jsonResult, type HttpResult } from './http-result';
 import { header, jsonBody, toProxyResult } from './http';
 import { openAIErrors } from './middleware';
 import { dispatch, query, route, type RouteDef } from './routes';
 import { runtime, type Runtime } from './runtime';
+import { RouterError } from '../domain/errors';
 
 let rt: Runtime | undefined;
 /** The route table, built once per process (it closes over the runtime). */
@@ -23,7 +23,7 @@ const today = () => new Date().toISOString().slice(0, 10);
 const GROUPS: UsageGrouping[] = ['day', 'model', 'provider', 'key'];
 const flag = (event: APIGatewayProxyEvent): boolean => {
   const on = (optionalBody(event) as { on?: unknown }).on ?? true;
-  if (typeof on !== 'boolean') throw ApiError.invalidRequest('on must be true or false.', 'on');
+  if (typeof on !== 'boolean') throw RouterError.invalidRequest('on must be true or false.', 'on');
   return on;
 };
 
@@ -40,7 +40,7 @@ const routes = (r: Runtime): RouteDef[] => [
   route('PATCH', '/admin/keys/:keyId', async ([k], e) => jsonResult(200, await r.accounts.setKeyLimits(k!, (jsonBody(e) as { limits?: unknown }).limits ?? {}))),
   route('GET', '/admin/accounts/:id/usage', async ([id], e) => {
     const by = (query(e, 'by') ?? 'day') as UsageGrouping;
-    if (!GROUPS.includes(by)) throw ApiError.invalidRequest(`by must be one of ${GROUPS.join(', ')}.`, 'by');
+    if (!GROUPS.includes(by)) throw RouterError.invalidRequest(`by must be one of ${GROUPS.join(', ')}.`, 'by');
     const to = query(e, 'to') ?? today();
     const from = query(e, 'from') ?? `${to.slice(0, 8)}01`;
     return jsonResult(200, { data: await r.accounts.usage(id!, { from, to, by, keyId: query(e, 'key') }) });
@@ -67,7 +67,7 @@ const routes = (r: Runtime): RouteDef[] => [
     const { accountId } = await holder(r, e);
     // Erasure cannot be undone: the caller confirms by naming its account.
     if ((optionalBody(e) as { confirm?: unknown }).confirm !== accountId)
-      throw ApiError.invalidRequest('To erase this account, send {"confirm": "<your account id>"}.', 'confirm', 'confirmation_required');
+      throw RouterError.invalidRequest('To erase this account, send {"confirm": "<your account id>"}.', 'confirm', 'confirmation_required');
     return jsonResult(200, { accountId, erased: true, counts: await r.privacy.erase(accountId, 'key-holder') });
   }),
 ];

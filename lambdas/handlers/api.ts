@@ -5,14 +5,15 @@
  */
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { ApiError } from '../core/errors';
-import { jsonResult, type HttpResult } from '../core/http';
+import { jsonResult, type HttpResult } from './http-result';
 import { listModels } from '../core/models';
 import { embeddings } from '../core/embeddings';
 import { header, jsonBody, toProxyResult } from './http';
 import { openAIErrors } from './middleware';
+import { renderEmbeddings } from './render-openai';
 import { decodeSegment } from './routes';
 import { runtime, type Runtime } from './runtime';
+import { RouterError } from '../domain/errors';
 
 let rt: Runtime | undefined;
 
@@ -23,12 +24,12 @@ async function route(event: APIGatewayProxyEvent): Promise<HttpResult> {
   if (event.httpMethod === 'GET' && path.startsWith('/v1/models/')) {
     const id = decodeSegment(path.slice('/v1/models/'.length));
     const model = listModels(rt.catalog, rt.credentials.usable).data.find((m) => m.id === id);
-    if (!model) throw ApiError.notFound(`The model \`${id}\` does not exist.`, 'model', 'model_not_found');
+    if (!model) throw RouterError.notFound(`The model \`${id}\` does not exist.`, 'model', 'model_not_found');
     return jsonResult(200, model);
   }
   if (event.httpMethod === 'POST' && path === '/v1/embeddings') {
     const caller = await rt.auth.authenticate(header(event, 'authorization'));
-    return embeddings(jsonBody(event), caller, rt.chat, new AbortController().signal, { sourceIp: event.requestContext?.identity?.sourceIp ?? undefined });
+    return renderEmbeddings(await embeddings(jsonBody(event), caller, rt.chat, new AbortController().signal, { sourceIp: event.requestContext?.identity?.sourceIp ?? undefined }));
   }
   if (event.httpMethod === 'GET' && (path === '/v1/usage' || path === '/v1/key')) {
     const caller = await rt.auth.authenticate(header(event, 'authorization'));
@@ -36,12 +37,12 @@ async function route(event: APIGatewayProxyEvent): Promise<HttpResult> {
     const q = event.queryStringParameters ?? {};
     const to = q.to ?? new Date().toISOString().slice(0, 10);
     const by = q.by ?? 'day';
-    if (!['day', 'model', 'provider', 'key'].includes(by)) throw ApiError.invalidRequest('by must be one of day, model, provider, key.', 'by');
+    if (!['day', 'model', 'provider', 'key'].includes(by)) throw RouterError.invalidRequest('by must be one of day, model, provider, key.', 'by');
     // Tenant isolation: the account comes from the key, never from the request.
     const rows = await rt.accounts.usage(caller.accountId, { from: q.from ?? `${to.slice(0, 8)}01`, to, by: by as 'day' });
     return jsonResult(200, { object: 'list', account_id: caller.accountId, data: rows });
   }
-  throw ApiError.notFound(`Unknown route ${event.httpMethod} ${path}.`, null, 'unknown_route');
+  throw RouterError.notFound(`Unknown route ${event.httpMethod} ${path}.`, null, 'unknown_route');
 }
 
 const inner = middy<APIGatewayProxyEvent, HttpResult, Error, Context>(route).use(openAIErrors(() => rt?.log));

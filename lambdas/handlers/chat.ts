@@ -5,14 +5,18 @@
  */
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
-import { chatCompletion, type RequestMeta } from '../core/chat';
-import { ApiError } from '../core/errors';
-import type { HttpResult } from '../core/http';
-import { anthropicErrorResult, anthropicKeyMissing, anthropicMessages } from '../core/messages-inbound';
+import { chatCompletion } from '../core/chat';
+import type { HttpResult } from './http-result';
+import { anthropicMessages } from '../core/messages-inbound';
+import { anthropicKeyMissing } from '../core/messages-inbound/errors';
+import { anthropicErrorResult, renderAnthropic } from './render-anthropic';
+import { renderChat } from './render-openai';
 import { header, jsonBody } from './http';
 import { openAIErrors } from './middleware';
 import { runtime, type Runtime } from './runtime';
 import { streamingHandler } from './streaming';
+import type { RequestMeta } from '../domain/caller';
+import { RouterError } from '../domain/errors';
 
 const clientSignals = new WeakMap<object, AbortSignal>();
 let rt: Runtime | undefined;
@@ -21,7 +25,7 @@ let rt: Runtime | undefined;
 const metaOf = (event: APIGatewayProxyEvent): RequestMeta => ({ sourceIp: event.requestContext?.identity?.sourceIp ?? undefined });
 
 const requirePost = (event: APIGatewayProxyEvent) => {
-  if (event.httpMethod !== 'POST') throw new ApiError(405, 'Use POST.', 'invalid_request_error', null, 'method_not_allowed');
+  if (event.httpMethod !== 'POST') throw RouterError.methodNotAllowed('Use POST.');
 };
 
 /** POST /v1/messages: every error, authentication included, in Anthropic's error shape. */
@@ -33,9 +37,9 @@ async function messages(event: APIGatewayProxyEvent, r: Runtime, signal: AbortSi
     if (!xApiKey && !authorization) throw anthropicKeyMissing();
     const caller = xApiKey ? await r.auth.authenticateKey(xApiKey) : await r.auth.authenticate(authorization);
     requirePost(event);
-    return await anthropicMessages(jsonBody(event), caller, r.chat, signal, metaOf(event));
+    return await renderAnthropic(await anthropicMessages(jsonBody(event), caller, r.chat, signal, metaOf(event)));
   } catch (err) {
-    if (!(err instanceof ApiError)) r.log.log('error', 'unhandled error', { route: '/v1/messages', errorName: (err as Error)?.name ?? typeof err });
+    if (!(err instanceof RouterError)) r.log.log('error', 'unhandled error', { route: '/v1/messages', errorName: (err as Error)?.name ?? typeof err });
     return anthropicErrorResult(err);
   }
 }
@@ -46,7 +50,7 @@ const produce = middy<APIGatewayProxyEvent, HttpResult, Error, Context>(async (e
   if (event.path.replace(/\/+$/, '').endsWith('/v1/messages')) return messages(event, rt, signal);
   const caller = await rt.auth.authenticate(header(event, 'authorization'));
   requirePost(event);
-  return chatCompletion(jsonBody(event), caller, rt.chat, signal, metaOf(event));
+  return renderChat(await chatCompletion(jsonBody(event), caller, rt.chat, signal, metaOf(event)));
 }).use(openAIErrors(() => rt?.log));
 
 export const handler = streamingHandler((event, context, signal) => {

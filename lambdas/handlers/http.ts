@@ -3,9 +3,10 @@
  * JSON body parsing with OpenAI-format errors, and HttpResult → proxy result.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { ApiError, toApiError } from '../core/errors';
-import type { HttpResult } from '../core/http';
+import { httpErrorOf } from './http-errors';
+import type { HttpResult } from './http-result';
 import type { Logger } from '../core/log';
+import { RouterError } from '../domain/errors';
 
 /** Maximum accepted request body (bytes): API Gateway's own payload limit is 10 MB. */
 export const MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -18,27 +19,21 @@ export function header(event: Pick<APIGatewayProxyEvent, 'headers'>, name: strin
 
 /** Parses the JSON body; malformed JSON is a 400, never a 500. The error never quotes the body. */
 export function jsonBody(event: Pick<APIGatewayProxyEvent, 'body' | 'isBase64Encoded'>): unknown {
-  if (!event.body) throw ApiError.invalidRequest('Request body is empty; send a JSON object.', null, 'invalid_json');
+  if (!event.body) throw RouterError.invalidRequest('Request body is empty; send a JSON object.', null, 'invalid_json');
   const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
-  if (Buffer.byteLength(text) > MAX_BODY_BYTES) throw new ApiError(413, 'Request body is too large.', 'invalid_request_error', null, 'request_too_large');
+  if (Buffer.byteLength(text) > MAX_BODY_BYTES) throw RouterError.tooLarge();
   try {
     return JSON.parse(text);
   } catch {
-    throw ApiError.invalidRequest('Request body is not valid JSON.', null, 'invalid_json');
+    throw RouterError.invalidRequest('Request body is not valid JSON.', null, 'invalid_json');
   }
 }
 
 /** Turns any error into an OpenAI-format HttpResult; unexpected errors are logged by name only. */
 export function errorResult(err: unknown, log: Logger, requestId?: string): HttpResult {
-  const apiError = toApiError(err);
-  if (apiError.status >= 500 && !(err instanceof ApiError)) {
-    log.log('error', 'unhandled error', { requestId, errorName: (err as Error)?.name ?? typeof err });
-  }
-  return {
-    status: apiError.status,
-    headers: { 'content-type': 'application/json', ...apiError.headers },
-    body: JSON.stringify(apiError.toBody()),
-  };
+  if (!(err instanceof RouterError)) log.log('error', 'unhandled error', { requestId, errorName: (err as Error)?.name ?? typeof err });
+  const e = httpErrorOf(err);
+  return { status: e.status, headers: e.headers, body: JSON.stringify(e.body) };
 }
 
 /** Collects a (possibly streamed) body into a buffered proxy result. */

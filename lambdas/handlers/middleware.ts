@@ -4,7 +4,7 @@
  */
 import type middy from '@middy/core';
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
-import type { HttpResult } from '../core/http';
+import type { HttpResult } from './http-result';
 import { jsonLogger, type Logger } from '../core/log';
 import { errorResult } from './http';
 

@@ -1,7 +1,7 @@
 /** A small method + path-pattern router for the buffered handlers. */
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import { ApiError } from '../core/errors';
-import type { HttpResult } from '../core/http';
+import type { HttpResult } from './http-result';
+import { RouterError } from '../domain/errors';
 
 export type RouteFn = (params: string[], event: APIGatewayProxyEvent) => Promise<HttpResult>;
 
@@ -22,7 +22,7 @@ export function decodeSegment(segment: string): string {
   try {
     return decodeURIComponent(segment);
   } catch {
-    throw ApiError.invalidRequest('The path has a malformed %-escape.', null, 'invalid_path');
+    throw RouterError.invalidRequest('The path has a malformed %-escape.', null, 'invalid_path');
   }
 }
 
@@ -36,8 +36,8 @@ export async function dispatch(routes: RouteDef[], event: APIGatewayProxyEvent):
     if (r.method !== event.httpMethod) continue;
     return r.fn(m.slice(1).map(decodeSegment), event);
   }
-  if (pathMatched) throw new ApiError(405, `Method ${event.httpMethod} is not allowed on ${path}.`, 'invalid_request_error', null, 'method_not_allowed');
-  throw ApiError.notFound(`Unknown route ${event.httpMethod} ${path}.`, null, 'unknown_route');
+  if (pathMatched) throw RouterError.methodNotAllowed(`Method ${event.httpMethod} is not allowed on ${path}.`);
+  throw RouterError.notFound(`Unknown route ${event.httpMethod} ${path}.`, null, 'unknown_route');
 }
 
 /** The query parameter, if present. */

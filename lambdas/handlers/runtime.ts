@@ -17,6 +17,7 @@ import { PrivacyAuditRepo } from '../store/audit-repo';
 import { SupportRepo } from '../store/support-repo';
 import { BillingRepo } from '../store/billing-repo';
 import { DataKeysRepo } from '../store/data-keys-repo';
+import { ErasureRepo } from '../store/erasure-repo';
 import { documentClient } from '../store/dynamo';
 import { KeysRepo } from '../store/keys-repo';
 import { LimitsRepo } from '../store/limits-repo';
@@ -93,9 +94,7 @@ export async function createRuntime(env: NodeJS.ProcessEnv = process.env, log: L
     billing,
     audit: new PrivacyAuditRepo(db, tables.privacyAudit, config.retention.privacyAuditDays),
     cipher,
-    db,
-    limitsDb: homeDb,
-    tables,
+    erasure: new ErasureRepo(db, homeDb, tables),
     accountGraceDays: config.retention.accountGraceDays,
     now: () => new Date(),
   });

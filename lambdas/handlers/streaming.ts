@@ -7,7 +7,7 @@
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
-import type { HttpResult } from '../core/http';
+import type { HttpResult } from './http-result';
 
 /** The subset of the Lambda runtime's global `awslambda` that streaming handlers use. */
 export interface AwsLambdaGlobal {

@@ -7,11 +7,12 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Writable } from 'node:stream';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { ApiError } from '../core/errors';
 import type { Logger } from '../core/log';
 import { MAX_BODY_BYTES } from '../handlers/http';
 import type { Runtime } from '../handlers/runtime';
 import type { AwsLambdaGlobal, StreamingHandler } from '../handlers/streaming';
+import { RouterError } from '../domain/errors';
+import { httpErrorOf } from '../handlers/http-errors';
 
 /** Installs a minimal emulation of the Lambda runtime's `awslambda` global. */
 export function installAwsLambdaEmulation(): void {
@@ -69,7 +70,7 @@ async function readBody(req: IncomingMessage): Promise<string> {
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new ApiError(413, 'Request body is too large.', 'invalid_request_error', null, 'request_too_large');
+    if (size > MAX_BODY_BYTES) throw RouterError.tooLarge();
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks).toString('utf8');
@@ -130,9 +131,9 @@ export async function startLocalServer(options: { port: number; runtime: Promise
     try {
       const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
       const route = ROUTES.find((r) => r.match(req.method ?? 'GET', path));
-      if (!route) throw ApiError.notFound(`Unknown route ${req.method} ${path}. The API is under /v1.`, null, 'unknown_route');
+      if (!route) throw RouterError.notFound(`Unknown route ${req.method} ${path}. The API is under /v1.`, null, 'unknown_route');
       if (path.startsWith('/admin/') && !isLoopback(req.socket.remoteAddress)) {
-        throw new ApiError(403, 'The admin API is reachable from loopback only in local mode.', 'permission_error', null, 'admin_loopback_only');
+        throw RouterError.forbidden('The admin API is reachable from loopback only in local mode.', 'admin_loopback_only');
       }
       const event = toEvent(req, await readBody(req), requestId);
       const context = lambdaContext(requestId);
@@ -145,10 +146,10 @@ export async function startLocalServer(options: { port: number; runtime: Promise
       res.writeHead(result.statusCode, result.headers as Record<string, string>);
       res.end(result.body);
     } catch (err) {
-      const apiError = err instanceof ApiError ? err : new ApiError(500, 'The local server failed to process the request.', 'api_error', null, 'internal_error');
-      if (!(err instanceof ApiError)) options.log.log('error', 'local server error', { errorName: (err as Error)?.name });
-      if (!res.headersSent) res.writeHead(apiError.status, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(apiError.toBody()));
+      if (!(err instanceof RouterError)) options.log.log('error', 'local server error', { errorName: (err as Error)?.name });
+      const e = httpErrorOf(err);
+      if (!res.headersSent) res.writeHead(e.status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(e.body));
     }
   });
   server.keepAliveTimeout = 65_000;

@@ -4,10 +4,11 @@
  * UpstreamError, and SSE reading with read failures classified. Nothing here logs, and no message built here carries
  * request or response content: messages name the provider id, the status and an error code.
  */
-import type { ErrorBody } from '../core/errors';
 import { openAIErrorBody } from './mapping-tables';
 import { readSse, type SseEvent } from './sse';
-import { UpstreamError, type ProviderCallContext } from './types';
+import { UpstreamError } from '../domain/errors';
+import type { ErrorBody } from '../domain/openai';
+import type { ProviderCallContext } from '../domain/ports';
 
 /** Maps a provider's non-2xx body to a short error code and an OpenAI-shape body for the client. */
 export type ErrorMapper = (status: number, body: unknown) => { code: string | null; body: ErrorBody };

@@ -2,16 +2,15 @@
  * The adapter registry: one entry per provider kind. Adding an OpenAI-compatible host needs
  * no code (a provider of kind `openai` in the config); a new wire format adds one folder here.
  */
-import type { ProviderConfig } from '../core/config';
-import type { Capabilities } from '../core/config';
-import { anthropicAdapter, anthropicCapabilities } from './anthropic';
-import { bedrockAdapter, bedrockCapabilities } from './bedrock';
-import { geminiAdapter, geminiCapabilities } from './gemini';
+import type { ProviderAdapter } from '../domain/ports';
+import type { ProviderKind, ProviderSettings } from '../domain/provider';
+import { anthropicAdapter } from './anthropic';
+import { bedrockAdapter } from './bedrock';
+import { geminiAdapter } from './gemini';
 import { mockAdapter } from './mock';
 import { openaiAdapter } from './openai';
-import type { ProviderAdapter } from './types';
 
-const ADAPTERS: Record<ProviderConfig['kind'], ProviderAdapter> = {
+const ADAPTERS: Record<ProviderKind, ProviderAdapter> = {
   openai: openaiAdapter,
   anthropic: anthropicAdapter,
   bedrock: bedrockAdapter,
@@ -19,17 +18,6 @@ const ADAPTERS: Record<ProviderConfig['kind'], ProviderAdapter> = {
   mock: mockAdapter,
 };
 
-const ALL: Capabilities = { tools: true, vision: true, jsonMode: true, structuredOutput: true };
-
-/** What each provider kind's adapter can express; an offer never has a capability its kind lacks. */
-export const KIND_CAPABILITIES: Readonly<Record<ProviderConfig['kind'], Capabilities>> = {
-  openai: ALL,
-  anthropic: anthropicCapabilities,
-  bedrock: bedrockCapabilities,
-  gemini: geminiCapabilities,
-  mock: ALL,
-};
-
-export function adapterFor(provider: ProviderConfig): ProviderAdapter {
+export function adapterFor(provider: ProviderSettings): ProviderAdapter {
   return ADAPTERS[provider.kind];
 }

@@ -3,10 +3,11 @@
  * few pure helpers that apply them. Tables are data so that every row can be tested on its own;
  * adapters never hard-code a mapping in control flow.
  */
-import { ApiError, type ErrorBody, type ErrorType } from '../core/errors';
-import type { ChatRequest } from '../core/chat-schema';
-import type { ChatCompletion, ChatCompletionChunk, FinishReason, OpenAIUsage, ToolCall } from '../core/openai-types';
-import type { NormalizedUsage } from './types';
+import type { ChatRequest } from '../domain/chat-request';
+import { RouterError, UnsupportedByOffer } from '../domain/errors';
+import type { ErrorBody, ErrorType, ChatCompletion, ChatCompletionChunk, FinishReason, ToolCall } from '../domain/openai';
+import type { NormalizedUsage } from '../domain/usage';
+import { toOpenAIUsage } from '../domain/usage';
 
 /** Anthropic Messages `stop_reason` → OpenAI `finish_reason`. */
 export const ANTHROPIC_STOP_REASONS: Readonly<Record<string, FinishReason>> = {
@@ -132,8 +133,8 @@ export function mediaTypeFromUrl(url: string): string | undefined {
 }
 
 /** A 400 for a request feature the chosen provider cannot express. Names the parameter, never its value. */
-export function unsupported(provider: string, what: string, param: string | null = null): ApiError {
-  return new ApiError(400, `${provider} does not support ${what}.`, 'invalid_request_error', param, 'unsupported_parameter');
+export function unsupported(provider: string, what: string, param: string | null = null): UnsupportedByOffer {
+  return new UnsupportedByOffer(`${provider} does not support ${what}.`, param);
 }
 
 /** The provider-independent sampling fields, normalized. */
@@ -163,7 +164,7 @@ export function parseToolArguments(args: string, param: string): Record<string, 
   } catch {
     // fall through to the 400 below
   }
-  throw ApiError.invalidRequest(`Invalid parameter ${param}: tool call arguments must be a JSON object.`, param);
+  throw RouterError.invalidRequest(`Invalid parameter ${param}: tool call arguments must be a JSON object.`, param);
 }
 
 /** Usage all zero, for adding up. */
@@ -185,17 +186,6 @@ export function assistantCompletion(id: string, model: string, text: string, too
       },
     ],
     usage: toOpenAIUsage(usage),
-  };
-}
-
-/** OpenAI's usage object for a normalized usage. */
-export function toOpenAIUsage(u: NormalizedUsage): OpenAIUsage {
-  return {
-    prompt_tokens: u.promptTokens,
-    completion_tokens: u.completionTokens,
-    total_tokens: u.promptTokens + u.completionTokens,
-    prompt_tokens_details: { cached_tokens: u.cachedReadTokens, cache_write_tokens: u.cacheWriteTokens },
-    completion_tokens_details: { reasoning_tokens: u.reasoningTokens },
   };
 }
 

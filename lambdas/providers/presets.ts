@@ -4,6 +4,8 @@
  * the key is sent, and the host's known deviations from OpenAI's API.
  */
 
+import type { PresetId } from '../domain/provider';
+
 /** How a host expects the API key. */
 export type AuthStyle =
   /** `Authorization: Bearer <key>` (OpenAI and almost every compatible host). */
@@ -102,10 +104,7 @@ export const OPENAI_COMPATIBLE_PRESETS = {
     streamUsage: 'always',
     notes: 'Itself a router: its `provider` routing object must not be forwarded from our request unless intended.',
   },
-} as const satisfies Record<string, OpenAICompatiblePreset>;
-
-export type PresetId = keyof typeof OPENAI_COMPATIBLE_PRESETS;
-export const PRESET_IDS = Object.keys(OPENAI_COMPATIBLE_PRESETS) as PresetId[];
+} as const satisfies Record<PresetId, OpenAICompatiblePreset>;
 
 /** A preset resolved for one provider: the final base URL, query and auth header. */
 export interface ResolvedPreset {

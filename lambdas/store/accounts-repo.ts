@@ -4,34 +4,12 @@
  * A closed account gets a TTL: it is kept for the grace period after closure, then deleted (§8).
  */
 import { DeleteCommand, GetCommand, PutCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Limits } from '../core/limits';
 import { isExpired, ttlAfterDays } from './dynamo';
+import type { AccountRecord } from '../domain/records';
+import type { AccountsStore } from '../domain/ports';
 
-export type AccountStatus = 'active' | 'suspended' | 'closed';
 
-/** Processing flags the code honours (policy §6 restriction and objection). */
-export interface AccountFlags {
-  /** Restriction of processing: the account's keys are refused; its data is kept, not used. */
-  restricted?: boolean;
-  /** Objection to processing for analytics: excluded from aggregate statistics. */
-  analyticsOptOut?: boolean;
-}
-
-export interface AccountRecord {
-  accountId: string;
-  status: AccountStatus;
-  createdAt: string;
-  /** Set when the account was erased (§6): nothing personal is left. */
-  erasedAt?: string;
-  closedAt?: string;
-  /** Personal fields, sealed with the account's data key (held in the dataKeys table). */
-  personal?: string;
-  limits: Limits;
-  flags: AccountFlags;
-  expiresAt?: number;
-}
-
-export class AccountsRepo {
+export class AccountsRepo implements AccountsStore {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
@@ -102,6 +80,15 @@ export class AccountsRepo {
   /** Closes an account: kept for `graceDays`, then removed by TTL (§8). */
   async close(accountId: string, graceDays: number, now = new Date()): Promise<void> {
     await this.update(accountId, { status: 'closed', closedAt: now.toISOString(), expiresAt: ttlAfterDays(now, graceDays) });
+  }
+
+  /** Makes an erased account a tombstone without personal fields, limits or flags, kept for `graceDays` (§6, §8). */
+  async markErased(accountId: string, closedAt: string | undefined, graceDays: number, now = new Date()): Promise<void> {
+    await this.update(
+      accountId,
+      { status: 'closed', erasedAt: now.toISOString(), closedAt: closedAt ?? now.toISOString(), limits: {}, flags: {}, expiresAt: ttlAfterDays(now, graceDays) },
+      ['personal'],
+    );
   }
 
   async delete(accountId: string): Promise<void> {

@@ -5,20 +5,11 @@
 import { randomBytes } from 'node:crypto';
 import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { isExpired, ttlAfterDays } from './dynamo';
+import type { AuditEntry } from '../domain/records';
+import type { PrivacyAuditStore } from '../domain/ports';
 
-export type PrivacyAction = 'access' | 'export' | 'correction' | 'erasure' | 'restriction' | 'objection';
 
-export interface AuditEntry {
-  accountId: string;
-  action: PrivacyAction;
-  actor: 'operator' | 'key-holder';
-  at: string;
-  outcome: 'done' | 'refused';
-  /** Counts and flags only, e.g. { usageItemsDeleted: 12 } or { restricted: 1 }. */
-  counts: Record<string, number>;
-}
-
-export class PrivacyAuditRepo {
+export class PrivacyAuditRepo implements PrivacyAuditStore {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,

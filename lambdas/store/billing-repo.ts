@@ -5,25 +5,11 @@
  */
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { isExpired, ttlAfterDays } from './dynamo';
-import type { UsageTotals } from './usage-repo';
+import type { Statement } from '../domain/records';
+import type { BillingStore } from '../domain/ports';
 
-export interface StatementLine extends UsageTotals {
-  model: string;
-  provider: string;
-}
 
-export interface Statement {
-  accountId: string;
-  month: string;
-  generatedAt: string;
-  lines: StatementLine[];
-  totalRequests: number;
-  totalCostNanoUsd: number;
-  /** Set when the account was erased: the statement no longer names a person (§6, §8). */
-  pseudonymized?: boolean;
-}
-
-export class BillingRepo {
+export class BillingRepo implements BillingStore {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,

@@ -5,7 +5,7 @@
  */
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { isExpired } from './dynamo';
-import type { DataKeyStore } from '../core/personal-data';
+import type { DataKeyStore } from '../domain/ports';
 
 export class DataKeysRepo implements DataKeyStore {
   constructor(

@@ -4,26 +4,11 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Limits } from '../core/limits';
 import { isExpired } from './dynamo';
+import type { Limits } from '../domain/caller';
+import type { ApiKeyRecord } from '../domain/records';
+import type { KeysStore } from '../domain/ports';
 
-export interface ApiKeyRecord {
-  keyId: string;
-  accountId: string;
-  name: string;
-  /** The first characters of the secret, to recognise a key in listings. */
-  prefix: string;
-  status: 'active' | 'revoked';
-  createdAt: string;
-  revokedAt?: string;
-  /** Optional end of validity (ISO time) set by the operator. */
-  validUntil?: string;
-  /** Limits of this key (the account's apply too). */
-  limits?: Limits;
-  /** The key this one replaced (rotation). */
-  rotatedFrom?: string;
-  expiresAt?: number;
-}
 
 export const KEY_PREFIX = 'sk-ctr-';
 
@@ -31,7 +16,7 @@ export function hashKey(secret: string): string {
   return createHash('sha256').update(secret, 'utf8').digest('hex');
 }
 
-export class KeysRepo {
+export class KeysRepo implements KeysStore {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,

@@ -21,10 +21,10 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { withConflictRetry } from './dynamo';
 import { QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Caller, LimitsPort, Reservation } from '../core/chat';
-import { ApiError } from '../core/errors';
-import type { Limits } from '../core/limits';
-import { nanoToUsd } from '../core/pricing';
+import type { Caller, Limits } from '../domain/caller';
+import { BudgetExceeded, RateLimited, type RateLimitState } from '../domain/errors';
+import type { BudgetStatus, LimitsPort, Reservation } from '../domain/ports';
+import { nanoToUsd } from '../domain/money';
 
 /** How long a reservation may stay unsettled: the longest a request can run (Lambda's 15 min) plus a margin. */
 export const RESERVATION_TTL_SECONDS = 16 * 60;
@@ -67,18 +67,21 @@ export class LimitsRepo implements LimitsPort {
     ];
   }
 
-  /** Counts the request in each rate window; throws 429 when a window is full. Returns the rate-limit headers. */
-  private async takeRate(scopes: Scope[], maxTokens: number, now: Date): Promise<{ headers: Record<string, string>; windows: CounterKey[] }> {
+  /** Counts the request in each rate window; throws `RateLimited` when a window is full. Returns the tightest windows' state. */
+  private async takeRate(scopes: Scope[], maxTokens: number, now: Date): Promise<{ state: RateLimitState; windows: CounterKey[] }> {
     const minute = Math.floor(now.getTime() / 60_000);
     const resetSeconds = Math.max(1, Math.ceil(((minute + 1) * 60_000 - now.getTime()) / 1000));
-    const headers: Record<string, string> = {};
+    const state: RateLimitState = {};
     const windows: CounterKey[] = [];
-    let tightest: { requests?: number; tokens?: number } = {};
     for (const s of scopes) {
       const { rpm, tpm } = s.limits;
       if (rpm === undefined && tpm === undefined) continue;
       if (tpm !== undefined && maxTokens > tpm)
-        throw new ApiError(429, `Request too large: it may use up to ${maxTokens} tokens, above the ${s.kind === 'acct' ? 'account' : 'key'} limit of ${tpm} tokens per minute. Lower max_tokens.`, 'rate_limit_error', null, 'tokens_per_minute', { 'retry-after': String(resetSeconds) });
+        throw new RateLimited(
+          `Request too large: it may use up to ${maxTokens} tokens, above the ${s.kind === 'acct' ? 'account' : 'key'} limit of ${tpm} tokens per minute. Lower max_tokens.`,
+          'tokens_per_minute',
+          resetSeconds,
+        );
       const key = { pk: `rate#${s.kind}#${s.id}`, sk: `min#${minute}` };
       const conditions: string[] = [];
       const values: Record<string, unknown> = { ':one': 1, ':tok': maxTokens, ':exp': (minute + 1) * 60 + this.rateWindowTtlSeconds };
@@ -104,30 +107,27 @@ export class LimitsRepo implements LimitsPort {
         windows.push(key);
         const requests = Number(out.Attributes?.requests ?? 0);
         const tokens = Number(out.Attributes?.tokens ?? 0);
-        if (rpm !== undefined && (tightest.requests === undefined || rpm - requests < tightest.requests)) {
-          tightest.requests = rpm - requests;
-          headers['x-ratelimit-limit-requests'] = String(rpm);
-          headers['x-ratelimit-remaining-requests'] = String(Math.max(0, rpm - requests));
-          headers['x-ratelimit-reset-requests'] = `${resetSeconds}s`;
-        }
-        if (tpm !== undefined && (tightest.tokens === undefined || tpm - tokens < tightest.tokens)) {
-          tightest.tokens = tpm - tokens;
-          headers['x-ratelimit-limit-tokens'] = String(tpm);
-          headers['x-ratelimit-remaining-tokens'] = String(Math.max(0, tpm - tokens));
-          headers['x-ratelimit-reset-tokens'] = `${resetSeconds}s`;
-        }
+        // Report the tightest window of each unit across the key and the account.
+        if (rpm !== undefined && (state.requests?.remaining === undefined || rpm - requests < state.requests.remaining))
+          state.requests = { limit: rpm, remaining: rpm - requests, resetSeconds };
+        if (tpm !== undefined && (state.tokens?.remaining === undefined || tpm - tokens < state.tokens.remaining))
+          state.tokens = { limit: tpm, remaining: tpm - tokens, resetSeconds };
       } catch (err) {
         if ((err as Error).name !== 'ConditionalCheckFailedException') throw err;
         await this.releaseRate(windows, 1, maxTokens);
         const who = s.kind === 'acct' ? 'account' : 'API key';
-        throw new ApiError(429, `Rate limit reached for this ${who}: ${rpm !== undefined ? `${rpm} requests` : ''}${rpm !== undefined && tpm !== undefined ? ' / ' : ''}${tpm !== undefined ? `${tpm} tokens` : ''} per minute. Retry after ${resetSeconds} s.`, 'rate_limit_error', null, 'rate_limit_exceeded', {
-          'retry-after': String(resetSeconds),
-          ...(rpm !== undefined ? { 'x-ratelimit-limit-requests': String(rpm), 'x-ratelimit-remaining-requests': '0', 'x-ratelimit-reset-requests': `${resetSeconds}s` } : {}),
-          ...(tpm !== undefined ? { 'x-ratelimit-limit-tokens': String(tpm), 'x-ratelimit-reset-tokens': `${resetSeconds}s` } : {}),
-        });
+        throw new RateLimited(
+          `Rate limit reached for this ${who}: ${rpm !== undefined ? `${rpm} requests` : ''}${rpm !== undefined && tpm !== undefined ? ' / ' : ''}${tpm !== undefined ? `${tpm} tokens` : ''} per minute. Retry after ${resetSeconds} s.`,
+          'rate_limit_exceeded',
+          resetSeconds,
+          {
+            ...(rpm !== undefined ? { requests: { limit: rpm, remaining: 0, resetSeconds } } : {}),
+            ...(tpm !== undefined ? { tokens: { limit: tpm, resetSeconds } } : {}),
+          },
+        );
       }
     }
-    return { headers, windows };
+    return { state, windows };
   }
 
   private async releaseRate(windows: CounterKey[], requests: number, tokens: number): Promise<void> {
@@ -259,13 +259,10 @@ export class LimitsRepo implements LimitsPort {
         await this.releaseRate(rate.windows, 1, maxTokens);
         const c = result.refused;
         const retryAfter = Math.max(1, Math.ceil((c.resetAt.getTime() - now.getTime()) / 1000));
-        throw new ApiError(
-          429,
+        throw new BudgetExceeded(
           `The ${c.label} ($${nanoToUsd(c.limit)}) does not cover this request's maximum cost ($${nanoToUsd(maxCostNano)}). Lower max_tokens, or wait for the budget to reset.`,
-          'insufficient_quota',
-          null,
-          'budget_exceeded',
-          { 'retry-after': String(retryAfter), ...rate.headers },
+          retryAfter,
+          rate.state,
         );
       }
       reservationKey = result.reservationKey;
@@ -273,7 +270,7 @@ export class LimitsRepo implements LimitsPort {
     let budgetSettled = false;
     const rateSettled = new Set<CounterKey>();
     return {
-      headers: rate.headers,
+      rateLimit: rate.state,
       ...(reservationKey ? { reservedNanoUsd: maxCostNano } : {}),
       // Safe to call again after a failure: each step is applied once (the budget step is idempotent by
       // its marker item, each rate window by a local set).
@@ -342,7 +339,7 @@ export class LimitsRepo implements LimitsPort {
   }
 
   /** The current budget counters of a caller (for GET /v1/key and the CLI). */
-  async budgetStatus(caller: Caller): Promise<Array<{ scope: string; period: string; limitUsd: number; committedUsd: number; spentUsd: number; remainingUsd: number }>> {
+  async budgetStatus(caller: Caller): Promise<BudgetStatus[]> {
     const now = this.now();
     const counters = this.budgetCounters(this.scopes(caller), now);
     const out = [];

@@ -6,25 +6,11 @@
 import { randomBytes } from 'node:crypto';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { isExpired, ttlAfterDays } from './dynamo';
+import type { SupportMessage, SupportTicket } from '../domain/records';
+import type { SupportStore } from '../domain/ports';
 
-export interface SupportMessage {
-  at: string;
-  from: 'customer' | 'operator';
-  /** The message text, sealed with the account's data key. */
-  sealed: string;
-}
 
-export interface SupportTicket {
-  accountId: string;
-  ticketId: string;
-  status: 'open' | 'resolved';
-  openedAt: string;
-  resolvedAt?: string;
-  messages: SupportMessage[];
-  expiresAt?: number;
-}
-
-export class SupportRepo {
+export class SupportRepo implements SupportStore {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,

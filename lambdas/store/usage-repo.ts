@@ -7,65 +7,15 @@
 import { QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { isExpired, ttlAfterDays, withConflictRetry } from './dynamo';
+import type { UsageStore } from '../domain/ports';
+import type { DailyAggregate, UsageEvent } from '../domain/usage';
 
-/** Requests, tokens and cost: what usage events carry and every aggregate sums. */
-export interface UsageTotals {
-  requests: number;
-  promptTokens: number;
-  completionTokens: number;
-  cachedReadTokens: number;
-  cacheWriteTokens: number;
-  reasoningTokens: number;
-  costNanoUsd: number;
-}
 
-export const ZERO_TOTALS: Readonly<UsageTotals> = { requests: 0, promptTokens: 0, completionTokens: 0, cachedReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, costNanoUsd: 0 };
-
-/** Adds one usage event to a running total (in place). */
-export function addEvent<T extends UsageTotals>(total: T, e: UsageEvent): T {
-  total.requests++;
-  total.promptTokens += e.promptTokens;
-  total.completionTokens += e.completionTokens;
-  total.cachedReadTokens += e.cachedReadTokens;
-  total.cacheWriteTokens += e.cacheWriteTokens;
-  total.reasoningTokens += e.reasoningTokens;
-  total.costNanoUsd += e.costNanoUsd;
-  return total;
-}
-
-/** One request's record: ids, models, timings, and its tokens and cost (the totals of one request). */
-export interface UsageEvent extends Omit<UsageTotals, 'requests'> {
-  requestId: string;
-  accountId: string;
-  keyId: string;
-  /** ISO time the request arrived. */
-  at: string;
-  requestedModel: string;
-  servedModel: string;
-  provider: string;
-  upstreamModel: string;
-  stream: boolean;
-  latencyMs: number;
-  /** Time to first token (streams) or to the full response. */
-  ttftMs: number;
-  /** `ok`, `client_closed`, `upstream_error` (failed mid-stream after tokens were spent). */
-  status: string;
-  /** `upstream` if the provider reported usage, `estimated` if it did not (see tokens.ts). */
-  usageSource: 'upstream' | 'estimated';
-  /** Offers tried before this one (fallbacks). */
-  attempts: number;
-  /** The caller's IP address (policy §2 usage data), sealed with the account's data key (§5). */
-  ipSealed?: string;
-}
-
-export interface DailyAggregate extends UsageTotals {
-  day: string;
-}
 
 /** Partition of the anonymized service-wide statistics (§2: anonymized usage statistics). */
 export const STATS_PK = 'stats#global';
 
-export class UsageRepo {
+export class UsageRepo implements UsageStore {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,

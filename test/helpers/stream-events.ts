@@ -1,5 +1,5 @@
 /** Reading adapters' normalized streams in tests. */
-import type { StreamEvent } from '../../lambdas/providers/types';
+import type { StreamEvent } from '../../lambdas/domain/ports';
 
 export async function collect(events: AsyncIterable<StreamEvent>): Promise<StreamEvent[]> {
   const out: StreamEvent[] = [];

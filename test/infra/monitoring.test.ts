@@ -14,11 +14,11 @@ import { logAttemptFailure } from '../../lambdas/core/fallback';
 import { jsonLogger } from '../../lambdas/core/log';
 import { finishMetering, type MeteringContext } from '../../lambdas/core/metering';
 import type { RouteCandidate } from '../../lambdas/core/routing';
-import { UpstreamError } from '../../lambdas/providers/types';
-import type { UsageEvent } from '../../lambdas/store/usage-repo';
 import { CheapTokenRouter } from '../../lib/cheap-token-router';
 import { ALARM_DEFAULTS, LOG_METRICS, METRIC_NAMESPACE, ROUTER_DEFAULTS } from '../../lib/cheap-token-router-defaults';
 import { resourcesOf, synthesizeRouter, type CfnResourceJson, type SynthesizedRouter } from './fixture';
+import { UpstreamError } from '../../lambdas/domain/errors';
+import type { UsageEvent } from '../../lambdas/domain/usage';
 
 const NAMESPACE = `${METRIC_NAMESPACE}/ctr`;
 
@@ -193,7 +193,7 @@ describe('metric filters match what the router really logs', () => {
         throw Object.assign(new Error('store down'), { name: 'ProvisionedThroughputExceededException' });
       };
       const event = { requestId: 'req-1', costNanoUsd: 5, promptTokens: 1, completionTokens: 1 } as unknown as UsageEvent;
-      const ctx = { caller: { accountId: 'acct', keyId: 'key' }, reservation: { settle: fail, headers: {} } } as MeteringContext;
+      const ctx = { caller: { accountId: 'acct', keyId: 'key' }, reservation: { settle: fail, rateLimit: {} } } as MeteringContext;
       const done = finishMetering({ recordUsage: fail, log }, event, ctx);
       await vi.runAllTimersAsync();
       await done;

@@ -5,10 +5,11 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { costNanoUsd, nanoToUsd, offerPrice } from '../../lambdas/core/pricing';
+import { costNanoUsd, offerPrice } from '../../lambdas/core/pricing';
 import { threeProviderConfig } from '../helpers/config';
 import { startTestRouter, type TestRouter } from '../helpers/local-router';
 import { startOpenAIUpstream, type MockUpstream } from '../helpers/openai-upstream';
+import { nanoToUsd } from '../../lambdas/domain/money';
 
 const CANARY = 'CANARY-PROMPT-5b8e1d2f';
 const CHEAP = offerPrice({ input: 0.23, output: 0.4, cachedInput: 0.115 });

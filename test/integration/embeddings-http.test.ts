@@ -6,10 +6,10 @@
  */
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { nanoToUsd } from '../../lambdas/core/pricing';
 import { rawDefaultConfig } from '../helpers/config';
 import { startTestRouter, type TestRouter } from '../helpers/local-router';
 import { usageEventFor } from '../helpers/usage-records';
+import { nanoToUsd } from '../../lambdas/domain/money';
 
 const account = 'acct-embed-http';
 const CANARY = 'CANARY-EMBED-HTTP-91d2';

@@ -7,17 +7,21 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Catalog } from '../../lambdas/core/catalog';
-import type { Caller, ChatDeps, LimitsPort } from '../../lambdas/core/chat';
+import type { ChatDeps } from '../../lambdas/core/chat';
 import { parseConfig } from '../../lambdas/core/config';
 import { embeddings } from '../../lambdas/core/embeddings';
-import { ApiError } from '../../lambdas/core/errors';
 import { jsonLogger } from '../../lambdas/core/log';
 import { assertModelKind } from '../../lambdas/core/model-kind';
-import { nanoToUsd } from '../../lambdas/core/pricing';
 import { adapterFor } from '../../lambdas/providers';
-import type { UsageEvent } from '../../lambdas/store/usage-repo';
 import { rawDefaultConfig } from '../helpers/config';
 import { mockUpstream } from '../helpers/provider-upstreams';
+import type { Caller } from '../../lambdas/domain/caller';
+import { RouterError } from '../../lambdas/domain/errors';
+import type { LimitsPort } from '../../lambdas/domain/ports';
+import type { UsageEvent } from '../../lambdas/domain/usage';
+import { nanoToUsd } from '../../lambdas/domain/money';
+import { asHttp } from '../helpers/http-error';
+import { renderEmbeddings } from '../../lambdas/handlers/render-openai';
 
 const CANARY = 'CANARY-EMBED-3f9a';
 const caller: Caller = { accountId: 'acct-emb', keyId: 'key-emb' };
@@ -66,7 +70,8 @@ function deps(over: Partial<ChatDeps> = {}): ChatDeps {
     fetch,
     recordUsage: async (e, o) => {
       records.push(e);
-      recordOptions.push(o);
+      recordOptions.push(o!);
+      return true;
     },
     log: jsonLogger((l) => logs.push(l), 'debug'),
     now: () => new Date(),
@@ -78,16 +83,17 @@ const limits: LimitsPort = {
   async reserve(_caller, _id, maxCostNano, maxTokens) {
     const r: (typeof reservations)[number] = { maxCostNano, maxTokens };
     reservations.push(r);
-    return { headers: { 'x-ratelimit-remaining-requests': '9' }, settle: async (cost, tokens) => void (r.settled = [cost, tokens]) };
+    return { rateLimit: { requests: { limit: 10, remaining: 9, resetSeconds: 60 } }, settle: async (cost, tokens) => void (r.settled = [cost, tokens]) };
   },
+  budgetStatus: async () => [],
 };
 
 const run = async (body: unknown, d = deps()) => {
-  const result = await embeddings(body, caller, d, new AbortController().signal);
+  const result = renderEmbeddings(await embeddings(body, caller, d, new AbortController().signal));
   await result.afterResponse?.();
   return { result, json: JSON.parse(result.body as string) };
 };
-const failure = (body: unknown, d = deps()) => embeddings(body, caller, d, new AbortController().signal).then(() => undefined, (e: unknown) => e as ApiError);
+const failure = (body: unknown, d = deps()) => embeddings(body, caller, d, new AbortController().signal).then(() => undefined, (e: unknown) => e as RouterError);
 
 beforeAll(async () => {
   cheap = await embeddingsUpstream();
@@ -171,7 +177,7 @@ describe('embeddings core', () => {
   it('returns an upstream request error (400) without fallback, metered once at zero cost', async () => {
     cheap.state.status = 400;
     const err = await failure({ model: 'acme/embed', input: 'x' });
-    expect(err).toMatchObject({ status: 400, code: 'upstream_rejected' });
+    expect({ status: asHttp(err).status, code: err?.code }).toMatchObject({ status: 400, code: 'upstream_rejected' });
     expect(dear.recorded).toHaveLength(0);
     expect(records).toEqual([expect.objectContaining({ provider: 'cheap', status: 'upstream_rejected', costNanoUsd: 0 })]);
   });
@@ -180,14 +186,16 @@ describe('embeddings core', () => {
     cheap.state.status = 500;
     dear.state.status = 429;
     const err = await failure({ model: 'acme/embed', input: 'x' });
-    expect(err).toMatchObject({ status: 502, code: 'all_providers_failed' });
+    expect(asHttp(err)).toMatchObject({ status: 502, code: 'all_providers_failed' });
     expect(records).toEqual([expect.objectContaining({ status: 'upstream_error', attempts: 2, costNanoUsd: 0 })]);
   });
 
   it('keeps an account that objected to analytics out of the statistics, and seals the client IP', async () => {
     const sealed: string[] = [];
     const d = deps({ sealForAccount: async (acct, ip) => (sealed.push(`${acct}|${ip}`), 'sealed-ip') });
-    const result = await embeddings({ model: 'mock/embed-small', input: 'x' }, { ...caller, analyticsOptOut: true }, d, new AbortController().signal, { sourceIp: '203.0.113.9' });
+    const result = renderEmbeddings(
+      await embeddings({ model: 'mock/embed-small', input: 'x' }, { ...caller, analyticsOptOut: true }, d, new AbortController().signal, { sourceIp: '203.0.113.9' }),
+    );
     await result.afterResponse?.();
     expect(recordOptions).toEqual([{ analytics: false }]);
     expect(sealed).toEqual(['acct-emb|203.0.113.9']);
@@ -211,8 +219,8 @@ describe('embeddings core', () => {
   ];
   it.each(rejections)('rejects $name before calling any provider', async ({ body, status, code, param }) => {
     const err = await failure(body);
-    expect(err).toBeInstanceOf(ApiError);
-    expect(err).toMatchObject({ status, code, param });
+    expect(err).toBeInstanceOf(RouterError);
+    expect(asHttp(err)).toMatchObject({ status, code, param });
     expect(cheap.recorded.length + dear.recorded.length).toBe(0);
     expect(records).toHaveLength(0);
   });
@@ -224,10 +232,10 @@ describe('model kinds', () => {
       try {
         assertModelKind(catalog, { model: 'mock/embed-small' }, 'chat');
       } catch (e) {
-        return e as ApiError;
+        return e as RouterError;
       }
     })();
-    expect(err).toMatchObject({ status: 400, code: 'model_kind_mismatch', param: 'model' });
+    expect(asHttp(err)).toMatchObject({ status: 400, code: 'model_kind_mismatch', param: 'model' });
     expect(err?.message).toMatch(/POST \/v1\/embeddings/);
     expect(() => assertModelKind(catalog, { model: 'mock/echo-small' }, 'chat')).not.toThrow();
     expect(() => assertModelKind(catalog, { model: 'unknown/model' }, 'chat')).not.toThrow();

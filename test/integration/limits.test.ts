@@ -10,6 +10,8 @@ import { LimitsRepo, RESERVATION_TTL_SECONDS } from '../../lambdas/store/limits-
 import { threeProviderConfig } from '../helpers/config';
 import { startTestRouter, type TestRouter } from '../helpers/local-router';
 import { startOpenAIUpstream, type MockUpstream } from '../helpers/openai-upstream';
+import { rateLimitHeaders } from '../../lambdas/handlers/http-errors';
+import { asHttp } from '../helpers/http-error';
 
 let router: TestRouter;
 let cheap: MockUpstream;
@@ -147,12 +149,12 @@ describe('rate limits', () => {
     const repo = new LimitsRepo(router.db, router.tables.limits, 300, () => now);
     const caller = { accountId: 'acct-tpm2', keyId: 'key-tpm2', keyLimits: { tpm: 1000 } };
     const r = await repo.reserve(caller, 'req-1', 0, 600);
-    expect(r.headers['x-ratelimit-remaining-tokens']).toBe('400');
+    expect(rateLimitHeaders(r.rateLimit)['x-ratelimit-remaining-tokens']).toBe('400');
     await r.settle(0, 150);
     // The window now holds 150 tokens: a second 600-token reservation fits (750 ≤ 1000), a third does not.
     const r2 = await repo.reserve(caller, 'req-2', 0, 600);
-    expect(r2.headers['x-ratelimit-remaining-tokens']).toBe('250');
-    await expect(repo.reserve(caller, 'req-3', 0, 600)).rejects.toMatchObject({ status: 429, code: 'rate_limit_exceeded' });
+    expect(rateLimitHeaders(r2.rateLimit)['x-ratelimit-remaining-tokens']).toBe('250');
+    expect(asHttp(await repo.reserve(caller, 'req-3', 0, 600).catch((e: unknown) => e))).toMatchObject({ status: 429, code: 'rate_limit_exceeded' });
   });
 });
 
@@ -162,7 +164,7 @@ describe('reservations', () => {
     const repo = new LimitsRepo(router.db, router.tables.limits, 300, () => now);
     const caller = { accountId: 'acct-crash', keyId: 'key-crash', accountLimits: { dailyBudgetNanoUsd: 1000 } };
     await repo.reserve(caller, 'req-crashed', 800, 10); // never settled: the request "crashed"
-    await expect(repo.reserve(caller, 'req-2', 800, 10)).rejects.toMatchObject({ status: 429, code: 'budget_exceeded' });
+    expect(asHttp(await repo.reserve(caller, 'req-2', 800, 10).catch((e: unknown) => e))).toMatchObject({ status: 429, code: 'budget_exceeded' });
     now = new Date(now.getTime() + (RESERVATION_TTL_SECONDS + 1) * 1000);
     const r = await repo.reserve(caller, 'req-3', 800, 10);
     await r.settle(500, 10);
@@ -192,7 +194,7 @@ describe('reservations', () => {
     await a.settle(100, 1);
     const b = await repo.reserve(caller, 'req-b', 800, 1);
     await b.settle(800, 1);
-    await expect(repo.reserve(caller, 'req-c', 1, 1)).rejects.toMatchObject({ status: 429 });
+    expect(asHttp(await repo.reserve(caller, 'req-c', 1, 1).catch((e: unknown) => e))).toMatchObject({ status: 429 });
     const status = await repo.budgetStatus(caller);
     expect(status.map((s) => [s.scope, s.spentUsd, s.remainingUsd])).toEqual([
       ['account', 0.0000009, 0.0000001],

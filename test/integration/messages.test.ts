@@ -7,12 +7,12 @@
  */
 import Anthropic from '@anthropic-ai/sdk';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { nanoToUsd } from '../../lambdas/core/pricing';
 import { rawDefaultConfig } from '../helpers/config';
 import { startTestRouter, type TestRouter } from '../helpers/local-router';
 import { startOpenAIUpstream, type MockUpstream } from '../helpers/openai-upstream';
 import { anthropicWire, scriptedUpstream, SCRIPT, type Upstream } from '../helpers/provider-upstreams';
 import { usageEventFor, usageEvents } from '../helpers/usage-records';
+import { nanoToUsd } from '../../lambdas/domain/money';
 
 const account = 'acct-messages';
 const ANT_USAGE = { input_tokens: 472, cache_creation_input_tokens: 300, cache_read_input_tokens: 1800, output_tokens: 89 };

@@ -8,11 +8,11 @@
  */
 import type OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { nanoToUsd } from '../../lambdas/core/pricing';
 import { rawDefaultConfig } from '../helpers/config';
 import { startTestRouter, type TestRouter } from '../helpers/local-router';
 import { anthropicWire, bedrockWire, geminiWire, openaiWire, scriptedUpstream, SCRIPT, type Upstream, type Wire } from '../helpers/provider-upstreams';
 import { usageEventFor } from '../helpers/usage-records';
+import { nanoToUsd } from '../../lambdas/domain/money';
 
 const MODEL = 'e2e/chat-model';
 const account = 'acct-e2e';

@@ -7,14 +7,14 @@
 import { readFileSync } from 'node:fs';
 import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chatRequestSchema, type ChatRequest } from '../../lambdas/core/chat-schema';
 import type { ProviderConfig } from '../../lambdas/core/config';
 import { anthropicAdapter } from '../../lambdas/providers/anthropic';
 import { createBedrockAdapter } from '../../lambdas/providers/bedrock';
 import { geminiAdapter } from '../../lambdas/providers/gemini';
-import type { ProviderAdapter, ProviderCallContext, StreamEvent } from '../../lambdas/providers/types';
 import { eventMessage, exceptionMessage, mockUpstream, writeSliced, type Req, type Res } from '../helpers/provider-upstreams';
 import { assemble, collect } from '../helpers/stream-events';
+import { chatRequestSchema, type ChatRequest } from '../../lambdas/domain/chat-request';
+import type { ProviderAdapter, ProviderCallContext, StreamEvent } from '../../lambdas/domain/ports';
 
 const fixture = (provider: string, name: string) => readFileSync(new URL(`../fixtures/${provider}/${name}`, import.meta.url), 'utf8');
 const json = <T>(provider: string, name: string): T => JSON.parse(fixture(provider, name)) as T;

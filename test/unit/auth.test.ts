@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Authenticator, KEY_CACHE_TTL_MS } from '../../lambdas/core/auth';
-import { ApiError } from '../../lambdas/core/errors';
+import { RouterError } from '../../lambdas/domain/errors';
+import { asHttp } from '../helpers/http-error';
 
 describe('API-key authentication', () => {
   it('a revoked key stops working within the cache TTL (the documented revocation bound)', async () => {
@@ -21,7 +22,7 @@ describe('API-key authentication', () => {
     await expect(auth.authenticate('Bearer sk-ctr-good')).resolves.toMatchObject({ accountId: 'a' });
     expect(lookups).toBe(1);
     now += 1;
-    await expect(auth.authenticate('Bearer sk-ctr-good')).rejects.toMatchObject({ status: 401 });
+    expect(asHttp(await auth.authenticate('Bearer sk-ctr-good').catch((e: unknown) => e))).toMatchObject({ status: 401 });
     expect(lookups).toBe(2);
   });
 
@@ -29,8 +30,8 @@ describe('API-key authentication', () => {
     const auth = new Authenticator(async () => undefined);
     for (const h of [undefined, '', 'Basic abc', 'Bearer']) {
       const err = await auth.authenticate(h).catch((e) => e);
-      expect(err).toBeInstanceOf(ApiError);
-      expect(err.toBody().error).toMatchObject({ type: 'authentication_error', code: 'invalid_api_key' });
+      expect(err).toBeInstanceOf(RouterError);
+      expect(asHttp(err)).toMatchObject({ type: 'authentication_error', code: 'invalid_api_key' });
     }
   });
 });

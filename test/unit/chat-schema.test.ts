@@ -1,16 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { chatRequestSchema, validate } from '../../lambdas/core/chat-schema';
-import { ApiError } from '../../lambdas/core/errors';
+import { chatRequestSchema, validate } from '../../lambdas/domain/chat-request';
+import { RouterError } from '../../lambdas/domain/errors';
+import { asHttp } from '../helpers/http-error';
+import { httpErrorOf } from '../../lambdas/handlers/http-errors';
 
 const CANARY = 'CANARY-7f3a9c';
 const ok = { model: 'm', messages: [{ role: 'user', content: 'hi' }] };
 
-function rejects(body: unknown): ApiError {
+function rejects(body: unknown): RouterError {
   try {
     validate(chatRequestSchema, body);
   } catch (e) {
-    expect(e).toBeInstanceOf(ApiError);
-    return e as ApiError;
+    expect(e).toBeInstanceOf(RouterError);
+    return e as RouterError;
   }
   throw new Error('expected a validation error');
 }
@@ -54,13 +56,13 @@ describe('chat request validation', () => {
     [{ ...ok, messages: 'hello' }, 'messages', 'invalid_value'],
   ])('rejects %j with param %s', (body, param, code) => {
     const err = rejects(body);
-    expect(err.status).toBe(400);
-    expect(err.toBody().error).toMatchObject({ type: 'invalid_request_error', param, code });
+    expect(asHttp(err).status).toBe(400);
+    expect(httpErrorOf(err).body.error).toMatchObject({ type: 'invalid_request_error', param, code });
   });
 
   it('rejects non-object bodies', () => {
     expect(rejects([1, 2]).message).toMatch(/JSON object/);
-    expect(rejects('x').status).toBe(400);
+    expect(asHttp(rejects('x')).status).toBe(400);
   });
 
   it('never quotes request content in the error message', () => {
@@ -73,6 +75,6 @@ describe('chat request validation', () => {
       { ...ok, provider: { [CANARY]: 1 } },
       { ...ok, logit_bias: { [`${CANARY} words`]: 'x' } },
     ];
-    for (const b of bodies) expect(JSON.stringify(rejects(b).toBody())).not.toContain(CANARY);
+    for (const b of bodies) expect(JSON.stringify(httpErrorOf(rejects(b)).body)).not.toContain(CANARY);
   });
 });

@@ -1,18 +1,20 @@
 /**
  * The Anthropic-compatible inbound route's translation tables, one test per row: Anthropic
- * request → OpenAI chat request, finish reasons, usage, error types, and the OpenAI SSE →
- * Anthropic SSE stream translation.
+ * request → OpenAI chat request, finish reasons, usage, error types, and the chat pipeline's
+ * stream events → Anthropic SSE translation.
  */
 import { describe, expect, it } from 'vitest';
-import { chatRequestSchema, validate } from '../../lambdas/core/chat-schema';
-import { ApiError } from '../../lambdas/core/errors';
 import { toChatRequest } from '../../lambdas/core/messages-inbound/request';
-import { anthropicErrorResult } from '../../lambdas/core/messages-inbound/errors';
 import { toAnthropicMessage, toAnthropicUsage } from '../../lambdas/core/messages-inbound/response';
 import { messagesRequestSchema } from '../../lambdas/core/messages-inbound/schema';
-import { AnthropicStreamWriter, sseData, toAnthropicStream } from '../../lambdas/core/messages-inbound/stream';
+import { AnthropicStreamWriter, toAnthropicStream } from '../../lambdas/core/messages-inbound/stream';
+import type { ChatEvent } from '../../lambdas/core/outcome';
+import { anthropicErrorResult } from '../../lambdas/handlers/render-anthropic';
 import { ERROR_TYPE_OUT, errorTypeOut, STOP_REASON_OUT, stopReasonOut, TOOL_CHOICE_IN } from '../../lambdas/core/messages-inbound/tables';
-import type { ChatCompletion, FinishReason } from '../../lambdas/core/openai-types';
+import { chatRequestSchema, validate } from '../../lambdas/domain/chat-request';
+import { RouterError } from '../../lambdas/domain/errors';
+import type { ChatCompletion, ChatCompletionChunk, FinishReason } from '../../lambdas/domain/openai';
+import { asHttp } from '../helpers/http-error';
 
 const CANARY = 'CANARY-INBOUND-4b7d';
 const base = { model: 'mock/echo-small', max_tokens: 100 };
@@ -22,7 +24,7 @@ const rejection = (req: Record<string, unknown>) => {
   try {
     translate(req);
   } catch (e) {
-    return e as ApiError;
+    return e as RouterError;
   }
   throw new Error('expected a 400');
 };
@@ -121,8 +123,8 @@ describe('request: Anthropic → OpenAI chat request', () => {
   ];
   it.each(rejections)('rejects $name with a 400 naming $param, never quoting the request', (row) => {
     const err = rejection(row.in);
-    expect(err).toBeInstanceOf(ApiError);
-    expect(err.status).toBe(400);
+    expect(err).toBeInstanceOf(RouterError);
+    expect(asHttp(err).status).toBe(400);
     expect(err.param ?? 'body').toBe(row.param);
     expect(err.message).not.toContain(CANARY);
   });
@@ -204,15 +206,15 @@ describe('errors: Anthropic shape, same status', () => {
     [503, 'api_error'],
   ])('status %i (no row) → %s', (status, type) => expect(errorTypeOut(status)).toBe(type));
 
-  it('renders an ApiError with its status and headers, and the request id as request-id', () => {
-    const r = anthropicErrorResult(new ApiError(429, 'Rate limit reached.', 'rate_limit_error', null, 'rate_limited', { 'x-request-id': 'r1', 'retry-after': '3' }));
+  it('renders an RouterError with its status and headers, and the request id as request-id', () => {
+    const r = anthropicErrorResult(new RouterError('rate_limited', 'Rate limit reached.', { code: 'rate_limited', requestId: 'r1', retryAfterSeconds: 3 }));
     expect(r.status).toBe(429);
     expect(r.headers).toMatchObject({ 'content-type': 'application/json', 'retry-after': '3', 'request-id': 'r1' });
     expect(JSON.parse(r.body as string)).toEqual({ type: 'error', error: { type: 'rate_limit_error', message: 'Rate limit reached.' } });
   });
 
-  it('keeps an upstream 4xx message (bodyOverride) and hides unexpected errors behind a generic 500', () => {
-    const override = new ApiError(400, 'ours', 'invalid_request_error', null, null, {}, { error: { message: 'theirs', type: 'invalid_request_error', param: null, code: null } });
+  it('keeps an upstream 4xx message (its own error object) and hides unexpected errors behind a generic 500', () => {
+    const override = new RouterError('upstream_rejected', 'ours', { upstreamStatus: 400, upstreamError: { message: 'theirs', type: 'invalid_request_error', param: null, code: null } });
     expect(JSON.parse(anthropicErrorResult(override).body as string).error.message).toBe('theirs');
     const r = anthropicErrorResult(new Error(`boom ${CANARY}`));
     expect(r.status).toBe(500);
@@ -222,9 +224,22 @@ describe('errors: Anthropic shape, same status', () => {
 });
 
 // --- Streams ---------------------------------------------------------------------------------
-const chunk = (delta: Record<string, unknown>, finish: FinishReason | null = null) =>
-  JSON.stringify({ id: 'chatcmpl-r9', object: 'chat.completion.chunk', created: 1, model: 'm/x', provider: 'p', choices: [{ index: 0, delta, finish_reason: finish }] });
-const usageChunk = JSON.stringify({ id: 'chatcmpl-r9', object: 'chat.completion.chunk', created: 1, model: 'm/x', choices: [], usage: { prompt_tokens: 50, completion_tokens: 7, total_tokens: 57, prompt_tokens_details: { cached_tokens: 32 }, cost: 0.00001 } });
+const chunk = (delta: Record<string, unknown>, finish: FinishReason | null = null): ChatEvent => ({
+  type: 'chunk',
+  chunk: { id: 'chatcmpl-r9', object: 'chat.completion.chunk', created: 1, model: 'm/x', provider: 'p', choices: [{ index: 0, delta, finish_reason: finish }] } as ChatCompletionChunk,
+});
+const usageChunk: ChatEvent = {
+  type: 'chunk',
+  chunk: {
+    id: 'chatcmpl-r9',
+    object: 'chat.completion.chunk',
+    created: 1,
+    model: 'm/x',
+    choices: [],
+    usage: { prompt_tokens: 50, completion_tokens: 7, total_tokens: 57, prompt_tokens_details: { cached_tokens: 32 }, cost: 0.00001 },
+  } as ChatCompletionChunk,
+};
+const DONE: ChatEvent = { type: 'done' };
 const parse = (frames: string[]) =>
   frames.map((f) => {
     const [ev, data] = f.split('\n');
@@ -232,14 +247,14 @@ const parse = (frames: string[]) =>
     expect(ev).toBe(`event: ${json.type}`);
     return json;
   });
-const run = (payloads: string[]) => {
+const run = (payloads: ChatEvent[]) => {
   const w = new AnthropicStreamWriter();
   return parse(payloads.flatMap((p) => w.handle(p)));
 };
 
-describe('stream: OpenAI chunks → Anthropic events', () => {
+describe('stream: chat events → Anthropic events', () => {
   it('text: message_start, one text block, message_delta with stop reason and usage, message_stop', () => {
-    const events = run([chunk({ role: 'assistant', content: '' }), chunk({ content: 'Hel' }), chunk({ content: 'lo' }), chunk({}, 'stop'), usageChunk, '[DONE]']);
+    const events = run([chunk({ role: 'assistant', content: '' }), chunk({ content: 'Hel' }), chunk({ content: 'lo' }), chunk({}, 'stop'), usageChunk, DONE]);
     expect(events.map((e) => e.type)).toEqual(['message_start', 'content_block_start', 'content_block_delta', 'content_block_delta', 'content_block_stop', 'message_delta', 'message_stop']);
     expect(events[0].message).toMatchObject({ id: 'msg_r9', type: 'message', role: 'assistant', model: 'm/x', content: [], stop_reason: null });
     expect(events[1]).toEqual({ type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } });
@@ -260,7 +275,7 @@ describe('stream: OpenAI chunks → Anthropic events', () => {
       chunk({ tool_calls: [{ index: 0, function: { arguments: 'ber"}' } }] }),
       chunk({ tool_calls: [{ index: 1, id: 'c2', type: 'function', function: { name: 'g', arguments: '{}' } }] }),
       chunk({}, 'tool_calls'),
-      '[DONE]',
+      DONE,
     ]);
     expect(events.filter((e) => e.type === 'content_block_start').map((e) => [e.index, e.content_block])).toEqual([
       [0, { type: 'text', text: '' }],
@@ -276,25 +291,21 @@ describe('stream: OpenAI chunks → Anthropic events', () => {
 
   it('a mid-stream error → an error event and no message_stop; nothing after it', () => {
     const w = new AnthropicStreamWriter();
-    const frames = [chunk({ content: 'Hi' }), JSON.stringify({ error: { message: 'The provider failed mid-stream: x.', type: 'upstream_error' } }), '[DONE]'].flatMap((p) => w.handle(p));
+    const frames = [chunk({ content: 'Hi' }), { type: 'error', message: 'The provider failed mid-stream: x.' } as ChatEvent, DONE].flatMap((p) => w.handle(p));
     const events = parse(frames);
     expect(events.map((e) => e.type)).toEqual(['message_start', 'content_block_start', 'content_block_delta', 'error']);
     expect(events.at(-1)).toEqual({ type: 'error', error: { type: 'api_error', message: 'The provider failed mid-stream: x.' } });
   });
 
-  it('reassembles SSE frames split at any boundary and reads the source to its end', async () => {
-    const text = [chunk({ content: 'a' }), chunk({}, 'stop'), usageChunk, '[DONE]'].map((d) => `data: ${d}\n\n`).join('');
+  it('reads the event source to its end', async () => {
     let consumed = false;
-    async function* pieces() {
-      for (let i = 0; i < text.length; i += 5) yield text.slice(i, i + 5);
+    async function* events() {
+      yield* [chunk({ content: 'a' }), chunk({}, 'stop'), usageChunk, DONE];
       consumed = true;
     }
     const out: string[] = [];
-    for await (const f of toAnthropicStream(pieces())) out.push(f);
+    for await (const f of toAnthropicStream(events())) out.push(f);
     expect(consumed).toBe(true);
     expect(parse(out).map((e) => e.type)).toEqual(['message_start', 'content_block_start', 'content_block_delta', 'content_block_stop', 'message_delta', 'message_stop']);
-    const data: string[] = [];
-    for await (const d of sseData((async function* () { yield 'data: x\n'; yield '\ndata: y\n\n'; })())) data.push(d);
-    expect(data).toEqual(['x', 'y']);
   });
 });

@@ -3,7 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { DecryptCommand, GenerateDataKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { KmsKeyProvider, LocalKeyProvider, PersonalDataCipher, type DataKeyStore } from '../../lambdas/core/personal-data';
+import { KmsKeyProvider, LocalKeyProvider, PersonalDataCipher } from '../../lambdas/core/personal-data';
+import type { DataKeyStore } from '../../lambdas/domain/ports';
 
 const KEY_ARN = 'arn:aws:kms:us-east-1:111122223333:key/mrk-1234';
 

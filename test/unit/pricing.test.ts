@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { costNanoUsd, costPico, maxCostNanoUsd, nanoToUsd, offerPrice, usdPerMillionToPico } from '../../lambdas/core/pricing';
+import { costNanoUsd, costPico, maxCostNanoUsd, offerPrice, usdPerMillionToPico } from '../../lambdas/core/pricing';
+import { nanoToUsd } from '../../lambdas/domain/money';
 
 const usage = (p: number, c: number, cached = 0, write = 0, reasoning = 0) => ({
   promptTokens: p,

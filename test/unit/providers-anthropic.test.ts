@@ -4,16 +4,17 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it, vi } from 'vitest';
-import { chatRequestSchema, type ChatRequest } from '../../lambdas/core/chat-schema';
 import type { ProviderConfig } from '../../lambdas/core/config';
-import { ApiError } from '../../lambdas/core/errors';
 import { anthropicAdapter } from '../../lambdas/providers/anthropic';
 import { ANTHROPIC_DEFAULT_MAX_TOKENS, ANTHROPIC_TOOL_CHOICE, toAnthropicRequest } from '../../lambdas/providers/anthropic/request';
 import { ANTHROPIC_STREAM_ERROR_STATUS, AnthropicStreamTranslator, fromAnthropicMessage } from '../../lambdas/providers/anthropic/response';
 import type { AnthropicMessage } from '../../lambdas/providers/anthropic/wire';
 import { ANTHROPIC_STOP_REASONS, ERROR_TYPE_BY_STATUS, OPENAI_ROLE_TO_TURN, errorTypeForStatus } from '../../lambdas/providers/mapping-tables';
-import { UpstreamError, type ProviderCallContext, type StreamEvent } from '../../lambdas/providers/types';
 import { assemble, collect } from '../helpers/stream-events';
+import { chatRequestSchema, type ChatRequest } from '../../lambdas/domain/chat-request';
+import { RouterError, UpstreamError } from '../../lambdas/domain/errors';
+import type { ProviderCallContext, StreamEvent } from '../../lambdas/domain/ports';
+import { asHttp } from '../helpers/http-error';
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/anthropic/${name}`, import.meta.url), 'utf8');
 const json = <T>(name: string): T => JSON.parse(fixture(name)) as T;
@@ -151,10 +152,10 @@ describe('anthropic request mapping', () => {
     } catch (e) {
       err = e;
     }
-    expect(err).toBeInstanceOf(ApiError);
-    expect((err as ApiError).status).toBe(400);
-    expect((err as ApiError).param).toBe(param);
-    expect((err as ApiError).message).not.toContain('not json');
+    expect(err).toBeInstanceOf(RouterError);
+    expect(asHttp(err).status).toBe(400);
+    expect((err as RouterError).param).toBe(param);
+    expect((err as RouterError).message).not.toContain('not json');
   });
 });
 

@@ -16,16 +16,16 @@ import {
 } from '@aws-sdk/client-bedrock-runtime';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { chatRequestSchema, type ChatRequest } from '../../lambdas/core/chat-schema';
 import type { ProviderConfig } from '../../lambdas/core/config';
-import { ApiError } from '../../lambdas/core/errors';
 import { createBedrockAdapter } from '../../lambdas/providers/bedrock';
 import { bedrockRegion, defaultBedrockClient } from '../../lambdas/providers/bedrock/client';
 import { BEDROCK_TOOL_CHOICE, toConverseInput } from '../../lambdas/providers/bedrock/request';
 import { BEDROCK_ERROR_STATUS, BedrockStreamTranslator, bedrockError, fromConverseOutput } from '../../lambdas/providers/bedrock/response';
 import { BEDROCK_STOP_REASONS, IMAGE_MEDIA_TYPES } from '../../lambdas/providers/mapping-tables';
-import { UpstreamError, type ProviderCallContext } from '../../lambdas/providers/types';
 import { assemble, collect } from '../helpers/stream-events';
+import { chatRequestSchema, type ChatRequest } from '../../lambdas/domain/chat-request';
+import { RouterError, UpstreamError } from '../../lambdas/domain/errors';
+import type { ProviderCallContext } from '../../lambdas/domain/ports';
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/bedrock/${name}`, import.meta.url), 'utf8');
 const json = <T>(name: string): T => JSON.parse(fixture(name)) as T;
@@ -75,7 +75,7 @@ describe('bedrock request mapping', () => {
 
   it('rejects http(s) image URLs with a 400 explaining that Bedrock needs inline bytes', () => {
     const req = simple({ messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'https://example.com/cat.png' } }] }] });
-    expect(() => toConverseInput(req)).toThrow(ApiError);
+    expect(() => toConverseInput(req)).toThrow(RouterError);
     expect(() => toConverseInput(req)).toThrow(/data: URL/);
   });
 
@@ -106,7 +106,7 @@ describe('bedrock request mapping', () => {
     const tools = [{ type: 'function', function: { name: 'f' } }];
     expect(toConverseInput(simple({ tools, tool_choice: { type: 'function', function: { name: 'f' } } })).toolConfig?.toolChoice).toEqual({ tool: { name: 'f' } });
     expect(toConverseInput(simple({ temperature: 2 })).inferenceConfig).toEqual({ temperature: 1 });
-    expect(() => toConverseInput(simple({ response_format: { type: 'json_object' } }))).toThrow(ApiError);
+    expect(() => toConverseInput(simple({ response_format: { type: 'json_object' } }))).toThrow(RouterError);
   });
 });
 

@@ -4,16 +4,16 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it, vi } from 'vitest';
-import { chatRequestSchema, type ChatRequest } from '../../lambdas/core/chat-schema';
 import type { ProviderConfig } from '../../lambdas/core/config';
-import { ApiError } from '../../lambdas/core/errors';
 import { geminiAdapter } from '../../lambdas/providers/gemini';
 import { GEMINI_AUDIO_MIME, GEMINI_SKIP_SIGNATURE, GEMINI_TOOL_MODES, needsSignaturePlaceholder, toGeminiRequest } from '../../lambdas/providers/gemini/request';
 import { GeminiStreamTranslator, fromGeminiResponse } from '../../lambdas/providers/gemini/response';
 import type { GeminiResponse } from '../../lambdas/providers/gemini/wire';
 import { GEMINI_FINISH_REASONS, GEMINI_TURN_ROLES } from '../../lambdas/providers/mapping-tables';
-import { UpstreamError, type ProviderCallContext } from '../../lambdas/providers/types';
 import { assemble, collect } from '../helpers/stream-events';
+import { chatRequestSchema, type ChatRequest } from '../../lambdas/domain/chat-request';
+import { RouterError, UpstreamError } from '../../lambdas/domain/errors';
+import type { ProviderCallContext } from '../../lambdas/domain/ports';
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/gemini/${name}`, import.meta.url), 'utf8');
 const json = <T>(name: string): T => JSON.parse(fixture(name)) as T;
@@ -99,7 +99,7 @@ describe('gemini request mapping', () => {
 
   it('rejects a tool result that answers no known call', () => {
     const req = simple({ messages: [{ role: 'user', content: 'q' }, { role: 'tool', tool_call_id: 'nope', content: 'x' }] });
-    expect(() => toGeminiRequest(req)).toThrow(ApiError);
+    expect(() => toGeminiRequest(req)).toThrow(RouterError);
   });
 
   it('adds the documented thought-signature placeholder to replayed calls for Gemini 3+, not 2.x', () => {

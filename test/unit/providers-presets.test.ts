@@ -4,14 +4,14 @@
  * then the openai adapter with `preset: 'azure-openai'` against a mock upstream on 127.0.0.1.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ChatRequest } from '../../lambdas/core/chat-schema';
-import { chatRequestSchema } from '../../lambdas/core/chat-schema';
 import { parseConfig, type ProviderConfig } from '../../lambdas/core/config';
 import { openaiAdapter } from '../../lambdas/providers/openai';
-import { OPENAI_COMPATIBLE_PRESETS, PRESET_IDS, resolvePreset, type PresetId } from '../../lambdas/providers/presets';
-import type { ProviderCallContext, StreamEvent } from '../../lambdas/providers/types';
+import { PRESET_IDS, type PresetId } from '../../lambdas/domain/provider';
+import { OPENAI_COMPATIBLE_PRESETS, resolvePreset } from '../../lambdas/providers/presets';
 import { rawDefaultConfig } from '../helpers/config';
 import { openaiWire, scriptedUpstream, SCRIPT, type Upstream } from '../helpers/provider-upstreams';
+import { type ChatRequest, chatRequestSchema } from '../../lambdas/domain/chat-request';
+import type { ProviderCallContext, StreamEvent } from '../../lambdas/domain/ports';
 
 const EXPECTED: Record<PresetId, { baseUrl: string; auth: 'bearer' | 'api-key' }> = {
   openai: { baseUrl: 'https://api.openai.com/v1', auth: 'bearer' },

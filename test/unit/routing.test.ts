@@ -1,21 +1,22 @@
 import { describe, expect, it } from 'vitest';
 import { Catalog } from '../../lambdas/core/catalog';
-import type { ChatRequest } from '../../lambdas/core/chat-schema';
 import { parseConfig } from '../../lambdas/core/config';
-import { ApiError } from '../../lambdas/core/errors';
 import { chatNeeds, planRoute, resolveModelSpec, type RoutingContext } from '../../lambdas/core/routing';
 import { threeProviderConfig } from '../helpers/config';
+import type { ChatRequest } from '../../lambdas/domain/chat-request';
+import { RouterError } from '../../lambdas/domain/errors';
+import { asHttp } from '../helpers/http-error';
 
 const catalog = new Catalog(parseConfig(threeProviderConfig({ cheap: 'http://127.0.0.1:1', mid: 'http://127.0.0.1:2', dear: 'http://127.0.0.1:3' })));
 const ctx = (over: Partial<RoutingContext> = {}): RoutingContext => ({ catalog, usableProviders: new Set(['mock', 'cheap', 'mid', 'dear']), ...over });
 const req = (over: Partial<ChatRequest> = {}): ChatRequest => ({ model: 'acme/llama-test', messages: [{ role: 'user', content: 'Hello there' }], ...over });
 const providers = (r: ChatRequest, c = ctx()) => planRoute(r, chatNeeds(r), c).map((x) => x.offer.provider.id);
 
-function errorOf(fn: () => unknown): ApiError {
+function errorOf(fn: () => unknown): RouterError {
   try {
     fn();
   } catch (e) {
-    return e as ApiError;
+    return e as RouterError;
   }
   throw new Error('expected an error');
 }
@@ -114,7 +115,7 @@ describe('routing: pinning and filters', () => {
   it('excludes offers without a needed capability and says why when none is left', () => {
     const vision = req({ messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'data:image/png;base64,AAAA' } }] }] });
     const err = errorOf(() => providers(vision));
-    expect(err.status).toBe(400);
+    expect(asHttp(err).status).toBe(400);
     expect(err.code).toBe('no_eligible_offer');
     expect(err.message).toMatch(/does not accept images/);
     const schema = req({ response_format: { type: 'json_schema', json_schema: { name: 'x', schema: {} } } });
@@ -150,7 +151,7 @@ describe('routing: pinning and filters', () => {
 
   it('returns 404 for an unknown model', () => {
     const err = errorOf(() => providers(req({ model: 'nope/nothing' })));
-    expect(err.status).toBe(404);
+    expect(asHttp(err).status).toBe(404);
     expect(err.code).toBe('model_not_found');
   });
 

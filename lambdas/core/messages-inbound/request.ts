@@ -2,9 +2,9 @@
  * Anthropic Messages request → the router's OpenAI-format chat request. The result is validated
  * again by `chatCompletion`, so this file only reshapes; what OpenAI cannot express is a 400.
  */
-import { ApiError } from '../errors';
 import type { InboundBlock, InboundMessage, MessagesRequest } from './schema';
 import { TOOL_CHOICE_IN } from './tables';
+import { RouterError } from '../../domain/errors';
 
 type ContentPart = { type: 'text'; text: string } | { type: 'image_url'; image_url: { url: string } };
 type ChatMessageIn =
@@ -31,7 +31,7 @@ export interface TranslatedChatRequest {
   user?: string;
 }
 
-const unsupported = (what: string, param: string) => new ApiError(400, `${what} is not supported on /v1/messages.`, 'invalid_request_error', param, 'unsupported_parameter');
+const unsupported = (what: string, param: string) => RouterError.invalidRequest(`${what} is not supported on /v1/messages.`, param, 'unsupported_parameter');
 
 function imagePart(block: Extract<InboundBlock, { type: 'image' }>): ContentPart {
   const s = block.source;

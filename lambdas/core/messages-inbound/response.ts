@@ -2,8 +2,8 @@
  * The router's OpenAI-format results → Anthropic Messages responses: the buffered message and
  * its usage. (Streams are in `stream.ts`.)
  */
-import type { ChatCompletion, OpenAIUsage } from '../openai-types';
 import { stopReasonOut, type AnthropicStopReason } from './tables';
+import type { ChatCompletion, OpenAIUsage } from '../../domain/openai';
 
 /** Anthropic's usage object, plus the router's `cost` (USD, as in `usage.cost` on the OpenAI routes). */
 export interface AnthropicUsageOut {

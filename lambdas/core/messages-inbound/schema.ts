@@ -4,7 +4,7 @@
  * (`models`, `provider`). Validation errors name Anthropic's parameters, never their values.
  */
 import { z } from 'zod';
-import { providerPreferences } from '../chat-schema';
+import { providerPreferences } from '../../domain/chat-request';
 
 /** Accepted and ignored: providers behind the router cache prompts on their own terms. */
 const cacheControl = z.object({ type: z.literal('ephemeral'), ttl: z.enum(['5m', '1h']).optional() }).optional();

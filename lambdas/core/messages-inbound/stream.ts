@@ -1,12 +1,13 @@
 /**
- * The router's OpenAI-format SSE stream → Anthropic's streaming events: message_start, then per
+ * The chat pipeline's typed stream events → Anthropic's streaming events: message_start, then per
  * content block content_block_start / content_block_delta (text_delta, input_json_delta) /
  * content_block_stop, then message_delta (stop reason and the exchange's usage) and message_stop.
  * A failure after the first byte becomes an `event: error`, never a clean-looking end.
  */
-import type { ChatCompletionChunk, FinishReason, OpenAIUsage } from '../openai-types';
 import { messageId, toAnthropicUsage } from './response';
 import { stopReasonOut } from './tables';
+import type { ChatCompletionChunk, FinishReason, OpenAIUsage } from '../../domain/openai';
+import type { ChatEvent } from '../outcome';
 
 /** One Anthropic SSE frame. Every frame names its event: the Anthropic SDKs skip frames that do not. */
 export const frame = (event: { type: string } & Record<string, unknown>) => `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
@@ -14,7 +15,7 @@ export const frame = (event: { type: string } & Record<string, unknown>) => `eve
 type OpenBlock = { kind: 'text' } | { kind: 'tool'; openAIIndex: number };
 
 /**
- * Translates the data payloads of one OpenAI-format stream, in order. Tool calls are assumed to
+ * Translates the events of one chat stream, in order. Tool calls are assumed to
  * stream one after another (as OpenAI and the router's adapters do); each becomes one tool_use block.
  */
 export class AnthropicStreamWriter {
@@ -26,17 +27,12 @@ export class AnthropicStreamWriter {
   /** True once message_stop or an error event was produced. */
   ended = false;
 
-  /** The frames one data payload (`{...}` or `[DONE]`) produces. */
-  handle(data: string): string[] {
+  /** The frames one stream event produces. */
+  handle(event: ChatEvent): string[] {
     if (this.ended) return [];
-    if (data === '[DONE]') return this.done();
-    let chunk: ChatCompletionChunk & { error?: { message?: unknown } };
-    try {
-      chunk = JSON.parse(data);
-    } catch {
-      return this.fail('The router produced a malformed stream event.');
-    }
-    if (chunk.error) return this.fail(typeof chunk.error.message === 'string' ? chunk.error.message : 'The provider failed mid-stream.');
+    if (event.type === 'done') return this.done();
+    if (event.type === 'error') return this.fail(event.message);
+    const chunk = event.chunk;
     const out = this.start(chunk);
     if (chunk.usage) this.usage = chunk.usage;
     for (const choice of chunk.choices ?? []) {
@@ -105,31 +101,11 @@ export class AnthropicStreamWriter {
   }
 }
 
-/** The data payloads of an SSE text stream, reassembled across arbitrary piece boundaries. */
-export async function* sseData(source: AsyncIterable<string>): AsyncGenerator<string> {
-  let buffer = '';
-  for await (const piece of source) {
-    buffer += piece;
-    let cut: number;
-    while ((cut = buffer.indexOf('\n\n')) >= 0) {
-      const data = buffer
-        .slice(0, cut)
-        .split('\n')
-        .filter((l) => l.startsWith('data:'))
-        .map((l) => l.slice(5).replace(/^ /, ''))
-        .join('\n');
-      buffer = buffer.slice(cut + 2);
-      if (data) yield data;
-    }
-  }
-}
-
 /**
- * Re-encodes the router's OpenAI-format SSE body as Anthropic SSE. The source is always read to
- * its end (it meters the outcome when it finishes); if the client goes away, returning this
- * generator returns the source too, so the upstream call is stopped and metered as closed.
+ * Renders a chat stream as Anthropic SSE. If the client goes away, returning this generator
+ * returns the source too, so the upstream call is stopped and metered as closed.
  */
-export async function* toAnthropicStream(source: AsyncIterable<string>): AsyncGenerator<string> {
+export async function* toAnthropicStream(source: AsyncIterable<ChatEvent>): AsyncGenerator<string> {
   const writer = new AnthropicStreamWriter();
-  for await (const data of sseData(source)) for (const f of writer.handle(data)) yield f;
+  for await (const event of source) for (const f of writer.handle(event)) yield f;
 }

@@ -1,7 +1,7 @@
 /**
  * Anthropic endpoint and headers.
  */
-import type { ProviderCallContext } from '../types';
+import type { ProviderCallContext } from '../../domain/ports';
 
 /** Default base URL; a provider's `baseUrl` overrides it (e.g. a regional or proxy endpoint). */
 export const ANTHROPIC_DEFAULT_BASE_URL = 'https://api.anthropic.com/v1';

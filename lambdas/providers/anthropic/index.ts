@@ -1,16 +1,16 @@
 /**
  * Provider adapter for the Anthropic Messages API (kind "anthropic").
  */
-import type { ChatRequest } from '../../core/chat-schema';
-import { UpstreamError, type ProviderAdapter, type ProviderCallContext, type StreamEvent } from '../types';
 import { anthropicHeaders, messagesUrl } from './api';
 import { postJson, readJson, readJsonEvents } from '../http';
 import { toAnthropicRequest } from './request';
 import { AnthropicStreamTranslator, fromAnthropicMessage, mapAnthropicError } from './response';
 import type { AnthropicMessage, AnthropicStreamEvent } from './wire';
+import type { ChatRequest } from '../../domain/chat-request';
+import { UpstreamError } from '../../domain/errors';
+import type { ProviderAdapter, ProviderCallContext, StreamEvent } from '../../domain/ports';
 
 /** What the adapter can express, for routing: json_object / json_schema response formats are not supported. */
-export const anthropicCapabilities = { tools: true, vision: true, jsonMode: false, structuredOutput: false } as const;
 
 export const anthropicAdapter: ProviderAdapter = {
   kind: 'anthropic',

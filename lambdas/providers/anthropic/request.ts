@@ -1,7 +1,6 @@
 /**
  * OpenAI chat request → Anthropic Messages request.
  */
-import type { ChatRequest, UserContentPart } from '../../core/chat-schema';
 import {
   IMAGE_MEDIA_TYPES,
   OPENAI_ROLE_TO_TURN,
@@ -14,6 +13,7 @@ import {
   type Turn,
 } from '../mapping-tables';
 import type { AnthropicRequest, AnthropicRequestBlock, AnthropicToolChoice } from './wire';
+import type { ChatRequest, UserContentPart } from '../../domain/chat-request';
 
 /** Anthropic requires `max_tokens`; used when the client sets none. */
 export const ANTHROPIC_DEFAULT_MAX_TOKENS = 4096;

@@ -2,11 +2,13 @@
  * Anthropic Messages responses → OpenAI completions, buffered and streamed, with usage
  * normalized to the router's convention.
  */
-import type { ChatCompletionChunk, ToolCall } from '../../core/openai-types';
 import { ANTHROPIC_STOP_REASONS, assistantCompletion, chunkFactory, mapFinishReason, openAIErrorBody, safeCode } from '../mapping-tables';
-import { UpstreamError, type ChatResult, type NormalizedUsage } from '../types';
 import type { ErrorMapper } from '../http';
 import type { AnthropicMessage, AnthropicStreamEvent, AnthropicUsage } from './wire';
+import { UpstreamError } from '../../domain/errors';
+import type { ChatCompletionChunk, ToolCall } from '../../domain/openai';
+import type { ChatResult } from '../../domain/ports';
+import type { NormalizedUsage } from '../../domain/usage';
 
 /**
  * Anthropic's `input_tokens` counts only the uncached input after the last cache breakpoint;

@@ -4,7 +4,7 @@
  * (the function's IAM role in the cloud); Bedrock takes no API key.
  */
 import type { BedrockRuntimeClient, BedrockRuntimeClientConfig } from '@aws-sdk/client-bedrock-runtime';
-import type { ProviderConfig } from '../../core/config';
+import type { ProviderSettings } from '../../domain/provider';
 
 type BedrockSdk = typeof import('@aws-sdk/client-bedrock-runtime');
 let sdkModule: Promise<BedrockSdk> | undefined;
@@ -29,7 +29,7 @@ export interface BedrockProviderOptions {
 export type BedrockClientFactory = (region: string, endpoint: string | undefined) => BedrockRuntimeClient | Promise<BedrockRuntimeClient>;
 
 /** The region a Bedrock provider calls. */
-export function bedrockRegion(provider: ProviderConfig & BedrockProviderOptions, env: NodeJS.ProcessEnv = process.env): string {
+export function bedrockRegion(provider: ProviderSettings & BedrockProviderOptions, env: NodeJS.ProcessEnv = process.env): string {
   if (typeof provider.region === 'string' && provider.region) return provider.region;
   const fromUrl = provider.baseUrl && /\bbedrock-runtime(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com/.exec(provider.baseUrl)?.[1];
   return fromUrl || env.AWS_REGION || env.AWS_DEFAULT_REGION || 'us-east-1';

@@ -5,17 +5,17 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ConverseStreamOutput } from '@aws-sdk/client-bedrock-runtime';
-import type { ChatRequest } from '../../core/chat-schema';
 import { withDeadline } from '../http';
-import { UpstreamError, type ProviderAdapter, type ProviderCallContext, type StreamEvent } from '../types';
 import { bedrockRegion, bedrockSdk, defaultBedrockClient, type BedrockClientFactory } from './client';
 import { toConverseInput } from './request';
 import { BedrockStreamTranslator, bedrockError, fromConverseOutput } from './response';
+import type { ChatRequest } from '../../domain/chat-request';
+import { UpstreamError } from '../../domain/errors';
+import type { ProviderAdapter, ProviderCallContext, StreamEvent } from '../../domain/ports';
 
 export type { BedrockProviderOptions } from './client';
 
 /** What the adapter can express, for routing: images only as data: URLs; no response_format. */
-export const bedrockCapabilities = { tools: true, vision: true, jsonMode: false, structuredOutput: false } as const;
 
 const completionId = (requestId: string | undefined) => `chatcmpl-${requestId ?? randomUUID()}`;
 

@@ -2,7 +2,6 @@
  * OpenAI chat request → Bedrock Converse / ConverseStream input.
  */
 import type { ContentBlock, ConverseCommandInput, Message, SystemContentBlock, ToolChoice, ToolConfiguration } from '@aws-sdk/client-bedrock-runtime';
-import type { ChatRequest, UserContentPart } from '../../core/chat-schema';
 import {
   IMAGE_MEDIA_TYPES,
   OPENAI_ROLE_TO_TURN,
@@ -14,6 +13,7 @@ import {
   unsupported,
   type Turn,
 } from '../mapping-tables';
+import type { ChatRequest, UserContentPart } from '../../domain/chat-request';
 
 /** Converse temperatures are 0–1 for every model family; higher OpenAI values are clamped. */
 export const BEDROCK_MAX_TEMPERATURE = 1;

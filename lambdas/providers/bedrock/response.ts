@@ -3,9 +3,11 @@
  * the router's convention, and SDK errors classified as UpstreamErrors.
  */
 import type { ConverseCommandOutput, ConverseStreamOutput, TokenUsage } from '@aws-sdk/client-bedrock-runtime';
-import type { ChatCompletionChunk, ToolCall } from '../../core/openai-types';
 import { BEDROCK_STOP_REASONS, assistantCompletion, chunkFactory, mapFinishReason, openAIErrorBody, safeCode } from '../mapping-tables';
-import { UpstreamError, type ChatResult, type NormalizedUsage, type ProviderCallContext } from '../types';
+import { UpstreamError } from '../../domain/errors';
+import type { ChatCompletionChunk, ToolCall } from '../../domain/openai';
+import type { ChatResult, ProviderCallContext } from '../../domain/ports';
+import type { NormalizedUsage } from '../../domain/usage';
 
 /**
  * Bedrock's `inputTokens` is the uncached input only: cache reads and writes are reported beside

@@ -8,14 +8,14 @@
  * only reports streamed usage on request); it also takes JSON Schema for tools and structured
  * output directly, and exposes finish reasons such as SAFETY and RECITATION unflattened.
  */
-import { ApiError } from '../../core/errors';
-import type { ProviderCallContext } from '../types';
+import { RouterError } from '../../domain/errors';
+import type { ProviderCallContext } from '../../domain/ports';
 
 export const GEMINI_DEFAULT_BASE_URL = 'https://generativelanguage.googleapis.com/v1beta';
 
 /** The model resource path: `models/<id>` unless the id already names a resource (`models/…`, `tunedModels/…`). */
 export function modelPath(model: string): string {
-  if (!/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)?$/.test(model)) throw ApiError.invalidRequest('Invalid upstream model id for Gemini.', 'model');
+  if (!/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)?$/.test(model)) throw RouterError.invalidRequest('Invalid upstream model id for Gemini.', 'model');
   return model.includes('/') ? model : `models/${model}`;
 }
 

@@ -2,16 +2,16 @@
  * Provider adapter for the Google Gemini API (kind "gemini"), native generateContent; see
  * `api.ts` for why the native API rather than Gemini's OpenAI-compatible endpoint.
  */
-import type { ChatRequest } from '../../core/chat-schema';
-import { UpstreamError, type ProviderAdapter, type ProviderCallContext, type StreamEvent } from '../types';
 import { postJson, readJson, readJsonEvents } from '../http';
 import { geminiHeaders, generateUrl } from './api';
 import { toGeminiRequest } from './request';
 import { GeminiStreamTranslator, fromGeminiResponse, mapGeminiError } from './response';
 import type { GeminiResponse } from './wire';
+import type { ChatRequest } from '../../domain/chat-request';
+import { UpstreamError } from '../../domain/errors';
+import type { ProviderAdapter, ProviderCallContext, StreamEvent } from '../../domain/ports';
 
 /** What the adapter can express, for routing: json_object and json_schema are both supported. */
-export const geminiCapabilities = { tools: true, vision: true, jsonMode: true, structuredOutput: true } as const;
 
 export const geminiAdapter: ProviderAdapter = {
   kind: 'gemini',

@@ -1,8 +1,6 @@
 /**
  * OpenAI chat request → Gemini generateContent request.
  */
-import type { ChatRequest, UserContentPart } from '../../core/chat-schema';
-import { ApiError } from '../../core/errors';
 import {
   GEMINI_TURN_ROLES,
   OPENAI_ROLE_TO_TURN,
@@ -16,6 +14,8 @@ import {
   type Turn,
 } from '../mapping-tables';
 import type { GeminiFunctionCallingMode, GeminiGenerationConfig, GeminiPart, GeminiRequest } from './wire';
+import type { ChatRequest, UserContentPart } from '../../domain/chat-request';
+import { RouterError } from '../../domain/errors';
 
 /** OpenAI string `tool_choice` → Gemini `functionCallingConfig.mode` (a named function is ANY + allowedFunctionNames). */
 export const GEMINI_TOOL_MODES: Readonly<Record<'auto' | 'required' | 'none', GeminiFunctionCallingMode>> = {
@@ -119,7 +119,7 @@ function messageParts(m: ChatRequest['messages'][number], i: number, toolNames: 
     }
     case 'tool': {
       const name = toolNames.get(m.tool_call_id);
-      if (!name) throw ApiError.invalidRequest(`Invalid parameter messages[${i}].tool_call_id: it does not match a preceding assistant tool call.`, `messages[${i}].tool_call_id`);
+      if (!name) throw RouterError.invalidRequest(`Invalid parameter messages[${i}].tool_call_id: it does not match a preceding assistant tool call.`, `messages[${i}].tool_call_id`);
       return [{ functionResponse: { name, response: toolResponse(textOf(m.content)) } }];
     }
     default:

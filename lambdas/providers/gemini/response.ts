@@ -3,11 +3,13 @@
  * router's convention.
  */
 import { randomUUID } from 'node:crypto';
-import type { ChatCompletionChunk, FinishReason, ToolCall } from '../../core/openai-types';
 import { GEMINI_FINISH_REASONS, assistantCompletion, chunkFactory, mapFinishReason, openAIErrorBody, safeCode } from '../mapping-tables';
-import { UpstreamError, type ChatResult, type NormalizedUsage } from '../types';
 import type { ErrorMapper } from '../http';
 import type { GeminiPart, GeminiResponse, GeminiUsageMetadata } from './wire';
+import { UpstreamError } from '../../domain/errors';
+import type { ChatCompletionChunk, FinishReason, ToolCall } from '../../domain/openai';
+import type { ChatResult } from '../../domain/ports';
+import type { NormalizedUsage } from '../../domain/usage';
 
 /**
  * `promptTokenCount` already includes `cachedContentTokenCount`; `toolUsePromptTokenCount` is

@@ -3,10 +3,11 @@
  * numbers, with no network. The quickstart and the tests use it. Its replies never repeat
  * the prompt, so a prompt cannot leak through it into anything the router handles.
  */
-import type { ChatRequest, FunctionTool } from '../../core/chat-schema';
-import type { ChatCompletion, ChatCompletionChunk, FinishReason, ToolCall } from '../../core/openai-types';
 import { estimatePromptTokens } from '../../core/tokens';
-import type { NormalizedUsage, ProviderAdapter, StreamEvent } from '../types';
+import type { ChatRequest, FunctionTool } from '../../domain/chat-request';
+import type { ChatCompletion, ChatCompletionChunk, FinishReason, ToolCall } from '../../domain/openai';
+import type { ProviderAdapter, StreamEvent } from '../../domain/ports';
+import type { NormalizedUsage } from '../../domain/usage';
 
 const REPLY_WORDS =
   'Hello from the Cheap Token Router mock provider. This reply is deterministic, offline, and priced like a real one.'.split(' ');

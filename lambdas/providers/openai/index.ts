@@ -2,14 +2,15 @@
  * Adapter for any OpenAI-compatible Chat Completions API (OpenAI, Groq, Together, DeepInfra,
  * Fireworks, DeepSeek, OpenRouter, vLLM, …): a base URL and a bearer key.
  */
-import type { ChatRequest, EmbeddingsRequest } from '../../core/chat-schema';
-import type { ChatCompletion, ChatCompletionChunk, EmbeddingResponse, OpenAIUsage } from '../../core/openai-types';
-import type { ErrorBody } from '../../core/errors';
 import { postJson, type ErrorMapper } from '../http';
 import { openAIErrorBody, safeCode } from '../mapping-tables';
 import { OPENAI_COMPATIBLE_PRESETS, resolvePreset, type DroppableParam } from '../presets';
 import { readSse } from '../sse';
-import { type NormalizedUsage, type ProviderAdapter, type ProviderCallContext, type StreamEvent, UpstreamError } from '../types';
+import type { ChatRequest, EmbeddingsRequest } from '../../domain/chat-request';
+import { UpstreamError } from '../../domain/errors';
+import type { ChatCompletion, ChatCompletionChunk, EmbeddingResponse, OpenAIUsage, ErrorBody } from '../../domain/openai';
+import type { ProviderAdapter, ProviderCallContext, StreamEvent } from '../../domain/ports';
+import type { NormalizedUsage } from '../../domain/usage';
 
 /** Where and how to call a provider: its base URL, query and auth header, from the config or its preset. */
 function endpoint(provider: ProviderCallContext['provider']) {

@@ -4,7 +4,7 @@
  * parameter; messages never quote the request's content.
  */
 import { z } from 'zod';
-import { ApiError } from './errors';
+import { RouterError } from './errors';
 
 const textPart = z.object({ type: z.literal('text'), text: z.string() });
 const imagePart = z.object({
@@ -169,7 +169,7 @@ export type EmbeddingsRequest = z.infer<typeof embeddingsRequestSchema>;
  */
 export function validate<T>(schema: z.ZodType<T>, body: unknown): T {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-    throw ApiError.invalidRequest('Request body must be a JSON object.');
+    throw RouterError.invalidRequest('Request body must be a JSON object.');
   }
   const result = schema.safeParse(body);
   if (result.success) return result.data;
@@ -178,7 +178,7 @@ export function validate<T>(schema: z.ZodType<T>, body: unknown): T {
   // zod does not say whether a value was absent or wrong; look at the body itself.
   const missing = issue.code === 'invalid_type' && valueAt(body, issue.path) === undefined;
   const code = missing ? 'missing_required_parameter' : 'invalid_value';
-  throw ApiError.invalidRequest(`Invalid parameter ${param ?? 'body'}: ${missing ? 'is required' : describeIssue(issue)}.`, param, code);
+  throw RouterError.invalidRequest(`Invalid parameter ${param ?? 'body'}: ${missing ? 'is required' : describeIssue(issue)}.`, param, code);
 }
 
 function valueAt(body: unknown, path: readonly PropertyKey[]): unknown {

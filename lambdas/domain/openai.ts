@@ -70,3 +70,18 @@ export interface EmbeddingResponse {
   usage: { prompt_tokens: number; total_tokens: number; cost?: number };
   provider?: string;
 }
+
+/** The `type` of an OpenAI-format error. */
+export type ErrorType =
+  | 'invalid_request_error'
+  | 'authentication_error'
+  | 'permission_error'
+  | 'not_found_error'
+  | 'rate_limit_error'
+  | 'insufficient_quota'
+  | 'api_error'
+  | 'upstream_error';
+
+export interface ErrorBody {
+  error: { message: string; type: ErrorType; param: string | null; code: string | null; metadata?: Record<string, unknown> };
+}

@@ -1,0 +1,106 @@
+/**
+ * One request from arrival to its single usage record, shared by every pipeline that calls
+ * providers (chat, embeddings, and /v1/messages through chat). Holds ids, counts and timings only.
+ */
+import type { Caller, RequestMeta } from '../domain/caller';
+import type { Reservation } from '../domain/ports';
+import { nanoToUsd } from '../domain/money';
+import type { OpenAIUsage } from '../domain/openai';
+import { type NormalizedUsage, toOpenAIUsage, type UsageEvent, ZERO_USAGE } from '../domain/usage';
+import { newRequestId } from './ids';
+import { finishMetering, type MeteringDeps } from './metering';
+import { costNanoUsd } from './pricing';
+import type { RouteCandidate } from './routing';
+
+/** How a request ended, as its usage record says. */
+export type RequestStatus = 'ok' | 'client_closed' | 'upstream_error' | 'upstream_rejected' | 'router_error';
+
+export interface TraceDeps extends MeteringDeps {
+  now(): Date;
+}
+
+export class RequestTrace {
+  readonly requestId: string;
+  readonly startedAt: Date;
+  /** Offers called so far (an offer that could not express the request is not counted). */
+  attempts = 0;
+  firstByteAt: number | undefined;
+  /** The offer that answered, or the last one called. */
+  served: RouteCandidate | undefined;
+  reservation: Reservation | undefined;
+  /** Usage the upstream reported; without one the estimate is billed (see `billedUsage`). */
+  usage: NormalizedUsage | undefined;
+  /** Characters of output streamed so far, for the estimate when the upstream reports no usage. */
+  outputChars = 0;
+  status: RequestStatus = 'ok';
+  private recorded = false;
+
+  constructor(
+    private readonly deps: TraceDeps,
+    readonly caller: Caller,
+    /** The catalog id the request resolved to: stored instead of the raw `model` string the client sent. */
+    readonly requestedModel: string,
+    readonly promptEstimate: number,
+    readonly stream: boolean,
+    readonly meta: RequestMeta = {},
+  ) {
+    this.startedAt = deps.now();
+    this.requestId = newRequestId(this.startedAt.getTime());
+  }
+
+  /** The usage to bill: the upstream's report, or without one (client left mid-stream, upstream omitted it) the estimate (see tokens.ts). */
+  billedUsage(): NormalizedUsage {
+    return this.usage ?? { ...ZERO_USAGE, promptTokens: this.promptEstimate, completionTokens: Math.ceil(this.outputChars / 3) };
+  }
+
+  /** The cost of a usage at the served offer's price, in nano-USD. */
+  costOf(usage: NormalizedUsage): number {
+    return this.served ? costNanoUsd(usage, this.served.offer.price) : 0;
+  }
+
+  /** OpenAI's usage object with OpenRouter's `cost` (USD) at the served offer's price. */
+  openAIUsage(usage: NormalizedUsage): OpenAIUsage {
+    return { ...toOpenAIUsage(usage), cost: nanoToUsd(this.costOf(usage)) };
+  }
+
+  /** Milliseconds on the injected clock. */
+  clock(): number {
+    return this.deps.now().getTime();
+  }
+
+  /** Ends the request with a status and a usage (nothing billed by default), then records it. */
+  async fail(status: RequestStatus, usage: NormalizedUsage = ZERO_USAGE): Promise<void> {
+    this.status = status;
+    this.usage = usage;
+    await this.finish();
+  }
+
+  /** Writes the usage record (once) and settles the reservation. Never throws. */
+  async finish(): Promise<void> {
+    if (this.recorded || !this.served) return;
+    this.recorded = true;
+    const c = this.served;
+    const source = this.usage ? 'upstream' : 'estimated';
+    const usage = this.billedUsage();
+    const end = this.deps.now().getTime();
+    const event: UsageEvent = {
+      requestId: this.requestId,
+      accountId: this.caller.accountId,
+      keyId: this.caller.keyId,
+      at: this.startedAt.toISOString(),
+      requestedModel: this.requestedModel,
+      servedModel: c.model.id,
+      provider: c.offer.provider.id,
+      upstreamModel: c.offer.upstreamModel,
+      stream: this.stream,
+      ...usage,
+      costNanoUsd: this.costOf(usage),
+      latencyMs: end - this.startedAt.getTime(),
+      ttftMs: (this.firstByteAt ?? end) - this.startedAt.getTime(),
+      status: this.status,
+      usageSource: source,
+      attempts: this.attempts,
+    };
+    await finishMetering(this.deps, event, { caller: this.caller, meta: this.meta, reservation: this.reservation });
+  }
+}

@@ -1,0 +1,156 @@
+/**
+ * Ports: what core needs from the outside world, stated without naming a table, an SDK or a
+ * wire format. `store/` implements the store ports against DynamoDB, `providers/` implements
+ * `ProviderAdapter` per upstream API kind; `handlers/runtime.ts` wires them together.
+ */
+import type { ChatRequest, EmbeddingsRequest } from './chat-request';
+import type { Caller, Limits } from './caller';
+import type { RateLimitState } from './errors';
+import type { ChatCompletion, ChatCompletionChunk, EmbeddingResponse } from './openai';
+import type { ProviderSettings } from './provider';
+import type { AccountRecord, ApiKeyRecord, AuditEntry, Statement, SupportMessage, SupportTicket } from './records';
+import type { DailyAggregate, NormalizedUsage, UsageEvent } from './usage';
+
+// ── Providers ───────────────────────────────────────────────────────────────────────────────
+
+/** What an adapter needs for one call. */
+export interface ProviderCallContext {
+  provider: ProviderSettings;
+  /** The resolved API key (undefined for providers that sign requests themselves, e.g. Bedrock, or the mock). */
+  apiKey: string | undefined;
+  /** Aborts the upstream call (client gone, timeout). */
+  signal: AbortSignal;
+  /** The fetch to use (keep-alive agent); injectable for tests. */
+  fetch: typeof fetch;
+}
+
+/** One event of a normalized upstream stream. */
+export type StreamEvent = { type: 'chunk'; chunk: ChatCompletionChunk } | { type: 'usage'; usage: NormalizedUsage };
+
+/** A buffered chat result: the OpenAI-format completion and the normalized usage. */
+export interface ChatResult {
+  completion: ChatCompletion;
+  usage: NormalizedUsage;
+}
+
+export interface EmbeddingsResult {
+  response: EmbeddingResponse;
+  usage: NormalizedUsage;
+}
+
+/**
+ * A provider adapter. `request.model` is already the upstream model id.
+ *
+ * `chatStream` resolves once the upstream has accepted the request (status 2xx received), so
+ * that connection and HTTP errors surface as a rejected promise, before any byte reaches the
+ * client, and the router can still fall back. Errors met while iterating are mid-stream errors.
+ * A request the provider cannot express is refused with `UnsupportedByOffer` before anything is sent.
+ */
+export interface ProviderAdapter {
+  readonly kind: string;
+  chat(request: ChatRequest, ctx: ProviderCallContext): Promise<ChatResult>;
+  chatStream(request: ChatRequest, ctx: ProviderCallContext): Promise<AsyncIterable<StreamEvent>>;
+  embeddings?(request: EmbeddingsRequest, ctx: ProviderCallContext): Promise<EmbeddingsResult>;
+}
+
+// ── Budgets and rate limits ─────────────────────────────────────────────────────────────────
+
+/** A budget/rate-limit hold taken before calling a provider and settled after. */
+export interface Reservation {
+  settle(actualCostNano: number, tokens: number): Promise<void>;
+  /** The cost held for the request, in nano-USD (undefined when no budget applies). */
+  reservedNanoUsd?: number;
+  /** The rate windows' state after this request was counted (the edge renders it as headers). */
+  rateLimit: RateLimitState;
+}
+
+/** A budget counter's state, for the key holder and the operator. */
+export interface BudgetStatus {
+  scope: string;
+  period: string;
+  limitUsd: number;
+  committedUsd: number;
+  spentUsd: number;
+  remainingUsd: number;
+}
+
+/** Budgets and rate limits; absent means unlimited. */
+export interface LimitsPort {
+  /** Reserves a request's worst-case cost; throws `RateLimited` or `BudgetExceeded` if a limit would be exceeded. */
+  reserve(caller: Caller, requestId: string, maxCostNano: number, maxTokens: number): Promise<Reservation>;
+  budgetStatus(caller: Caller): Promise<BudgetStatus[]>;
+}
+
+// ── Store ───────────────────────────────────────────────────────────────────────────────────
+
+export interface AccountsStore {
+  /** False if the account exists already. */
+  create(record: AccountRecord): Promise<boolean>;
+  get(accountId: string, now?: Date): Promise<AccountRecord | undefined>;
+  list(): Promise<AccountRecord[]>;
+  update(accountId: string, fields: Partial<Omit<AccountRecord, 'accountId'>>, remove?: Array<keyof AccountRecord>): Promise<void>;
+  close(accountId: string, graceDays: number, now?: Date): Promise<void>;
+  /** Makes an erased account a tombstone without personal fields, kept for `graceDays`. */
+  markErased(accountId: string, closedAt: string | undefined, graceDays: number, now?: Date): Promise<void>;
+}
+
+export interface KeysStore {
+  create(
+    accountId: string,
+    name: string,
+    now?: Date,
+    options?: { validUntil?: string; limits?: Limits; rotatedFrom?: string },
+  ): Promise<{ record: ApiKeyRecord; secret: string }>;
+  findActiveBySecret(secret: string, now?: Date): Promise<ApiKeyRecord | undefined>;
+  listByAccount(accountId: string): Promise<ApiKeyRecord[]>;
+  getById(keyId: string): Promise<ApiKeyRecord | undefined>;
+  revoke(keyId: string, now?: Date): Promise<boolean>;
+  setLimits(keyId: string, limits: Limits): Promise<boolean>;
+  deleteByAccount(accountId: string): Promise<number>;
+  expireByAccount(accountId: string, expiresAt: number): Promise<void>;
+}
+
+export interface UsageStore {
+  /** Writes one request's record and its day's aggregate, idempotent by request id. */
+  record(event: UsageEvent, options?: { analytics: boolean }): Promise<boolean>;
+  events(accountId: string, fromId?: string, toId?: string): Promise<UsageEvent[]>;
+  daily(accountId: string, fromDay: string, toDay: string): Promise<DailyAggregate[]>;
+}
+
+export interface BillingStore {
+  put(statement: Statement, now?: Date): Promise<void>;
+  get(accountId: string, month: string): Promise<Statement | undefined>;
+  list(accountId: string): Promise<Statement[]>;
+  pseudonymize(accountId: string): Promise<number>;
+}
+
+export interface PrivacyAuditStore {
+  record(entry: AuditEntry): Promise<void>;
+  list(accountId: string): Promise<AuditEntry[]>;
+}
+
+export interface SupportStore {
+  open(accountId: string, first: SupportMessage): Promise<SupportTicket>;
+  get(accountId: string, ticketId: string, now?: Date): Promise<SupportTicket | undefined>;
+  append(accountId: string, ticketId: string, message: SupportMessage): Promise<boolean>;
+  resolve(accountId: string, ticketId: string, now?: Date): Promise<boolean>;
+  list(accountId: string, now?: Date): Promise<SupportTicket[]>;
+}
+
+/** Where wrapped data keys live (a table without backups: deleting one is final). */
+export interface DataKeyStore {
+  put(accountId: string, wrapped: string): Promise<boolean>;
+  get(accountId: string): Promise<string | undefined>;
+  /** Schedules deletion at `expiresAt` (epoch seconds). */
+  expire(accountId: string, expiresAt: number): Promise<void>;
+  delete(accountId: string): Promise<void>;
+}
+
+/** Counts of what an erasure deleted, by kind. */
+export type ErasureCounts = Record<string, number>;
+
+/** Deletes an account's usage, support and limit partitions (erasure, §6). */
+export interface ErasureStore {
+  /** Returns `usageItemsDeleted`, `supportItemsDeleted` and `limitItemsDeleted`. */
+  deleteAccountData(accountId: string, keyIds: readonly string[]): Promise<ErasureCounts>;
+}
