@@ -51,7 +51,7 @@ export const POLICY_MAP: readonly PolicyCommitment[] = [
     templateChecks: [{ check: 'apigw.accessLogFormat' }, { check: 'apigw.dataTrace' }],
     code: [
       { file: 'lambdas/core/log.ts', symbol: 'jsonLogger', role: 'the only logger: an allow-list of id, count and timing fields, with no field for content' },
-      { file: 'lambdas/core/chat-schema.ts', symbol: 'validate', role: 'validation errors name the parameter and the rule, never the value' },
+      { file: 'lambdas/domain/chat-request.ts', symbol: 'validate', role: 'validation errors name the parameter and the rule, never the value' },
       { file: 'lambdas/store/tables.ts', symbol: 'TABLES', role: 'every table and what it holds; none has an attribute for content' },
       { file: 'lib/cheap-token-router.ts', symbol: 'ACCESS_LOG_FIELDS', role: 'the access-log format: request metadata only' },
     ],
@@ -69,7 +69,7 @@ export const POLICY_MAP: readonly PolicyCommitment[] = [
       'Per request that reached a provider, one usage record: account, key id, models, provider, token counts, cost, latency, status, time, and the caller\'s IP address sealed with the account\'s data key. Nothing else of the request is kept.',
     templateChecks: [{ check: 'dynamodb.tables', args: { tables: ['usage'] } }],
     code: [
-      { file: 'lambdas/store/usage-repo.ts', symbol: 'UsageEvent', role: 'the fields of a usage record, exhaustively' },
+      { file: 'lambdas/domain/usage.ts', symbol: 'UsageEvent', role: 'the fields of a usage record, exhaustively' },
       { file: 'lambdas/store/usage-repo.ts', symbol: 'UsageRepo', role: 'writes one record per request (idempotent) and the daily aggregate' },
     ],
     tests: [{ file: CHAT_TEST, title: BUFFERED_TITLE }],
@@ -189,7 +189,7 @@ export const POLICY_MAP: readonly PolicyCommitment[] = [
     code: [
       { file: 'lambdas/core/privacy.ts', symbol: 'PrivacyService#restrict', role: 'sets the restriction flag' },
       { file: 'lambdas/core/privacy.ts', symbol: 'PrivacyService#object', role: 'sets the objection flag' },
-      { file: 'lambdas/store/accounts-repo.ts', symbol: 'AccountFlags', role: 'the flags stored with the account' },
+      { file: 'lambdas/domain/records.ts', symbol: 'AccountFlags', role: 'the flags stored with the account' },
     ],
     tests: [
       { file: PRIVACY_TEST, title: 'restriction refuses the account keys and objection excludes it from analytics' },
