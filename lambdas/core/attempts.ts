@@ -8,7 +8,7 @@ import type { Caller } from '../domain/caller';
 import { RouterError, UnsupportedByOffer, UpstreamError } from '../domain/errors';
 import type { LimitsPort, ProviderAdapter, ProviderCallContext } from '../domain/ports';
 import type { ProviderSettings } from '../domain/provider';
-import { allProvidersFailed, logAttemptFailure, upstreamRejected } from './fallback';
+import { allProvidersFailed, logAttemptFailure, upstreamRejected } from './attempt-failures';
 import type { Logger } from './log';
 import type { RequestTrace } from './request-trace';
 import type { RouteCandidate } from './routing';

@@ -11,7 +11,7 @@ import { jsonLogger, type Logger } from '../core/log';
 import { keyProviderFromEnv, PersonalDataCipher } from '../core/personal-data';
 import { PrivacyService } from '../core/privacy';
 import { SupportService } from '../core/support';
-import { adapterFor } from '../providers';
+import { adapterFor } from '../providers/registry';
 import { AccountsRepo } from '../store/accounts-repo';
 import { PrivacyAuditRepo } from '../store/audit-repo';
 import { SupportRepo } from '../store/support-repo';

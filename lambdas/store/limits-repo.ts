@@ -21,36 +21,14 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { withConflictRetry } from './dynamo';
 import { QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Caller, Limits } from '../domain/caller';
+import type { Caller } from '../domain/caller';
 import { BudgetExceeded, RateLimited, type RateLimitState } from '../domain/errors';
 import type { BudgetStatus, LimitsPort, Reservation } from '../domain/ports';
 import { nanoToUsd } from '../domain/money';
+import { type CounterKey, counterExpiry, pad, periodEnd, type Scope } from './limit-counters';
 
 /** How long a reservation may stay unsettled: the longest a request can run (Lambda's 15 min) plus a margin. */
 export const RESERVATION_TTL_SECONDS = 16 * 60;
-
-type Scope = { kind: 'acct' | 'key'; id: string; limits: Limits };
-
-interface CounterKey {
-  pk: string;
-  sk: string;
-}
-
-const pad = (n: number) => n.toString().padStart(12, '0');
-
-/** When a budget counter may go (epoch seconds): a day after its period ends. `day#YYYY-MM-DD` or `month#YYYY-MM`. */
-function counterExpiry(sk: string): number {
-  const [kind, period] = sk.split('#') as [string, string];
-  const [y, m, d] = period.split('-').map(Number) as [number, number, number?];
-  const end = kind === 'day' ? Date.UTC(y, m - 1, d! + 1) : Date.UTC(y, m, 1);
-  return Math.floor(end / 1000) + 86_400;
-}
-
-function periodEnd(now: Date, period: 'day' | 'month'): Date {
-  return period === 'day'
-    ? new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1))
-    : new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1));
-}
 
 export class LimitsRepo implements LimitsPort {
   constructor(

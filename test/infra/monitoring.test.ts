@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { logAttemptFailure } from '../../lambdas/core/fallback';
+import { logAttemptFailure } from '../../lambdas/core/attempt-failures';
 import { jsonLogger } from '../../lambdas/core/log';
 import { finishMetering, type MeteringContext } from '../../lambdas/core/metering';
 import type { RouteCandidate } from '../../lambdas/core/routing';

@@ -12,7 +12,7 @@ import { parseConfig } from '../../lambdas/core/config';
 import { embeddings } from '../../lambdas/core/embeddings';
 import { jsonLogger } from '../../lambdas/core/log';
 import { assertModelKind } from '../../lambdas/core/model-kind';
-import { adapterFor } from '../../lambdas/providers';
+import { adapterFor } from '../../lambdas/providers/registry';
 import { rawDefaultConfig } from '../helpers/config';
 import { mockUpstream } from '../helpers/provider-upstreams';
 import type { Caller } from '../../lambdas/domain/caller';
