@@ -154,3 +154,24 @@ export interface ErasureStore {
   /** Returns `usageItemsDeleted`, `supportItemsDeleted` and `limitItemsDeleted`. */
   deleteAccountData(accountId: string, keyIds: readonly string[]): Promise<ErasureCounts>;
 }
+
+// ── Offer health ────────────────────────────────────────────────────────────────────────────
+
+/** One offer's counts over one minute. Sums, so buckets add up across instances and minutes. */
+export interface HealthBucket {
+  attempts: number;
+  failures: number;
+  timeouts: number;
+  ttftMsSum: number;
+  ttftCount: number;
+  outputTokens: number;
+  generationMs: number;
+}
+
+/** Per-region, per-minute offer health counts, shared by every instance of a region (kept minutes, by TTL). */
+export interface HealthStore {
+  /** Adds this instance's counts of one minute. */
+  add(region: string, minute: number, buckets: ReadonlyMap<string, HealthBucket>): Promise<void>;
+  /** Every offer's buckets from `fromMinute` on. */
+  window(region: string, fromMinute: number): Promise<Array<{ offerId: string; minute: number; bucket: HealthBucket }>>;
+}
