@@ -36,10 +36,25 @@ export function upstreamRejected(err: UpstreamError, requestId: string): RouterE
   });
 }
 
-/** Every offer tried failed. */
-export function allProvidersFailed(attempts: number, lastError: UpstreamError | undefined, requestId: string): RouterError {
-  return new RouterError('upstream_failed', `All ${attempts} provider attempt(s) failed; last: ${lastError?.message ?? 'no attempt'}.`, {
+/**
+ * Every offer tried failed. With a retry hint (the time until an offer is tried again) the router
+ * is unavailable for this request for now (503 + Retry-After); without one (the client left) it is
+ * a plain upstream failure.
+ */
+export function allProvidersFailed(attempts: number, lastError: UpstreamError | undefined, requestId: string, retryAfterSeconds?: number): RouterError {
+  return new RouterError(retryAfterSeconds === undefined ? 'upstream_failed' : 'unavailable', `All ${attempts} provider attempt(s) failed; last: ${lastError?.message ?? 'no attempt'}.`, {
     code: 'all_providers_failed',
     requestId,
+    ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}),
+  });
+}
+
+/** The providers of every offer asked to be left alone: a 429 that passes their Retry-After on. */
+export function providersRateLimited(retryAfterSeconds: number, requestId: string, attempts = 0): RouterError {
+  const tried = attempts ? `the ${attempts} offer(s) tried answered 429` : 'every offer is rate-limited by its provider';
+  return new RouterError('rate_limited', `The providers for this request are rate-limiting it: ${tried}. Retry after ${retryAfterSeconds} s.`, {
+    code: 'providers_rate_limited',
+    requestId,
+    retryAfterSeconds,
   });
 }

@@ -1,14 +1,16 @@
 /**
- * The one attempt loop of every route that calls providers (chat, embeddings): reserve the
- * request's worst case once, call offers in route order, fall back on retryable upstream failures
- * before anything reached the client, skip offers that cannot express the request, and make sure
- * every way out of the loop is metered exactly once.
+ * The one attempt loop of every route that calls providers (chat, embeddings): order the route
+ * by offer health (benched offers left out, open breakers last), reserve the request's worst case
+ * once, call offers in that order, fall back on retryable upstream failures before anything
+ * reached the client, skip offers that cannot express the request, record each outcome for the
+ * breakers, and make sure every way out of the loop is metered exactly once.
  */
 import type { Caller } from '../domain/caller';
 import { RouterError, UnsupportedByOffer, UpstreamError } from '../domain/errors';
 import type { LimitsPort, ProviderAdapter, ProviderCallContext } from '../domain/ports';
 import type { ProviderSettings } from '../domain/provider';
-import { allProvidersFailed, logAttemptFailure, upstreamRejected } from './attempt-failures';
+import { allProvidersFailed, logAttemptFailure, providersRateLimited, upstreamRejected } from './attempt-failures';
+import type { HealthMonitor } from './health';
 import type { Logger } from './log';
 import type { RequestTrace } from './request-trace';
 import type { RouteCandidate } from './routing';
@@ -19,6 +21,8 @@ export interface AttemptDeps {
   apiKeyFor(provider: ProviderSettings): string | undefined;
   fetch: typeof fetch;
   limits?: LimitsPort;
+  /** Offer health; absent, routes keep their order and nothing is learned. */
+  health?: HealthMonitor;
   log: Logger;
 }
 
@@ -58,9 +62,16 @@ export interface AttemptPlan<T> {
  */
 export async function runAttempts<T>(deps: AttemptDeps, plan: AttemptPlan<T>): Promise<{ candidate: RouteCandidate; value: T }> {
   const { trace } = plan;
+  const { health } = deps;
   const reasons: UnsupportedByOffer[] = [];
   let lastError: UpstreamError | undefined;
-  for (const candidate of plan.route) {
+  let rateLimited: UpstreamError | undefined;
+  const { ordered, benched } = health ? health.arrange(plan.route) : { ordered: [...plan.route], benched: [] };
+  if (ordered.length === 0) {
+    // Every offer is benched by its provider's Retry-After: answer at once, nothing called, nothing billed.
+    throw providersRateLimited(Math.min(...benched.map((b) => b.retryAfterSeconds)), trace.requestId);
+  }
+  for (const candidate of ordered) {
     const adapter = deps.adapterFor(candidate.offer.provider);
     const skipped = plan.skip?.(candidate, adapter);
     if (skipped) {
@@ -79,10 +90,12 @@ export async function runAttempts<T>(deps: AttemptDeps, plan: AttemptPlan<T>): P
       signal: AbortSignal.any([plan.clientSignal, abort.signal]),
       fetch: deps.fetch,
     };
+    const startedAt = trace.clock();
     try {
       const value = await plan.call({ candidate, adapter, ctx, abort });
       trace.attempts++;
       trace.served = candidate;
+      trace.answered = { startedAt };
       return { candidate, value };
     } catch (err) {
       if (err instanceof UnsupportedByOffer) {
@@ -100,6 +113,11 @@ export async function runAttempts<T>(deps: AttemptDeps, plan: AttemptPlan<T>): P
       logAttemptFailure(deps.log, trace.requestId, candidate, trace.attempts, err);
       lastError = err;
       if (err.reason === 'aborted') break;
+      if (err.retryable) {
+        const limited = err.status === 429;
+        if (limited) rateLimited = err;
+        health?.record({ offerId: candidate.offer.id, ok: false, failure: limited ? 'rate_limited' : err.reason === 'timeout' ? 'timeout' : 'error', retryAfterSeconds: err.retryAfterSeconds });
+      }
       if (!err.retryable) {
         await trace.fail('upstream_rejected');
         throw upstreamRejected(err, trace.requestId);
@@ -111,14 +129,19 @@ export async function runAttempts<T>(deps: AttemptDeps, plan: AttemptPlan<T>): P
     await trace.reservation?.settle(0, 0).catch(() => undefined);
     throw plan.noneCalled?.(reasons) ?? reasons.at(-1) ?? new RouterError('no_eligible_offer', 'No provider can serve this request.', { param: 'model', code: 'no_eligible_offer' });
   }
-  if (lastError?.reason === 'aborted' && plan.billAbandoned !== false) {
-    // The client left while the provider was working: like a stream cut short, bill the estimate (flagged as such).
-    trace.status = 'client_closed';
-    await trace.finish();
-  } else if (lastError?.reason === 'aborted') {
-    await trace.fail('client_closed');
-  } else {
-    await trace.fail('upstream_error');
+  if (lastError?.reason === 'aborted') {
+    // The client left while the provider was working: like a stream cut short, chat bills the estimate (flagged as such).
+    if (plan.billAbandoned !== false) {
+      trace.status = 'client_closed';
+      await trace.finish();
+    } else await trace.fail('client_closed');
+    throw allProvidersFailed(trace.attempts, lastError, trace.requestId);
   }
-  throw allProvidersFailed(trace.attempts, lastError, trace.requestId);
+  await trace.fail('upstream_error');
+  // Every offer failed: tell the client when to come back. A provider's own rate limit is passed on
+  // as a 429 with its Retry-After; otherwise a 503 with the time until an offer is tried again.
+  const ids = plan.route.map((c) => c.offer.id);
+  const wait = health?.retryAfterSeconds(ids);
+  if (rateLimited) throw providersRateLimited(rateLimited.retryAfterSeconds ?? wait ?? 1, trace.requestId, trace.attempts);
+  throw allProvidersFailed(trace.attempts, lastError, trace.requestId, wait ?? 1);
 }

@@ -9,6 +9,7 @@ import type { OpenAIUsage } from '../domain/openai';
 import { type NormalizedUsage, toOpenAIUsage, type UsageEvent, ZERO_USAGE } from '../domain/usage';
 import { newRequestId } from './ids';
 import { finishMetering, type MeteringDeps } from './metering';
+import type { HealthMonitor } from './health';
 import { costNanoUsd } from './pricing';
 import type { RouteCandidate } from './routing';
 
@@ -17,6 +18,7 @@ export type RequestStatus = 'ok' | 'client_closed' | 'upstream_error' | 'upstrea
 
 export interface TraceDeps extends MeteringDeps {
   now(): Date;
+  health?: HealthMonitor;
 }
 
 export class RequestTrace {
@@ -28,6 +30,8 @@ export class RequestTrace {
   /** The offer that answered, or the last one called. */
   served: RouteCandidate | undefined;
   reservation: Reservation | undefined;
+  /** Set when an offer answered: when its attempt started (for the health of the served offer). */
+  answered: { startedAt: number } | undefined;
   /** Usage the upstream reported; without one the estimate is billed (see `billedUsage`). */
   usage: NormalizedUsage | undefined;
   /** Characters of output streamed so far, for the estimate when the upstream reports no usage. */
@@ -101,6 +105,27 @@ export class RequestTrace {
       usageSource: source,
       attempts: this.attempts,
     };
+    this.recordHealth(usage, end);
     await finishMetering(this.deps, event, { caller: this.caller, meta: this.meta, reservation: this.reservation });
+  }
+
+  /** The served offer's outcome for the breakers: an answer, or a stream that failed after its first byte. */
+  private recordHealth(usage: NormalizedUsage, end: number): void {
+    const health = this.deps.health;
+    if (!health || !this.answered || !this.served || (this.status !== 'ok' && this.status !== 'upstream_error')) return;
+    const offerId = this.served.offer.id;
+    if (this.status === 'upstream_error') {
+      health.record({ offerId, ok: false, failure: 'error' });
+      return;
+    }
+    const first = this.firstByteAt ?? end;
+    health.record({
+      offerId,
+      ok: true,
+      ttftMs: first - this.answered.startedAt,
+      // Speed is measured on streams only: a buffered answer has no first byte before its last.
+      ...(this.stream && this.firstByteAt !== undefined ? { outputTokens: usage.completionTokens, generationMs: end - first } : {}),
+    });
+    void health.sync();
   }
 }

@@ -153,6 +153,8 @@ export class UpstreamError extends Error {
     readonly status?: number,
     /** The upstream's error body (OpenAI shape), returned to the client on request errors; never logged. */
     readonly upstreamBody?: unknown,
+    /** The upstream's `Retry-After`, in seconds, when it sent one (bounded by the adapter). */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
   }

@@ -271,11 +271,12 @@ describe('chat completions through the router', () => {
     );
   });
 
-  it('returns 502 in OpenAI format when every offer fails', async () => {
+  it('returns 503 with Retry-After in OpenAI format when every offer fails', async () => {
     for (const u of Object.values(up)) u.mode = { kind: 'status', status: 500 };
     const err = await client.chat.completions.create({ model: 'acme/llama-test', messages: prompt() }).catch((e) => e);
     expect(err).toBeInstanceOf(OpenAI.InternalServerError);
-    expect(err.status).toBe(502);
+    expect(err.status).toBe(503);
+    expect(Number(err.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(err.code).toBe('all_providers_failed');
     expect(up.cheap.requests.length + up.mid.requests.length + up.dear.requests.length).toBe(3);
   });

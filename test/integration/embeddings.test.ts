@@ -182,11 +182,12 @@ describe('embeddings core', () => {
     expect(records).toEqual([expect.objectContaining({ provider: 'cheap', status: 'upstream_rejected', costNanoUsd: 0 })]);
   });
 
-  it('answers 502 when every offer fails, metered once', async () => {
+  it('answers 429 with Retry-After when every offer fails and one was rate-limited, metered once', async () => {
     cheap.state.status = 500;
     dear.state.status = 429;
     const err = await failure({ model: 'acme/embed', input: 'x' });
-    expect(asHttp(err)).toMatchObject({ status: 502, code: 'all_providers_failed' });
+    expect(asHttp(err)).toMatchObject({ status: 429, code: 'providers_rate_limited' });
+    expect(Number(asHttp(err).headers['retry-after'])).toBeGreaterThan(0);
     expect(records).toEqual([expect.objectContaining({ status: 'upstream_error', attempts: 2, costNanoUsd: 0 })]);
   });
 
