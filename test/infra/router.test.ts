@@ -10,10 +10,11 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../lambdas/core/config';
 import { tableEnvVar, type TableId } from '../../lambdas/store/tables';
-import { ACCESS_LOG_FIELDS, CheapTokenRouter } from '../../lib/cheap-token-router';
+import { CheapTokenRouter } from '../../lib/cheap-token-router';
+import { ACCESS_LOG_FIELDS } from '../../lib/router-api';
 import { ROUTER_DEFAULTS } from '../../lib/cheap-token-router-defaults';
 import { tableName } from '../../lib/naming';
-import { HOME_REGION_TABLES, TABLE_ACCESS, type RouterFunction } from '../../lib/table-access';
+import { HOME_REGION_TABLES, TABLE_ACCESS, type RouterFunctionName } from '../../lib/table-access';
 import { bundles, EXAMPLE_CONFIG_PATH, resourcesOf, synthesizeRouter, type SynthesizedRouter } from './fixture';
 
 let s: SynthesizedRouter;
@@ -33,14 +34,14 @@ function newestNodeLts(): string {
 }
 
 /** The function whose role is `role`'s logical id, by the `ctr` description of its role. */
-function functionsByName(t: Template): Map<RouterFunction, { fn: any; policy: any[] }> {
-  const out = new Map<RouterFunction, { fn: any; policy: any[] }>();
+function functionsByName(t: Template): Map<RouterFunctionName, { fn: any; policy: any[] }> {
+  const out = new Map<RouterFunctionName, { fn: any; policy: any[] }>();
   const roles = resourcesOf(t, 'AWS::IAM::Role');
   const policies = resourcesOf(t, 'AWS::IAM::Policy');
   for (const [, fn] of resourcesOf(t, 'AWS::Lambda::Function')) {
     const roleId: string = fn.Properties.Role['Fn::GetAtt'][0];
     const role = roles.find(([id]) => id === roleId)![1];
-    const name = /Cheap Token Router (\w+) function/.exec(role.Properties.Description)![1] as RouterFunction;
+    const name = /Cheap Token Router (\w+) function/.exec(role.Properties.Description)![1] as RouterFunctionName;
     const statements = policies
       .filter(([, p]) => p.Properties.Roles.some((r: any) => r.Ref === roleId))
       .flatMap(([, p]) => p.Properties.PolicyDocument.Statement);
