@@ -119,7 +119,9 @@ class JsonIncludes extends Matcher {
     const result = new MatchResult(actual);
     const json = JSON.stringify(actual) ?? '';
     for (const text of this.texts) {
-      if (!json.includes(text)) result.recordFailure({ matcher: this, path: [], message: `expected JSON containing ${JSON.stringify(text)}, got ${json}` });
+      if (!json.includes(text)) {
+        result.recordFailure({ matcher: this, path: [], message: `expected JSON containing ${JSON.stringify(text)}, got ${json}` });
+      }
     }
     return result;
   }
