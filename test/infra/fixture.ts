@@ -61,13 +61,6 @@ export function synthesizeRouter(
   };
 }
 
-/** Resources of a type, as [logicalId, resource] pairs. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- CloudFormation JSON is walked dynamically in assertions.
-export type CfnResourceJson = { Properties: Record<string, any>; [k: string]: any };
-export function resourcesOf(template: Template, type: string): [string, CfnResourceJson][] {
-  return Object.entries(template.findResources(type)) as [string, CfnResourceJson][];
-}
-
 /** Contents of every Lambda bundle (`index.mjs`) in the assembly. */
 export function bundles(outdir: string): Map<string, string> {
   const out = new Map<string, string>();
