@@ -117,12 +117,15 @@ export class RouterApi extends apigw.RestApi {
   constructor(scope: Construct, id: string, props: RouterApiProps) {
     const stageName = props.stageName ?? ROUTER_DEFAULTS.stageName;
     const executionLogging = props.executionLogging ?? ROUTER_DEFAULTS.executionLogging;
+    const cloudWatchRole = props.manageApiGatewayAccountRole ?? ROUTER_DEFAULTS.manageApiGatewayAccountRole;
     super(scope, id, {
       restApiName: props.restApiName,
       description: 'Cheap Token Router: OpenAI-compatible LLM gateway',
       endpointConfiguration: { types: [apigw.EndpointType.REGIONAL] },
-      cloudWatchRole: props.manageApiGatewayAccountRole ?? ROUTER_DEFAULTS.manageApiGatewayAccountRole,
-      cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN,
+      cloudWatchRole,
+      // The account-level role outlives this stack (other APIs of the account log through it). Only
+      // set when the role is created: API Gateway rejects a removal policy for a role it does not own.
+      cloudWatchRoleRemovalPolicy: cloudWatchRole ? RemovalPolicy.RETAIN : undefined,
       deployOptions: {
         stageName,
         accessLogDestination: new apigw.LogGroupLogDestination(props.accessLogGroup),

@@ -365,6 +365,18 @@ describe('CheapTokenRouter construct options', () => {
     );
   });
 
+  it('leaves the account-level API Gateway logging role alone when told the account has one', () => {
+    const { router, t } = standaloneRouter({ manageApiGatewayAccountRole: false });
+    t.resourceCountIs('AWS::ApiGateway::Account', 0);
+    expect(router.api.node.tryFindChild('CloudWatchRole')).toBeUndefined();
+    const managed = standaloneRouter();
+    managed.t.resourceCountIs('AWS::ApiGateway::Account', 1);
+    managed.t.hasResource('AWS::IAM::Role', {
+      Properties: Match.objectLike({ ManagedPolicyArns: [jsonIncludes('AmazonAPIGatewayPushToCloudWatchLogs')] }),
+      DeletionPolicy: 'Retain',
+    });
+  });
+
   it('gives each function a role of its own, assumed by Lambda, with no managed policy', () => {
     const { router, t } = standaloneRouter();
     for (const name of ROUTER_FUNCTIONS) {
