@@ -6,13 +6,16 @@
 import { TABLES, type TableDefinition, type TableId } from '../lambdas/store/tables';
 
 /** The router's Lambda functions. */
-export type RouterFunction = 'chat' | 'api' | 'admin';
+export type RouterFunctionName = 'chat' | 'api' | 'admin';
+
+/** Every router function, in the order they are created. */
+export const ROUTER_FUNCTIONS: readonly RouterFunctionName[] = ['chat', 'api', 'admin'];
 
 /** Level of access to one table. */
 export type TableAccess = 'read' | 'readWrite';
 
 /** Table access per function (least privilege: a function not listed for a table gets nothing on it). */
-export const TABLE_ACCESS: Readonly<Record<RouterFunction, Readonly<Partial<Record<TableId, TableAccess>>>>> = {
+export const TABLE_ACCESS: Readonly<Record<RouterFunctionName, Readonly<Partial<Record<TableId, TableAccess>>>>> = {
   // chat and api (embeddings) meter requests: usage records, budget and rate-limit counters, and the
   // caller's IP sealed with the account's data key (policy §2, §5).
   chat: { apiKeys: 'read', accounts: 'read', usage: 'readWrite', limits: 'readWrite', dataKeys: 'read' },
@@ -41,20 +44,20 @@ export const DYNAMODB_READ_ACTIONS = [
 export const DYNAMODB_WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'] as const;
 
 /** Functions that may Scan (privacy export/erasure and reports walk whole tables). */
-export const SCAN_FUNCTIONS: readonly RouterFunction[] = ['admin'];
+export const SCAN_FUNCTIONS: readonly RouterFunctionName[] = ['admin'];
 
 /** Functions that read the provider-credentials secret. */
-export const SECRET_FUNCTIONS: readonly RouterFunction[] = ['chat', 'api'];
+export const SECRET_FUNCTIONS: readonly RouterFunctionName[] = ['chat', 'api'];
 
 /**
  * KMS actions on per-account data keys (envelope encryption, crypto-shredding): the metering
  * functions only unwrap keys to seal IP addresses; only admin creates them (new accounts).
  */
-export const DATA_KEY_ACTIONS: Readonly<Partial<Record<RouterFunction, readonly string[]>>> = {
+export const DATA_KEY_ACTIONS: Readonly<Partial<Record<RouterFunctionName, readonly string[]>>> = {
   chat: ['kms:Decrypt'],
   api: ['kms:Decrypt'],
   admin: ['kms:GenerateDataKey', 'kms:Decrypt'],
 };
 
 /** Functions that call upstream models: Bedrock offers are invoked with their IAM role. */
-export const BEDROCK_FUNCTIONS: readonly RouterFunction[] = ['chat', 'api'];
+export const BEDROCK_FUNCTIONS: readonly RouterFunctionName[] = ['chat', 'api'];

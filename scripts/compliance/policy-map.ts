@@ -53,7 +53,7 @@ export const POLICY_MAP: readonly PolicyCommitment[] = [
       { file: 'lambdas/core/log.ts', symbol: 'jsonLogger', role: 'the only logger: an allow-list of id, count and timing fields, with no field for content' },
       { file: 'lambdas/domain/chat-request.ts', symbol: 'validate', role: 'validation errors name the parameter and the rule, never the value' },
       { file: 'lambdas/store/tables.ts', symbol: 'TABLES', role: 'every table and what it holds; none has an attribute for content' },
-      { file: 'lib/cheap-token-router.ts', symbol: 'ACCESS_LOG_FIELDS', role: 'the access-log format: request metadata only' },
+      { file: 'lib/router-api.ts', symbol: 'ACCESS_LOG_FIELDS', role: 'the access-log format: request metadata only' },
     ],
     tests: [
       { file: CHAT_TEST, title: 'the canary prompt is in no DynamoDB item and in no log line' },

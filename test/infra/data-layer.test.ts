@@ -1,15 +1,17 @@
 /**
  * Data layer: the multi-Region data key and its replicas, every table of TABLES, the provider secret.
- * Assertions hold for every table and every region of the two-replica example config.
+ * Assertions hold for every table and every region of the two-replica example config; resources
+ * are found through the constructs that made them or by their properties, never by a generated id.
  */
+import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TABLES, TTL_ATTRIBUTE } from '../../lambdas/store/tables';
 import { tableName } from '../../lib/naming';
-import { resourcesOf, synthesizeRouter, type SynthesizedRouter } from './fixture';
+import { expectProps, jsonIncludes, logicalIdOf, type SynthesizedRouter, synthesizeRouter } from './fixture';
 
 let s: SynthesizedRouter;
 beforeAll(() => {
-  s = synthesizeRouter();
+  s = synthesizeRouter({ bundling: false });
 });
 
 const allRegions = () => [s.config.primaryRegion, ...s.config.replicaRegions];
@@ -17,28 +19,32 @@ const allRegions = () => [s.config.primaryRegion, ...s.config.replicaRegions];
 describe('data key', () => {
   it('is one multi-Region primary key with rotation in the primary region, retained', () => {
     const t = s.template(s.stacks.keyStacks[s.config.primaryRegion]!);
-    const keys = resourcesOf(t, 'AWS::KMS::Key');
-    expect(keys).toHaveLength(1);
-    const [, key] = keys[0]!;
-    expect(key.Properties.MultiRegion).toBe(true);
-    expect(key.Properties.EnableKeyRotation).toBe(true);
-    expect(key.DeletionPolicy).toBe('Retain');
+    t.resourceCountIs('AWS::KMS::Key', 1);
+    t.hasResource('AWS::KMS::Key', {
+      Properties: Match.objectLike({ MultiRegion: true, EnableKeyRotation: true }),
+      DeletionPolicy: 'Retain',
+    });
     t.hasResourceProperties('AWS::KMS::Alias', { AliasName: 'alias/ctr-data' });
   });
 
   it('has a replica key with an alias in every replica region, and nothing in the others', () => {
     for (const region of s.config.replicaRegions) {
       const t = s.template(s.stacks.keyStacks[region]!);
-      const replicas = resourcesOf(t, 'AWS::KMS::ReplicaKey');
-      expect(replicas, region).toHaveLength(1);
-      expect(replicas[0]![1].DeletionPolicy).toBe('Retain');
-      // The primary key's ARN comes from the primary region's key stack (no custom resource).
-      expect(replicas[0]![1].Properties.PrimaryKeyArn['Fn::GetStackOutput']).toMatchObject({
-        StackName: s.stacks.keyStacks[s.config.primaryRegion]!.stackName,
-        Region: s.config.primaryRegion,
+      t.resourceCountIs('AWS::KMS::ReplicaKey', 1);
+      t.hasResource('AWS::KMS::ReplicaKey', {
+        // The primary key's ARN comes from the primary region's key stack (no custom resource).
+        Properties: Match.objectLike({
+          PrimaryKeyArn: {
+            'Fn::GetStackOutput': Match.objectLike({
+              StackName: s.stacks.keyStacks[s.config.primaryRegion]!.stackName,
+              Region: s.config.primaryRegion,
+            }),
+          },
+        }),
+        DeletionPolicy: 'Retain',
       });
       t.hasResourceProperties('AWS::KMS::Alias', { AliasName: 'alias/ctr-data' });
-      expect(resourcesOf(t, 'AWS::Lambda::Function')).toHaveLength(0);
+      t.resourceCountIs('AWS::Lambda::Function', 0);
     }
     expect(Object.keys(s.stacks.keyStacks).sort()).toEqual(allRegions().sort());
   });
@@ -46,15 +52,22 @@ describe('data key', () => {
   it('key policies allow CloudWatch Logs of their own region only, and grant no other principal than the account', () => {
     for (const region of allRegions()) {
       const t = s.template(s.stacks.keyStacks[region]!);
-      const [[, key]] = [...resourcesOf(t, 'AWS::KMS::Key'), ...resourcesOf(t, 'AWS::KMS::ReplicaKey')] as const;
-      const statements: any[] = key!.Properties.KeyPolicy.Statement;
+      const type = region === s.config.primaryRegion ? 'AWS::KMS::Key' : 'AWS::KMS::ReplicaKey';
+      const account = { AWS: jsonIncludes(':root') };
       // Exactly the policy of data-key.ts: no construct appended statements of its own.
-      expect(statements.map((st) => st.Sid), region).toEqual(['KeyAdministrationByAccount', 'KeyUseDelegatedToIam', 'CloudWatchLogsEncryption']);
-      const principals = statements.map((st) => JSON.stringify(st.Principal));
-      for (const p of principals) expect(p).toMatch(/:root"|logs\./);
-      const logs = statements.find((st) => JSON.stringify(st.Principal).includes('logs.'));
-      expect(logs.Principal.Service).toBe(`logs.${region}.amazonaws.com`);
-      expect(JSON.stringify(logs.Condition)).toContain('kms:EncryptionContext:aws:logs:arn');
+      t.hasResourceProperties(type, {
+        KeyPolicy: {
+          Statement: [
+            Match.objectLike({ Sid: 'KeyAdministrationByAccount', Principal: account }),
+            Match.objectLike({ Sid: 'KeyUseDelegatedToIam', Principal: account }),
+            Match.objectLike({
+              Sid: 'CloudWatchLogsEncryption',
+              Principal: { Service: `logs.${region}.amazonaws.com` },
+              Condition: jsonIncludes('kms:EncryptionContext:aws:logs:arn'),
+            }),
+          ],
+        },
+      });
     }
   });
 });
@@ -62,64 +75,77 @@ describe('data key', () => {
 describe('tables', () => {
   it('provisions exactly one global table per TABLES entry', () => {
     const t = s.template(s.stacks.dataStack);
-    const names = resourcesOf(t, 'AWS::DynamoDB::GlobalTable').map(([, r]) => r.Properties.TableName).sort();
-    expect(names).toEqual(TABLES.map((d) => tableName('ctr', d.id)).sort());
-    expect(resourcesOf(t, 'AWS::DynamoDB::Table')).toHaveLength(0);
+    t.resourceCountIs('AWS::DynamoDB::GlobalTable', TABLES.length);
+    for (const def of TABLES) t.hasResourceProperties('AWS::DynamoDB::GlobalTable', { TableName: tableName('ctr', def.id) });
+    t.resourceCountIs('AWS::DynamoDB::Table', 0);
   });
 
   describe.each(TABLES.map((d) => [d.id, d] as const))('%s', (_id, def) => {
-    const table = () => {
-      const found = resourcesOf(s.template(s.stacks.dataStack), 'AWS::DynamoDB::GlobalTable').find(
-        ([, r]) => r.Properties.TableName === tableName('ctr', def.id),
-      );
-      expect(found).toBeDefined();
-      return found![1];
-    };
+    const table = () => s.stacks.dataStack.data.tables[def.id];
 
     it('has its keys, indexes, TTL attribute, on-demand billing and retain policy', () => {
-      const r = table();
-      expect(r.Properties.KeySchema[0]).toEqual({ AttributeName: def.partitionKey.name, KeyType: 'HASH' });
-      if (def.sortKey) expect(r.Properties.KeySchema[1]).toEqual({ AttributeName: def.sortKey.name, KeyType: 'RANGE' });
-      expect((r.Properties.GlobalSecondaryIndexes ?? []).map((ix: any) => ix.IndexName)).toEqual(def.indexes.map((ix) => ix.indexName));
-      expect(r.Properties.TimeToLiveSpecification).toEqual({ AttributeName: TTL_ATTRIBUTE, Enabled: true });
-      expect(r.Properties.BillingMode).toBe('PAY_PER_REQUEST');
-      expect(r.DeletionPolicy).toBe('Retain');
-      expect(r.UpdateReplacePolicy).toBe('Retain');
-      expect(r.Properties.SSESpecification).toEqual({ SSEEnabled: true, SSEType: 'KMS' });
+      const t = s.template(s.stacks.dataStack);
+      const keySchema = [
+        { AttributeName: def.partitionKey.name, KeyType: 'HASH' },
+        ...(def.sortKey ? [{ AttributeName: def.sortKey.name, KeyType: 'RANGE' }] : []),
+      ];
+      t.templateMatches({
+        Resources: {
+          [logicalIdOf(table())]: {
+            Properties: {
+              TableName: tableName('ctr', def.id),
+              KeySchema: keySchema,
+              GlobalSecondaryIndexes:
+                def.indexes.length > 0 ? def.indexes.map((ix) => Match.objectLike({ IndexName: ix.indexName })) : Match.absent(),
+              TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true },
+              BillingMode: 'PAY_PER_REQUEST',
+              SSESpecification: { SSEEnabled: true, SSEType: 'KMS' },
+            },
+            DeletionPolicy: 'Retain',
+            UpdateReplacePolicy: 'Retain',
+          },
+        },
+      });
     });
 
     it('has replicas in exactly the configured regions, each with PITR, deletion protection and its regional CMK', () => {
-      const replicas: any[] = table().Properties.Replicas;
-      expect(replicas.map((r) => r.Region).sort()).toEqual(allRegions().sort());
-      for (const replica of replicas) {
-        expect(replica.DeletionProtectionEnabled, replica.Region).toBe(true);
-        expect(replica.PointInTimeRecoverySpecification.PointInTimeRecoveryEnabled, replica.Region).toBe(def.pointInTimeRecovery);
-        const keyId = JSON.stringify(replica.SSESpecification.KMSMasterKeyId);
-        if (replica.Region === s.config.primaryRegion) {
-          // The primary key itself, from the primary key stack.
-          expect(keyId).toContain('GetStackOutput');
-          expect(keyId).toContain(`"Region":"${s.config.primaryRegion}"`);
-        } else {
-          // The replica key of that region: same multi-Region key id, that region in the ARN.
-          expect(keyId).toContain(`:kms:${replica.Region}:`);
-          expect(keyId).toContain(':key/');
-          expect(keyId).toContain(`"Fn::GetStackOutput":{"StackName":"${s.stacks.keyStacks[s.config.primaryRegion]!.stackName}"`);
-        }
-      }
+      const t = s.template(s.stacks.dataStack);
+      const primaryKeyStack = s.stacks.keyStacks[s.config.primaryRegion]!.stackName;
+      const replicas = allRegions().map((region) =>
+        Match.objectLike({
+          Region: region,
+          DeletionProtectionEnabled: true,
+          PointInTimeRecoverySpecification: Match.objectLike({ PointInTimeRecoveryEnabled: def.pointInTimeRecovery }),
+          SSESpecification: {
+            KMSMasterKeyId:
+              region === s.config.primaryRegion
+                ? // The primary key itself, from the primary key stack.
+                  { 'Fn::GetStackOutput': Match.objectLike({ StackName: primaryKeyStack, Region: s.config.primaryRegion }) }
+                : // The replica key of that region: same multi-Region key id, that region in the ARN.
+                  jsonIncludes(`:kms:${region}:`, ':key/', `"Fn::GetStackOutput":{"StackName":"${primaryKeyStack}"`),
+          },
+        }),
+      );
+      for (const replica of replicas) expectProps(t, table(), { Replicas: Match.arrayWith([replica]) });
+      // Exactly those regions, no other replica.
+      expect(t.findResources('AWS::DynamoDB::GlobalTable')[logicalIdOf(table())]!.Properties.Replicas).toHaveLength(allRegions().length);
     });
   });
 });
 
 describe('provider secret', () => {
   it('is encrypted with the data key and replicated to every replica region with its replica key', () => {
-    const secrets = resourcesOf(s.template(s.stacks.dataStack), 'AWS::SecretsManager::Secret');
-    expect(secrets).toHaveLength(1);
-    const [, secret] = secrets[0]!;
-    expect(secret.Properties.KmsKeyId).toBeDefined();
-    const replicas: any[] = secret.Properties.ReplicaRegions;
-    expect(replicas.map((r) => r.Region).sort()).toEqual([...s.config.replicaRegions].sort());
-    for (const r of replicas) expect(JSON.stringify(r.KmsKeyId)).toContain(`:kms:${r.Region}:`);
-    expect(secret.DeletionPolicy).toBe('Retain');
+    const t = s.template(s.stacks.dataStack);
+    t.resourceCountIs('AWS::SecretsManager::Secret', 1);
+    const replicaRegions = s.config.replicaRegions.map((region) => ({ Region: region, KmsKeyId: jsonIncludes(`:kms:${region}:`) }));
+    t.hasResource('AWS::SecretsManager::Secret', {
+      Properties: Match.objectLike({ KmsKeyId: Match.anyValue() }),
+      DeletionPolicy: 'Retain',
+    });
+    for (const replica of replicaRegions)
+      t.hasResourceProperties('AWS::SecretsManager::Secret', { ReplicaRegions: Match.arrayWith([replica]) });
+    const [secret] = Object.values(t.findResources('AWS::SecretsManager::Secret'));
+    expect(secret!.Properties.ReplicaRegions).toHaveLength(s.config.replicaRegions.length);
   });
 });
 

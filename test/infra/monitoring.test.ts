@@ -3,22 +3,33 @@
  * duration, the two money-loss log metrics), the metric filters on the functions' JSON log lines
  * (checked against lines the real `lambdas/core` code writes), the dashboard, the optional alarm
  * topic (KMS-encrypted, SSL-only, cdk-nag clean) and the toggles. Templates only, so esbuild
- * bundling is skipped.
+ * bundling is skipped. Alarms, filters and topics are found through the constructs that made them
+ * or by their properties, never by a generated logical id.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { App, Duration, Stack } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Duration } from 'aws-cdk-lib';
+import { Match } from 'aws-cdk-lib/assertions';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { logAttemptFailure } from '../../lambdas/core/attempt-failures';
 import { jsonLogger } from '../../lambdas/core/log';
 import { finishMetering, type MeteringContext } from '../../lambdas/core/metering';
 import type { RouteCandidate } from '../../lambdas/core/routing';
-import { CheapTokenRouter } from '../../lib/cheap-token-router';
-import { ALARM_DEFAULTS, LOG_METRICS, METRIC_NAMESPACE, ROUTER_DEFAULTS } from '../../lib/cheap-token-router-defaults';
-import { resourcesOf, synthesizeRouter, type CfnResourceJson, type SynthesizedRouter } from './fixture';
 import { UpstreamError } from '../../lambdas/domain/errors';
 import type { UsageEvent } from '../../lambdas/domain/usage';
+import type { CheapTokenRouter } from '../../lib/cheap-token-router';
+import { ALARM_DEFAULTS, LOG_METRICS, METRIC_NAMESPACE, ROUTER_DEFAULTS } from '../../lib/cheap-token-router-defaults';
+import { ROUTER_FUNCTIONS, type RouterFunctionName } from '../../lib/table-access';
+import {
+  expectProps,
+  idsOf,
+  idsWith,
+  jsonIncludes,
+  logicalIdOf,
+  type SynthesizedRouter,
+  standaloneRouter,
+  synthesizeRouter,
+} from './fixture';
 
 const NAMESPACE = `${METRIC_NAMESPACE}/ctr`;
 
@@ -27,27 +38,18 @@ beforeAll(() => {
   s = synthesizeRouter({ bundling: false });
 });
 
-const routers = () => Object.entries(s.stacks.routerStacks).map(([region, stack]) => ({ region, stack, t: s.template(stack) }));
+const routers = () =>
+  Object.entries(s.stacks.routerStacks).map(([region, stack]) => ({ region, stack, router: stack.router, t: s.template(stack) }));
 
-/** Each function's logical id by its name (from its role's description, no generated ids assumed). */
-function functionIds(t: Template): Map<string, string> {
-  const roles = new Map(resourcesOf(t, 'AWS::IAM::Role'));
-  const out = new Map<string, string>();
-  for (const [id, fn] of resourcesOf(t, 'AWS::Lambda::Function')) {
-    const role = roles.get(fn.Properties.Role['Fn::GetAtt'][0])!;
-    out.set(/Cheap Token Router (\w+) function/.exec(role.Properties.Description)![1]!, id);
-  }
-  return out;
-}
+const functionOf = (router: CheapTokenRouter, name: RouterFunctionName) =>
+  ({ chat: router.chatFunction, api: router.apiFunction, admin: router.adminFunction })[name];
 
-const alarms = (t: Template) => resourcesOf(t, 'AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
-
-/** Single-metric alarms on a metric (namespace, name, and optionally a dimension Ref). */
-function alarmsOn(t: Template, namespace: string, metricName: string, dimensionRef?: string): CfnResourceJson['Properties'][] {
-  return alarms(t).filter(
-    (a) => a.Namespace === namespace && a.MetricName === metricName && (dimensionRef === undefined || JSON.stringify(a.Dimensions ?? []).includes(`{"Ref":"${dimensionRef}"}`)),
-  );
-}
+/** Properties of an alarm on one metric of one function. */
+const onFunction = (router: CheapTokenRouter, name: RouterFunctionName, metricName: string) => ({
+  Namespace: 'AWS/Lambda',
+  MetricName: metricName,
+  Dimensions: [{ Name: 'FunctionName', Value: { Ref: logicalIdOf(functionOf(router, name)) } }],
+});
 
 /**
  * A dashboard body as widgets: the `Fn::Join` parts joined, each intrinsic (a `Ref` or `GetAtt`)
@@ -68,13 +70,17 @@ function patternMatches(pattern: string, line: string): boolean {
 
 describe('alarms in every router stack', () => {
   it('alarm on each function: errors (sustained) and throttles (any), and duration near the timeout', () => {
-    for (const { region, t } of routers()) {
-      const fns = functionIds(t);
-      expect([...fns.keys()].sort(), region).toEqual(['admin', 'api', 'chat']);
-      for (const [name, id] of fns) {
-        const [errors, ...moreErrors] = alarmsOn(t, 'AWS/Lambda', 'Errors', id);
-        expect(moreErrors, `${region} ${name}`).toEqual([]);
-        expect(errors, `${region} ${name} errors`).toMatchObject({
+    for (const { region, t, router } of routers()) {
+      t.resourceCountIs('AWS::Lambda::Function', 3);
+      for (const name of ROUTER_FUNCTIONS) {
+        for (const metricName of ['Errors', 'Throttles', 'Duration']) {
+          expect(
+            idsWith(t, 'AWS::CloudWatch::Alarm', onFunction(router, name, metricName)),
+            `${region} ${name} ${metricName}`,
+          ).toHaveLength(1);
+        }
+        expectProps(t, router.alarms!.functionErrors[name], {
+          ...onFunction(router, name, 'Errors'),
           Statistic: 'Sum',
           Threshold: 1,
           ComparisonOperator: 'GreaterThanOrEqualToThreshold',
@@ -82,63 +88,89 @@ describe('alarms in every router stack', () => {
           DatapointsToAlarm: ALARM_DEFAULTS.datapointsToAlarm,
           TreatMissingData: 'notBreaching',
         });
-        const throttles = alarmsOn(t, 'AWS/Lambda', 'Throttles', id);
-        expect(throttles, `${region} ${name} throttles`).toHaveLength(1);
-        expect(throttles[0]).toMatchObject({ Statistic: 'Sum', Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', EvaluationPeriods: 1 });
-        const duration = alarmsOn(t, 'AWS/Lambda', 'Duration', id);
-        expect(duration, `${region} ${name} duration`).toHaveLength(1);
+        expectProps(t, router.alarms!.functionThrottles[name], {
+          ...onFunction(router, name, 'Throttles'),
+          Statistic: 'Sum',
+          Threshold: 1,
+          ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+          EvaluationPeriods: 1,
+        });
         const timeout = name === 'chat' ? ROUTER_DEFAULTS.streamTimeoutSeconds : ROUTER_DEFAULTS.bufferedTimeoutSeconds;
-        expect(duration[0]).toMatchObject({ ExtendedStatistic: 'p99', Threshold: (timeout * 1000 * ALARM_DEFAULTS.durationP99PercentOfTimeout) / 100 });
+        expectProps(t, router.alarms!.functionDuration[name], {
+          ...onFunction(router, name, 'Duration'),
+          ExtendedStatistic: 'p99',
+          Threshold: (timeout * 1000 * ALARM_DEFAULTS.durationP99PercentOfTimeout) / 100,
+        });
       }
     }
   });
 
   it('alarm on the API 5XX rate: a metric-math rate over 5XXError and Count of this API stage, sustained', () => {
-    for (const { region, t } of routers()) {
-      const [[, api]] = resourcesOf(t, 'AWS::ApiGateway::RestApi') as [[string, CfnResourceJson]];
-      const rate = alarms(t).filter((a) => JSON.stringify(a.Metrics ?? []).includes('"MetricName":"5XXError"'));
-      expect(rate, region).toHaveLength(1);
-      const alarm = rate[0]!;
-      expect(alarm).toMatchObject({ Threshold: ALARM_DEFAULTS.apiErrorRatePercent, EvaluationPeriods: ALARM_DEFAULTS.evaluationPeriods, TreatMissingData: 'notBreaching' });
-      const metrics = alarm.Metrics as any[];
-      const expression = metrics.find((m) => m.Expression);
-      expect(expression.Expression).toBe(`IF(errors >= ${ALARM_DEFAULTS.apiErrorMinCount}, 100 * errors / requests, 0)`);
-      for (const [id, metricName] of [
-        ['errors', '5XXError'],
-        ['requests', 'Count'],
-      ] as const) {
-        const stat = metrics.find((m) => m.Id === id).MetricStat;
-        expect(stat.Stat).toBe('Sum');
-        expect(stat.Metric).toMatchObject({ Namespace: 'AWS/ApiGateway', MetricName: metricName });
-        expect(stat.Metric.Dimensions).toContainEqual({ Name: 'ApiName', Value: api.Properties.Name });
-        expect(stat.Metric.Dimensions.map((d: any) => d.Name).sort()).toEqual(['ApiName', 'Stage']);
-      }
+    for (const { region, t, router } of routers()) {
+      expect(idsWith(t, 'AWS::CloudWatch::Alarm', { Metrics: jsonIncludes('"MetricName":"5XXError"') }), region).toHaveLength(1);
+      const stageMetric = (id: string, metricName: string) =>
+        Match.objectLike({
+          Id: id,
+          MetricStat: Match.objectLike({
+            Stat: 'Sum',
+            Metric: {
+              Namespace: 'AWS/ApiGateway',
+              MetricName: metricName,
+              Dimensions: [
+                { Name: 'ApiName', Value: router.api.restApiName },
+                { Name: 'Stage', Value: { Ref: logicalIdOf(router.api.deploymentStage) } },
+              ],
+            },
+          }),
+        });
+      expectProps(t, router.alarms!.apiServerErrors, {
+        Threshold: ALARM_DEFAULTS.apiErrorRatePercent,
+        EvaluationPeriods: ALARM_DEFAULTS.evaluationPeriods,
+        TreatMissingData: 'notBreaching',
+        Metrics: Match.arrayWith([
+          Match.objectLike({ Expression: `IF(errors >= ${ALARM_DEFAULTS.apiErrorMinCount}, 100 * errors / requests, 0)` }),
+          stageMetric('errors', '5XXError'),
+          stageMetric('requests', 'Count'),
+        ]),
+      });
       // The latency alarm is opt-in.
-      expect(alarmsOn(t, 'AWS/ApiGateway', 'Latency'), region).toEqual([]);
+      expect(idsWith(t, 'AWS::CloudWatch::Alarm', { Namespace: 'AWS/ApiGateway', MetricName: 'Latency' }), region).toEqual([]);
     }
   });
 
   it('alarm on any lost usage record or budget settlement, from metric filters on every function log group', () => {
-    for (const { region, t } of routers()) {
-      const fnLogGroups = resourcesOf(t, 'AWS::Lambda::Function').map(([, fn]) => fn.Properties.LoggingConfig.LogGroup.Ref as string);
-      const filters = resourcesOf(t, 'AWS::Logs::MetricFilter').map(([, f]) => f.Properties);
-      for (const { message, metricName } of [LOG_METRICS.usageRecordFailed, LOG_METRICS.reservationSettleFailed]) {
-        const mine = filters.filter((f) => f.MetricTransformations[0].MetricName === metricName);
-        expect(mine.map((f) => f.LogGroupName.Ref).sort(), `${region} ${metricName}`).toEqual([...fnLogGroups].sort());
-        for (const f of mine) {
-          expect(f.FilterPattern).toBe(`{ $.message = "${message}" }`);
-          expect(f.MetricTransformations).toEqual([{ MetricNamespace: NAMESPACE, MetricName: metricName, MetricValue: '1' }]);
+    for (const { region, t, router } of routers()) {
+      for (const [key, { message, metricName }] of [
+        ['usageRecordFailed', LOG_METRICS.usageRecordFailed],
+        ['reservationSettleFailed', LOG_METRICS.reservationSettleFailed],
+      ] as const) {
+        // One filter per function log group, and no other filter for this metric.
+        expect(
+          idsWith(t, 'AWS::Logs::MetricFilter', { MetricTransformations: [Match.objectLike({ MetricName: metricName })] }),
+          region,
+        ).toHaveLength(3);
+        for (const name of ROUTER_FUNCTIONS) {
+          const filter = {
+            LogGroupName: { Ref: logicalIdOf(router.functionLogGroups[name]) },
+            FilterPattern: `{ $.message = "${message}" }`,
+            MetricTransformations: [Match.objectEquals({ MetricNamespace: NAMESPACE, MetricName: metricName, MetricValue: '1' })],
+          };
+          expect(idsWith(t, 'AWS::Logs::MetricFilter', filter), `${region} ${name} ${metricName}`).toHaveLength(1);
         }
-        const alarm = alarmsOn(t, NAMESPACE, metricName);
-        expect(alarm, `${region} ${metricName}`).toHaveLength(1);
-        expect(alarm[0]).toMatchObject({
+        expect(
+          idsWith(t, 'AWS::CloudWatch::Alarm', { Namespace: NAMESPACE, MetricName: metricName }),
+          `${region} ${metricName}`,
+        ).toHaveLength(1);
+        expectProps(t, router.alarms![key], {
+          Namespace: NAMESPACE,
+          MetricName: metricName,
           Statistic: 'Sum',
           Threshold: 1,
           ComparisonOperator: 'GreaterThanOrEqualToThreshold',
           EvaluationPeriods: 1,
           TreatMissingData: 'notBreaching',
+          AlarmDescription: Match.stringLikeRegexp('^Money at stake'),
         });
-        expect(alarm[0]!.AlarmDescription).toMatch(/^Money at stake/);
       }
     }
   });
@@ -146,26 +178,27 @@ describe('alarms in every router stack', () => {
   it('counts upstream attempt failures in total and by provider (for the dashboard, no alarm)', () => {
     for (const { region, t } of routers()) {
       const { metricName, message } = LOG_METRICS.upstreamAttemptFailed;
-      const mine = resourcesOf(t, 'AWS::Logs::MetricFilter')
-        .map(([, f]) => f.Properties)
-        .filter((f) => f.MetricTransformations[0].MetricName === metricName);
-      expect(mine, region).toHaveLength(6);
-      for (const f of mine) expect(f.FilterPattern).toBe(`{ $.message = "${message}" }`);
-      expect(mine.filter((f) => JSON.stringify(f.MetricTransformations[0].Dimensions) === JSON.stringify([{ Key: 'Provider', Value: '$.provider' }]))).toHaveLength(3);
-      expect(alarmsOn(t, NAMESPACE, metricName)).toEqual([]);
+      const mine = { MetricTransformations: [Match.objectLike({ MetricName: metricName })] };
+      expect(idsWith(t, 'AWS::Logs::MetricFilter', mine), region).toHaveLength(6);
+      expect(idsWith(t, 'AWS::Logs::MetricFilter', { ...mine, FilterPattern: `{ $.message = "${message}" }` })).toHaveLength(6);
+      const byProvider = {
+        MetricTransformations: [Match.objectLike({ MetricName: metricName, Dimensions: [{ Key: 'Provider', Value: '$.provider' }] })],
+      };
+      expect(idsWith(t, 'AWS::Logs::MetricFilter', byProvider)).toHaveLength(3);
+      expect(idsWith(t, 'AWS::CloudWatch::Alarm', { Namespace: NAMESPACE, MetricName: metricName })).toEqual([]);
     }
   });
 
   it('every alarm is named, says what to do, and has no action by default', () => {
     for (const { region, t } of routers()) {
-      const all = alarms(t);
-      expect(all.length, region).toBe(3 * 3 + 3);
-      for (const a of all) {
-        expect(a.AlarmName, region).toMatch(/^ctr-router-/);
-        expect(a.AlarmDescription.length, a.AlarmName).toBeGreaterThan(150);
-        expect(a.AlarmDescription.length, a.AlarmName).toBeLessThanOrEqual(1024);
-        expect(a.AlarmActions, a.AlarmName).toBeUndefined();
-      }
+      t.resourceCountIs('AWS::CloudWatch::Alarm', 3 * 3 + 3);
+      const namedWithRunbook = {
+        AlarmName: Match.stringLikeRegexp('^ctr-router-'),
+        // Long enough to say what to do (over 150 characters), within CloudWatch's 1024.
+        AlarmDescription: Match.stringLikeRegexp('^[\\s\\S]{151,1024}$'),
+        AlarmActions: Match.absent(),
+      };
+      expect(idsWith(t, 'AWS::CloudWatch::Alarm', namedWithRunbook), region).toEqual(idsOf(t, 'AWS::CloudWatch::Alarm'));
       t.resourceCountIs('AWS::SNS::Topic', 0);
     }
   });
@@ -183,8 +216,14 @@ describe('metric filters match what the router really logs', () => {
     return lines;
   }
 
-  const filterPatterns = () => resourcesOf(s.template(Object.values(s.stacks.routerStacks)[0]!), 'AWS::Logs::MetricFilter').map(([, f]) => f.Properties);
-  const patternFor = (metricName: string) => filterPatterns().find((f) => f.MetricTransformations[0].MetricName === metricName)!.FilterPattern as string;
+  /** The synthesized filter pattern of a log metric (the same in every filter of that metric, see above). */
+  const patternFor = (metricName: string): string => {
+    const t = s.template(Object.values(s.stacks.routerStacks)[0]!);
+    const [filter] = Object.values(
+      t.findResources('AWS::Logs::MetricFilter', { Properties: { MetricTransformations: [Match.objectLike({ MetricName: metricName })] } }),
+    );
+    return filter!.Properties.FilterPattern;
+  };
 
   it('a usage record and a settlement that fail every retry each produce exactly one matching line', async () => {
     vi.useFakeTimers();
@@ -200,7 +239,10 @@ describe('metric filters match what the router really logs', () => {
     });
     for (const metricName of [LOG_METRICS.usageRecordFailed.metricName, LOG_METRICS.reservationSettleFailed.metricName]) {
       const pattern = patternFor(metricName);
-      expect(lines.filter((l) => patternMatches(pattern, l)), metricName).toHaveLength(1);
+      expect(
+        lines.filter((l) => patternMatches(pattern, l)),
+        metricName,
+      ).toHaveLength(1);
     }
     // Other lines (none expected here) would not count.
     expect(lines.filter((l) => patternMatches(patternFor(LOG_METRICS.upstreamAttemptFailed.metricName), l))).toEqual([]);
@@ -219,31 +261,54 @@ describe('metric filters match what the router really logs', () => {
 
 describe('dashboard', () => {
   it('one per router stack, named for its region, with API, function and log-metric widgets', () => {
-    for (const { region, t } of routers()) {
-      const dashboards = resourcesOf(t, 'AWS::CloudWatch::Dashboard');
-      expect(dashboards, region).toHaveLength(1);
-      const [, dashboard] = dashboards[0]!;
-      expect(dashboard.Properties.DashboardName).toBe(`ctr-router-${region}`);
-      const widgets = dashboardWidgets(dashboard.Properties.DashboardBody);
+    for (const { region, t, router } of routers()) {
+      t.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+      expectProps(t, router.dashboard!, { DashboardName: `ctr-router-${region}` });
+      // The body is one JSON string with intrinsics joined in; its widgets are read as data.
+      const body = t.findResources('AWS::CloudWatch::Dashboard')[logicalIdOf(router.dashboard!)]!.Properties.DashboardBody;
+      const widgets = dashboardWidgets(body);
       // Each metric line: [namespace, name, ...dimension name/value pairs, { stat, label }].
       const lines: any[][] = widgets.filter((w) => w.type === 'metric').flatMap((w) => w.properties.metrics);
       const has = (namespace: string, name: string, stat: string, dimension?: [string, string]) =>
-        lines.some((l) => l[0] === namespace && l[1] === name && l.at(-1).stat === stat && (!dimension || (l[2] === dimension[0] && l[3] === dimension[1])));
-      for (const [name, stat] of [['Count', 'Sum'], ['4XXError', 'Sum'], ['5XXError', 'Sum'], ['Latency', 'p50'], ['Latency', 'p99']]) {
+        lines.some(
+          (l) =>
+            l[0] === namespace &&
+            l[1] === name &&
+            l.at(-1).stat === stat &&
+            (!dimension || (l[2] === dimension[0] && l[3] === dimension[1])),
+        );
+      for (const [name, stat] of [
+        ['Count', 'Sum'],
+        ['4XXError', 'Sum'],
+        ['5XXError', 'Sum'],
+        ['Latency', 'p50'],
+        ['Latency', 'p99'],
+      ]) {
         expect(has('AWS/ApiGateway', name!, stat!), `${region} ${name} ${stat}`).toBe(true);
       }
-      for (const [fn, id] of functionIds(t)) {
-        for (const [name, stat] of [['Invocations', 'Sum'], ['Errors', 'Sum'], ['Duration', 'p99'], ['Throttles', 'Sum']]) {
-          expect(has('AWS/Lambda', name!, stat!, ['FunctionName', JSON.stringify({ Ref: id })]), `${region} ${fn} ${name}`).toBe(true);
+      for (const fn of ROUTER_FUNCTIONS) {
+        const ref = JSON.stringify({ Ref: logicalIdOf(functionOf(router, fn)) });
+        for (const [name, stat] of [
+          ['Invocations', 'Sum'],
+          ['Errors', 'Sum'],
+          ['Duration', 'p99'],
+          ['Throttles', 'Sum'],
+        ]) {
+          expect(has('AWS/Lambda', name!, stat!, ['FunctionName', ref]), `${region} ${fn} ${name}`).toBe(true);
         }
       }
-      for (const { metricName } of Object.values(LOG_METRICS)) expect(has(NAMESPACE, metricName, 'Sum'), `${region} ${metricName}`).toBe(true);
+      for (const { metricName } of Object.values(LOG_METRICS))
+        expect(has(NAMESPACE, metricName, 'Sum'), `${region} ${metricName}`).toBe(true);
       for (const provider of s.config.providers) {
         expect(has(NAMESPACE, LOG_METRICS.upstreamAttemptFailed.metricName, 'Sum', ['Provider', provider.id]), provider.id).toBe(true);
       }
       // The alarm status widget lists every alarm.
       const alarmWidget = widgets.find((w) => w.type === 'alarm');
-      expect(alarmWidget.properties.alarms.sort()).toEqual(resourcesOf(t, 'AWS::CloudWatch::Alarm').map(([id]) => JSON.stringify({ 'Fn::GetAtt': [id, 'Arn'] })).sort());
+      expect(alarmWidget.properties.alarms.sort()).toEqual(
+        idsOf(t, 'AWS::CloudWatch::Alarm')
+          .map((id) => JSON.stringify({ 'Fn::GetAtt': [id, 'Arn'] }))
+          .sort(),
+      );
     }
   });
 
@@ -262,25 +327,38 @@ describe('dashboard', () => {
 
 describe('alarm notifications', () => {
   let withTopics: SynthesizedRouter;
-  let reports: { pluginName: string; conclusion: string; violations: { ruleName: string; violatingConstructs: { constructPath: string }[] }[] }[];
+  let reports: {
+    pluginName: string;
+    conclusion: string;
+    violations: { ruleName: string; violatingConstructs: { constructPath: string }[] }[];
+  }[];
   const existingTopic = 'arn:aws:sns:eu-west-1:111111111111:ops-alarms';
   beforeAll(() => {
-    withTopics = synthesizeRouter({ nag: true, bundling: false, router: { alarmEmail: 'ops@example.com' }, alarmTopicArns: { 'eu-west-1': existingTopic } });
+    withTopics = synthesizeRouter({
+      nag: true,
+      bundling: false,
+      router: { alarmEmail: 'ops@example.com' },
+      alarmTopicArns: { 'eu-west-1': existingTopic },
+    });
     reports = JSON.parse(readFileSync(join(withTopics.outdir, 'validation-report.json'), 'utf8')).pluginReports;
   });
 
   it('alarmEmail: a KMS-encrypted, SSL-only topic per region that CloudWatch may publish to, notified on ALARM and OK', () => {
     for (const region of [withTopics.config.primaryRegion, 'ap-southeast-2']) {
+      const { router } = withTopics.stacks.routerStacks[region]!;
       const t = withTopics.template(withTopics.stacks.routerStacks[region]!);
-      const topics = resourcesOf(t, 'AWS::SNS::Topic');
-      expect(topics, region).toHaveLength(1);
-      const [topicId, topic] = topics[0]!;
-      const [[keyId, key]] = resourcesOf(t, 'AWS::KMS::Key') as [[string, CfnResourceJson]];
-      expect(topic.Properties.KmsMasterKeyId).toEqual({ 'Fn::GetAtt': [keyId, 'Arn'] });
-      expect(key.Properties.EnableKeyRotation).toBe(true);
-      expect(key.Properties.KeyPolicy.Statement).toContainEqual(
-        expect.objectContaining({ Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey'] }),
-      );
+      t.resourceCountIs('AWS::SNS::Topic', 1);
+      const topicId = logicalIdOf(router.alarmTopic!);
+      const key = router.node.findChild('Monitoring').node.findChild('AlarmTopicKey');
+      expectProps(t, router.alarmTopic!, { KmsMasterKeyId: { 'Fn::GetAtt': [logicalIdOf(key), 'Arn'] } });
+      expectProps(t, key, {
+        EnableKeyRotation: true,
+        KeyPolicy: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey'] }),
+          ]),
+        },
+      });
       t.hasResourceProperties('AWS::SNS::TopicPolicy', {
         Topics: [{ Ref: topicId }],
         PolicyDocument: {
@@ -291,10 +369,8 @@ describe('alarm notifications', () => {
         },
       });
       t.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com', TopicArn: { Ref: topicId } });
-      for (const a of alarms(t)) {
-        expect(a.AlarmActions, a.AlarmName).toEqual([{ Ref: topicId }]);
-        expect(a.OKActions, a.AlarmName).toEqual([{ Ref: topicId }]);
-      }
+      const notifies = { AlarmActions: [{ Ref: topicId }], OKActions: [{ Ref: topicId }] };
+      expect(idsWith(t, 'AWS::CloudWatch::Alarm', notifies), region).toEqual(idsOf(t, 'AWS::CloudWatch::Alarm'));
     }
   });
 
@@ -302,11 +378,13 @@ describe('alarm notifications', () => {
     const t = withTopics.template(withTopics.stacks.routerStacks['eu-west-1']!);
     t.resourceCountIs('AWS::SNS::Topic', 0);
     t.resourceCountIs('AWS::KMS::Key', 0);
-    for (const a of alarms(t)) expect(a.AlarmActions, a.AlarmName).toEqual([existingTopic]);
+    expect(idsWith(t, 'AWS::CloudWatch::Alarm', { AlarmActions: [existingTopic] })).toEqual(idsOf(t, 'AWS::CloudWatch::Alarm'));
   });
 
   it('a topic ARN from another region is refused', () => {
-    expect(() => synthesizeRouter({ bundling: false, alarmTopicArns: { 'eu-west-1': 'arn:aws:sns:us-east-1:111111111111:ops-alarms' } })).toThrow(/is in us-east-1, not in eu-west-1/);
+    expect(() =>
+      synthesizeRouter({ bundling: false, alarmTopicArns: { 'eu-west-1': 'arn:aws:sns:us-east-1:111111111111:ops-alarms' } }),
+    ).toThrow(/is in us-east-1, not in eu-west-1/);
   });
 
   it('cdk-nag: the topic and its key add no finding (SNS2, SNS3, KMS5 pass)', () => {
@@ -317,36 +395,31 @@ describe('alarm notifications', () => {
 });
 
 describe('monitoring options', () => {
-  const data = () => ({
-    tableNames: s.stacks.dataStack.data.tableNames,
-    keyArn: 'arn:aws:kms:us-east-1:111111111111:key/mrk-1234',
-    homeKeyArn: 'arn:aws:kms:us-east-1:111111111111:key/mrk-1234',
-    providerSecretArn: 'arn:aws:secretsmanager:us-east-1:111111111111:secret:ctr/provider-credentials-AbCdEf',
-  });
-  const standalone = (props: Partial<ConstructorParameters<typeof CheapTokenRouter>[2]>) => {
-    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-    const stack = new Stack(app, 'Standalone', { env: { region: s.config.primaryRegion } });
-    const router = new CheapTokenRouter(stack, 'Router', { config: s.config, data: data(), ...props });
-    return { router, t: Template.fromStack(stack) };
-  };
-
   it('alarms and dashboard can be turned off (the log metrics stay)', () => {
-    const { router, t } = standalone({ alarms: { enabled: false }, dashboard: false, alarmEmail: 'ops@example.com' });
+    const { router, t } = standaloneRouter({ alarms: { enabled: false }, dashboard: false, alarmEmail: 'ops@example.com' });
     t.resourceCountIs('AWS::CloudWatch::Alarm', 0);
     t.resourceCountIs('AWS::CloudWatch::Dashboard', 0);
     t.resourceCountIs('AWS::SNS::Topic', 0);
-    expect(resourcesOf(t, 'AWS::Logs::MetricFilter').length).toBe(12);
+    t.resourceCountIs('AWS::Logs::MetricFilter', 12);
     expect(router.alarms).toBeUndefined();
     expect(router.dashboard).toBeUndefined();
   });
 
   it('thresholds and the optional latency alarm follow the props', () => {
-    const { router, t } = standalone({
-      alarms: { apiErrorRatePercent: 2, apiErrorMinCount: 10, evaluationPeriods: 5, datapointsToAlarm: 4, period: Duration.minutes(1), apiLatencyP99: Duration.seconds(20), durationP99PercentOfTimeout: 50 },
+    const { router, t } = standaloneRouter({
+      alarms: {
+        apiErrorRatePercent: 2,
+        apiErrorMinCount: 10,
+        evaluationPeriods: 5,
+        datapointsToAlarm: 4,
+        period: Duration.minutes(1),
+        apiLatencyP99: Duration.seconds(20),
+        durationP99PercentOfTimeout: 50,
+      },
       streamTimeout: Duration.minutes(2),
     });
     expect(router.alarms!.apiLatencyP99).toBeDefined();
-    t.hasResourceProperties('AWS::CloudWatch::Alarm', {
+    expectProps(t, router.alarms!.apiLatencyP99!, {
       MetricName: 'Latency',
       Namespace: 'AWS/ApiGateway',
       ExtendedStatistic: 'p99',
@@ -355,10 +428,10 @@ describe('monitoring options', () => {
       EvaluationPeriods: 5,
       DatapointsToAlarm: 4,
     });
-    t.hasResourceProperties('AWS::CloudWatch::Alarm', {
+    expectProps(t, router.alarms!.apiServerErrors, {
       Threshold: 2,
       Metrics: Match.arrayWith([Match.objectLike({ Expression: 'IF(errors >= 10, 100 * errors / requests, 0)' })]),
     });
-    t.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'Duration', Threshold: 60000 });
+    expectProps(t, router.alarms!.functionDuration.chat, { MetricName: 'Duration', Threshold: 60000 });
   });
 });

@@ -1,0 +1,108 @@
+/**
+ * `RouterFunction`: what the router's three Lambda functions share — arm64, the newest Node.js LTS
+ * runtime, a small esbuild ESM bundle with the validated config inlined, JSON logs into its own
+ * log group, and the environment that tells the runtime where its tables, key and secret are.
+ */
+import { fileURLToPath } from 'node:url';
+import type { Duration } from 'aws-cdk-lib';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import type { RouterConfig } from '../lambdas/core/config';
+import { type TableId, tableEnvVar } from '../lambdas/store/tables';
+import { ROUTER_DEFAULTS } from './cheap-token-router-defaults';
+import type { RouterDataReference } from './router-data-reference';
+import { DATA_KEY_ACTIONS, type RouterFunctionName, SECRET_FUNCTIONS, TABLE_ACCESS } from './table-access';
+
+/** Props of {@link RouterFunction}. */
+export interface RouterFunctionProps {
+  /** Which function: its handler is `lambdas/handlers/<functionName>.ts`; selects its environment. */
+  readonly functionName: RouterFunctionName;
+  /** The validated router config; it is inlined into the bundle. */
+  readonly config: RouterConfig;
+  /** The data layer in this region (table names, key and secret ARNs for the environment). */
+  readonly data: RouterDataReference;
+  /** Execution role, with the function's grants (see `RouterFunctionRole`). */
+  readonly role: iam.IRole;
+  /** Log group of the function's JSON logs. */
+  readonly logGroup: logs.ILogGroup;
+  /** Function timeout. */
+  readonly timeout: Duration;
+  /** What the function serves (the Lambda description). */
+  readonly description: string;
+  /**
+   * Memory, in MB.
+   *
+   * @default 256
+   */
+  readonly memorySizeMb?: number;
+}
+
+const repoRoot = fileURLToPath(new URL('..', import.meta.url));
+const lockFile = fileURLToPath(new URL('../package-lock.json', import.meta.url));
+const handlerEntry = (name: RouterFunctionName) => fileURLToPath(new URL(`../lambdas/handlers/${name}.ts`, import.meta.url));
+
+/** One router function, bundled from `lambdas/handlers/<functionName>.ts`. */
+export class RouterFunction extends NodejsFunction {
+  constructor(scope: Construct, id: string, props: RouterFunctionProps) {
+    const configJson = JSON.stringify(inlineConfig(props.config));
+    super(scope, id, {
+      entry: handlerEntry(props.functionName),
+      handler: 'handler',
+      description: props.description,
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: props.memorySizeMb ?? ROUTER_DEFAULTS.memorySizeMb,
+      timeout: props.timeout,
+      role: props.role,
+      logGroup: props.logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      applicationLogLevelV2: lambda.ApplicationLogLevel.INFO,
+      systemLogLevelV2: lambda.SystemLogLevel.WARN,
+      environment: routerFunctionEnvironment(props.functionName, props.config, props.data),
+      projectRoot: repoRoot,
+      depsLockFilePath: lockFile,
+      bundling: {
+        format: OutputFormat.ESM,
+        target: 'node24',
+        minify: true,
+        sourceMap: true,
+        sourcesContent: false,
+        mainFields: ['module', 'main'],
+        // Bundle the AWS SDK too: the same pinned version runs locally, in tests and in Lambda,
+        // and a tree-shaken, minified bundle initializes faster than the runtime's full SDK.
+        externalModules: [],
+        // CommonJS dependencies inside an ESM bundle still call require() for Node built-ins.
+        banner: "import{createRequire as __ctrCreateRequire}from'node:module';const require=__ctrCreateRequire(import.meta.url);",
+        define: { 'process.env.CTR_CONFIG_JSON': JSON.stringify(configJson) },
+      },
+    });
+  }
+}
+
+/**
+ * A function's environment: the home region, exactly the tables it uses, and the secret and data
+ * key ARNs when it uses them (the same tables `RouterFunctionRole` grants).
+ */
+export function routerFunctionEnvironment(
+  name: RouterFunctionName,
+  config: RouterConfig,
+  data: RouterDataReference,
+): Record<string, string> {
+  const environment: Record<string, string> = {
+    CTR_HOME_REGION: config.primaryRegion,
+    NODE_OPTIONS: '--enable-source-maps',
+  };
+  for (const id of Object.keys(TABLE_ACCESS[name]) as TableId[]) environment[tableEnvVar(id)] = data.tableNames[id];
+  if (SECRET_FUNCTIONS.includes(name)) environment.CTR_PROVIDER_SECRET_ARN = data.providerSecretArn;
+  if (DATA_KEY_ACTIONS[name]) environment.CTR_KMS_KEY_ARN = data.keyArn;
+  return environment;
+}
+
+/** The config as inlined into bundles: `$schema` is an editor hint, not runtime data. */
+function inlineConfig(config: RouterConfig): Omit<RouterConfig, '$schema'> {
+  const { $schema: _ignored, ...rest } = config;
+  return rest;
+}
