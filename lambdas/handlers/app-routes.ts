@@ -1,0 +1,83 @@
+/**
+ * The app routes: chat completions and Anthropic messages (the chat function, streamed), models,
+ * embeddings, usage and key status (the api function, buffered). Authentication and body parsing
+ * happen in the middleware chain; each route only calls core.
+ */
+import { chatCompletion } from '../core/chat';
+import { embeddings } from '../core/embeddings';
+import { ApiError } from '../core/errors';
+import { jsonResult } from '../core/http';
+import { anthropicMessages } from '../core/messages-inbound';
+import { listModels } from '../core/models';
+import { query } from './http';
+import { defineRoute, jsonBody } from './resolve';
+
+const USAGE_GROUPS = ['day', 'model', 'provider', 'key'] as const;
+
+export const appRoutes = [
+  defineRoute({
+    method: 'POST',
+    path: '/v1/chat/completions',
+    fn: 'chat',
+    auth: 'key',
+    body: jsonBody(),
+    handle: ({ body, caller, rt, signal, meta }) => chatCompletion(body, caller, rt.chat, signal, meta),
+  }),
+  // Anthropic's Messages API: every error, authentication included, in Anthropic's shape.
+  defineRoute({
+    method: 'POST',
+    path: '/v1/messages',
+    fn: 'chat',
+    auth: 'anthropic-key',
+    dialect: 'anthropic',
+    body: jsonBody(),
+    handle: ({ body, caller, rt, signal, meta }) => anthropicMessages(body, caller, rt.chat, signal, meta),
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/v1/models',
+    fn: 'api',
+    auth: 'none',
+    handle: ({ rt }) => jsonResult(200, listModels(rt.catalog, rt.credentials.usable)),
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/v1/models/:model+',
+    fn: 'api',
+    auth: 'none',
+    handle: ({ rt, params }) => {
+      const model = listModels(rt.catalog, rt.credentials.usable).data.find((m) => m.id === params.model);
+      if (!model) throw ApiError.notFound(`The model \`${params.model}\` does not exist.`, 'model', 'model_not_found');
+      return jsonResult(200, model);
+    },
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/v1/embeddings',
+    fn: 'api',
+    auth: 'key',
+    body: jsonBody(),
+    handle: ({ body, caller, rt, signal, meta }) => embeddings(body, caller, rt.chat, signal, meta),
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/v1/usage',
+    fn: 'api',
+    auth: 'key',
+    handle: async ({ event, caller, rt }) => {
+      const to = query(event, 'to') ?? new Date().toISOString().slice(0, 10);
+      const by = (query(event, 'by') ?? 'day') as (typeof USAGE_GROUPS)[number];
+      if (!USAGE_GROUPS.includes(by)) throw ApiError.invalidRequest(`by must be one of ${USAGE_GROUPS.join(', ')}.`, 'by');
+      // Tenant isolation: the account comes from the key, never from the request.
+      const rows = await rt.accounts.usage(caller.accountId, { from: query(event, 'from') ?? `${to.slice(0, 8)}01`, to, by });
+      return jsonResult(200, { object: 'list', account_id: caller.accountId, data: rows });
+    },
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/v1/key',
+    fn: 'api',
+    auth: 'key',
+    handle: async ({ caller, rt }) => jsonResult(200, { data: await rt.accounts.keyStatus(caller) }),
+  }),
+];
