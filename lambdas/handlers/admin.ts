@@ -3,7 +3,11 @@
  * (/v1/privacy/*), both in admin-routes.ts. API Gateway authorizes /admin/* with IAM (SigV4)
  * before invoking this function; /v1/privacy/* is authorized by the caller's API key.
  */
+import { adminRoutes, privacyRoutes } from './admin-routes';
 import { bufferedHandler } from './resolve';
-import { routeTable } from './routes';
+import { RouteTable } from './route-table';
 
-export const handler = bufferedHandler(routeTable, 'admin');
+/** This function's slice of the route table (routes.ts). */
+export const routes = new RouteTable([...privacyRoutes, ...adminRoutes]);
+
+export const handler = bufferedHandler(routes, 'admin');

@@ -143,6 +143,19 @@ describe('route table: matching', () => {
     expect((await call(event('GET', '/v1/open'), { table: apiOnly })).status).toBe(200);
   });
 
+  it('each Lambda entry serves exactly its function slice of the one table', async () => {
+    // The chat entry builds a response-streaming handler on import: give it the runtime's global.
+    vi.stubGlobal('awslambda', { streamifyResponse: (fn: unknown) => fn, HttpResponseStream: { from: (s: unknown) => s } });
+    try {
+      for (const fn of ['chat', 'api', 'admin'] as const) {
+        const entry = (await import(`../../lambdas/handlers/${fn}.ts`)) as { routes: RouteTable<RouteInput> };
+        expect(entry.routes.routes, fn).toEqual(routeTable.only(fn).routes);
+      }
+    } finally {
+      vi.unstubAllGlobals();
+    }
+  });
+
   it('tells the local server which deployed function serves a request', () => {
     expect(routeTable.functionFor('POST', '/v1/chat/completions')).toBe('chat');
     expect(routeTable.functionFor('POST', '/v1/messages')).toBe('chat');

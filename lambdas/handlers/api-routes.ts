@@ -1,38 +1,17 @@
 /**
- * The app routes: chat completions and Anthropic messages (the chat function, streamed), models,
- * embeddings, usage and key status (the api function, buffered). Authentication and body parsing
- * happen in the middleware chain; each route only calls core.
+ * The api function's routes (buffered): models (no key needed), embeddings, usage and key status.
+ * Authentication and body parsing happen in the middleware chain; each route only calls core.
  */
-import { chatCompletion } from '../core/chat';
 import { embeddings } from '../core/embeddings';
 import { ApiError } from '../core/errors';
 import { jsonResult } from '../core/http';
-import { anthropicMessages } from '../core/messages-inbound';
 import { listModels } from '../core/models';
 import { query } from './http';
 import { defineRoute, jsonBody } from './resolve';
 
 const USAGE_GROUPS = ['day', 'model', 'provider', 'key'] as const;
 
-export const appRoutes = [
-  defineRoute({
-    method: 'POST',
-    path: '/v1/chat/completions',
-    fn: 'chat',
-    auth: 'key',
-    body: jsonBody(),
-    handle: ({ body, caller, rt, signal, meta }) => chatCompletion(body, caller, rt.chat, signal, meta),
-  }),
-  // Anthropic's Messages API: every error, authentication included, in Anthropic's shape.
-  defineRoute({
-    method: 'POST',
-    path: '/v1/messages',
-    fn: 'chat',
-    auth: 'anthropic-key',
-    dialect: 'anthropic',
-    body: jsonBody(),
-    handle: ({ body, caller, rt, signal, meta }) => anthropicMessages(body, caller, rt.chat, signal, meta),
-  }),
+export const apiRoutes = [
   defineRoute({
     method: 'GET',
     path: '/v1/models',
