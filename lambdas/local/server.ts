@@ -116,8 +116,9 @@ export async function startLocalServer(options: { port: number; runtime: Promise
 
   const server = createServer(async (req, res) => {
     const requestId = randomUUID();
-    const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
+    let path = '/';
     try {
+      path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
       const event = toEvent(req, await readBody(req), requestId);
       const context = lambdaContext(requestId);
       // The function API Gateway would invoke; it answers 404/405 itself from the same table.
