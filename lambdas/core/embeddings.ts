@@ -48,7 +48,11 @@ export function embeddingNeeds(request: EmbeddingsRequest): RequestNeeds {
  * await outcome.finish();
  */
 export async function embeddings(body: unknown, caller: Caller, deps: ChatDeps, signal: AbortSignal, meta: RequestMeta = {}): Promise<EmbeddingsOutcome> {
-  const request = validate(embeddingsRequestSchema, body);
+  return runEmbeddings(validate(embeddingsRequestSchema, body), caller, deps, signal, meta);
+}
+
+/** Runs a validated embeddings request for an authenticated caller (the route validates in its middleware). */
+export async function runEmbeddings(request: EmbeddingsRequest, caller: Caller, deps: ChatDeps, signal: AbortSignal, meta: RequestMeta = {}): Promise<EmbeddingsOutcome> {
   assertModelKind(deps.catalog, request, 'embedding');
   const needs = embeddingNeeds(request);
   const route = planRoute(request, needs, routingContext(deps));

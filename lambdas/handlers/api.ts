@@ -1,51 +1,13 @@
 /**
- * Lambda entry for the buffered app routes: GET /v1/models (no key needed), and the routes that
- * need a key: POST /v1/embeddings, GET /v1/usage (the caller's own account only) and GET /v1/key (its limits and
- * remaining budget). API Gateway proxies these paths here.
+ * Lambda entry for the buffered app routes (api-routes.ts): GET /v1/models (no key needed), and
+ * the routes that need a key: POST /v1/embeddings, GET /v1/usage (the caller's own account only)
+ * and GET /v1/key (its limits and remaining budget). API Gateway proxies these paths here.
  */
-import middy from '@middy/core';
-import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { jsonResult, type HttpResult } from './http-result';
-import { listModels } from '../core/models';
-import { embeddings } from '../core/embeddings';
-import { header, jsonBody, toProxyResult } from './http';
-import { openAIErrors } from './middleware';
-import { renderEmbeddings } from './render-openai';
-import { decodeSegment } from './routes';
-import { runtime, type Runtime } from './runtime';
-import { RouterError } from '../domain/errors';
+import { apiRoutes } from './api-routes';
+import { bufferedHandler } from './resolve';
+import { RouteTable } from './route-table';
 
-let rt: Runtime | undefined;
+/** This function's slice of the route table (routes.ts). */
+export const routes = new RouteTable(apiRoutes);
 
-async function route(event: APIGatewayProxyEvent): Promise<HttpResult> {
-  rt = await runtime();
-  const path = event.path.replace(/\/+$/, '');
-  if (event.httpMethod === 'GET' && path === '/v1/models') return jsonResult(200, listModels(rt.catalog, rt.credentials.usable));
-  if (event.httpMethod === 'GET' && path.startsWith('/v1/models/')) {
-    const id = decodeSegment(path.slice('/v1/models/'.length));
-    const model = listModels(rt.catalog, rt.credentials.usable).data.find((m) => m.id === id);
-    if (!model) throw RouterError.notFound(`The model \`${id}\` does not exist.`, 'model', 'model_not_found');
-    return jsonResult(200, model);
-  }
-  if (event.httpMethod === 'POST' && path === '/v1/embeddings') {
-    const caller = await rt.auth.authenticate(header(event, 'authorization'));
-    return renderEmbeddings(await embeddings(jsonBody(event), caller, rt.chat, new AbortController().signal, { sourceIp: event.requestContext?.identity?.sourceIp ?? undefined }));
-  }
-  if (event.httpMethod === 'GET' && (path === '/v1/usage' || path === '/v1/key')) {
-    const caller = await rt.auth.authenticate(header(event, 'authorization'));
-    if (path === '/v1/key') return jsonResult(200, { data: await rt.accounts.keyStatus(caller) });
-    const q = event.queryStringParameters ?? {};
-    const to = q.to ?? new Date().toISOString().slice(0, 10);
-    const by = q.by ?? 'day';
-    if (!['day', 'model', 'provider', 'key'].includes(by)) throw RouterError.invalidRequest('by must be one of day, model, provider, key.', 'by');
-    // Tenant isolation: the account comes from the key, never from the request.
-    const rows = await rt.accounts.usage(caller.accountId, { from: q.from ?? `${to.slice(0, 8)}01`, to, by: by as 'day' });
-    return jsonResult(200, { object: 'list', account_id: caller.accountId, data: rows });
-  }
-  throw RouterError.notFound(`Unknown route ${event.httpMethod} ${path}.`, null, 'unknown_route');
-}
-
-const inner = middy<APIGatewayProxyEvent, HttpResult, Error, Context>(route).use(openAIErrors(() => rt?.log));
-
-export const handler = async (event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult> =>
-  toProxyResult(await inner(event, context));
+export const handler = bufferedHandler(routes, 'api');

@@ -1,12 +1,15 @@
 /**
  * The one place where failures become HTTP: each domain error kind gets its status, OpenAI error
- * type and headers here (`retry-after`, OpenAI's `x-ratelimit-*`, `x-request-id`), rendered in
- * OpenAI's error shape or, for /v1/messages, Anthropic's. Core, store and providers never build a
- * status or a header. Messages never contain request or response content.
+ * type and headers here (`retry-after`, OpenAI's `x-ratelimit-*`, `x-request-id`), rendered in the
+ * dialect of the route that failed: OpenAI's `{"error":{…}}` everywhere, Anthropic's
+ * `{"type":"error","error":{…}}` on /v1/messages. Core, store and providers never build a status or
+ * a header. Messages never contain request or response content.
  */
+import type { Logger } from '../core/log';
 import { errorTypeOut } from '../core/messages-inbound/tables';
-import { type ErrorKind, type RateLimitState, type RouterError, toRouterError } from '../domain/errors';
+import { type ErrorKind, type RateLimitState, RouterError, toRouterError } from '../domain/errors';
 import type { ErrorBody, ErrorType } from '../domain/openai';
+import type { HttpResult } from './http-result';
 
 /** Status and OpenAI error type of each kind of failure. */
 export const HTTP_OF_KIND: Readonly<Record<ErrorKind, readonly [status: number, type: ErrorType]>> = {
@@ -26,13 +29,6 @@ export const HTTP_OF_KIND: Readonly<Record<ErrorKind, readonly [status: number, 
   unavailable: [503, 'api_error'],
   internal: [500, 'api_error'],
 };
-
-/** An error as the edge answers it. */
-export interface HttpError {
-  status: number;
-  headers: Record<string, string>;
-  body: ErrorBody;
-}
 
 /** OpenAI's `x-ratelimit-*` headers for the rate windows that applied to a request. */
 export function rateLimitHeaders(state: RateLimitState | undefined): Record<string, string> {
@@ -66,37 +62,51 @@ function headersOf(err: RouterError): Record<string, string> {
   };
 }
 
-/**
- * Any thrown value as an OpenAI-format error response; unexpected errors become a generic 500
- * that says nothing of their cause.
- *
- * @example
- * httpErrorOf(RouterError.unauthorized()).status // 401
- */
-export function httpErrorOf(thrown: unknown): HttpError {
-  const err = toRouterError(thrown);
+/** The error body shape a route speaks. */
+export type ErrorDialect = 'openai' | 'anthropic';
+
+/** A rendered error response. */
+export interface HttpErrorResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** The OpenAI-format body of an error: an upstream's own request error keeps its own object. */
+export function openAIErrorBody(err: RouterError): ErrorBody {
   const upstream = err.kind === 'upstream_rejected' ? err.details.upstreamError : undefined;
-  const body: ErrorBody = upstream
+  return upstream
     ? { error: { message: upstream.message, type: upstream.type as ErrorType, param: upstream.param, code: upstream.code } }
     : { error: { message: err.message, type: HTTP_OF_KIND[err.kind][1], param: err.param, code: err.code } };
-  return { status: statusOf(err), headers: headersOf(err), body };
-}
-
-export interface AnthropicErrorBody {
-  type: 'error';
-  error: { type: string; message: string };
 }
 
 /**
- * Any thrown value as an Anthropic-shaped error response (/v1/messages), with the same statuses as
- * the OpenAI routes. Anthropic's SDKs read the request id from `request-id`.
+ * Maps any thrown value to the response the client gets, in the route's dialect. Unexpected values
+ * become a generic 500 that says nothing of the request (never a stack trace, never content).
+ *
+ * @example
+ * httpErrorOf(RouterError.unauthorized()).status // 401, body {"error":{"type":"authentication_error",…}}
+ * httpErrorOf(RouterError.unauthorized(), 'anthropic').body // '{"type":"error","error":{"type":"authentication_error",…}}'
  */
-export function anthropicErrorOf(thrown: unknown): { status: number; headers: Record<string, string>; body: AnthropicErrorBody } {
-  const openai = httpErrorOf(thrown);
-  const requestId = openai.headers['x-request-id'];
-  return {
-    status: openai.status,
-    headers: { ...openai.headers, ...(requestId ? { 'request-id': requestId } : {}) },
-    body: { type: 'error', error: { type: errorTypeOut(openai.status), message: openai.body.error.message } },
-  };
+export function httpErrorOf(thrown: unknown, dialect: ErrorDialect = 'openai'): HttpErrorResponse {
+  const err = toRouterError(thrown);
+  const status = statusOf(err);
+  const headers = headersOf(err);
+  const body = openAIErrorBody(err);
+  if (dialect === 'openai') return { status, headers, body: JSON.stringify(body) };
+  // Anthropic's SDKs read the request id from `request-id`.
+  if (err.details.requestId) headers['request-id'] = err.details.requestId;
+  return { status, headers, body: JSON.stringify({ type: 'error', error: { type: errorTypeOut(status), message: body.error.message } }) };
+}
+
+/** True when the error was not raised on purpose (it is logged, by name only). */
+export const isUnexpected = (err: unknown): boolean => !(err instanceof RouterError);
+
+/**
+ * `httpErrorOf` as an HttpResult; an unexpected error is logged by name and route only, never
+ * with its message (which might quote a request).
+ */
+export function errorResult(err: unknown, dialect: ErrorDialect, log: Logger, fields: { route?: string; requestId?: string } = {}): HttpResult {
+  if (isUnexpected(err)) log.log('error', 'unhandled error', { ...fields, errorName: (err as Error)?.name ?? typeof err });
+  return httpErrorOf(err, dialect);
 }

@@ -1,16 +1,16 @@
 /**
- * API Gateway (REST, proxy integration) event helpers shared by the handlers: header lookup,
- * JSON body parsing with OpenAI-format errors, and HttpResult → proxy result.
+ * API Gateway (REST, proxy integration) event helpers shared by the handlers: header and query
+ * lookup, JSON body parsing (errors are ApiErrors, rendered by http-errors.ts), and HttpResult →
+ * proxy result.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { httpErrorOf } from './http-errors';
-import type { HttpResult } from './http-result';
-import type { Logger } from '../core/log';
 import { RouterError } from '../domain/errors';
+import type { HttpResult } from './http-result';
 
 /** Maximum accepted request body (bytes): API Gateway's own payload limit is 10 MB. */
 export const MAX_BODY_BYTES = 10 * 1024 * 1024;
 
+/** A request header, matched case-insensitively. */
 export function header(event: Pick<APIGatewayProxyEvent, 'headers'>, name: string): string | undefined {
   const lower = name.toLowerCase();
   for (const [k, v] of Object.entries(event.headers ?? {})) if (k.toLowerCase() === lower && v !== undefined) return v;
@@ -18,10 +18,11 @@ export function header(event: Pick<APIGatewayProxyEvent, 'headers'>, name: strin
 }
 
 /** Parses the JSON body; malformed JSON is a 400, never a 500. The error never quotes the body. */
-export function jsonBody(event: Pick<APIGatewayProxyEvent, 'body' | 'isBase64Encoded'>): unknown {
+export function parseJsonBody(event: Pick<APIGatewayProxyEvent, 'body' | 'isBase64Encoded'>): unknown {
   if (!event.body) throw RouterError.invalidRequest('Request body is empty; send a JSON object.', null, 'invalid_json');
   const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
-  if (Buffer.byteLength(text) > MAX_BODY_BYTES) throw RouterError.tooLarge();
+  if (Buffer.byteLength(text) > MAX_BODY_BYTES)
+    throw RouterError.tooLarge();
   try {
     return JSON.parse(text);
   } catch {
@@ -29,11 +30,9 @@ export function jsonBody(event: Pick<APIGatewayProxyEvent, 'body' | 'isBase64Enc
   }
 }
 
-/** Turns any error into an OpenAI-format HttpResult; unexpected errors are logged by name only. */
-export function errorResult(err: unknown, log: Logger, requestId?: string): HttpResult {
-  if (!(err instanceof RouterError)) log.log('error', 'unhandled error', { requestId, errorName: (err as Error)?.name ?? typeof err });
-  const e = httpErrorOf(err);
-  return { status: e.status, headers: e.headers, body: JSON.stringify(e.body) };
+/** The query parameter, if present. */
+export function query(event: Pick<APIGatewayProxyEvent, 'queryStringParameters'>, name: string): string | undefined {
+  return event.queryStringParameters?.[name] ?? undefined;
 }
 
 /** Collects a (possibly streamed) body into a buffered proxy result. */

@@ -1,46 +1,16 @@
-/** A small method + path-pattern router for the buffered handlers. */
-import type { APIGatewayProxyEvent } from 'aws-lambda';
-import type { HttpResult } from './http-result';
-import { RouterError } from '../domain/errors';
+/**
+ * The one route table of the router: every route the deployed API and the local server answer,
+ * with the function that serves it. API Gateway's resources (lib/) mirror it. The local server
+ * resolves against it; each Lambda entry (chat.ts, api.ts, admin.ts) resolves against its own
+ * slice of it, imported from that slice's module so a bundle carries only its function's routes
+ * (test/unit/route-table.test.ts keeps each slice equal to `routeTable.only(fn)`).
+ */
+import { adminRoutes, privacyRoutes } from './admin-routes';
+import { apiRoutes } from './api-routes';
+import { chatRoutes } from './chat-routes';
+import type { RouteInput } from './resolve';
+import { type Route, RouteTable } from './route-table';
 
-export type RouteFn = (params: string[], event: APIGatewayProxyEvent) => Promise<HttpResult>;
+export const ROUTES: readonly Route<RouteInput>[] = [...chatRoutes, ...apiRoutes, ...privacyRoutes, ...adminRoutes];
 
-export interface RouteDef {
-  method: string;
-  pattern: RegExp;
-  fn: RouteFn;
-}
-
-/** `:name` segments match one path segment each and are passed to the route function in order. */
-export function route(method: string, path: string, fn: RouteFn): RouteDef {
-  const pattern = new RegExp(`^${path.replace(/:[a-zA-Z]+/g, '([^/]+)')}/?$`);
-  return { method, pattern, fn };
-}
-
-/** Decodes a path segment; a malformed %-escape is the client's error (400), not ours. */
-export function decodeSegment(segment: string): string {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    throw RouterError.invalidRequest('The path has a malformed %-escape.', null, 'invalid_path');
-  }
-}
-
-export async function dispatch(routes: RouteDef[], event: APIGatewayProxyEvent): Promise<HttpResult> {
-  const path = event.path.replace(/\/{2,}/g, '/');
-  let pathMatched = false;
-  for (const r of routes) {
-    const m = r.pattern.exec(path);
-    if (!m) continue;
-    pathMatched = true;
-    if (r.method !== event.httpMethod) continue;
-    return r.fn(m.slice(1).map(decodeSegment), event);
-  }
-  if (pathMatched) throw RouterError.methodNotAllowed(`Method ${event.httpMethod} is not allowed on ${path}.`);
-  throw RouterError.notFound(`Unknown route ${event.httpMethod} ${path}.`, null, 'unknown_route');
-}
-
-/** The query parameter, if present. */
-export function query(event: APIGatewayProxyEvent, name: string): string | undefined {
-  return event.queryStringParameters?.[name] ?? undefined;
-}
+export const routeTable = new RouteTable<RouteInput>(ROUTES);

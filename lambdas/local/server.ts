@@ -1,24 +1,29 @@
 /**
  * The local server: a small Node http adapter that turns requests into API Gateway proxy
- * events and calls the very same Lambda handlers the cloud runs. It emulates Lambda response
- * streaming (the `awslambda` global) for the chat route. Binds to 127.0.0.1 only.
+ * events and calls the very same Lambda handlers the cloud runs, chosen by the same route table
+ * (handlers/routes.ts) that API Gateway's resources mirror. It emulates Lambda response streaming
+ * (the `awslambda` global) for the chat function. Admin routes answer loopback callers only
+ * (the cloud authorizes them with IAM). Binds to 127.0.0.1 only.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Writable } from 'node:stream';
-import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
 import type { Logger } from '../core/log';
 import { MAX_BODY_BYTES } from '../handlers/http';
-import type { Runtime } from '../handlers/runtime';
-import type { AwsLambdaGlobal, StreamingHandler } from '../handlers/streaming';
+import { httpErrorOf, isUnexpected } from '../handlers/http-errors';
+import { bufferedHandler, streamingChatHandler } from '../handlers/resolve';
+import { routeTable } from '../handlers/routes';
+import { type Runtime, setRuntime } from '../handlers/runtime';
+import type { AwsLambdaGlobal } from '../handlers/streaming';
 import { RouterError } from '../domain/errors';
-import { httpErrorOf } from '../handlers/http-errors';
 
 /** Installs a minimal emulation of the Lambda runtime's `awslambda` global. */
 export function installAwsLambdaEmulation(): void {
   // The AWS SDK itself may already have put an `awslambda` object (InvokeStore) on globalThis.
   const g = globalThis as unknown as { awslambda?: Partial<AwsLambdaGlobal> };
-  const lambda = (g.awslambda ??= {});
+  g.awslambda ??= {};
+  const lambda = g.awslambda;
   lambda.streamifyResponse ??= (fn) => fn;
   lambda.HttpResponseStream ??= {
     from(stream: Writable, prelude) {
@@ -28,24 +33,6 @@ export function installAwsLambdaEmulation(): void {
     },
   };
 }
-
-function isLoopback(address: string | undefined): boolean {
-  return address === '127.0.0.1' || address === '::1' || address === '::ffff:127.0.0.1' || (address?.startsWith('127.') ?? false);
-}
-
-type BufferedHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
-
-interface Route {
-  match(method: string, path: string): boolean;
-  handler: 'chat' | 'api' | 'admin';
-}
-
-/** The routes, as API Gateway maps them (see lib/). */
-const ROUTES: Route[] = [
-  { match: (_m, p) => p === '/v1/chat/completions' || p === '/v1/messages', handler: 'chat' },
-  { match: (_m, p) => p.startsWith('/admin/') || p.startsWith('/v1/privacy/'), handler: 'admin' },
-  { match: (_m, p) => p.startsWith('/v1/'), handler: 'api' },
-];
 
 function lambdaContext(requestId: string): Context {
   const deadline = Date.now() + 15 * 60_000;
@@ -81,7 +68,7 @@ function toEvent(req: IncomingMessage, body: string, requestId: string): APIGate
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers[k] = v;
   const query: Record<string, string> = {};
-  url.searchParams.forEach((v, k) => (query[k] = v));
+  for (const [k, v] of url.searchParams) query[k] = v;
   const path = url.pathname.replace(/\/{2,}/g, '/');
   return {
     resource: path,
@@ -118,38 +105,37 @@ export interface LocalServer {
  */
 export async function startLocalServer(options: { port: number; runtime: Promise<Runtime>; log: Logger }): Promise<LocalServer> {
   installAwsLambdaEmulation();
-  const { setRuntime } = await import('../handlers/runtime');
   setRuntime(options.runtime);
   await options.runtime;
-  const chat = (await import('../handlers/chat')).handler as StreamingHandler;
-  const api = (await import('../handlers/api')).handler as BufferedHandler;
-  const admin = (await import('../handlers/admin')).handler as unknown as BufferedHandler;
-  const handlers = { api, admin };
+  // The Lambda handlers, built as the entries build them; admin routes trust loopback instead of IAM.
+  const chat = streamingChatHandler(routeTable, { operator: 'loopback' });
+  const buffered = {
+    api: bufferedHandler(routeTable, 'api', { operator: 'loopback' }),
+    admin: bufferedHandler(routeTable, 'admin', { operator: 'loopback' }),
+  };
 
   const server = createServer(async (req, res) => {
     const requestId = randomUUID();
+    let path = '/';
     try {
-      const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
-      const route = ROUTES.find((r) => r.match(req.method ?? 'GET', path));
-      if (!route) throw RouterError.notFound(`Unknown route ${req.method} ${path}. The API is under /v1.`, null, 'unknown_route');
-      if (path.startsWith('/admin/') && !isLoopback(req.socket.remoteAddress)) {
-        throw RouterError.forbidden('The admin API is reachable from loopback only in local mode.', 'admin_loopback_only');
-      }
+      path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
       const event = toEvent(req, await readBody(req), requestId);
       const context = lambdaContext(requestId);
-      if (route.handler === 'chat') {
+      // The function API Gateway would invoke; it answers 404/405 itself from the same table.
+      const fn = routeTable.functionFor(event.httpMethod, event.path);
+      if (fn === 'chat') {
         await chat(event, res, context);
         if (!res.writableEnded) res.end();
         return;
       }
-      const result = await handlers[route.handler](event, context);
+      const result = await buffered[fn](event, context);
       res.writeHead(result.statusCode, result.headers as Record<string, string>);
       res.end(result.body);
     } catch (err) {
-      if (!(err instanceof RouterError)) options.log.log('error', 'local server error', { errorName: (err as Error)?.name });
-      const e = httpErrorOf(err);
-      if (!res.headersSent) res.writeHead(e.status, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(e.body));
+      if (isUnexpected(err)) options.log.log('error', 'local server error', { errorName: (err as Error)?.name });
+      const error = httpErrorOf(err, routeTable.dialectFor(path));
+      if (!res.headersSent) res.writeHead(error.status, error.headers);
+      res.end(error.body);
     }
   });
   server.keepAliveTimeout = 65_000;

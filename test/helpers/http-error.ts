@@ -3,5 +3,6 @@ import { httpErrorOf } from '../../lambdas/handlers/http-errors';
 
 export function asHttp(err: unknown): { status: number; code: string | null; param: string | null; message: string; type: string; headers: Record<string, string> } {
   const e = httpErrorOf(err);
-  return { status: e.status, code: e.body.error.code, param: e.body.error.param, message: e.body.error.message, type: e.body.error.type, headers: e.headers };
+  const { error } = JSON.parse(e.body) as { error: { code: string | null; param: string | null; message: string; type: string } };
+  return { status: e.status, code: error.code, param: error.param, message: error.message, type: error.type, headers: e.headers };
 }

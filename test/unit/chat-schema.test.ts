@@ -57,7 +57,7 @@ describe('chat request validation', () => {
   ])('rejects %j with param %s', (body, param, code) => {
     const err = rejects(body);
     expect(asHttp(err).status).toBe(400);
-    expect(httpErrorOf(err).body.error).toMatchObject({ type: 'invalid_request_error', param, code });
+    expect(JSON.parse(httpErrorOf(err).body).error).toMatchObject({ type: 'invalid_request_error', param, code });
   });
 
   it('rejects non-object bodies', () => {

@@ -9,7 +9,7 @@ import { toAnthropicMessage, toAnthropicUsage } from '../../lambdas/core/message
 import { messagesRequestSchema } from '../../lambdas/core/messages-inbound/schema';
 import { AnthropicStreamWriter, toAnthropicStream } from '../../lambdas/core/messages-inbound/stream';
 import type { ChatEvent } from '../../lambdas/core/outcome';
-import { anthropicErrorResult } from '../../lambdas/handlers/render-anthropic';
+import { httpErrorOf } from '../../lambdas/handlers/http-errors';
 import { ERROR_TYPE_OUT, errorTypeOut, STOP_REASON_OUT, stopReasonOut, TOOL_CHOICE_IN } from '../../lambdas/core/messages-inbound/tables';
 import { chatRequestSchema, validate } from '../../lambdas/domain/chat-request';
 import { RouterError } from '../../lambdas/domain/errors';
@@ -207,7 +207,7 @@ describe('errors: Anthropic shape, same status', () => {
   ])('status %i (no row) → %s', (status, type) => expect(errorTypeOut(status)).toBe(type));
 
   it('renders an RouterError with its status and headers, and the request id as request-id', () => {
-    const r = anthropicErrorResult(new RouterError('rate_limited', 'Rate limit reached.', { code: 'rate_limited', requestId: 'r1', retryAfterSeconds: 3 }));
+    const r = httpErrorOf(new RouterError('rate_limited', 'Rate limit reached.', { code: 'rate_limited', requestId: 'r1', retryAfterSeconds: 3 }), 'anthropic');
     expect(r.status).toBe(429);
     expect(r.headers).toMatchObject({ 'content-type': 'application/json', 'retry-after': '3', 'request-id': 'r1' });
     expect(JSON.parse(r.body as string)).toEqual({ type: 'error', error: { type: 'rate_limit_error', message: 'Rate limit reached.' } });
@@ -215,8 +215,8 @@ describe('errors: Anthropic shape, same status', () => {
 
   it('keeps an upstream 4xx message (its own error object) and hides unexpected errors behind a generic 500', () => {
     const override = new RouterError('upstream_rejected', 'ours', { upstreamStatus: 400, upstreamError: { message: 'theirs', type: 'invalid_request_error', param: null, code: null } });
-    expect(JSON.parse(anthropicErrorResult(override).body as string).error.message).toBe('theirs');
-    const r = anthropicErrorResult(new Error(`boom ${CANARY}`));
+    expect(JSON.parse(httpErrorOf(override, 'anthropic').body as string).error.message).toBe('theirs');
+    const r = httpErrorOf(new Error(`boom ${CANARY}`), 'anthropic');
     expect(r.status).toBe(500);
     expect(r.body).not.toContain(CANARY);
     expect(JSON.parse(r.body as string).error.type).toBe('api_error');

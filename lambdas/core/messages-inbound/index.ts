@@ -8,7 +8,7 @@ import { chatCompletion, type ChatDeps } from '../chat';
 import { assertModelKind } from '../model-kind';
 import type { ChatOutcome } from '../outcome';
 import { toChatRequest } from './request';
-import { messagesRequestSchema } from './schema';
+import { type MessagesRequest, messagesRequestSchema } from './schema';
 import type { Caller, RequestMeta } from '../../domain/caller';
 import { validate } from '../../domain/chat-request';
 
@@ -21,7 +21,11 @@ import { validate } from '../../domain/chat-request';
  * const outcome = await anthropicMessages({ model: 'mock/echo-small', max_tokens: 64, messages: [{ role: 'user', content: 'Hi' }] }, caller, deps, signal);
  */
 export async function anthropicMessages(body: unknown, caller: Caller, deps: ChatDeps, signal: AbortSignal, meta: RequestMeta = {}): Promise<ChatOutcome> {
-  const request = validate(messagesRequestSchema, body);
+  return runMessages(validate(messagesRequestSchema, body), caller, deps, signal, meta);
+}
+
+/** Runs a validated Messages request (the route validates in its middleware). */
+export async function runMessages(request: MessagesRequest, caller: Caller, deps: ChatDeps, signal: AbortSignal, meta: RequestMeta = {}): Promise<ChatOutcome> {
   assertModelKind(deps.catalog, request, 'chat');
   return chatCompletion(toChatRequest(request), caller, deps, signal, meta);
 }

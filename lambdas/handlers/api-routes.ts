@@ -1,0 +1,64 @@
+/**
+ * The api function's routes (buffered): models (no key needed), embeddings, usage and key status.
+ * Authentication and body parsing happen in the middleware chain; each route only calls core.
+ */
+import { runEmbeddings } from '../core/embeddings';
+import { embeddingsRequestSchema, validate } from '../domain/chat-request';
+import { listModels } from '../core/models';
+import { query } from './http';
+import { renderEmbeddings } from './render-openai';
+import { defineRoute, jsonBody } from './resolve';
+import { RouterError } from '../domain/errors';
+import { jsonResult } from './http-result';
+
+const USAGE_GROUPS = ['day', 'model', 'provider', 'key'] as const;
+
+export const apiRoutes = [
+  defineRoute({
+    method: 'GET',
+    path: '/v1/models',
+    fn: 'api',
+    auth: 'none',
+    handle: ({ rt }) => jsonResult(200, listModels(rt.catalog, rt.credentials.usable)),
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/v1/models/:model+',
+    fn: 'api',
+    auth: 'none',
+    handle: ({ rt, params }) => {
+      const model = listModels(rt.catalog, rt.credentials.usable).data.find((m) => m.id === params.model);
+      if (!model) throw RouterError.notFound(`The model \`${params.model}\` does not exist.`, 'model', 'model_not_found');
+      return jsonResult(200, model);
+    },
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/v1/embeddings',
+    fn: 'api',
+    auth: 'key',
+    body: jsonBody((raw) => validate(embeddingsRequestSchema, raw)),
+    handle: async ({ body, caller, rt, signal, meta }) => renderEmbeddings(await runEmbeddings(body, caller, rt.chat, signal, meta)),
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/v1/usage',
+    fn: 'api',
+    auth: 'key',
+    handle: async ({ event, caller, rt }) => {
+      const to = query(event, 'to') ?? new Date().toISOString().slice(0, 10);
+      const by = (query(event, 'by') ?? 'day') as (typeof USAGE_GROUPS)[number];
+      if (!USAGE_GROUPS.includes(by)) throw RouterError.invalidRequest(`by must be one of ${USAGE_GROUPS.join(', ')}.`, 'by');
+      // Tenant isolation: the account comes from the key, never from the request.
+      const rows = await rt.accounts.usage(caller.accountId, { from: query(event, 'from') ?? `${to.slice(0, 8)}01`, to, by });
+      return jsonResult(200, { object: 'list', account_id: caller.accountId, data: rows });
+    },
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/v1/key',
+    fn: 'api',
+    auth: 'key',
+    handle: async ({ caller, rt }) => jsonResult(200, { data: await rt.accounts.keyStatus(caller) }),
+  }),
+];
