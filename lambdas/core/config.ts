@@ -56,6 +56,7 @@ const providerSchema = z
     jurisdiction: z.string().min(2).optional().describe('Where the provider processes data (ISO country or region code, e.g. US, EU)'),
     timeoutMs: z.number().int().positive().max(900_000).default(120_000),
     dataCollection: z.enum(['allow', 'deny']).default('deny').describe('Whether the provider may retain or train on requests (OpenRouter data_collection)'),
+    priceProvider: z.string().optional().describe('Provider id in the price data (catalog generator); defaults to the one whose API URL pattern matches'),
   })
   .strict()
   .superRefine((p, ctx) => {
@@ -68,12 +69,39 @@ const providerSchema = z
       ctx.addIssue({ code: 'custom', path: ['credential'], message: `provider "${p.id}" needs a credential reference` });
   });
 
+/** A rate: a flat price, or a base price with tiers (the whole request at the highest tier its prompt size exceeds). */
+const rateSchema = z.union([
+  usdPerMillion,
+  z
+    .object({
+      base: usdPerMillion,
+      tiers: z
+        .array(z.object({ start: z.number().int().nonnegative().describe('Prompt tokens (cached included) above which this price applies'), price: usdPerMillion }).strict())
+        .min(1),
+    })
+    .strict(),
+]);
+
 const priceSchema = z
   .object({
-    input: usdPerMillion.describe('USD per million uncached input tokens'),
-    output: usdPerMillion.describe('USD per million output tokens (reasoning tokens included)'),
-    cachedInput: usdPerMillion.optional().describe('USD per million input tokens read from the prompt cache; defaults to input'),
-    cacheWrite: usdPerMillion.optional().describe('USD per million input tokens written to the prompt cache; defaults to input'),
+    input: rateSchema.describe('USD per million uncached input tokens'),
+    output: rateSchema.describe('USD per million output tokens (reasoning tokens included unless `reasoning` is set)'),
+    cachedInput: rateSchema.optional().describe('USD per million input tokens read from the prompt cache; defaults to input'),
+    cacheWrite: rateSchema.optional().describe('USD per million input tokens written to the prompt cache; defaults to input'),
+    reasoning: rateSchema.optional().describe('USD per million reasoning tokens, if priced apart from output; defaults to output'),
+    perThousandRequests: z.number().nonnegative().optional().describe('USD per thousand requests, a fee added once per request'),
+  })
+  .strict();
+
+/** Where an offer's price comes from: the maintained price data, an operator override, or the config itself. */
+const priceSourceSchema = z
+  .object({
+    kind: z.enum(['price-data', 'override', 'config']),
+    name: z.string().optional().describe('The price data package and version, e.g. @pydantic/genai-prices@0.1.8'),
+    asOf: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional().describe('The date the price was taken for (start-date conditional prices)'),
+    priceProvider: z.string().optional().describe('Provider id in the price data'),
+    priceModel: z.string().optional().describe('Model id in the price data'),
+    note: z.string().optional().describe('Why an override exists, or a caveat of the price'),
   })
   .strict();
 
@@ -87,6 +115,7 @@ const offerSchema = z
     throughputTps: z.number().positive().optional().describe('Typical output tokens per second, for sort=throughput'),
     contextWindow: z.number().int().positive().optional().describe('Overrides the model context window for this offer'),
     maxOutput: z.number().int().positive().optional().describe('Overrides the model max output for this offer'),
+    source: priceSourceSchema.optional().describe('Where the price comes from (set by the catalog generator)'),
   })
   .strict();
 
@@ -108,6 +137,28 @@ const modelSchema = z
     contextWindow: z.number().int().positive(),
     maxOutput: z.number().int().positive(),
     offers: z.array(offerSchema).min(1),
+  })
+  .strict();
+
+const overrideSchema = z
+  .object({
+    model: z.string().describe('Catalog model id'),
+    provider: z.string().describe('Router provider id'),
+    upstreamModel: z.string().optional().describe('Upstream model id; required when the override adds an offer'),
+    price: priceSchema.optional(),
+    region: z.string().optional(),
+    contextWindow: z.number().int().positive().optional(),
+    maxOutput: z.number().int().positive().optional(),
+    reason: z.string().min(1).describe('Why: a negotiated price, a private deployment …'),
+  })
+  .strict();
+
+const catalogInputSchema = z
+  .object({
+    asOf: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).describe('Date the prices are taken for (date-conditional prices)'),
+    identityMap: z.string().default('../data/model-identity.json').describe('Model identity map, relative to the config file'),
+    overrides: z.array(overrideSchema).default([]).describe('Operator prices and offers, applied over the price data and marked as overrides'),
+    customModels: z.array(modelSchema).default([]).describe('Models outside the price data (e.g. the offline mock), copied into the catalog as they are'),
   })
   .strict();
 
@@ -139,7 +190,8 @@ export const routerConfigSchema = z
       .describe('If set, only offers that declare one of these regions are routed to; offers without a region are excluded (policy §7)'),
     retention: retentionSchema.prefault({}),
     providers: z.array(providerSchema).min(1),
-    models: z.array(modelSchema).min(1),
+    catalog: catalogInputSchema.optional().describe('Inputs of the catalog generator (`npm run catalog`), which writes `models`'),
+    models: z.array(modelSchema).min(1).describe('The catalog. Generated by `npm run catalog` when `catalog` is set: edit `catalog`, not this'),
   })
   .strict()
   .superRefine((c, ctx) => {

@@ -9,7 +9,7 @@
 import type { ChatRequest, ProviderPreferences } from './chat-schema';
 import type { Catalog, CatalogModel, Offer } from './catalog';
 import { ApiError } from './errors';
-import { maxCostNanoUsd, picoToNano, usdToNano } from './pricing';
+import { estimateCostNanoUsd, maxCostNanoUsd, usdToNano } from './pricing';
 import { estimatePromptTokens, maxPromptTokens, usesImages } from './tokens';
 
 /** Output tokens assumed when the request sets no limit, to rank offers by a request's likely cost. */
@@ -130,7 +130,7 @@ function candidate(offer: Offer, model: CatalogModel, needs: RequestNeeds): Rout
   return {
     offer,
     model,
-    estimatedCostNano: picoToNano(BigInt(needs.promptTokens) * BigInt(offer.price.input) + BigInt(expectedOutput) * BigInt(offer.price.output)),
+    estimatedCostNano: estimateCostNanoUsd(needs.promptTokens, expectedOutput, offer.price),
     maxCostNano: maxCostNanoUsd(needs.maxPromptTokens ?? needs.promptTokens, maxOutputTokens, offer.price),
     maxOutputTokens,
   };
