@@ -9,6 +9,7 @@
 import type { ChatRequest, ProviderPreferences } from './chat-schema';
 import type { Catalog, CatalogModel, Offer } from './catalog';
 import { ApiError } from './errors';
+import { unavailableReason } from './models';
 import { estimateCostNanoUsd, maxCostNanoUsd, usdToNano } from './pricing';
 import { estimatePromptTokens, maxPromptTokens, usesImages } from './tokens';
 
@@ -98,13 +99,11 @@ const usd = (nano: number) => `$${(nano / 1e9).toFixed(6)}`;
 function exclusionReason(offer: Offer, needs: RequestNeeds, prefs: ProviderPreferences | undefined, ctx: RoutingContext): string | undefined {
   const p = offer.provider;
   const caps = offer.capabilities;
-  if (!ctx.usableProviders.has(p.id)) return `provider ${p.id} is not configured (no credential)`;
+  const unavailable = unavailableReason(offer, ctx);
+  if (unavailable) return unavailable;
   if (prefs?.only && !prefs.only.includes(p.id)) return `provider ${p.id} is not in provider.only`;
   if (prefs?.ignore?.includes(p.id)) return `provider ${p.id} is in provider.ignore`;
   if (prefs?.data_collection === 'deny' && p.dataCollection === 'allow') return `provider ${p.id} may retain data (provider.data_collection=deny)`;
-  if (ctx.allowedJurisdictions && !ctx.allowedJurisdictions.includes(p.jurisdiction ?? '')) return `provider ${p.id} is outside the allowed jurisdictions`;
-  if (ctx.allowedOfferRegions && !ctx.allowedOfferRegions.includes(offer.config.region ?? ''))
-    return `${offer.id} is not served from an allowed region`;
   if (needs.tools && !caps.tools) return `${offer.id} does not support tools`;
   if (needs.vision && !caps.vision) return `${offer.id} does not accept images`;
   if (needs.jsonMode && !(caps.jsonMode || caps.structuredOutput)) return `${offer.id} does not support response_format json_object`;
@@ -166,6 +165,9 @@ export function planRoute(
 
   const route: RouteCandidate[] = [];
   const reasons: string[] = [];
+  // Offers that no request could use here (no credential, jurisdiction, region) against all offers considered.
+  let unusable = 0;
+  let considered = 0;
   let resolved = 0;
   for (const spec of specs) {
     const resolvedSpec = resolveModelSpec(ctx.catalog, spec);
@@ -174,6 +176,8 @@ export function planRoute(
     const { model, pinned } = resolvedSpec;
     const eligible: RouteCandidate[] = [];
     for (const offer of pinned ? [pinned] : model.offers) {
+      considered++;
+      if (unavailableReason(offer, ctx)) unusable++;
       const why = exclusionReason(offer, needs, prefs, ctx);
       if (why) reasons.push(why);
       else eligible.push(candidate(offer, model, needs));
@@ -198,6 +202,13 @@ export function planRoute(
   }
   if (route.length === 0) {
     const unique = [...new Set(reasons)];
+    if (unusable === considered) {
+      throw ApiError.notFound(
+        `The model \`${request.model}\` is in the catalog but this deployment cannot serve it: ${unique.join('; ')}. GET /v1/models?all=true shows every offer and why it is unusable.`,
+        'model',
+        'model_not_available',
+      );
+    }
     throw new ApiError(400, `No provider can serve this request: ${unique.join('; ')}.`, 'invalid_request_error', 'model', 'no_eligible_offer');
   }
   return route;

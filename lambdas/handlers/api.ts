@@ -9,6 +9,7 @@ import { ApiError } from '../core/errors';
 import { jsonResult, type HttpResult } from '../core/http';
 import { listModels } from '../core/models';
 import { embeddings } from '../core/embeddings';
+import { routingContext } from '../core/chat';
 import { header, jsonBody, toProxyResult } from './http';
 import { openAIErrors } from './middleware';
 import { decodeSegment } from './routes';
@@ -19,10 +20,11 @@ let rt: Runtime | undefined;
 async function route(event: APIGatewayProxyEvent): Promise<HttpResult> {
   rt = await runtime();
   const path = event.path.replace(/\/+$/, '');
-  if (event.httpMethod === 'GET' && path === '/v1/models') return jsonResult(200, listModels(rt.catalog, rt.credentials.usable));
+  // Only models with a usable offer, unless ?all=true (then each unusable offer says why).
+  if (event.httpMethod === 'GET' && path === '/v1/models') return jsonResult(200, listModels(rt.catalog, routingContext(rt.chat), { all: event.queryStringParameters?.all === 'true' }));
   if (event.httpMethod === 'GET' && path.startsWith('/v1/models/')) {
     const id = decodeSegment(path.slice('/v1/models/'.length));
-    const model = listModels(rt.catalog, rt.credentials.usable).data.find((m) => m.id === id);
+    const model = listModels(rt.catalog, routingContext(rt.chat), { all: true }).data.find((m) => m.id === id);
     if (!model) throw ApiError.notFound(`The model \`${id}\` does not exist.`, 'model', 'model_not_found');
     return jsonResult(200, model);
   }
