@@ -134,11 +134,6 @@ describe('exact cost for tiered and cache-write prices, on both sides of the tie
   async function run(provider: string, stream: boolean) {
     const messages: OpenAI.ChatCompletionMessageParam[] = [{ role: 'user', content: 'hi' }];
     const body = { model: 'acme/long-context', messages, max_tokens: 1000, provider: { only: [provider] } };
-      model: 'acme/long-context',
-      messages: [{ role: 'user' as const, content: 'hi' }],
-      max_tokens: 1000,
-      provider: { only: [provider] },
-    } as const;
     let cost: number | undefined;
     let requestId: string;
     if (stream) {
