@@ -203,16 +203,19 @@ export async function run(argv: string[], out: (s: string) => void = (s) => proc
             completionTokens: r.completionTokens,
             cachedTokens: r.cachedReadTokens,
             costUsd: r.costUsd.toFixed(9),
+            savedUsd: r.savingsUsd.toFixed(9),
           })),
         );
       }
       case 'statement': {
         const s = await svc.statement(need(v.account, '--account <id>'), need(v.month, '--month YYYY-MM'));
         if (v.json) return out(JSON.stringify(s));
-        const rows = s.lines.map((l) => ({ model: l.model, provider: l.provider, requests: l.requests, promptTokens: l.promptTokens, completionTokens: l.completionTokens, costUsd: nanoToUsd(l.costNanoUsd).toFixed(9) }));
+        const rows = s.lines.map((l) => ({ model: l.model, provider: l.provider, requests: l.requests, promptTokens: l.promptTokens, completionTokens: l.completionTokens, costUsd: nanoToUsd(l.costNanoUsd).toFixed(9), savedUsd: nanoToUsd((l.referenceCostNanoUsd ?? l.costNanoUsd) - l.costNanoUsd).toFixed(9) }));
         if (v.csv) return out(csv(rows));
         out(`Statement ${s.month} for account ${s.accountId} (generated ${s.generatedAt})`);
         out(table(rows));
+        const saved = (s.totalReferenceCostNanoUsd ?? s.totalCostNanoUsd) - s.totalCostNanoUsd;
+        out(`Saved: $${nanoToUsd(saved).toFixed(9)} against the dearest eligible offer of each requested model`);
         return out(`Total: ${s.totalRequests} requests, $${nanoToUsd(s.totalCostNanoUsd).toFixed(9)}`);
       }
       case 'support open':

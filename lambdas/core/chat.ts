@@ -12,6 +12,7 @@ import type { Limits } from './limits';
 import type { Logger } from './log';
 import type { ChatCompletionChunk, OpenAIUsage } from './openai-types';
 import { costNanoUsd, nanoToUsd } from './pricing';
+import { referenceCostNanoUsd } from './savings';
 import { allProvidersFailed, logAttemptFailure, upstreamRejected } from './fallback';
 import { finishMetering, ZERO_USAGE } from './metering';
 import { assertModelKind } from './model-kind';
@@ -98,6 +99,8 @@ class RequestTrace {
   outputChars = 0;
   status = 'ok';
   private recorded = false;
+  /** The eligible offers, for the usage record's reference cost (savings). */
+  route?: readonly RouteCandidate[];
 
   constructor(
     private readonly deps: ChatDeps,
@@ -144,6 +147,7 @@ class RequestTrace {
       stream: Boolean(this.request.stream),
       ...usage,
       costNanoUsd: cost,
+      referenceCostNanoUsd: referenceCostNanoUsd(this.route ?? [c], this.requestedModel, usage, cost),
       latencyMs: end - this.startedAt.getTime(),
       ttftMs: (this.firstByteAt ?? end) - this.startedAt.getTime(),
       status: this.status,
@@ -174,6 +178,7 @@ export async function chatCompletion(body: unknown, caller: Caller, deps: ChatDe
   const needs = chatNeeds(request);
   const route = planRoute(request, needs, routingContext(deps));
   const trace = new RequestTrace(deps, caller, request, needs.promptTokens, route[0]!.model.id, meta);
+  trace.route = route;
 
   let lastError: UpstreamError | undefined;
   let unsupported: ApiError | undefined;

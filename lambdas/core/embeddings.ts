@@ -12,6 +12,7 @@ import { finishMetering, ZERO_USAGE } from './metering';
 import { assertModelKind } from './model-kind';
 import type { EmbeddingResponse } from './openai-types';
 import { costNanoUsd, nanoToUsd } from './pricing';
+import { referenceCostNanoUsd } from './savings';
 import { allProvidersFailed, logAttemptFailure, upstreamRejected } from './fallback';
 import { planRoute, type RequestNeeds, type RouteCandidate } from './routing';
 import { estimateEmbeddingTokens } from './tokens';
@@ -85,6 +86,7 @@ export async function embeddings(body: unknown, caller: Caller, deps: ChatDeps, 
         stream: false,
         ...o.usage,
         costNanoUsd: costNanoUsd(o.usage, o.candidate.offer.price),
+        referenceCostNanoUsd: referenceCostNanoUsd(route, route[0]!.model.id, o.usage, costNanoUsd(o.usage, o.candidate.offer.price)),
         latencyMs: end - startedAt.getTime(),
         ttftMs: end - startedAt.getTime(),
         status: o.status,

@@ -17,9 +17,11 @@ export interface UsageTotals {
   cacheWriteTokens: number;
   reasoningTokens: number;
   costNanoUsd: number;
+  /** What the same usage would have cost at the reference offer (the requested model's dearest eligible offer); savings = this − cost. */
+  referenceCostNanoUsd: number;
 }
 
-export const ZERO_TOTALS: Readonly<UsageTotals> = { requests: 0, promptTokens: 0, completionTokens: 0, cachedReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, costNanoUsd: 0 };
+export const ZERO_TOTALS: Readonly<UsageTotals> = { requests: 0, promptTokens: 0, completionTokens: 0, cachedReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, costNanoUsd: 0, referenceCostNanoUsd: 0 };
 
 /** Adds one usage event to a running total (in place). */
 export function addEvent<T extends UsageTotals>(total: T, e: UsageEvent): T {
@@ -30,6 +32,8 @@ export function addEvent<T extends UsageTotals>(total: T, e: UsageEvent): T {
   total.cacheWriteTokens += e.cacheWriteTokens;
   total.reasoningTokens += e.reasoningTokens;
   total.costNanoUsd += e.costNanoUsd;
+  // Records written before reference costs existed count as saving nothing.
+  total.referenceCostNanoUsd += e.referenceCostNanoUsd ?? e.costNanoUsd;
   return total;
 }
 
@@ -100,7 +104,7 @@ export class UsageRepo {
                   TableName: this.table,
                   Key: { pk: `acct#${event.accountId}`, sk: `day#${day}` },
                   UpdateExpression:
-                    'SET #type = :type, #day = :day, expiresAt = :exp ADD requests :one, promptTokens :p, completionTokens :c, cachedReadTokens :cr, cacheWriteTokens :cw, reasoningTokens :r, costNanoUsd :cost',
+                    'SET #type = :type, #day = :day, expiresAt = :exp ADD requests :one, promptTokens :p, completionTokens :c, cachedReadTokens :cr, cacheWriteTokens :cw, reasoningTokens :r, costNanoUsd :cost, referenceCostNanoUsd :ref',
                   ExpressionAttributeNames: { '#type': 'type', '#day': 'day' },
                   ExpressionAttributeValues: {
                     ':type': 'daily',
@@ -113,6 +117,7 @@ export class UsageRepo {
                     ':cw': event.cacheWriteTokens,
                     ':r': event.reasoningTokens,
                     ':cost': event.costNanoUsd,
+                    ':ref': event.referenceCostNanoUsd,
                   },
                 },
               },

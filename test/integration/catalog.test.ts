@@ -120,6 +120,15 @@ describe('exact cost for tiered and cache-write prices, on both sides of the tie
           { provider: 'ant', upstreamModel: 'long-ant', price: TIERED },
         ],
       },
+      {
+        id: 'acme/two-prices',
+        contextWindow: 100_000,
+        maxOutput: 4096,
+        offers: [
+          { provider: 'ant', upstreamModel: 'dear-ant', price: { input: 3, output: 6, cacheWrite: 3.75 } },
+          { provider: 'oai', upstreamModel: 'cheap-oai', price: { input: 1, output: 2 } },
+        ],
+      },
     ];
     router = await startTestRouter(raw, { OAI_KEY: 'sk-oai', ANT_KEY: 'sk-ant-test' });
     client = router.client(await router.createKey(account));
@@ -187,4 +196,28 @@ describe('exact cost for tiered and cache-write prices, on both sides of the tie
         expect(stored).toBe(nano);
         expect(cost).toBe(nano / 1e9);
       });
+
+  it('stores what the usage would have cost at the dearest eligible offer, and shows the saving in /v1/usage and the statement', async () => {
+    oai.usage = { prompt: 1000, completion: 100, cached: 0 };
+    const saver = 'acct-savings';
+    const key = await router.createKey(saver);
+    const res = await router
+      .client(key)
+      .chat.completions.create({ model: 'acme/two-prices', messages: [{ role: 'user', content: 'hi' }] })
+      .withResponse();
+    expect(res.response.headers.get('x-ctr-provider')).toBe('oai');
+    const record = await usageEventFor(router, saver, res.response.headers.get('x-request-id')!);
+    // Billed: 1000 × $1/M + 100 × $2/M = $0.0012; at the Anthropic offer: 1000 × $3/M + 100 × $6/M = $0.0036.
+    expect(record).toMatchObject({ costNanoUsd: 1_200_000, referenceCostNanoUsd: 3_600_000 });
+    const usage = (await (await fetch(`${router.baseUrl}/usage?by=model`, { headers: { authorization: `Bearer ${key}` } })).json()) as {
+      data: Array<{ group: string; costUsd: number; savingsUsd: number; referenceCostNanoUsd: number }>;
+    };
+    expect(usage.data).toEqual([
+      expect.objectContaining({ group: 'acme/two-prices', costUsd: 0.0012, savingsUsd: 0.0024, referenceCostNanoUsd: 3_600_000 }),
+    ]);
+    const statement = await router.accounts.statement(saver, record.at.slice(0, 7));
+    expect(statement.totalCostNanoUsd).toBe(1_200_000);
+    expect(statement.totalReferenceCostNanoUsd).toBe(3_600_000);
+    expect(statement.lines[0]).toMatchObject({ model: 'acme/two-prices', referenceCostNanoUsd: 3_600_000 });
+  });
 });
