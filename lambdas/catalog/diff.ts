@@ -63,7 +63,8 @@ export function diffCatalog(before: readonly ModelConfig[], after: readonly Mode
         const from = scalar(a);
         const to = scalar(b);
         if (JSON.stringify(a) === JSON.stringify(b)) continue;
-        if (from !== undefined && to !== undefined && typeof a === typeof b && from !== to && typeof a === 'number') {
+        // A move of the base price (tiers included) is a move; anything else (tiers added or removed) a reshape.
+        if (from !== undefined && to !== undefined && typeof a === typeof b && from !== to) {
           (to > from ? d.priceUp : d.priceDown).push({ model: id, offer: k, field: f, from, to });
         } else {
           d.reshaped.push(`${id} @ ${k}: ${f} ${JSON.stringify(a) ?? 'none'} → ${JSON.stringify(b) ?? 'none'}`);
