@@ -23,8 +23,8 @@ export interface Availability {
 export function unavailableReason(offer: Offer, av: Availability): string | undefined {
   const p = offer.provider;
   if (!av.usableProviders.has(p.id)) {
-    const where = p.credential ? `set ${p.credential.env} (provider ${p.id})` : `provider ${p.id}`;
-    return `no credential: ${where}`;
+    if (p.kind === 'bedrock') return `no AWS credentials for provider ${p.id} (Bedrock signs with IAM: a Lambda role, AWS_PROFILE or keys, or CTR_BEDROCK=1)`;
+    return `no credential: ${p.credential ? `set ${p.credential.env} (provider ${p.id})` : `provider ${p.id}`}`;
   }
   if (av.allowedJurisdictions && !av.allowedJurisdictions.includes(p.jurisdiction ?? ''))
     return `provider ${p.id} (${p.jurisdiction ?? 'no jurisdiction'}) is outside the allowed jurisdictions`;

@@ -7,8 +7,10 @@ import { describe, expect, it } from 'vitest';
 import { diffCatalog, formatDiff } from '../../lambdas/catalog/diff';
 import { generateCatalog, priceProviderOf } from '../../lambdas/catalog/generate';
 import type { IdentityEntry } from '../../lambdas/catalog/identity';
+import { Catalog } from '../../lambdas/core/catalog';
 import { parseConfig } from '../../lambdas/core/config';
 import { costNanoUsd, costPico, maxCostNanoUsd, offerPrice } from '../../lambdas/core/pricing';
+import { planRoute } from '../../lambdas/core/routing';
 
 const data = (await waitForUpdate())!;
 
@@ -175,5 +177,51 @@ describe('price shapes', () => {
     // 100 out of which 80 reasoning: 20 × 4 + 80 × 2 (µUSD) + $0.005 per request
     expect(costPico(u(10, 100, 0, 0, 80), p)).toBe(10n * 1_000_000n + 20n * 4_000_000n + 80n * 2_000_000n + 5_000_000_000n);
     expect(costNanoUsd(u(0, 0), p)).toBe(5_000_000);
+  });
+
+  it('routes by the estimated cost of this request, tiers included: a long prompt goes to the flat offer', () => {
+    const catalog = new Catalog(
+      parseConfig({
+        primaryRegion: 'us-east-1',
+        providers: [
+          { id: 'flat', kind: 'openai', baseUrl: 'http://127.0.0.1:1', credential: { env: 'F' } },
+          { id: 'tiered', kind: 'openai', baseUrl: 'http://127.0.0.1:2', credential: { env: 'T' } },
+        ],
+        models: [
+          {
+            id: 'acme/long',
+            contextWindow: 1_000_000,
+            maxOutput: 4096,
+            offers: [
+              { provider: 'flat', upstreamModel: 'f', price: { input: 4, output: 16 } },
+              {
+                provider: 'tiered',
+                upstreamModel: 't',
+                price: {
+                  input: { base: 3, tiers: [{ start: 200_000, price: 6 }] },
+                  output: { base: 15, tiers: [{ start: 200_000, price: 22.5 }] },
+                },
+              },
+            ],
+          },
+        ],
+      }),
+    );
+    const ctx = { catalog, usableProviders: new Set(['flat', 'tiered']) };
+    const needs = (promptTokens: number) => ({
+      promptTokens,
+      requestedOutput: 1000,
+      tools: false,
+      vision: false,
+      jsonMode: false,
+      structuredOutput: false,
+    });
+    const short = planRoute({ model: 'acme/long' }, needs(10_000), ctx);
+    const long = planRoute({ model: 'acme/long' }, needs(250_000), ctx);
+    expect(short.map((c) => c.offer.provider.id)).toEqual(['tiered', 'flat']);
+    expect(long.map((c) => c.offer.provider.id)).toEqual(['flat', 'tiered']);
+    // The estimate is the billing function's price of the estimated usage: 250,000 × $6/M + 1000 × $22.5/M.
+    expect(long[1]!.estimatedCostNano).toBe(costNanoUsd(u(250_000, 1000), offerPrice(catalog.config.models[0]!.offers[1]!.price)));
+    expect(long[1]!.estimatedCostNano).toBe(1_522_500_000);
   });
 });
