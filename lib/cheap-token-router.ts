@@ -19,7 +19,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
-import type { RouterConfig } from '../lambdas/core/config';
+import { packConfigJson, type RouterConfig } from '../lambdas/core/config';
 import { tableDefinition, tableEnvVar, type TableId } from '../lambdas/store/tables';
 import { NAMING_DEFAULTS, ROUTER_DEFAULTS } from './cheap-token-router-defaults';
 import { acknowledgeRouterFindings } from './nag-suppressions';
@@ -400,7 +400,7 @@ export class CheapTokenRouter extends Construct {
 
     if (BEDROCK_FUNCTIONS.includes(name)) this.grantBedrock(role);
 
-    const configJson = JSON.stringify(inlineConfig(config));
+    const configJson = packConfigJson(JSON.stringify(inlineConfig(config)));
     const fn = new NodejsFunction(this, `${pascal}Function`, {
       entry: handlerEntry(name),
       handler: 'handler',

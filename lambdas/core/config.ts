@@ -6,6 +6,7 @@
  * come from the privacy policy's retention section (§8).
  */
 import { readFileSync } from 'node:fs';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
@@ -284,8 +285,28 @@ export function loadConfigFile(path: string): RouterConfig {
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): RouterConfig {
   // Spelled out as `process.env.CTR_CONFIG_JSON` so that esbuild's `define` inlines the config into Lambda bundles.
   const inline = env === process.env ? process.env.CTR_CONFIG_JSON : env.CTR_CONFIG_JSON;
-  if (inline) return parseConfig(JSON.parse(inline), 'inline router config');
+  if (inline) return parseConfig(JSON.parse(unpackConfigJson(inline)), 'inline router config');
   return loadConfigFile(configPath(env));
+}
+
+const PACKED = 'gzip-base64:';
+/** Configs longer than this are inlined gzipped: esbuild's `define` travels on a command line, where one argument may be at most 128 KiB. */
+const PACK_ABOVE_CHARS = 64 * 1024;
+
+/**
+ * The config JSON as it is inlined into a Lambda bundle: as it is when small, gzipped and base64-encoded
+ * when large (the generated catalog is about 200 KB). `loadConfig` reads both.
+ *
+ * @example
+ * define: { 'process.env.CTR_CONFIG_JSON': JSON.stringify(packConfigJson(JSON.stringify(config))) }
+ */
+export function packConfigJson(json: string): string {
+  return json.length <= PACK_ABOVE_CHARS ? json : PACKED + gzipSync(json, { level: 9 }).toString('base64');
+}
+
+/** The inverse of `packConfigJson`. */
+export function unpackConfigJson(inline: string): string {
+  return inline.startsWith(PACKED) ? gunzipSync(Buffer.from(inline.slice(PACKED.length), 'base64')).toString('utf8') : inline;
 }
 
 /** The config schema as JSON Schema (draft 2020-12), for editors and external validation. */
