@@ -10,7 +10,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import type { RouterConfig } from '../lambdas/core/config';
+import { packConfigJson, type RouterConfig } from '../lambdas/core/config';
 import { type TableId, tableEnvVar } from '../lambdas/store/tables';
 import { ROUTER_DEFAULTS } from './cheap-token-router-defaults';
 import type { RouterDataReference } from './router-data-reference';
@@ -47,7 +47,7 @@ const handlerEntry = (name: RouterFunctionName) => fileURLToPath(new URL(`../lam
 /** One router function, bundled from `lambdas/handlers/<functionName>.ts`. */
 export class RouterFunction extends NodejsFunction {
   constructor(scope: Construct, id: string, props: RouterFunctionProps) {
-    const configJson = JSON.stringify(inlineConfig(props.config));
+    const configJson = packConfigJson(JSON.stringify(inlineConfig(props.config)));
     super(scope, id, {
       entry: handlerEntry(props.functionName),
       handler: 'handler',

@@ -5,6 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import type { LimitsInput } from '../core/limits';
+import { configPath } from '../core/config';
 import { openRuntime } from './store';
 import { RouterError } from '../domain/errors';
 import { nanoToUsd } from '../domain/money';
@@ -38,6 +39,9 @@ Data-subject rights (policy §6), each recorded in the privacy audit trail
   privacy object <id> [--off]                keep the account out of anonymized statistics
   privacy erase <id> --yes                   crypto-shred and delete; billing kept pseudonymized (§8)
   privacy audit <id> [--json]
+Catalog (generated from @pydantic/genai-prices × enabled providers × data/model-identity.json)
+  catalog build [--config file] [--as-of YYYY-MM-DD] [--check]   regenerate "models"; --check only compares
+  catalog diff [--config file] [--as-of YYYY-MM-DD] [--json]     what a regeneration would change
 
 limits: --rpm N --tpm N --daily-budget USD --monthly-budget USD
 
@@ -101,10 +105,20 @@ export async function run(argv: string[], out: (s: string) => void = (s) => proc
       json: { type: 'boolean', default: false },
       csv: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
+      config: { type: 'string' },
+      'as-of': { type: 'string' },
+      check: { type: 'boolean', default: false },
     },
   });
   const [cmd, sub, arg] = positionals;
   if (!cmd || cmd === 'help' || v.help) return out(HELP);
+  if (cmd === 'catalog') {
+    // Needs no store; loaded only here, so other commands do not load the price data.
+    const { runCatalogCommand } = await import('../catalog/cli');
+    const code = await runCatalogCommand(sub, { config: v.config ?? configPath(), asOf: v['as-of'], check: v.check, json: v.json }, out);
+    if (code !== 0) process.exitCode = code;
+    return;
+  }
 
   const limits = (): LimitsInput | undefined => {
     const l: LimitsInput = {
@@ -203,16 +217,19 @@ export async function run(argv: string[], out: (s: string) => void = (s) => proc
             completionTokens: r.completionTokens,
             cachedTokens: r.cachedReadTokens,
             costUsd: r.costUsd.toFixed(9),
+            savedUsd: r.savingsUsd.toFixed(9),
           })),
         );
       }
       case 'statement': {
         const s = await svc.statement(need(v.account, '--account <id>'), need(v.month, '--month YYYY-MM'));
         if (v.json) return out(JSON.stringify(s));
-        const rows = s.lines.map((l) => ({ model: l.model, provider: l.provider, requests: l.requests, promptTokens: l.promptTokens, completionTokens: l.completionTokens, costUsd: nanoToUsd(l.costNanoUsd).toFixed(9) }));
+        const rows = s.lines.map((l) => ({ model: l.model, provider: l.provider, requests: l.requests, promptTokens: l.promptTokens, completionTokens: l.completionTokens, costUsd: nanoToUsd(l.costNanoUsd).toFixed(9), savedUsd: nanoToUsd((l.referenceCostNanoUsd ?? l.costNanoUsd) - l.costNanoUsd).toFixed(9) }));
         if (v.csv) return out(csv(rows));
         out(`Statement ${s.month} for account ${s.accountId} (generated ${s.generatedAt})`);
         out(table(rows));
+        const saved = (s.totalReferenceCostNanoUsd ?? s.totalCostNanoUsd) - s.totalCostNanoUsd;
+        out(`Saved: $${nanoToUsd(saved).toFixed(9)} against the dearest eligible offer of each requested model`);
         return out(`Total: ${s.totalRequests} requests, $${nanoToUsd(s.totalCostNanoUsd).toFixed(9)}`);
       }
       case 'support open':

@@ -88,6 +88,8 @@ export type UsageGrouping = 'day' | 'model' | 'provider' | 'key';
 export interface UsageRow extends UsageTotals {
   group: string;
   costUsd: number;
+  /** Reference cost − cost: what routing saved against the dearest eligible offer, in USD. */
+  savingsUsd: number;
 }
 
 export interface AccountServiceDeps {
@@ -269,8 +271,9 @@ export class AccountService {
     const rows = new Map<string, UsageRow>();
     for (const e of events) {
       const g = groupOf[options.by](e);
-      const r = addEvent(rows.get(g) ?? { group: g, ...ZERO_TOTALS, costUsd: 0 }, e);
+      const r = addEvent(rows.get(g) ?? { group: g, ...ZERO_TOTALS, costUsd: 0, savingsUsd: 0 }, e);
       r.costUsd = nanoToUsd(r.costNanoUsd);
+      r.savingsUsd = nanoToUsd(r.referenceCostNanoUsd - r.costNanoUsd);
       rows.set(g, r);
     }
     return [...rows.values()].sort((a, b) => a.group.localeCompare(b.group));
@@ -303,6 +306,7 @@ export class AccountService {
       lines: sorted,
       totalRequests: sorted.reduce((s, l) => s + l.requests, 0),
       totalCostNanoUsd: sorted.reduce((s, l) => s + l.costNanoUsd, 0),
+      totalReferenceCostNanoUsd: sorted.reduce((s, l) => s + l.referenceCostNanoUsd, 0),
     };
     await this.d.billing.put(statement, this.d.now());
     return statement;

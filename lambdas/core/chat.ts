@@ -69,6 +69,7 @@ export async function runChat(request: ChatRequest, caller: Caller, deps: ChatDe
   const needs = chatNeeds(request);
   const route = planRoute(request, needs, routingContext(deps));
   const trace = new RequestTrace(deps, caller, route[0]!.model.id, needs.promptTokens, Boolean(request.stream), meta);
+  trace.route = route;
   const maxTokens = (needs.maxPromptTokens ?? needs.promptTokens) + Math.max(...route.map((r) => r.maxOutputTokens));
   const finish = () => trace.finish();
 

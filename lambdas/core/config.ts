@@ -6,6 +6,7 @@
  * come from the privacy policy's retention section (§8).
  */
 import { readFileSync } from 'node:fs';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
@@ -55,6 +56,7 @@ const providerSchema = z
     jurisdiction: z.string().min(2).optional().describe('Where the provider processes data (ISO country or region code, e.g. US, EU)'),
     timeoutMs: z.number().int().positive().max(900_000).default(120_000),
     dataCollection: z.enum(['allow', 'deny']).default('deny').describe('Whether the provider may retain or train on requests (OpenRouter data_collection)'),
+    priceProvider: z.string().optional().describe('Provider id in the price data (catalog generator); defaults to the one whose API URL pattern matches'),
   })
   .strict()
   .superRefine((p, ctx) => {
@@ -67,12 +69,39 @@ const providerSchema = z
       ctx.addIssue({ code: 'custom', path: ['credential'], message: `provider "${p.id}" needs a credential reference` });
   });
 
+/** A rate: a flat price, or a base price with tiers (the whole request at the highest tier its prompt size exceeds). */
+const rateSchema = z.union([
+  usdPerMillion,
+  z
+    .object({
+      base: usdPerMillion,
+      tiers: z
+        .array(z.object({ start: z.number().int().nonnegative().describe('Prompt tokens (cached included) above which this price applies'), price: usdPerMillion }).strict())
+        .min(1),
+    })
+    .strict(),
+]);
+
 const priceSchema = z
   .object({
-    input: usdPerMillion.describe('USD per million uncached input tokens'),
-    output: usdPerMillion.describe('USD per million output tokens (reasoning tokens included)'),
-    cachedInput: usdPerMillion.optional().describe('USD per million input tokens read from the prompt cache; defaults to input'),
-    cacheWrite: usdPerMillion.optional().describe('USD per million input tokens written to the prompt cache; defaults to input'),
+    input: rateSchema.describe('USD per million uncached input tokens'),
+    output: rateSchema.describe('USD per million output tokens (reasoning tokens included unless `reasoning` is set)'),
+    cachedInput: rateSchema.optional().describe('USD per million input tokens read from the prompt cache; defaults to input'),
+    cacheWrite: rateSchema.optional().describe('USD per million input tokens written to the prompt cache; defaults to input'),
+    reasoning: rateSchema.optional().describe('USD per million reasoning tokens, if priced apart from output; defaults to output'),
+    perThousandRequests: z.number().nonnegative().optional().describe('USD per thousand requests, a fee added once per request'),
+  })
+  .strict();
+
+/** Where an offer's price comes from: the maintained price data, an operator override, or the config itself. */
+const priceSourceSchema = z
+  .object({
+    kind: z.enum(['price-data', 'override', 'config']),
+    name: z.string().optional().describe('The price data package and version, e.g. @pydantic/genai-prices@0.1.8'),
+    asOf: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional().describe('The date the price was taken for (start-date conditional prices)'),
+    priceProvider: z.string().optional().describe('Provider id in the price data'),
+    priceModel: z.string().optional().describe('Model id in the price data'),
+    note: z.string().optional().describe('Why an override exists, or a caveat of the price'),
   })
   .strict();
 
@@ -86,6 +115,7 @@ const offerSchema = z
     throughputTps: z.number().positive().optional().describe('Typical output tokens per second, for sort=throughput'),
     contextWindow: z.number().int().positive().optional().describe('Overrides the model context window for this offer'),
     maxOutput: z.number().int().positive().optional().describe('Overrides the model max output for this offer'),
+    source: priceSourceSchema.optional().describe('Where the price comes from (set by the catalog generator)'),
   })
   .strict();
 
@@ -107,6 +137,28 @@ const modelSchema = z
     contextWindow: z.number().int().positive(),
     maxOutput: z.number().int().positive(),
     offers: z.array(offerSchema).min(1),
+  })
+  .strict();
+
+const overrideSchema = z
+  .object({
+    model: z.string().describe('Catalog model id'),
+    provider: z.string().describe('Router provider id'),
+    upstreamModel: z.string().optional().describe('Upstream model id; required when the override adds an offer'),
+    price: priceSchema.optional(),
+    region: z.string().optional(),
+    contextWindow: z.number().int().positive().optional(),
+    maxOutput: z.number().int().positive().optional(),
+    reason: z.string().min(1).describe('Why: a negotiated price, a private deployment …'),
+  })
+  .strict();
+
+const catalogInputSchema = z
+  .object({
+    asOf: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).describe('Date the prices are taken for (date-conditional prices)'),
+    identityMap: z.string().default('../data/model-identity.json').describe('Model identity map, relative to the config file'),
+    overrides: z.array(overrideSchema).default([]).describe('Operator prices and offers, applied over the price data and marked as overrides'),
+    customModels: z.array(modelSchema).default([]).describe('Models outside the price data (e.g. the offline mock), copied into the catalog as they are'),
   })
   .strict();
 
@@ -138,7 +190,8 @@ export const routerConfigSchema = z
       .describe('If set, only offers that declare one of these regions are routed to; offers without a region are excluded (policy §7)'),
     retention: retentionSchema.prefault({}),
     providers: z.array(providerSchema).min(1),
-    models: z.array(modelSchema).min(1),
+    catalog: catalogInputSchema.optional().describe('Inputs of the catalog generator (`npm run catalog`), which writes `models`'),
+    models: z.array(modelSchema).min(1).describe('The catalog. Generated by `npm run catalog` when `catalog` is set: edit `catalog`, not this'),
   })
   .strict()
   .superRefine((c, ctx) => {
@@ -235,8 +288,28 @@ export function loadConfigFile(path: string): RouterConfig {
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): RouterConfig {
   // Spelled out as `process.env.CTR_CONFIG_JSON` so that esbuild's `define` inlines the config into Lambda bundles.
   const inline = env === process.env ? process.env.CTR_CONFIG_JSON : env.CTR_CONFIG_JSON;
-  if (inline) return parseConfig(JSON.parse(inline), 'inline router config');
+  if (inline) return parseConfig(JSON.parse(unpackConfigJson(inline)), 'inline router config');
   return loadConfigFile(configPath(env));
+}
+
+const PACKED = 'gzip-base64:';
+/** Configs longer than this are inlined gzipped: esbuild's `define` travels on a command line, where one argument may be at most 128 KiB. */
+const PACK_ABOVE_CHARS = 64 * 1024;
+
+/**
+ * The config JSON as it is inlined into a Lambda bundle: as it is when small, gzipped and base64-encoded
+ * when large (the generated catalog is about 200 KB). `loadConfig` reads both.
+ *
+ * @example
+ * define: { 'process.env.CTR_CONFIG_JSON': JSON.stringify(packConfigJson(JSON.stringify(config))) }
+ */
+export function packConfigJson(json: string): string {
+  return json.length <= PACK_ABOVE_CHARS ? json : PACKED + gzipSync(json, { level: 9 }).toString('base64');
+}
+
+/** The inverse of `packConfigJson`. */
+export function unpackConfigJson(inline: string): string {
+  return inline.startsWith(PACKED) ? gunzipSync(Buffer.from(inline.slice(PACKED.length), 'base64')).toString('utf8') : inline;
 }
 
 /** The config schema as JSON Schema (draft 2020-12), for editors and external validation. */

@@ -57,6 +57,7 @@ export async function runEmbeddings(request: EmbeddingsRequest, caller: Caller, 
   const needs = embeddingNeeds(request);
   const route = planRoute(request, needs, routingContext(deps));
   const trace = new RequestTrace(deps, caller, route[0]!.model.id, needs.promptTokens, false, meta);
+  trace.route = route;
   const { candidate, value: result } = await runAttempts(deps, {
     route,
     trace,

@@ -12,6 +12,7 @@ import { finishMetering, type MeteringDeps } from './metering';
 import type { HealthMonitor } from './health';
 import { costNanoUsd } from './pricing';
 import type { RouteCandidate } from './routing';
+import { referenceCostNanoUsd } from './savings';
 
 /** How a request ended, as its usage record says. */
 export type RequestStatus = 'ok' | 'client_closed' | 'upstream_error' | 'upstream_rejected' | 'router_error';
@@ -37,6 +38,8 @@ export class RequestTrace {
   /** Characters of output streamed so far, for the estimate when the upstream reports no usage. */
   outputChars = 0;
   status: RequestStatus = 'ok';
+  /** The planned route: the requested model's offers in it price the reference cost (savings). */
+  route: readonly RouteCandidate[] = [];
   private recorded = false;
 
   constructor(
@@ -87,6 +90,7 @@ export class RequestTrace {
     const source = this.usage ? 'upstream' : 'estimated';
     const usage = this.billedUsage();
     const end = this.deps.now().getTime();
+    const cost = this.costOf(usage);
     const event: UsageEvent = {
       requestId: this.requestId,
       accountId: this.caller.accountId,
@@ -98,7 +102,8 @@ export class RequestTrace {
       upstreamModel: c.offer.upstreamModel,
       stream: this.stream,
       ...usage,
-      costNanoUsd: this.costOf(usage),
+      costNanoUsd: cost,
+      referenceCostNanoUsd: referenceCostNanoUsd(this.route.length ? this.route : [c], this.requestedModel, usage, cost),
       latencyMs: end - this.startedAt.getTime(),
       ttftMs: (this.firstByteAt ?? end) - this.startedAt.getTime(),
       status: this.status,

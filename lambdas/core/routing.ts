@@ -7,7 +7,8 @@
  * orders offers.
  */
 import type { Catalog, CatalogModel, Offer } from './catalog';
-import { maxCostNanoUsd, picoToNano } from './pricing';
+import { unavailableReason } from './models';
+import { estimateCostNanoUsd, maxCostNanoUsd } from './pricing';
 import { estimatePromptTokens, maxPromptTokens, usesImages } from './tokens';
 import type { ChatRequest, ProviderPreferences } from '../domain/chat-request';
 import { RouterError } from '../domain/errors';
@@ -99,13 +100,11 @@ const usd = (nano: number) => `$${(nano / 1e9).toFixed(6)}`;
 function exclusionReason(offer: Offer, needs: RequestNeeds, prefs: ProviderPreferences | undefined, ctx: RoutingContext): string | undefined {
   const p = offer.provider;
   const caps = offer.capabilities;
-  if (!ctx.usableProviders.has(p.id)) return `provider ${p.id} is not configured (no credential)`;
+  const unavailable = unavailableReason(offer, ctx);
+  if (unavailable) return unavailable;
   if (prefs?.only && !prefs.only.includes(p.id)) return `provider ${p.id} is not in provider.only`;
   if (prefs?.ignore?.includes(p.id)) return `provider ${p.id} is in provider.ignore`;
   if (prefs?.data_collection === 'deny' && p.dataCollection === 'allow') return `provider ${p.id} may retain data (provider.data_collection=deny)`;
-  if (ctx.allowedJurisdictions && !ctx.allowedJurisdictions.includes(p.jurisdiction ?? '')) return `provider ${p.id} is outside the allowed jurisdictions`;
-  if (ctx.allowedOfferRegions && !ctx.allowedOfferRegions.includes(offer.config.region ?? ''))
-    return `${offer.id} is not served from an allowed region`;
   if (needs.tools && !caps.tools) return `${offer.id} does not support tools`;
   if (needs.vision && !caps.vision) return `${offer.id} does not accept images`;
   if (needs.jsonMode && !(caps.jsonMode || caps.structuredOutput)) return `${offer.id} does not support response_format json_object`;
@@ -131,7 +130,7 @@ function candidate(offer: Offer, model: CatalogModel, needs: RequestNeeds): Rout
   return {
     offer,
     model,
-    estimatedCostNano: picoToNano(BigInt(needs.promptTokens) * BigInt(offer.price.input) + BigInt(expectedOutput) * BigInt(offer.price.output)),
+    estimatedCostNano: estimateCostNanoUsd(needs.promptTokens, expectedOutput, offer.price),
     maxCostNano: maxCostNanoUsd(needs.maxPromptTokens ?? needs.promptTokens, maxOutputTokens, offer.price),
     maxOutputTokens,
   };
@@ -167,6 +166,9 @@ export function planRoute(
 
   const route: RouteCandidate[] = [];
   const reasons: string[] = [];
+  // Offers that no request could use here (no credential, jurisdiction, region) against all offers considered.
+  let unusable = 0;
+  let considered = 0;
   let resolved = 0;
   for (const spec of specs) {
     const resolvedSpec = resolveModelSpec(ctx.catalog, spec);
@@ -175,6 +177,8 @@ export function planRoute(
     const { model, pinned } = resolvedSpec;
     const eligible: RouteCandidate[] = [];
     for (const offer of pinned ? [pinned] : model.offers) {
+      considered++;
+      if (unavailableReason(offer, ctx)) unusable++;
       const why = exclusionReason(offer, needs, prefs, ctx);
       if (why) reasons.push(why);
       else eligible.push(candidate(offer, model, needs));
@@ -199,6 +203,13 @@ export function planRoute(
   }
   if (route.length === 0) {
     const unique = [...new Set(reasons)];
+    if (unusable === considered) {
+      throw RouterError.notFound(
+        `The model \`${request.model}\` is in the catalog but this deployment cannot serve it: ${unique.join('; ')}. GET /v1/models?all=true shows every offer and why it is unusable.`,
+        'model',
+        'model_not_available',
+      );
+    }
     throw new RouterError('no_eligible_offer', `No provider can serve this request: ${unique.join('; ')}.`, { param: 'model', code: 'no_eligible_offer' });
   }
   return route;

@@ -59,6 +59,8 @@ export interface Statement {
   lines: StatementLine[];
   totalRequests: number;
   totalCostNanoUsd: number;
+  /** What the same usage would have cost at each request's reference offer; savings = this − totalCostNanoUsd. Absent on statements built before it existed. */
+  totalReferenceCostNanoUsd?: number;
   /** Set when the account was erased: the statement no longer names a person (§6, §8). */
   pseudonymized?: boolean;
 }

@@ -29,9 +29,20 @@ export interface UsageTotals {
   cacheWriteTokens: number;
   reasoningTokens: number;
   costNanoUsd: number;
+  /** What the same usage would have cost at the reference offer (the requested model's dearest eligible offer); savings = this − cost. */
+  referenceCostNanoUsd: number;
 }
 
-export const ZERO_TOTALS: Readonly<UsageTotals> = { requests: 0, promptTokens: 0, completionTokens: 0, cachedReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, costNanoUsd: 0 };
+export const ZERO_TOTALS: Readonly<UsageTotals> = {
+  requests: 0,
+  promptTokens: 0,
+  completionTokens: 0,
+  cachedReadTokens: 0,
+  cacheWriteTokens: 0,
+  reasoningTokens: 0,
+  costNanoUsd: 0,
+  referenceCostNanoUsd: 0,
+};
 
 /** Adds one usage event to a running total (in place). */
 export function addEvent<T extends UsageTotals>(total: T, e: UsageEvent): T {
@@ -42,6 +53,8 @@ export function addEvent<T extends UsageTotals>(total: T, e: UsageEvent): T {
   total.cacheWriteTokens += e.cacheWriteTokens;
   total.reasoningTokens += e.reasoningTokens;
   total.costNanoUsd += e.costNanoUsd;
+  // Records written before reference costs existed count as saving nothing.
+  total.referenceCostNanoUsd += e.referenceCostNanoUsd ?? e.costNanoUsd;
   return total;
 }
 

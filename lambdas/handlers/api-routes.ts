@@ -2,6 +2,7 @@
  * The api function's routes (buffered): models (no key needed), embeddings, usage and key status.
  * Authentication and body parsing happen in the middleware chain; each route only calls core.
  */
+import { routingContext } from '../core/chat';
 import { runEmbeddings } from '../core/embeddings';
 import { embeddingsRequestSchema, validate } from '../domain/chat-request';
 import { listModels } from '../core/models';
@@ -19,7 +20,7 @@ export const apiRoutes = [
     path: '/v1/models',
     fn: 'api',
     auth: 'none',
-    handle: ({ rt }) => jsonResult(200, listModels(rt.catalog, rt.credentials.usable)),
+    handle: ({ rt, event }) => jsonResult(200, listModels(rt.catalog, routingContext(rt.chat), { all: query(event, 'all') === 'true' })),
   }),
   defineRoute({
     method: 'GET',
@@ -27,7 +28,7 @@ export const apiRoutes = [
     fn: 'api',
     auth: 'none',
     handle: ({ rt, params }) => {
-      const model = listModels(rt.catalog, rt.credentials.usable).data.find((m) => m.id === params.model);
+      const model = listModels(rt.catalog, routingContext(rt.chat), { all: true }).data.find((m) => m.id === params.model);
       if (!model) throw RouterError.notFound(`The model \`${params.model}\` does not exist.`, 'model', 'model_not_found');
       return jsonResult(200, model);
     },

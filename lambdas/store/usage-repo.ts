@@ -50,7 +50,7 @@ export class UsageRepo implements UsageStore {
                   TableName: this.table,
                   Key: { pk: `acct#${event.accountId}`, sk: `day#${day}` },
                   UpdateExpression:
-                    'SET #type = :type, #day = :day, expiresAt = :exp ADD requests :one, promptTokens :p, completionTokens :c, cachedReadTokens :cr, cacheWriteTokens :cw, reasoningTokens :r, costNanoUsd :cost',
+                    'SET #type = :type, #day = :day, expiresAt = :exp ADD requests :one, promptTokens :p, completionTokens :c, cachedReadTokens :cr, cacheWriteTokens :cw, reasoningTokens :r, costNanoUsd :cost, referenceCostNanoUsd :ref',
                   ExpressionAttributeNames: { '#type': 'type', '#day': 'day' },
                   ExpressionAttributeValues: {
                     ':type': 'daily',
@@ -63,6 +63,7 @@ export class UsageRepo implements UsageStore {
                     ':cw': event.cacheWriteTokens,
                     ':r': event.reasoningTokens,
                     ':cost': event.costNanoUsd,
+                    ':ref': event.referenceCostNanoUsd,
                   },
                 },
               },

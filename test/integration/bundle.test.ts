@@ -67,7 +67,7 @@ afterAll(async () => {
 describe('Lambda bundles', () => {
   it('the api bundle answers GET /v1/models with the inlined catalog', async () => {
     const { handler } = await import(pathToFileURL(await bundle('api')).href);
-    const res = await handler(event('GET', '/v1/models'), context);
+    const res = await handler({ ...event('GET', '/v1/models'), queryStringParameters: { all: 'true' } }, context);
     expect(res.statusCode).toBe(200);
     const ids = (JSON.parse(res.body) as { data: Array<{ id: string }> }).data.map((m) => m.id);
     expect(ids).toEqual(defaultConfig().models.map((m) => m.id));

@@ -79,7 +79,8 @@ const ALLOWED: Record<string, readonly string[]> = {
   core: ['domain'],
   handlers: ['core', 'domain', 'store', 'providers'],
   local: ['handlers', 'core', 'domain', 'store', 'providers'],
-  cli: ['local', 'handlers', 'core', 'domain', 'store', 'providers'],
+  catalog: ['core', 'domain'],
+  cli: ['catalog', 'local', 'handlers', 'core', 'domain', 'store', 'providers'],
 };
 
 describe('architecture', () => {

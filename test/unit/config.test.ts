@@ -40,9 +40,10 @@ describe('router config', () => {
 
   it('rejects prices with sub-pico precision, negative prices and unknown fields', () => {
     const raw = rawDefaultConfig();
-    raw.models[2].offers[0].price.input = 0.0000001;
-    raw.models[2].offers[1].price.output = -1;
-    raw.models[2].offers[2].colour = 'blue';
+    const i = raw.models.findIndex((m: { offers: unknown[] }) => m.offers.length >= 3);
+    raw.models[i].offers[0].price.input = 0.0000001;
+    raw.models[i].offers[1].price.output = -1;
+    raw.models[i].offers[2].colour = 'blue';
     const msg = (() => {
       try {
         parseConfig(raw);
@@ -50,9 +51,9 @@ describe('router config', () => {
         return (e as Error).message;
       }
     })();
-    expect(msg).toMatch(/models\.2\.offers\.0\.price\.input: price must have at most 6 decimal places/);
-    expect(msg).toMatch(/models\.2\.offers\.1\.price\.output/);
-    expect(msg).toMatch(/models\.2\.offers\.2: Unrecognized key/);
+    expect(msg).toMatch(new RegExp(`models\\.${i}\\.offers\\.0\\.price\\.input: .*price must have at most 6 decimal places`));
+    expect(msg).toMatch(new RegExp(`models\\.${i}\\.offers\\.1\\.price\\.output`));
+    expect(msg).toMatch(new RegExp(`models\\.${i}\\.offers\\.2: Unrecognized key`));
   });
 
   it('requires a base URL and credential for non-mock providers', () => {
