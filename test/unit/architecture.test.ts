@@ -79,7 +79,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   core: ['domain'],
   handlers: ['core', 'domain', 'store', 'providers'],
   local: ['handlers', 'core', 'domain', 'store', 'providers'],
-  catalog: ['core', 'domain'],
+  catalog: ['core', 'domain', 'providers'],
   cli: ['catalog', 'local', 'handlers', 'core', 'domain', 'store', 'providers'],
 };
 
