@@ -37,6 +37,7 @@ const BUFFERED_TITLE = 'buffered: routes to the cheapest offer and meters exactl
 const PRIVACY_TEST = 'test/integration/privacy.test.ts';
 const DATA_LAYER_TEST = 'test/infra/data-layer.test.ts';
 const ROUTER_TEST = 'test/infra/router.test.ts';
+const CANARY_PROCESSES_TEST = 'test/integration/canary-processes.test.ts';
 const RETENTION_READS_TEST = 'test/integration/retention-reads.test.ts';
 const TABLE_TITLES = {
   ttl: 'has its keys, indexes, TTL attribute, on-demand billing and retain policy',
@@ -60,6 +61,10 @@ export const POLICY_MAP: readonly PolicyCommitment[] = [
       { file: CHAT_TEST, title: 'the canary prompt is in no DynamoDB item and in no log line' },
       { file: 'test/unit/chat-schema.test.ts', title: 'never quotes request content in the error message' },
       { file: 'test/integration/canary.test.ts', title: 'a canary sent through every route is in no table and no log line' },
+      { file: CANARY_PROCESSES_TEST, title: 'the local server (npm start) writes no canary to stdout or stderr' },
+      { file: CANARY_PROCESSES_TEST, title: 'the Lambda bundles write no canary to stdout or stderr (what CloudWatch Logs would receive)' },
+      { file: CANARY_PROCESSES_TEST, title: 'after shutdown, no file the local server wrote holds a canary, the DynamoDB Local database included' },
+      { file: 'test/unit/validation-canary-property.test.ts', title: 'a marker anywhere in a rejected chat request is never in the error returned' },
       { file: ROUTER_TEST, title: 'access logs are JSON with request metadata only: no body, payload, header or authorization field' },
     ],
   },
