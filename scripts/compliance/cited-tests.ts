@@ -69,7 +69,7 @@ export function readVitestJson(report: VitestJson, repoRoot: string): Map<string
  * Runs the cited tests with the project's vitest (bounded by `timeoutMs`) and returns their runs.
  * Vitest's own progress goes to stderr; its exit code is ignored, since each test's status is read.
  */
-export function runCitedTests(refs: readonly TestRef[], repoRoot: string, timeoutMs = 600_000): CitedTestRuns {
+export function runCitedTests(refs: readonly TestRef[], repoRoot: string, timeoutMs = 900_000): CitedTestRuns {
   const dir = mkdtempSync(join(tmpdir(), 'ctr-cited-'));
   const out = join(dir, 'vitest.json');
   try {
