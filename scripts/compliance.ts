@@ -1,7 +1,8 @@
 /**
  * `npm run compliance`: synthesizes the stacks for the router config (`CTR_CONFIG` or the shipped
  * default), checks every commitment of the policy map (scripts/compliance/policy-map.ts) against
- * the templates, the code and the tests, runs cdk-nag, and writes compliance-report.md and
+ * the templates, the code and the tests, runs the cited tests (one vitest run; each must pass and
+ * assert something), runs cdk-nag, and writes compliance-report.md and
  * compliance-report.json. Exits 1 if any evidence is missing, printing which, so CI keeps the
  * report honest; 2 if the config is invalid.
  *
@@ -13,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { ConfigError, configPath, loadConfigFile, type RouterConfig } from '../lambdas/core/config';
 import { TABLES } from '../lambdas/store/tables';
 import { NAMING_DEFAULTS } from '../lib/cheap-token-router-defaults';
+import { runCitedTests } from './compliance/cited-tests';
 import { evaluate } from './compliance/evaluate';
 import { summarizeNag } from './compliance/nag';
 import { OUT_OF_SCOPE, POLICY_MAP } from './compliance/policy-map';
@@ -48,7 +50,11 @@ const read: ReadSource = (file) => {
     return undefined;
   }
 };
+const cited = POLICY_MAP.flatMap((c) => c.tests);
+process.stderr.write(`compliance: running the ${new Set(cited.map((t) => `${t.file}\u0000${t.title}`)).size} cited tests …\n`);
+const runs = runCitedTests(cited, repoRoot);
 const report = evaluate({
+  runs,
   map: POLICY_MAP,
   outOfScope: OUT_OF_SCOPE,
   ctx: { stacks: synth.stacks, config, configFile: relative(repoRoot, path).split(sep).join('/'), tables: TABLES, namePrefix: NAMING_DEFAULTS.namePrefix },

@@ -193,10 +193,13 @@ function valueAt(body: unknown, path: readonly PropertyKey[]): unknown {
 /** Path segments that are not parameter names (keys of free-form maps such as logit_bias) are not echoed. */
 const PARAM_NAME = /^[a-z_][a-z0-9_]{0,63}$/i;
 
+/** Free-form maps whose keys are never echoed, even when a key looks like a parameter name. */
+const FREE_FORM_MAPS = new Set<PropertyKey>(['logit_bias']);
+
 function formatPath(path: readonly PropertyKey[]): string {
-  return path.reduce<string>((acc, p) => {
+  return path.reduce<string>((acc, p, i) => {
     if (typeof p === 'number') return `${acc}[${p}]`;
-    const name = typeof p === 'string' && PARAM_NAME.test(p) ? p : '[key]';
+    const name = typeof p === 'string' && PARAM_NAME.test(p) && !FREE_FORM_MAPS.has(path[i - 1] ?? '') ? p : '[key]';
     return acc ? `${acc}.${name}` : name;
   }, '');
 }

@@ -58,7 +58,13 @@ export class KeysRepo implements KeysStore {
     return record;
   }
 
-  async listByAccount(accountId: string): Promise<ApiKeyRecord[]> {
+  /** The keys of an account, without those past their TTL (DynamoDB deletes them late). */
+  async listByAccount(accountId: string, now = new Date()): Promise<ApiKeyRecord[]> {
+    return (await this.allByAccount(accountId)).filter((k) => !isExpired(k, now));
+  }
+
+  /** Every key item of an account, expired or not: erasure and closure must reach them all. */
+  private async allByAccount(accountId: string): Promise<ApiKeyRecord[]> {
     const items: ApiKeyRecord[] = [];
     let startKey: Record<string, unknown> | undefined;
     do {
@@ -87,9 +93,9 @@ export class KeysRepo implements KeysStore {
     return out.Items?.[0] as (ApiKeyRecord & { pk: string }) | undefined;
   }
 
-  async getById(keyId: string): Promise<ApiKeyRecord | undefined> {
+  async getById(keyId: string, now = new Date()): Promise<ApiKeyRecord | undefined> {
     const item = await this.itemById(keyId);
-    if (!item) return undefined;
+    if (!item || isExpired(item, now)) return undefined;
     const { pk: _pk, ...record } = item;
     return record;
   }
@@ -120,7 +126,7 @@ export class KeysRepo implements KeysStore {
 
   /** Deletes every key of an account (erasure). */
   async deleteByAccount(accountId: string): Promise<number> {
-    const keys = await this.listByAccount(accountId);
+    const keys = await this.allByAccount(accountId);
     for (const k of keys) {
       const item = await this.itemById(k.keyId);
       if (item) await this.db.send(new DeleteCommand({ TableName: this.table, Key: { pk: item.pk } }));
@@ -130,7 +136,7 @@ export class KeysRepo implements KeysStore {
 
   /** Sets the TTL of every key of an account (account closure: kept for the grace period, §8). */
   async expireByAccount(accountId: string, expiresAt: number): Promise<void> {
-    for (const k of await this.listByAccount(accountId)) {
+    for (const k of await this.allByAccount(accountId)) {
       const item = await this.itemById(k.keyId);
       if (item)
         await this.db.send(

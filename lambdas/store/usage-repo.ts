@@ -127,7 +127,8 @@ export class UsageRepo implements UsageStore {
     const out = await this.db.send(
       new QueryCommand({ TableName: this.table, KeyConditionExpression: 'pk = :pk AND begins_with(sk, :d)', ExpressionAttributeValues: { ':pk': STATS_PK, ':d': `day#${day}#` } }),
     );
-    return (out.Items ?? []).map((i) => ({
+    const now = new Date();
+    return (out.Items ?? []).filter((i) => !isExpired(i as { expiresAt?: number }, now)).map((i) => ({
       model: String(i.sk).slice(`day#${day}#`.length),
       requests: Number(i.requests),
       promptTokens: Number(i.promptTokens),

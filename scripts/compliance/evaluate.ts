@@ -1,10 +1,11 @@
 /**
- * Checks the policy map against the synthesized templates, the config, the source files and the
- * cdk-nag summary, and collects every missing or failing item.
+ * Checks the policy map against the synthesized templates, the config, the source files, the
+ * runs of the cited tests and the cdk-nag summary, and collects every missing or failing item.
  */
+import { type CitedTestRuns, runProblem, testKey } from './cited-tests';
 import { checkCodeRef, checkTestRef, type ReadSource } from './source-refs';
 import { TEMPLATE_CHECKS, type TemplateCheck } from './template-checks';
-import type { CheckContext, CommitmentResult, ComplianceReport, EvidenceRow, NagSummary, OutOfScope, PolicyCommitment } from './types';
+import type { CheckContext, CommitmentResult, ComplianceReport, EvidenceRow, NagSummary, OutOfScope, PolicyCommitment, TestEvidence } from './types';
 
 export interface EvaluateInput {
   readonly map: readonly PolicyCommitment[];
@@ -14,6 +15,8 @@ export interface EvaluateInput {
   readonly nag: NagSummary;
   /** The check registry; tests may pass their own. */
   readonly checks?: Readonly<Record<string, TemplateCheck>>;
+  /** Runs of the cited tests (cited-tests.ts); each cited test must have passed with an assertion. */
+  readonly runs?: CitedTestRuns;
 }
 
 const byRow = (a: EvidenceRow, b: EvidenceRow) => a.where.localeCompare(b.where) || a.resource.localeCompare(b.resource) || a.property.localeCompare(b.property);
@@ -25,6 +28,7 @@ export function evaluateCommitment(
   read: ReadSource,
   nag: NagSummary,
   checks: Readonly<Record<string, TemplateCheck>> = TEMPLATE_CHECKS,
+  runs?: CitedTestRuns,
 ): CommitmentResult {
   const missing: string[] = [];
   const evidence: EvidenceRow[] = [];
@@ -44,7 +48,14 @@ export function evaluateCommitment(
   const code = c.code.map((ref) => checkCodeRef(ref, read));
   for (const e of code) if (!e.ok) missing.push(`code ${e.file} ${e.symbol}: ${e.problem}`);
   if (code.length === 0) missing.push('no code reference keeps this commitment');
-  const tests = c.tests.map((ref) => checkTestRef(ref, read));
+  const tests = c.tests.map((ref): TestEvidence => {
+    const found = checkTestRef(ref, read);
+    if (!found.ok || !runs) return found;
+    const problem = runProblem(runs, ref);
+    const run = runs.runs.get(testKey(ref.file, ref.title))?.[0];
+    const outcome = run ? { status: run.status, assertions: run.assertions } : {};
+    return problem ? { ...found, ...outcome, ok: false, problem } : { ...found, ...outcome };
+  });
   for (const t of tests) if (!t.ok) missing.push(`test ${t.file}: ${t.problem}`);
   if (tests.length === 0) missing.push('no test proves this commitment');
   if (c.nag) {
@@ -68,7 +79,7 @@ export function evaluateCommitment(
 /** Evaluates the whole map into the report model. */
 export function evaluate(input: EvaluateInput): ComplianceReport {
   const { ctx } = input;
-  const commitments = input.map.map((c) => evaluateCommitment(c, ctx, input.read, input.nag, input.checks));
+  const commitments = input.map.map((c) => evaluateCommitment(c, ctx, input.read, input.nag, input.checks, input.runs));
   const missing = commitments.flatMap((c) => c.missing.map((m) => `${c.id}: ${m}`));
   if (!input.map.some((c) => c.nag) && !input.nag.ok) missing.push(...input.nag.problems.map((p) => `cdk-nag: ${p}`));
   return {

@@ -37,6 +37,8 @@ const BUFFERED_TITLE = 'buffered: routes to the cheapest offer and meters exactl
 const PRIVACY_TEST = 'test/integration/privacy.test.ts';
 const DATA_LAYER_TEST = 'test/infra/data-layer.test.ts';
 const ROUTER_TEST = 'test/infra/router.test.ts';
+const CANARY_PROCESSES_TEST = 'test/integration/canary-processes.test.ts';
+const RETENTION_READS_TEST = 'test/integration/retention-reads.test.ts';
 const TABLE_TITLES = {
   ttl: 'has its keys, indexes, TTL attribute, on-demand billing and retain policy',
   replicas: 'has replicas in exactly the configured regions, each with PITR, deletion protection and its regional CMK',
@@ -59,6 +61,10 @@ export const POLICY_MAP: readonly PolicyCommitment[] = [
       { file: CHAT_TEST, title: 'the canary prompt is in no DynamoDB item and in no log line' },
       { file: 'test/unit/chat-schema.test.ts', title: 'never quotes request content in the error message' },
       { file: 'test/integration/canary.test.ts', title: 'a canary sent through every route is in no table and no log line' },
+      { file: CANARY_PROCESSES_TEST, title: 'the local server (npm start) writes no canary to stdout or stderr' },
+      { file: CANARY_PROCESSES_TEST, title: 'the Lambda bundles write no canary to stdout or stderr (what CloudWatch Logs would receive)' },
+      { file: CANARY_PROCESSES_TEST, title: 'after shutdown, no file the local server wrote holds a canary, the DynamoDB Local database included' },
+      { file: 'test/unit/validation-canary-property.test.ts', title: 'a marker anywhere in a rejected chat request is never in the error returned' },
       { file: ROUTER_TEST, title: 'access logs are JSON with request metadata only: no body, payload, header or authorization field' },
     ],
   },
@@ -299,6 +305,13 @@ export const POLICY_MAP: readonly PolicyCommitment[] = [
       { file: DATA_LAYER_TEST, title: TABLE_TITLES.ttl },
       { file: 'test/integration/limits.test.ts', title: 'a crashed request’s reservation expires by itself' },
       { file: 'test/unit/config.test.ts', title: 'rejects retention beyond the privacy policy maxima' },
+      { file: RETENTION_READS_TEST, title: 'accounts: get and list skip an account past its grace period' },
+      { file: RETENTION_READS_TEST, title: 'API keys: lookup by secret, by id and by account skip expired keys' },
+      { file: RETENTION_READS_TEST, title: 'usage: events, daily aggregates and service statistics skip records past the retention period' },
+      { file: RETENTION_READS_TEST, title: 'billing: get and list skip statements past the retention period' },
+      { file: RETENTION_READS_TEST, title: 'support: get and list skip tickets resolved longer ago than the retention period' },
+      { file: RETENTION_READS_TEST, title: 'privacy audit: list skips entries past the retention period' },
+      { file: RETENTION_READS_TEST, title: 'data keys: a data key scheduled for deletion is unreadable once its TTL passed' },
     ],
     notes: [
       'DynamoDB deletes expired items in the background, usually within days; until then the repositories filter them out on every read.',

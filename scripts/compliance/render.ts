@@ -90,8 +90,13 @@ function renderCommitment(c: CommitmentResult): string[] {
   if (c.tests.length) {
     out.push(
       ...table(
-        ['', 'test', 'location'],
-        c.tests.map((t) => [mark(t.ok), cell(t.title), t.ok ? `\`${t.file}:${t.line}\`` : `\`${t.file}\` — ${cell(t.problem ?? 'not found')}`]),
+        ['', 'test', 'location', 'run'],
+        c.tests.map((t) => [
+          mark(t.ok),
+          cell(t.title),
+          t.ok ? `\`${t.file}:${t.line}\`` : `\`${t.file}\` — ${cell(t.problem ?? 'not found')}`,
+          t.status === undefined ? 'not run' : `${t.status}, ${t.assertions ?? 0} assertion(s)`,
+        ]),
       ),
       '',
     );

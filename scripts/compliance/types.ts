@@ -128,6 +128,10 @@ export interface CodeEvidence extends CodeRef {
 export interface TestEvidence extends TestRef {
   readonly ok: boolean;
   readonly line?: number;
+  /** How vitest reported the test when the cited tests were run (`passed`, `failed`, `skipped`, …). */
+  readonly status?: string;
+  /** Assertions the test made in that run. */
+  readonly assertions?: number;
   readonly problem?: string;
 }
 

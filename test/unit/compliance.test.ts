@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfigFile, parseConfig } from '../../lambdas/core/config';
 import { TABLES, type TableDefinition } from '../../lambdas/store/tables';
+import { type CitedTestRuns, readVitestJson, testKey } from '../../scripts/compliance/cited-tests';
 import { evaluate, evaluateCommitment } from '../../scripts/compliance/evaluate';
 import { summarizeNag } from '../../scripts/compliance/nag';
 import { OUT_OF_SCOPE, POLICY_MAP, RETENTION_CLASSES } from '../../scripts/compliance/policy-map';
@@ -163,6 +164,39 @@ describe('compliance: evaluating a commitment', () => {
       'test test/usage.test.ts: test "a skipped test" is skipped',
       'test test/none.test.ts: file test/none.test.ts not found',
     ]);
+  });
+
+  it('with the cited tests run, passes only a test that passed and made an assertion', () => {
+    const runs = (status: string, assertions: number): CitedTestRuns => ({ runs: new Map([[testKey('test/usage.test.ts', 'records with a TTL'), [{ status, assertions }]]]) });
+    const evaluateWith = (r: CitedTestRuns) => evaluateCommitment(commitment(), ctx(), read, cleanNag, TEMPLATE_CHECKS, r);
+    expect(evaluateWith(runs('passed', 3)).missing).toEqual([]);
+    expect(evaluateWith(runs('passed', 3)).tests[0]).toMatchObject({ ok: true, status: 'passed', assertions: 3 });
+    expect(evaluateWith(runs('passed', 0)).missing).toEqual(['test test/usage.test.ts: test "records with a TTL" passed without making an assertion']);
+    expect(evaluateWith(runs('failed', 2)).missing).toEqual(['test test/usage.test.ts: test "records with a TTL" failed']);
+    expect(evaluateWith(runs('skipped', 0)).missing).toEqual(['test test/usage.test.ts: test "records with a TTL" skipped']);
+    expect(evaluateWith({ runs: new Map() }).missing).toEqual(['test test/usage.test.ts: test "records with a TTL" did not run']);
+    expect(evaluateWith({ runs: new Map(), error: 'vitest did not run: spawn ENOENT' }).ok).toBe(false);
+  });
+
+  it('reads test status, assertion count and first failure line from vitest\'s JSON report', () => {
+    const runs = readVitestJson(
+      {
+        testResults: [
+          {
+            name: '/repo/test/usage.test.ts',
+            assertionResults: [
+              { title: 'records with a TTL', status: 'passed', meta: { assertionCalls: 4 }, failureMessages: [] },
+              { title: 'breaks', status: 'failed', meta: { assertionCalls: 1 }, failureMessages: ['AssertionError: expected 1 to be 2\n    at stack'] },
+              { title: 'skipped', status: 'skipped', meta: {} },
+            ],
+          },
+        ],
+      },
+      '/repo',
+    );
+    expect(runs.get(testKey('test/usage.test.ts', 'records with a TTL'))).toEqual([{ status: 'passed', assertions: 4 }]);
+    expect(runs.get(testKey('test/usage.test.ts', 'breaks'))).toEqual([{ status: 'failed', assertions: 1, failure: 'AssertionError: expected 1 to be 2' }]);
+    expect(runs.get(testKey('test/usage.test.ts', 'skipped'))).toEqual([{ status: 'skipped', assertions: 0 }]);
   });
 
   it('fails when a code symbol, a member or a used call is missing', () => {
