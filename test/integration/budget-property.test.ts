@@ -6,13 +6,13 @@
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Caller } from '../../lambdas/core/chat';
-import type { ApiError } from '../../lambdas/core/errors';
-import { nanoToUsd } from '../../lambdas/core/pricing';
 import { createTables, type LocalDynamo, startDynamoLocal } from '../../lambdas/local/dynamodb-local';
 import { documentClient } from '../../lambdas/store/dynamo';
 import { LimitsRepo } from '../../lambdas/store/limits-repo';
 import { tableNamesFromEnv } from '../../lambdas/store/tables';
+import type { Caller } from '../../lambdas/domain/caller';
+import { nanoToUsd } from '../../lambdas/domain/money';
+import { asHttp } from '../helpers/http-error';
 
 let dynamo: LocalDynamo;
 let limits: LimitsRepo;
@@ -51,7 +51,7 @@ describe('budgets under concurrency (property)', () => {
         const asks = requests.map((r) => ({ max: Math.max(1, Math.floor(budget * r.share)), used: r.used }));
         const outcomes = await Promise.allSettled(asks.map((a, i) => limits.reserve(caller, `req-${run}-${i}`, a.max, 10)));
         const admitted = outcomes.flatMap((o, i) => (o.status === 'fulfilled' ? [{ reservation: o.value, ask: asks[i]! }] : []));
-        for (const o of outcomes) if (o.status === 'rejected') expect((o.reason as ApiError).status).toBe(429);
+        for (const o of outcomes) if (o.status === 'rejected') expect(asHttp(o.reason).status).toBe(429);
         refusals += outcomes.length - admitted.length;
         // Held at once, before any settles: never more than the budget.
         expect(admitted.reduce((n, a) => n + a.ask.max, 0)).toBeLessThanOrEqual(budget);

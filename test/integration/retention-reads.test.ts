@@ -7,15 +7,17 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTables, type LocalDynamo, startDynamoLocal } from '../../lambdas/local/dynamodb-local';
-import { type AccountRecord, AccountsRepo } from '../../lambdas/store/accounts-repo';
+import { AccountsRepo } from '../../lambdas/store/accounts-repo';
 import { PrivacyAuditRepo } from '../../lambdas/store/audit-repo';
-import { BillingRepo, type Statement } from '../../lambdas/store/billing-repo';
+import { BillingRepo } from '../../lambdas/store/billing-repo';
 import { DataKeysRepo } from '../../lambdas/store/data-keys-repo';
 import { documentClient } from '../../lambdas/store/dynamo';
 import { KeysRepo } from '../../lambdas/store/keys-repo';
 import { SupportRepo } from '../../lambdas/store/support-repo';
 import { type TableNames, tableNamesFromEnv } from '../../lambdas/store/tables';
-import { type UsageEvent, UsageRepo } from '../../lambdas/store/usage-repo';
+import { UsageRepo } from '../../lambdas/store/usage-repo';
+import type { AccountRecord, Statement } from '../../lambdas/domain/records';
+import type { UsageEvent } from '../../lambdas/domain/usage';
 
 let dynamo: LocalDynamo;
 let db: ReturnType<typeof documentClient>;
@@ -55,6 +57,7 @@ const usageEvent = (accountId: string, requestId: string, at: Date, servedModel:
   cacheWriteTokens: 0,
   reasoningTokens: 0,
   costNanoUsd: 70,
+  referenceCostNanoUsd: 70,
 });
 
 const account = (accountId: string): AccountRecord =>

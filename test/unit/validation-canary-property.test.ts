@@ -6,8 +6,9 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { chatRequestSchema, validate } from '../../lambdas/core/chat-schema';
-import { ApiError } from '../../lambdas/core/errors';
+import { chatRequestSchema, validate } from '../../lambdas/domain/chat-request';
+import { RouterError } from '../../lambdas/domain/errors';
+import { httpErrorOf } from '../../lambdas/handlers/http-errors';
 
 type Body = Record<string, unknown>;
 const ok = (): Body => ({ model: 'm', messages: [{ role: 'user', content: 'hi' }] });
@@ -56,9 +57,9 @@ describe('validation errors never quote the request (property)', () => {
         }
         if (error === undefined) return;
         rejected++;
-        expect(error).toBeInstanceOf(ApiError);
-        const e = error as ApiError;
-        expect(JSON.stringify(e.toBody())).not.toContain(m);
+        expect(error).toBeInstanceOf(RouterError);
+        const e = error as RouterError;
+        expect(httpErrorOf(e).body).not.toContain(m);
         expect(e.message).not.toContain(m);
       }),
       // Always tried first: an identifier-like logit_bias key, once echoed as part of the parameter path.
