@@ -10,6 +10,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { catalogInputSchema, modelSchema } from './config-catalog';
 import { PRESET_IDS, PROVIDER_KINDS, type ProviderSettings } from '../domain/provider';
 
 /** Policy maxima (§8), in days. Config may shorten these, never lengthen them. */
@@ -19,14 +20,6 @@ export const POLICY_MAX_DAYS = {
 } as const;
 
 const AWS_REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
-
-/** A price in USD per million tokens, at most 6 decimals (so it is an integer number of pico-USD per token). */
-const usdPerMillion = z
-  .number()
-  .nonnegative()
-  .refine((v) => Number.isInteger(Math.round(v * 1e6)) && Math.abs(v * 1e6 - Math.round(v * 1e6)) < 1e-6, {
-    message: 'price must have at most 6 decimal places (USD per million tokens)',
-  });
 
 const credentialSchema = z
   .object({
@@ -69,99 +62,6 @@ const providerSchema = z
       ctx.addIssue({ code: 'custom', path: ['credential'], message: `provider "${p.id}" needs a credential reference` });
   });
 
-/** A rate: a flat price, or a base price with tiers (the whole request at the highest tier its prompt size exceeds). */
-const rateSchema = z.union([
-  usdPerMillion,
-  z
-    .object({
-      base: usdPerMillion,
-      tiers: z
-        .array(z.object({ start: z.number().int().nonnegative().describe('Prompt tokens (cached included) above which this price applies'), price: usdPerMillion }).strict())
-        .min(1),
-    })
-    .strict(),
-]);
-
-const priceSchema = z
-  .object({
-    input: rateSchema.describe('USD per million uncached input tokens'),
-    output: rateSchema.describe('USD per million output tokens (reasoning tokens included unless `reasoning` is set)'),
-    cachedInput: rateSchema.optional().describe('USD per million input tokens read from the prompt cache; defaults to input'),
-    cacheWrite: rateSchema.optional().describe('USD per million input tokens written to the prompt cache; defaults to input'),
-    reasoning: rateSchema.optional().describe('USD per million reasoning tokens, if priced apart from output; defaults to output'),
-    perThousandRequests: z.number().nonnegative().optional().describe('USD per thousand requests, a fee added once per request'),
-  })
-  .strict();
-
-/** Where an offer's price comes from: the maintained price data, an operator override, or the config itself. */
-const priceSourceSchema = z
-  .object({
-    kind: z.enum(['price-data', 'override', 'config']),
-    name: z.string().optional().describe('The price data package and version, e.g. @pydantic/genai-prices@0.1.8'),
-    asOf: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional().describe('The date the price was taken for (start-date conditional prices)'),
-    priceProvider: z.string().optional().describe('Provider id in the price data'),
-    priceModel: z.string().optional().describe('Model id in the price data'),
-    note: z.string().optional().describe('Why an override exists, or a caveat of the price'),
-  })
-  .strict();
-
-const offerSchema = z
-  .object({
-    provider: z.string(),
-    upstreamModel: z.string().min(1),
-    price: priceSchema,
-    region: z.string().optional().describe('Region the offer is served from, for residency constraints'),
-    latencyMs: z.number().int().positive().optional().describe('Typical time to first token, for sort=latency'),
-    throughputTps: z.number().positive().optional().describe('Typical output tokens per second, for sort=throughput'),
-    contextWindow: z.number().int().positive().optional().describe('Overrides the model context window for this offer'),
-    maxOutput: z.number().int().positive().optional().describe('Overrides the model max output for this offer'),
-    source: priceSourceSchema.optional().describe('Where the price comes from (set by the catalog generator)'),
-  })
-  .strict();
-
-const capabilitiesSchema = z
-  .object({
-    tools: z.boolean().default(false),
-    vision: z.boolean().default(false),
-    jsonMode: z.boolean().default(false),
-    structuredOutput: z.boolean().default(false),
-  })
-  .strict();
-
-const modelSchema = z
-  .object({
-    id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._\-/]*$/, 'model id: letters, digits, dot, dash, underscore and slash'),
-    name: z.string().optional(),
-    kind: z.enum(['chat', 'embedding']).default('chat'),
-    capabilities: capabilitiesSchema.prefault({}),
-    contextWindow: z.number().int().positive(),
-    maxOutput: z.number().int().positive(),
-    offers: z.array(offerSchema).min(1),
-  })
-  .strict();
-
-const overrideSchema = z
-  .object({
-    model: z.string().describe('Catalog model id'),
-    provider: z.string().describe('Router provider id'),
-    upstreamModel: z.string().optional().describe('Upstream model id; required when the override adds an offer'),
-    price: priceSchema.optional(),
-    region: z.string().optional(),
-    contextWindow: z.number().int().positive().optional(),
-    maxOutput: z.number().int().positive().optional(),
-    reason: z.string().min(1).describe('Why: a negotiated price, a private deployment …'),
-  })
-  .strict();
-
-const catalogInputSchema = z
-  .object({
-    asOf: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).describe('Date the prices are taken for (date-conditional prices)'),
-    identityMap: z.string().default('../data/model-identity.json').describe('Model identity map, relative to the config file'),
-    overrides: z.array(overrideSchema).default([]).describe('Operator prices and offers, applied over the price data and marked as overrides'),
-    customModels: z.array(modelSchema).default([]).describe('Models outside the price data (e.g. the offline mock), copied into the catalog as they are'),
-  })
-  .strict();
-
 const retentionSchema = z
   .object({
     usageDays: z.number().int().positive().max(POLICY_MAX_DAYS.usage, `usage data may be kept at most ${POLICY_MAX_DAYS.usage} days (policy §8)`).default(730),
@@ -170,6 +70,21 @@ const retentionSchema = z
     supportResolvedDays: z.number().int().min(0).max(30, 'support communications end when resolved; keep at most 30 days after (policy §8)').default(7),
     rateLimitSeconds: z.number().int().min(60).max(3600).default(300),
     privacyAuditDays: z.number().int().positive().max(POLICY_MAX_DAYS.billing).default(2557),
+  })
+  .strict();
+
+/** Offer health and circuit breaking (see core/health.ts); every field has a default. */
+const healthSchema = z
+  .object({
+    enabled: z.boolean().default(true).describe('Learn offer health from outcomes and route around failing offers'),
+    windowMinutes: z.number().int().min(1).max(60).default(5).describe('The sliding window of the regional health counts'),
+    minSamples: z.number().int().min(1).max(1000).default(5).describe('Samples before the regional error rate or measured speeds are trusted'),
+    openErrorRate: z.number().gt(0).max(1).default(0.5).describe('Regional error rate that opens an offer\'s breaker'),
+    consecutiveFailures: z.number().int().min(1).max(100).default(3).describe('Failures in a row, seen by one instance, that open a breaker'),
+    baseCooldownMs: z.number().int().min(100).max(600_000).default(5_000).describe('First cool-down of an open breaker; doubles while the offer keeps failing'),
+    maxCooldownMs: z.number().int().min(100).max(3_600_000).default(300_000),
+    probeShare: z.number().min(0).max(1).default(0.1).describe('Share of requests that probe a half-open offer'),
+    syncMs: z.number().int().min(100).max(600_000).default(10_000).describe('How often an instance shares its counts and reads the region\'s'),
   })
   .strict();
 
@@ -189,6 +104,7 @@ export const routerConfigSchema = z
       .optional()
       .describe('If set, only offers that declare one of these regions are routed to; offers without a region are excluded (policy §7)'),
     retention: retentionSchema.prefault({}),
+    health: healthSchema.prefault({}),
     providers: z.array(providerSchema).min(1),
     catalog: catalogInputSchema.optional().describe('Inputs of the catalog generator (`npm run catalog`), which writes `models`'),
     models: z.array(modelSchema).min(1).describe('The catalog. Generated by `npm run catalog` when `catalog` is set: edit `catalog`, not this'),

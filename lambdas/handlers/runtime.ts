@@ -5,6 +5,7 @@
 import { AccountService } from '../core/accounts';
 import { Authenticator } from '../core/auth';
 import { Catalog } from '../core/catalog';
+import { HealthMonitor } from '../core/health';
 import type { ChatDeps } from '../core/chat';
 import { loadConfig, type RouterConfig } from '../core/config';
 import { jsonLogger, type Logger } from '../core/log';
@@ -18,6 +19,7 @@ import { SupportRepo } from '../store/support-repo';
 import { BillingRepo } from '../store/billing-repo';
 import { DataKeysRepo } from '../store/data-keys-repo';
 import { ErasureRepo } from '../store/erasure-repo';
+import { HealthRepo } from '../store/health-repo';
 import { documentClient } from '../store/dynamo';
 import { KeysRepo } from '../store/keys-repo';
 import { LimitsRepo } from '../store/limits-repo';
@@ -70,6 +72,16 @@ export async function createRuntime(env: NodeJS.ProcessEnv = process.env, log: L
     accountGraceDays: config.retention.accountGraceDays,
     now: () => new Date(),
   });
+  // Offer health is per region; its counts live in the limits table (home region, minutes by TTL).
+  const { enabled: healthEnabled, ...healthPolicy } = config.health;
+  const health = healthEnabled
+    ? new HealthMonitor({
+        region: env.AWS_REGION ?? 'local',
+        store: new HealthRepo(homeDb, tables.limits, (healthPolicy.windowMinutes + 1) * 60),
+        policy: healthPolicy,
+        log,
+      })
+    : undefined;
   const chat: ChatDeps = {
     catalog,
     usableProviders: credentials.usable,
@@ -81,6 +93,7 @@ export async function createRuntime(env: NodeJS.ProcessEnv = process.env, log: L
     recordUsage: (e, options) => usage.record(e, options),
     sealForAccount: (accountId, value) => cipher.seal(accountId, value),
     limits,
+    health,
     log,
     now: () => new Date(),
   };

@@ -5,6 +5,7 @@
  * request or response content: messages name the provider id, the status and an error code.
  */
 import { openAIErrorBody } from './mapping-tables';
+import { retryAfterSeconds } from './retry-after';
 import { readSse, type SseEvent } from './sse';
 import { UpstreamError } from '../domain/errors';
 import type { ErrorBody } from '../domain/openai';
@@ -71,7 +72,13 @@ export async function postJson(ctx: ProviderCallContext, url: string, headers: R
     parsed = undefined;
   }
   const mapped = parsed === undefined ? { code: null, body: openAIErrorBody(res.status, `${ctx.provider.id} returned HTTP ${res.status}`, null) } : mapError(res.status, parsed);
-  throw new UpstreamError(`${ctx.provider.id} returned HTTP ${res.status}${mapped.code ? ` (${mapped.code})` : ''}`, 'http', res.status, mapped.body);
+  throw new UpstreamError(
+    `${ctx.provider.id} returned HTTP ${res.status}${mapped.code ? ` (${mapped.code})` : ''}`,
+    'http',
+    res.status,
+    mapped.body,
+    retryAfterSeconds(res.headers.get('retry-after')),
+  );
 }
 
 /** Reads a buffered JSON response body. */
