@@ -8,6 +8,7 @@ import { routingContext, toOpenAIUsage, type Caller, type ChatDeps, type Request
 import { ApiError, toApiError } from './errors';
 import type { HttpResult } from './http';
 import { newRequestId } from './ids';
+import { encodeEmbeddings } from './embedding-encoding';
 import { finishMetering, ZERO_USAGE } from './metering';
 import { assertModelKind } from './model-kind';
 import type { EmbeddingResponse } from './openai-types';
@@ -110,10 +111,11 @@ export async function embeddings(body: unknown, caller: Caller, deps: ChatDeps, 
     last = candidate;
     const ctx = { provider: candidate.offer.provider, apiKey: deps.apiKeyFor(candidate.offer.provider), signal, fetch: deps.fetch };
     try {
-      const result = await adapter.embeddings({ ...request, model: candidate.offer.upstreamModel }, ctx);
+      // Providers are asked for floats; the client's encoding_format is applied here (embedding-encoding.ts).
+      const result = await adapter.embeddings({ ...request, encoding_format: undefined, model: candidate.offer.upstreamModel }, ctx);
       const cost = costNanoUsd(result.usage, candidate.offer.price);
       const response: EmbeddingResponse = {
-        ...result.response,
+        ...encodeEmbeddings(result.response, request.encoding_format),
         model: candidate.model.id,
         provider: candidate.offer.provider.id,
         usage: { prompt_tokens: result.usage.promptTokens, total_tokens: result.usage.promptTokens, cost: toOpenAIUsage(result.usage, cost).cost },

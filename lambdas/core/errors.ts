@@ -53,5 +53,8 @@ export class ApiError extends Error {
 /** Any thrown value as an ApiError; unexpected errors become a generic 500 without details. */
 export function toApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
+  // The store's StoreUnavailable (store/errors.ts), matched by name so core imports nothing of the store.
+  if ((err as Error | undefined)?.name === 'StoreUnavailable')
+    return new ApiError(503, 'The router is temporarily unavailable; retry shortly.', 'api_error', null, 'store_unavailable', { 'retry-after': '2' });
   return new ApiError(500, 'The router failed to process the request.', 'api_error', null, 'internal_error');
 }

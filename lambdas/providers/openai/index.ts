@@ -5,7 +5,7 @@
 import type { ChatRequest, EmbeddingsRequest } from '../../core/chat-schema';
 import type { ChatCompletion, ChatCompletionChunk, EmbeddingResponse, OpenAIUsage } from '../../core/openai-types';
 import type { ErrorBody } from '../../core/errors';
-import { postJson, type ErrorMapper } from '../http';
+import { postJson, readJson, type ErrorMapper } from '../http';
 import { openAIErrorBody, safeCode } from '../mapping-tables';
 import { OPENAI_COMPATIBLE_PRESETS, resolvePreset, type DroppableParam } from '../presets';
 import { readSse } from '../sse';
@@ -112,12 +112,7 @@ export const openaiAdapter: ProviderAdapter = {
   kind: 'openai',
   async chat(request, ctx) {
     const response = await post('/chat/completions', upstreamBody(request, false), ctx);
-    let completion: ChatCompletion;
-    try {
-      completion = (await response.json()) as ChatCompletion;
-    } catch {
-      throw new UpstreamError(`${ctx.provider.id} sent a malformed response`, 'protocol');
-    }
+    const completion = (await readJson(ctx, response)) as ChatCompletion;
     if (!completion?.choices) throw new UpstreamError(`${ctx.provider.id} sent a response without choices`, 'protocol');
     if (!completion.usage) throw new UpstreamError(`${ctx.provider.id} sent a response without usage`, 'protocol');
     return { completion, usage: normalizeOpenAIUsage(completion.usage) };
@@ -128,7 +123,7 @@ export const openaiAdapter: ProviderAdapter = {
   },
   async embeddings(request, ctx) {
     const response = await post('/embeddings', upstreamBody(request, false), ctx);
-    const body = (await response.json().catch(() => undefined)) as EmbeddingResponse | undefined;
+    const body = (await readJson(ctx, response)) as EmbeddingResponse | undefined;
     if (!body?.data || !body.usage) throw new UpstreamError(`${ctx.provider.id} sent a malformed embeddings response`, 'protocol');
     return {
       response: body,
