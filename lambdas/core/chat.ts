@@ -14,6 +14,7 @@ import type { ChatCompletionChunk, OpenAIUsage } from './openai-types';
 import { costNanoUsd, nanoToUsd } from './pricing';
 import { allProvidersFailed, logAttemptFailure, upstreamRejected } from './fallback';
 import { finishMetering, ZERO_USAGE } from './metering';
+import { boundedUsage, chatUsageBounds, type UsageBounds } from './usage-bounds';
 import { assertModelKind } from './model-kind';
 import { chatNeeds, planRoute, type RouteCandidate, type RoutingContext } from './routing';
 import type { NormalizedUsage, ProviderAdapter, StreamEvent } from '../providers/types';
@@ -96,6 +97,8 @@ class RequestTrace {
   reservation: Reservation | undefined;
   usage: NormalizedUsage | undefined;
   outputChars = 0;
+  /** What the current attempt could have used: upstream usage is bounded by it (usage-bounds.ts). */
+  usageBounds: UsageBounds = { maxPromptTokens: 0, maxOutputTokens: 0 };
   status = 'ok';
   private recorded = false;
 
@@ -115,6 +118,11 @@ class RequestTrace {
   /** The usage to bill: the upstream's report, or without one (client left mid-stream, upstream omitted it) the estimate (see tokens.ts). */
   billedUsage(): NormalizedUsage {
     return this.usage ?? { ...ZERO_USAGE, promptTokens: this.promptEstimate, completionTokens: Math.ceil(this.outputChars / 3) };
+  }
+
+  /** Upstream usage as billed: validated, bounded, flagged and logged by field name (usage-bounds.ts). */
+  bounded(reported: NormalizedUsage): NormalizedUsage {
+    return boundedUsage(reported, this.usageBounds, this.deps.log, this.requestId);
   }
 
   /** Milliseconds on the injected clock. */
@@ -193,6 +201,7 @@ export async function chatCompletion(body: unknown, caller: Caller, deps: ChatDe
       // Cap the output so the reservation bounds the cost.
       ...(request.max_completion_tokens || request.max_tokens ? {} : { max_tokens: candidate.maxOutputTokens }),
     };
+    trace.usageBounds = chatUsageBounds(needs, upstreamRequest, candidate.maxOutputTokens);
     // Aborted when the client leaves, or when this attempt's stream goes silent for too long.
     const attemptAbort = new AbortController();
     const ctx = {
@@ -217,6 +226,7 @@ export async function chatCompletion(body: unknown, caller: Caller, deps: ChatDe
         return streamResult(trace, candidate, held, first, events, next);
       }
       const result = await adapter.chat(upstreamRequest, ctx);
+      result.usage = trace.bounded(result.usage);
       trace.firstByteAt = trace.clock();
       trace.usage = result.usage;
       const cost = costNanoUsd(result.usage, candidate.offer.price);
@@ -336,7 +346,7 @@ function streamResult(
     try {
       for await (const ev of upstream()) {
         if (ev.type === 'usage') {
-          trace.usage = ev.usage;
+          trace.usage = trace.bounded(ev.usage);
           continue;
         }
         trace.firstByteAt ??= trace.clock();

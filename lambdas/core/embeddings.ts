@@ -10,6 +10,7 @@ import type { HttpResult } from './http';
 import { newRequestId } from './ids';
 import { encodeEmbeddings } from './embedding-encoding';
 import { finishMetering, ZERO_USAGE } from './metering';
+import { boundedUsage } from './usage-bounds';
 import { assertModelKind } from './model-kind';
 import type { EmbeddingResponse } from './openai-types';
 import { costNanoUsd, nanoToUsd } from './pricing';
@@ -113,6 +114,7 @@ export async function embeddings(body: unknown, caller: Caller, deps: ChatDeps, 
     try {
       // Providers are asked for floats; the client's encoding_format is applied here (embedding-encoding.ts).
       const result = await adapter.embeddings({ ...request, encoding_format: undefined, model: candidate.offer.upstreamModel }, ctx);
+      result.usage = boundedUsage(result.usage, { maxPromptTokens: needs.maxPromptTokens ?? needs.promptTokens, maxOutputTokens: 0 }, deps.log, requestId);
       const cost = costNanoUsd(result.usage, candidate.offer.price);
       const response: EmbeddingResponse = {
         ...encodeEmbeddings(result.response, request.encoding_format),
