@@ -19,6 +19,9 @@ import { planRoute, type RequestNeeds, type RouteCandidate } from './routing';
 import { estimateEmbeddingTokens } from './tokens';
 import { UpstreamError, type NormalizedUsage } from '../providers/types';
 
+/** Special tokens a model may add to each embeddings input. */
+export const EMBEDDING_INPUT_OVERHEAD = 8;
+
 /**
  * A strict upper bound of an embeddings request's input tokens, for budget reservations: byte-level
  * BPE tokenizers spend at most one token per UTF-8 byte; token-id inputs count themselves.
@@ -27,7 +30,8 @@ export function maxEmbeddingTokens(request: EmbeddingsRequest): number {
   const items = typeof request.input === 'string' ? [request.input] : request.input;
   let tokens = 0;
   for (const item of items) tokens += typeof item === 'string' ? Buffer.byteLength(item, 'utf8') : typeof item === 'number' ? 1 : item.length;
-  return tokens;
+  // Plus the special tokens (BOS/EOS, task prefixes) a model may add per input.
+  return tokens + (typeof request.input === 'string' ? 1 : items.length) * EMBEDDING_INPUT_OVERHEAD;
 }
 
 /** What an embeddings request needs from an offer: its input fits the context; there is no output. */

@@ -11,15 +11,25 @@ import { storeUnavailableFrom } from './errors';
 
 /** Client bounds of every store call (`CTR_STORE_TIMEOUT_MS` overrides the request timeout). */
 export const STORE_CONNECT_TIMEOUT_MS = 1000;
-export const STORE_REQUEST_TIMEOUT_MS = 2000;
+/** DynamoDB answers in milliseconds; 3 s is a store that is not answering. */
+export const STORE_REQUEST_TIMEOUT_MS = 3000;
+/** DynamoDB Local serializes transactions: under a burst (200 concurrent budget reservations on 2 cores) a call waits up to ~20 s. */
+export const LOCAL_STORE_REQUEST_TIMEOUT_MS = 30_000;
 /** Attempts per call, the first included: one retry, so a call takes at most ~2 × (connect + request) + backoff. */
 export const STORE_MAX_ATTEMPTS = 2;
 
 /** The client settings that bound every call. */
-export function storeClientBounds(env: NodeJS.ProcessEnv = process.env) {
-  const requestTimeout = Number(env.CTR_STORE_TIMEOUT_MS) > 0 ? Number(env.CTR_STORE_TIMEOUT_MS) : STORE_REQUEST_TIMEOUT_MS;
+export function storeClientBounds(env: NodeJS.ProcessEnv = process.env, endpoint = env.CTR_DYNAMODB_ENDPOINT) {
+  const fallback = endpoint ? LOCAL_STORE_REQUEST_TIMEOUT_MS : STORE_REQUEST_TIMEOUT_MS;
+  const requestTimeout = Number(env.CTR_STORE_TIMEOUT_MS) > 0 ? Number(env.CTR_STORE_TIMEOUT_MS) : fallback;
   return {
-    requestHandler: { connectionTimeout: STORE_CONNECT_TIMEOUT_MS, requestTimeout, throwOnRequestTimeout: true },
+    requestHandler: {
+      connectionTimeout: STORE_CONNECT_TIMEOUT_MS,
+      requestTimeout,
+      throwOnRequestTimeout: true,
+      // One local server shares a client across all its requests: calls must not queue for a socket behind the timeout.
+      ...(endpoint ? { httpAgent: { keepAlive: true, maxSockets: 512 } } : {}),
+    },
     maxAttempts: STORE_MAX_ATTEMPTS,
   };
 }
@@ -54,7 +64,7 @@ export function documentClient(options: DynamoOptions = {}, env: NodeJS.ProcessE
   if (!client) {
     const base = new DynamoDBClient({
       region,
-      ...storeClientBounds(env),
+      ...storeClientBounds(env, endpoint),
       ...(endpoint ? { endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
     });
     addStoreUnavailable(base);

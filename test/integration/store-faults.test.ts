@@ -24,6 +24,8 @@ beforeAll(async () => {
     CTR_CONFIG_JSON: JSON.stringify(defaultConfig()),
     CTR_TABLE_PREFIX: 'faults-',
     CTR_LOCAL_MASTER_KEY: randomBytes(32).toString('hex'),
+    // The cloud's bound (local mode allows DynamoDB Local more time under bursts).
+    CTR_STORE_TIMEOUT_MS: String(STORE_REQUEST_TIMEOUT_MS),
   };
   stack = await startLocalStack({ port: 0, env, dynamoEndpoint: dynamo.endpoint, log: jsonLogger((l) => logs.push(l), 'debug') });
 });
