@@ -18,6 +18,7 @@ import {
   ListTablesCommand,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
+import { storeClientBounds } from '../store/dynamo';
 import { TABLES, type TableNames, TTL_ATTRIBUTE } from '../store/tables';
 
 export interface LocalDynamo {
@@ -98,14 +99,13 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Client timeouts for local tooling: a store that does not answer fails in seconds. */
+/** A client for local tooling (table creation, probes), with the local store's bounds (store/dynamo.ts). */
 export function localClient(endpoint: string): DynamoDBClient {
   return new DynamoDBClient({
     endpoint,
     region: 'us-east-1',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    requestHandler: { connectionTimeout: 1000, requestTimeout: 5000 },
-    maxAttempts: 2,
+    ...storeClientBounds({}, endpoint),
   });
 }
 
@@ -275,7 +275,7 @@ export async function createTables(endpoint: string, names: TableNames): Promise
     let start: string | undefined;
     do {
       const out = await client.send(new ListTablesCommand({ ExclusiveStartTableName: start }));
-      out.TableNames?.forEach((n) => existing.add(n));
+      for (const n of out.TableNames ?? []) existing.add(n);
       start = out.LastEvaluatedTableName;
     } while (start);
     for (const t of TABLES) {
