@@ -23,13 +23,9 @@ export function storeClientBounds(env: NodeJS.ProcessEnv = process.env, endpoint
   const fallback = endpoint ? LOCAL_STORE_REQUEST_TIMEOUT_MS : STORE_REQUEST_TIMEOUT_MS;
   const requestTimeout = Number(env.CTR_STORE_TIMEOUT_MS) > 0 ? Number(env.CTR_STORE_TIMEOUT_MS) : fallback;
   return {
-    requestHandler: {
-      connectionTimeout: STORE_CONNECT_TIMEOUT_MS,
-      requestTimeout,
-      throwOnRequestTimeout: true,
-      // One local server shares a client across all its requests: calls must not queue for a socket behind the timeout.
-      ...(endpoint ? { httpAgent: { keepAlive: true, maxSockets: 512 } } : {}),
-    },
+    // The SDK's pool of 50 sockets stays: more concurrent connections overflow DynamoDB Local's accept backlog (50),
+    // and a connection then waits for the kernel's SYN retry, beyond the connect timeout.
+    requestHandler: { connectionTimeout: STORE_CONNECT_TIMEOUT_MS, requestTimeout, throwOnRequestTimeout: true },
     maxAttempts: STORE_MAX_ATTEMPTS,
   };
 }
