@@ -57,6 +57,22 @@ export interface AccountView {
   flags: AccountFlags;
   /** False after erasure: the data key is destroyed and personal fields are unreadable. */
   personalDataReadable: boolean;
+  /** Set in listings when this account's sealed data could not be opened (no content is shown). */
+  unreadable?: true;
+}
+
+/** The view of an account whose sealed data could not be opened: ids, status and limits only. */
+export function unreadableView(a: AccountRecord): AccountView {
+  return {
+    accountId: a.accountId,
+    status: a.status,
+    createdAt: a.createdAt,
+    ...(a.closedAt ? { closedAt: a.closedAt } : {}),
+    limits: limitsView(a.limits),
+    flags: a.flags ?? {},
+    personalDataReadable: false,
+    unreadable: true,
+  };
 }
 
 export function limitsView(l: Limits = {}) {
@@ -166,7 +182,8 @@ export class AccountService {
   }
 
   async listAccounts(): Promise<AccountView[]> {
-    return Promise.all((await this.d.accounts.list()).map((a) => this.view(a)));
+    // One item that cannot be opened (a damaged item, a data key sealed under another master key) never breaks the listing.
+    return Promise.all((await this.d.accounts.list()).map((a) => this.view(a).catch(() => unreadableView(a))));
   }
 
   /** Updates status, limits or personal fields (policy §6 correction). */

@@ -102,7 +102,7 @@ export async function* streamEvents(trace: RequestTrace, request: ChatRequest, c
   try {
     for await (const ev of upstreamEvents(opened)) {
       if (ev.type === 'usage') {
-        trace.usage = ev.usage;
+        trace.usage = trace.bounded(ev.usage);
         continue;
       }
       trace.firstByteAt ??= trace.clock();

@@ -13,6 +13,7 @@ import type { MeteringDeps } from './metering';
 import { assertModelKind } from './model-kind';
 import type { ChatOutcome, Served } from './outcome';
 import { RequestTrace } from './request-trace';
+import { chatUsageBounds } from './usage-bounds';
 import { chatNeeds, planRoute, type RouteCandidate, type RoutingContext } from './routing';
 
 export interface ChatDeps extends AttemptDeps, MeteringDeps {
@@ -80,7 +81,11 @@ export async function runChat(request: ChatRequest, caller: Caller, deps: ChatDe
       caller,
       clientSignal,
       maxTokens,
-      call: (a) => openStream(a.adapter, upstreamRequest(request, a.candidate), a.ctx, a.abort, a.candidate.offer.provider),
+      call: (a) => {
+        const sent = upstreamRequest(request, a.candidate);
+        trace.usageBounds = chatUsageBounds(needs, sent, a.candidate.maxOutputTokens);
+        return openStream(a.adapter, sent, a.ctx, a.abort, a.candidate.offer.provider);
+      },
     });
     return { kind: 'stream', served: servedBy(trace, candidate), events: streamEvents(trace, request, candidate, opened), finish };
   }
@@ -91,17 +96,21 @@ export async function runChat(request: ChatRequest, caller: Caller, deps: ChatDe
     caller,
     clientSignal,
     maxTokens,
-    call: (a) => a.adapter.chat(upstreamRequest(request, a.candidate), a.ctx),
+    call: (a) => {
+      const sent = upstreamRequest(request, a.candidate);
+      trace.usageBounds = chatUsageBounds(needs, sent, a.candidate.maxOutputTokens);
+      return a.adapter.chat(sent, a.ctx);
+    },
   });
   trace.firstByteAt = trace.clock();
-  trace.usage = result.usage;
-  const cost = trace.costOf(result.usage);
+  trace.usage = trace.bounded(result.usage);
+  const cost = trace.costOf(trace.usage);
   const completion = {
     ...result.completion,
     id: `chatcmpl-${trace.requestId}`,
     model: candidate.model.id,
     provider: candidate.offer.provider.id,
-    usage: trace.openAIUsage(result.usage),
+    usage: trace.openAIUsage(trace.usage),
   };
   return { kind: 'completion', served: servedBy(trace, candidate, cost), completion, finish };
 }

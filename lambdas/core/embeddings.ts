@@ -8,12 +8,16 @@ import { type EmbeddingsRequest, embeddingsRequestSchema, validate } from '../do
 import { RouterError, UnsupportedByOffer } from '../domain/errors';
 import type { EmbeddingResponse } from '../domain/openai';
 import { runAttempts } from './attempts';
+import { encodeEmbeddings } from './embedding-encoding';
 import { type ChatDeps, routingContext, servedBy } from './chat';
 import { assertModelKind } from './model-kind';
 import type { EmbeddingsOutcome } from './outcome';
 import { RequestTrace } from './request-trace';
 import { planRoute, type RequestNeeds } from './routing';
 import { estimateEmbeddingTokens } from './tokens';
+
+/** Special tokens a model may add to each embeddings input. */
+export const EMBEDDING_INPUT_OVERHEAD = 8;
 
 /**
  * A strict upper bound of an embeddings request's input tokens, for budget reservations: byte-level
@@ -23,7 +27,8 @@ export function maxEmbeddingTokens(request: EmbeddingsRequest): number {
   const items = typeof request.input === 'string' ? [request.input] : request.input;
   let tokens = 0;
   for (const item of items) tokens += typeof item === 'string' ? Buffer.byteLength(item, 'utf8') : typeof item === 'number' ? 1 : item.length;
-  return tokens;
+  // Plus the special tokens (BOS/EOS, task prefixes) a model may add per input.
+  return tokens + (typeof request.input === 'string' ? 1 : items.length) * EMBEDDING_INPUT_OVERHEAD;
 }
 
 /** What an embeddings request needs from an offer: its input fits the context; there is no output. */
@@ -67,20 +72,22 @@ export async function runEmbeddings(request: EmbeddingsRequest, caller: Caller, 
     billAbandoned: false,
     skip: (c, adapter) =>
       adapter.embeddings ? undefined : new UnsupportedByOffer(`provider ${c.offer.provider.id} (kind ${adapter.kind}) does not serve embeddings`, 'model'),
-    call: (a) => a.adapter.embeddings!({ ...request, model: a.candidate.offer.upstreamModel }, a.ctx),
+    // Providers are asked for floats; the client's encoding_format is applied here (embedding-encoding.ts).
+    call: (a) => a.adapter.embeddings!({ ...request, encoding_format: undefined, model: a.candidate.offer.upstreamModel }, a.ctx),
     noneCalled: (reasons) =>
       new RouterError('no_eligible_offer', `No provider can serve this request: ${reasons.map((r) => r.message).join('; ')}.`, {
         param: 'model',
         code: 'no_eligible_offer',
       }),
   });
-  trace.usage = result.usage;
-  const cost = trace.costOf(result.usage);
+  trace.usageBounds = { maxPromptTokens: needs.maxPromptTokens ?? needs.promptTokens, maxOutputTokens: 0 };
+  trace.usage = trace.bounded(result.usage);
+  const cost = trace.costOf(trace.usage);
   const response: EmbeddingResponse = {
-    ...result.response,
+    ...encodeEmbeddings(result.response, request.encoding_format),
     model: candidate.model.id,
     provider: candidate.offer.provider.id,
-    usage: { prompt_tokens: result.usage.promptTokens, total_tokens: result.usage.promptTokens, cost: trace.openAIUsage(result.usage).cost },
+    usage: { prompt_tokens: trace.usage.promptTokens, total_tokens: trace.usage.promptTokens, cost: trace.openAIUsage(trace.usage).cost },
   };
   return { kind: 'embeddings', served: servedBy(trace, candidate, cost), response, finish: () => trace.finish() };
 }

@@ -13,6 +13,7 @@ import type { HealthMonitor } from './health';
 import { costNanoUsd } from './pricing';
 import type { RouteCandidate } from './routing';
 import { referenceCostNanoUsd } from './savings';
+import { boundedUsage, type UsageBounds } from './usage-bounds';
 
 /** How a request ended, as its usage record says. */
 export type RequestStatus = 'ok' | 'client_closed' | 'upstream_error' | 'upstream_rejected' | 'router_error';
@@ -35,6 +36,8 @@ export class RequestTrace {
   answered: { startedAt: number } | undefined;
   /** Usage the upstream reported; without one the estimate is billed (see `billedUsage`). */
   usage: NormalizedUsage | undefined;
+  /** What the current attempt could have used: upstream usage is bounded by it (usage-bounds.ts). */
+  usageBounds: UsageBounds = { maxPromptTokens: 0, maxOutputTokens: 0 };
   /** Characters of output streamed so far, for the estimate when the upstream reports no usage. */
   outputChars = 0;
   status: RequestStatus = 'ok';
@@ -58,6 +61,11 @@ export class RequestTrace {
   /** The usage to bill: the upstream's report, or without one (client left mid-stream, upstream omitted it) the estimate (see tokens.ts). */
   billedUsage(): NormalizedUsage {
     return this.usage ?? { ...ZERO_USAGE, promptTokens: this.promptEstimate, completionTokens: Math.ceil(this.outputChars / 3) };
+  }
+
+  /** Upstream usage as billed: validated, bounded, flagged and logged by field name (usage-bounds.ts). */
+  bounded(reported: NormalizedUsage): NormalizedUsage {
+    return boundedUsage(reported, this.usageBounds, this.deps.log, this.requestId);
   }
 
   /** The cost of a usage at the served offer's price, in nano-USD. */

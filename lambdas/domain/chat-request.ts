@@ -5,6 +5,23 @@
  */
 import { z } from 'zod';
 import { RouterError } from './errors';
+import { jsonBoundsProblem, MAX_BODY_DEPTH, MAX_BODY_NODES, MAX_FIELD_DEPTH, MAX_SCHEMA_CHARS } from './json-bounds';
+
+/** A free-form JSON field within depth and size bounds (measured without recursion): a 400 otherwise. */
+export function boundedJson<T extends z.ZodType>(schema: T, chars: number, depth = MAX_FIELD_DEPTH) {
+  return schema.superRefine((v, ctx) => {
+    const problem = jsonBoundsProblem(v, { depth, chars });
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+}
+
+/** A free-form JSON Schema (tool parameters, response formats, Anthropic input_schema). */
+export const jsonSchemaObject = boundedJson(z.record(z.string(), z.unknown()), MAX_SCHEMA_CHARS);
+
+/** Output tokens a request may ask for: above every model's output cap, below anything absurd. */
+export const MAX_OUTPUT_TOKENS = 1_048_576;
+/** Embedding dimensions a request may ask for (the largest common models have 3072-4096). */
+export const MAX_EMBEDDING_DIMENSIONS = 8192;
 
 const textPart = z.object({ type: z.literal('text'), text: z.string() });
 const imagePart = z.object({
@@ -66,7 +83,7 @@ const functionTool = z.object({
   function: z.object({
     name: z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/, 'tool names are 1-64 letters, digits, underscores or dashes'),
     description: z.string().optional(),
-    parameters: z.record(z.string(), z.unknown()).optional(),
+    parameters: jsonSchemaObject.optional(),
     strict: z.boolean().nullable().optional(),
   }),
 });
@@ -85,7 +102,7 @@ const responseFormat = z.discriminatedUnion('type', [
     json_schema: z.object({
       name: z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/),
       description: z.string().optional(),
-      schema: z.record(z.string(), z.unknown()).optional(),
+      schema: jsonSchemaObject.optional(),
       strict: z.boolean().nullable().optional(),
     }),
   }),
@@ -121,21 +138,25 @@ export const chatRequestSchema = z
     messages: z.array(chatMessage).min(1),
     stream: z.boolean().nullable().optional(),
     stream_options: z.object({ include_usage: z.boolean().optional() }).nullable().optional(),
-    max_tokens: z.number().int().positive().nullable().optional(),
-    max_completion_tokens: z.number().int().positive().nullable().optional(),
+    max_tokens: z.number().int().positive().max(MAX_OUTPUT_TOKENS).nullable().optional(),
+    max_completion_tokens: z.number().int().positive().max(MAX_OUTPUT_TOKENS).nullable().optional(),
     temperature: z.number().min(0).max(2).nullable().optional(),
     top_p: z.number().min(0).max(1).nullable().optional(),
     n: z.literal(1, 'only n=1 is supported').nullable().optional(),
     stop: z.union([z.string(), z.array(z.string()).max(4)]).nullable().optional(),
     presence_penalty: z.number().min(-2).max(2).nullable().optional(),
     frequency_penalty: z.number().min(-2).max(2).nullable().optional(),
-    seed: z.number().int().nullable().optional(),
+    seed: z.number().int().min(Number.MIN_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER).nullable().optional(),
     user: z.string().max(256).optional(),
     tools: z.array(functionTool).max(128).optional(),
     tool_choice: toolChoice.optional(),
     parallel_tool_calls: z.boolean().optional(),
     response_format: responseFormat.optional(),
-    logit_bias: z.record(z.string(), z.number()).nullable().optional(),
+    logit_bias: z
+      .record(z.string().max(16), z.number().min(-100).max(100))
+      .refine((m) => Object.keys(m).length <= 1024, 'has more than 1024 entries')
+      .nullable()
+      .optional(),
     reasoning_effort: z.enum(['minimal', 'low', 'medium', 'high']).nullable().optional(),
   })
   .superRefine((r, ctx) => {
@@ -152,13 +173,16 @@ export const chatRequestSchema = z
 /** A validated chat completion request. */
 export type ChatRequest = z.infer<typeof chatRequestSchema>;
 
+/** A token id in an embeddings input (vocabularies are far below 2^32). */
+const tokenId = z.number().int().nonnegative().max(2 ** 32);
+
 export const embeddingsRequestSchema = z.object({
   model: modelName,
   models: z.array(modelName).min(1).max(10).optional(),
   provider: providerPreferences.optional(),
-  input: z.union([z.string(), z.array(z.string()).min(1).max(2048), z.array(z.number().int()).min(1), z.array(z.array(z.number().int()).min(1)).min(1)]),
+  input: z.union([z.string(), z.array(z.string()).min(1).max(2048), z.array(tokenId).min(1), z.array(z.array(tokenId).min(1)).min(1).max(2048)]),
   encoding_format: z.enum(['float', 'base64']).optional(),
-  dimensions: z.number().int().positive().optional(),
+  dimensions: z.number().int().positive().max(MAX_EMBEDDING_DIMENSIONS).optional(),
   user: z.string().max(256).optional(),
 });
 export type EmbeddingsRequest = z.infer<typeof embeddingsRequestSchema>;
@@ -171,6 +195,9 @@ export function validate<T>(schema: z.ZodType<T>, body: unknown): T {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     throw RouterError.invalidRequest('Request body must be a JSON object.');
   }
+  // Before anything walks the body: a depth or size bomb anywhere (typed field or not) is a 400.
+  const problem = jsonBoundsProblem(body, { depth: MAX_BODY_DEPTH, nodes: MAX_BODY_NODES });
+  if (problem) throw RouterError.invalidRequest(`Request body ${problem}.`, null, 'invalid_value');
   const result = schema.safeParse(body);
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;

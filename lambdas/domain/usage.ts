@@ -77,6 +77,8 @@ export interface UsageEvent extends Omit<UsageTotals, 'requests'> {
   status: string;
   /** `upstream` if the provider reported usage, `estimated` if it did not (see tokens.ts). */
   usageSource: 'upstream' | 'estimated';
+  /** Set when the upstream's reported usage was out of bounds and was clamped before billing (core/usage-bounds.ts). */
+  usageFlag?: 'invalid' | 'clamped';
   /** Offers tried before this one (fallbacks). */
   attempts: number;
   /** The caller's IP address (policy §2 usage data), sealed with the account's data key (§5). */

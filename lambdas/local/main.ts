@@ -3,11 +3,11 @@
  * (data in .local/dynamodb) and the offline mock provider.
  */
 import { resolve } from 'node:path';
+import { storePortFor } from './dynamodb-local';
 import { localMasterKey } from './master-key';
 import { startLocalStack } from './stack';
 
 export const LOCAL_DATA_DIR = resolve(process.cwd(), '.local/dynamodb');
-export const LOCAL_DYNAMO_PORT = Number(process.env.CTR_DYNAMODB_PORT ?? 8799);
 
 // Local mode runs on Node 20; the SDK's notice about its future Node 22 floor is noise here.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -15,7 +15,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 async function main(): Promise<void> {
   const port = Number(process.env.PORT ?? 8787);
   const env = { ...process.env, CTR_LOCAL_MASTER_KEY: process.env.CTR_LOCAL_MASTER_KEY ?? localMasterKey() };
-  const stack = await startLocalStack({ port, dataDir: LOCAL_DATA_DIR, dynamoPort: LOCAL_DYNAMO_PORT, env });
+  const stack = await startLocalStack({ port, dataDir: LOCAL_DATA_DIR, dynamoPort: storePortFor(LOCAL_DATA_DIR), env });
   const url = stack.server.baseUrl;
   process.stdout.write(
     [
@@ -34,11 +34,21 @@ async function main(): Promise<void> {
       '',
     ].join('\n'),
   );
+  // Every exit path stops the JVM: signals stop it cleanly; a crash here exits, and the exit hook in
+  // dynamodb-local.ts kills it; a crash that skips exit hooks closes its stdin, and it ends itself.
   const shutdown = () => {
-    void stack.stop().then(() => process.exit(0));
+    void stack.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
   };
-  process.on('SIGINT', shutdown);
-  process.on('SIGTERM', shutdown);
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, shutdown);
+  const crash = (err: unknown) => {
+    process.stderr.write(`local server crashed (${(err as Error)?.name ?? typeof err})\n`);
+    process.exit(1);
+  };
+  process.on('uncaughtException', crash);
+  process.on('unhandledRejection', crash);
 }
 
 main().catch((err: Error) => {

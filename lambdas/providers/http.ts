@@ -29,12 +29,10 @@ export function networkError(ctx: ProviderCallContext, err: unknown, phase: 'con
 
 /**
  * POSTs a JSON body and resolves with the 2xx response; rejects with an UpstreamError otherwise.
- * `provider.timeoutMs` bounds the wait for response headers; a stream then runs until it ends or
- * `ctx.signal` aborts. A failed response's body is mapped to OpenAI's error shape, never logged.
- */
 /**
  * Runs one upstream call with the caller's abort signal and the provider timeout, which bounds the
- * wait for the response headers (a stream then runs until it ends or the caller aborts).
+ * wait for the connection and the response headers. The body has its own bounds: `readBodyWithin`
+ * (buffered: whole body within the timeout) and the silence bound between stream events (core/chat.ts).
  * `onError` turns a thrown error into the adapter's UpstreamError, knowing whether the deadline hit.
  */
 export async function withDeadline<T>(ctx: ProviderCallContext, call: (signal: AbortSignal) => Promise<T>, onError: (err: unknown, timedOut: boolean) => Error): Promise<T> {
@@ -57,6 +55,10 @@ export async function withDeadline<T>(ctx: ProviderCallContext, call: (signal: A
   }
 }
 
+/**
+ * POSTs a JSON body and resolves with the 2xx response; rejects with an UpstreamError otherwise.
+ * A failed response's body (bounded in time and size) is mapped to OpenAI's error shape, never logged.
+ */
 export async function postJson(ctx: ProviderCallContext, url: string, headers: Record<string, string>, body: unknown, mapError: ErrorMapper): Promise<Response> {
   const res = await withDeadline(
     ctx,
@@ -66,7 +68,7 @@ export async function postJson(ctx: ProviderCallContext, url: string, headers: R
   if (res.ok) return res;
   let parsed: unknown;
   try {
-    const text = (await res.text()).slice(0, MAX_ERROR_BODY);
+    const text = await readBodyWithin(ctx, res, MAX_ERROR_BODY);
     parsed = text ? JSON.parse(text) : undefined;
   } catch {
     parsed = undefined;
@@ -81,14 +83,51 @@ export async function postJson(ctx: ProviderCallContext, url: string, headers: R
   );
 }
 
-/** Reads a buffered JSON response body. */
-export async function readJson(ctx: ProviderCallContext, res: Response): Promise<unknown> {
-  let text: string;
+/** Why a body read stopped early; never leaves this file. */
+const BODY_TIMEOUT = Symbol('body timeout');
+
+/**
+ * Reads a response body to its end within `provider.timeoutMs` after the headers (a body that stalls
+ * or trickles is cancelled, which closes the connection, and becomes a retryable `timeout`). With
+ * `maxChars`, stops reading (and cancels the rest) once that much text has arrived.
+ */
+export async function readBodyWithin(ctx: ProviderCallContext, res: Response, maxChars = Number.POSITIVE_INFINITY): Promise<string> {
+  if (!res.body) return '';
+  const reader = res.body.getReader();
+  const decoder = new TextDecoder();
+  const parts: string[] = [];
+  let size = 0;
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(BODY_TIMEOUT), ctx.provider.timeoutMs);
+  });
+  deadline.catch(() => undefined);
   try {
-    text = await res.text();
+    for (;;) {
+      const { done, value } = await Promise.race([reader.read(), deadline]);
+      if (done) break;
+      const text = decoder.decode(value, { stream: true });
+      parts.push(text);
+      size += text.length;
+      if (size >= maxChars) {
+        void reader.cancel().catch(() => undefined);
+        return parts.join('').slice(0, maxChars);
+      }
+    }
+    parts.push(decoder.decode());
+    return parts.join('');
   } catch (err) {
+    void reader.cancel().catch(() => undefined);
+    if (err === BODY_TIMEOUT) throw new UpstreamError(`${ctx.provider.id} did not send its response body within ${ctx.provider.timeoutMs} ms`, 'timeout');
     throw networkError(ctx, err, 'read');
+  } finally {
+    clearTimeout(timer);
   }
+}
+
+/** Reads a buffered JSON response body, bounded like `readBodyWithin`. */
+export async function readJson(ctx: ProviderCallContext, res: Response): Promise<unknown> {
+  const text = await readBodyWithin(ctx, res);
   try {
     return JSON.parse(text);
   } catch {

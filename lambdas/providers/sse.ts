@@ -2,6 +2,10 @@
  * A minimal Server-Sent Events reader for upstream streams: splits a byte stream into
  * events per the WHATWG EventSource parsing rules (fields `event` and `data`, blank-line
  * terminated, `\n`, `\r\n` or `\r` line ends, comments ignored).
+ *
+ * Linear in the size of the stream: each decoded chunk is scanned once, from where the last
+ * scan stopped, and the pieces of a line that spans many chunks are joined once, when it ends.
+ * An event larger than `MAX_SSE_EVENT_CHARS` ends the stream with an error (memory is bounded).
  */
 
 export interface SseEvent {
@@ -9,17 +13,27 @@ export interface SseEvent {
   data: string;
 }
 
+/** The largest event accepted (characters of its lines): far above any real chunk, bounded memory. */
+export const MAX_SSE_EVENT_CHARS = 64 * 1024 * 1024;
+
 /** Parses an SSE byte stream into events. */
-export async function* readSse(body: AsyncIterable<Uint8Array>): AsyncGenerator<SseEvent> {
+export async function* readSse(body: AsyncIterable<Uint8Array>, maxEventChars = MAX_SSE_EVENT_CHARS): AsyncGenerator<SseEvent> {
   const decoder = new TextDecoder();
-  let buffer = '';
   let event: string | undefined;
   let data: string[] = [];
+  /** Characters held for the current event: its finished lines and the line being read. */
+  let eventChars = 0;
+  /** The pieces of the line not yet ended. */
+  let pending: string[] = [];
+  /** The previous chunk ended with \r: a \n starting the next one belongs to that line end. */
+  let afterCr = false;
+
   const flushLine = function* (line: string): Generator<SseEvent> {
     if (line === '') {
       if (data.length) yield { event, data: data.join('\n') };
       event = undefined;
       data = [];
+      eventChars = 0;
       return;
     }
     if (line.startsWith(':')) return;
@@ -30,20 +44,43 @@ export async function* readSse(body: AsyncIterable<Uint8Array>): AsyncGenerator<
     if (field === 'data') data.push(value);
     else if (field === 'event') event = value;
   };
-  for await (const bytes of body) {
-    buffer += decoder.decode(bytes, { stream: true });
-    let match: RegExpExecArray | null;
-    const lineEnd = /\r\n|\r|\n/g;
+
+  const feed = function* (text: string): Generator<SseEvent> {
     let start = 0;
-    while ((match = lineEnd.exec(buffer))) {
-      // A lone \r at the buffer's end may be the first half of \r\n: wait for more bytes.
-      if (match[0] === '\r' && match.index === buffer.length - 1) break;
-      yield* flushLine(buffer.slice(start, match.index));
-      start = match.index + match[0].length;
+    if (afterCr && text.charCodeAt(0) === 10) start = 1;
+    afterCr = false;
+    const lineEnd = /[\r\n]/g;
+    lineEnd.lastIndex = start;
+    for (let match = lineEnd.exec(text); match; match = lineEnd.exec(text)) {
+      const end = match.index;
+      const piece = text.slice(start, end);
+      eventChars += piece.length;
+      if (eventChars > maxEventChars) throw new Error('SSE event too large');
+      const line = pending.length ? pending.join('') + piece : piece;
+      pending = [];
+      start = end + 1;
+      if (match[0] === '\r') {
+        if (start < text.length && text.charCodeAt(start) === 10) start++;
+        else if (start === text.length) afterCr = true;
+        lineEnd.lastIndex = start;
+      }
+      yield* flushLine(line);
     }
-    buffer = buffer.slice(start);
+    if (start < text.length) {
+      const rest = text.slice(start);
+      pending.push(rest);
+      eventChars += rest.length;
+      if (eventChars > maxEventChars) throw new Error('SSE event too large');
+    }
+  };
+
+  for await (const bytes of body) {
+    const text = decoder.decode(bytes, { stream: true });
+    if (text) yield* feed(text);
   }
-  buffer += decoder.decode();
-  if (buffer) yield* flushLine(buffer);
+  const tail = decoder.decode();
+  if (tail) yield* feed(tail);
+  if (pending.length) yield* flushLine(pending.join(''));
+  pending = [];
   yield* flushLine('');
 }

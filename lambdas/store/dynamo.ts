@@ -1,9 +1,48 @@
 /**
  * DynamoDB clients. One document client per region per process (created on first use, reused
  * across invocations). `CTR_DYNAMODB_ENDPOINT` points them at DynamoDB Local.
+ *
+ * Every call is bounded: a connection timeout, a request timeout (the whole request and response),
+ * and a small retry budget; what still fails for lack of a store is thrown as `StoreUnavailable`.
  */
 import { DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, type BatchWriteCommandOutput, DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { storeUnavailableFrom } from './errors';
+
+/** Client bounds of every store call (`CTR_STORE_TIMEOUT_MS` overrides the request timeout). */
+export const STORE_CONNECT_TIMEOUT_MS = 1000;
+/** DynamoDB answers in milliseconds; 3 s is a store that is not answering. */
+export const STORE_REQUEST_TIMEOUT_MS = 3000;
+/** DynamoDB Local serializes transactions: under a burst (200 concurrent budget reservations on 2 cores) a call waits up to ~20 s. */
+export const LOCAL_STORE_REQUEST_TIMEOUT_MS = 30_000;
+/** Attempts per call, the first included: one retry, so a call takes at most ~2 × (connect + request) + backoff. */
+export const STORE_MAX_ATTEMPTS = 2;
+
+/** The client settings that bound every call. */
+export function storeClientBounds(env: NodeJS.ProcessEnv = process.env, endpoint = env.CTR_DYNAMODB_ENDPOINT) {
+  const fallback = endpoint ? LOCAL_STORE_REQUEST_TIMEOUT_MS : STORE_REQUEST_TIMEOUT_MS;
+  const requestTimeout = Number(env.CTR_STORE_TIMEOUT_MS) > 0 ? Number(env.CTR_STORE_TIMEOUT_MS) : fallback;
+  return {
+    // The SDK's pool of 50 sockets stays: more concurrent connections overflow DynamoDB Local's accept backlog (50),
+    // and a connection then waits for the kernel's SYN retry, beyond the connect timeout.
+    requestHandler: { connectionTimeout: STORE_CONNECT_TIMEOUT_MS, requestTimeout, throwOnRequestTimeout: true },
+    maxAttempts: STORE_MAX_ATTEMPTS,
+  };
+}
+
+/** Rethrows errors that mean "no store" as StoreUnavailable, after the SDK's retries. */
+function addStoreUnavailable(client: DynamoDBClient): void {
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      try {
+        return await next(args);
+      } catch (err) {
+        throw storeUnavailableFrom(err) ?? err;
+      }
+    },
+    { step: 'initialize', name: 'ctrStoreUnavailable', priority: 'high' },
+  );
+}
 
 const clients = new Map<string, DynamoDBDocumentClient>();
 
@@ -21,8 +60,10 @@ export function documentClient(options: DynamoOptions = {}, env: NodeJS.ProcessE
   if (!client) {
     const base = new DynamoDBClient({
       region,
+      ...storeClientBounds(env, endpoint),
       ...(endpoint ? { endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
     });
+    addStoreUnavailable(base);
     client = DynamoDBDocumentClient.from(base, { marshallOptions: { removeUndefinedValues: true } });
     clients.set(cacheKey, client);
   }

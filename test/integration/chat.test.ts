@@ -46,7 +46,8 @@ async function eventFor(requestId: string): Promise<Record<string, any>> {
 
 const prompt = (extra = '') => [
   { role: 'system' as const, content: 'You are terse.' },
-  { role: 'user' as const, content: `Say something. ${CANARY} ${extra}` },
+  // Long enough that the upstream's reported 1234 prompt tokens are within the prompt's upper bound (usage-bounds.ts).
+  { role: 'user' as const, content: `Say something. ${CANARY} ${extra} ${'Some context. '.repeat(100)}` },
 ];
 
 beforeAll(async () => {

@@ -69,7 +69,8 @@ const ask = (over: Partial<Anthropic.MessageCreateParamsNonStreaming> = {}): Ant
   model: 'e2e/claude',
   max_tokens: 256,
   system: 'You are terse.',
-  messages: [{ role: 'user', content: 'What is the answer?' }],
+  // Long enough that the upstream's reported prompt tokens are within the prompt's upper bound (usage-bounds.ts).
+  messages: [{ role: 'user', content: `What is the answer? ${'Some context. '.repeat(200)}` }],
   ...over,
 });
 

@@ -127,7 +127,8 @@ const TOOLS: OpenAI.ChatCompletionTool[] = [
     },
   },
 ];
-const SYSTEM = { role: 'system' as const, content: 'You are terse.' };
+// Long enough that the upstreams' reported prompt tokens are within the prompt's upper bound (usage-bounds.ts).
+const SYSTEM = { role: 'system' as const, content: `You are terse. ${'Some context. '.repeat(200)}` };
 
 interface Scenario {
   name: string;

@@ -4,12 +4,13 @@
  * (`models`, `provider`). Validation errors name Anthropic's parameters, never their values.
  */
 import { z } from 'zod';
-import { providerPreferences } from '../../domain/chat-request';
+import { boundedJson, jsonSchemaObject, MAX_OUTPUT_TOKENS, providerPreferences } from '../../domain/chat-request';
+import { MAX_SCHEMA_CHARS, MAX_TOOL_INPUT_CHARS } from '../../domain/json-bounds';
 
 /** Accepted and ignored: providers behind the router cache prompts on their own terms. */
 const cacheControl = z.object({ type: z.literal('ephemeral'), ttl: z.enum(['5m', '1h']).optional() }).optional();
 
-const textBlock = z.object({ type: z.literal('text'), text: z.string(), cache_control: cacheControl, citations: z.array(z.unknown()).nullable().optional() });
+const textBlock = z.object({ type: z.literal('text'), text: z.string(), cache_control: cacheControl, citations: boundedJson(z.array(z.unknown()), MAX_SCHEMA_CHARS).nullable().optional() });
 const imageSource = z.discriminatedUnion('type', [
   z.object({ type: z.literal('base64'), media_type: z.string().min(1), data: z.string().min(1) }),
   z.object({ type: z.literal('url'), url: z.string().min(1) }),
@@ -19,7 +20,7 @@ const toolUseBlock = z.object({
   type: z.literal('tool_use'),
   id: z.string().min(1),
   name: z.string().min(1),
-  input: z.record(z.string(), z.unknown()),
+  input: boundedJson(z.record(z.string(), z.unknown()), MAX_TOOL_INPUT_CHARS),
   cache_control: cacheControl,
 });
 const toolResultBlock = z.object({
@@ -43,7 +44,7 @@ const tool = z.object({
   type: z.literal('custom').optional(),
   name: z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/, 'tool names are 1-64 letters, digits, underscores or dashes'),
   description: z.string().optional(),
-  input_schema: z.record(z.string(), z.unknown()),
+  input_schema: jsonSchemaObject,
   cache_control: cacheControl,
 });
 
@@ -61,14 +62,14 @@ export const messagesRequestSchema = z
     model: z.string().min(1).max(256),
     models: z.array(z.string().min(1).max(256)).min(1).max(10).optional(),
     provider: providerPreferences.optional(),
-    max_tokens: z.number().int().positive(),
+    max_tokens: z.number().int().positive().max(MAX_OUTPUT_TOKENS),
     messages: z.array(message).min(1),
     system: z.union([z.string(), z.array(textBlock)]).optional(),
     stop_sequences: z.array(z.string()).max(4).optional(),
     temperature: z.number().min(0).max(1).optional(),
     top_p: z.number().min(0).max(1).optional(),
     /** Accepted and not forwarded: OpenAI-format upstreams have no top_k. */
-    top_k: z.number().int().nonnegative().optional(),
+    top_k: z.number().int().nonnegative().max(1_000_000).optional(),
     stream: z.boolean().optional(),
     tools: z.array(tool).max(128).optional(),
     tool_choice: toolChoice.optional(),

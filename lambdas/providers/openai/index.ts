@@ -2,7 +2,7 @@
  * Adapter for any OpenAI-compatible Chat Completions API (OpenAI, Groq, Together, DeepInfra,
  * Fireworks, DeepSeek, OpenRouter, vLLM, …): a base URL and a bearer key.
  */
-import { postJson, type ErrorMapper } from '../http';
+import { postJson, readJson, type ErrorMapper } from '../http';
 import { openAIErrorBody, safeCode } from '../mapping-tables';
 import { OPENAI_COMPATIBLE_PRESETS, resolvePreset, type DroppableParam } from '../presets';
 import { readSse } from '../sse';
@@ -113,12 +113,7 @@ export const openaiAdapter: ProviderAdapter = {
   kind: 'openai',
   async chat(request, ctx) {
     const response = await post('/chat/completions', upstreamBody(request, false), ctx);
-    let completion: ChatCompletion;
-    try {
-      completion = (await response.json()) as ChatCompletion;
-    } catch {
-      throw new UpstreamError(`${ctx.provider.id} sent a malformed response`, 'protocol');
-    }
+    const completion = (await readJson(ctx, response)) as ChatCompletion;
     if (!completion?.choices) throw new UpstreamError(`${ctx.provider.id} sent a response without choices`, 'protocol');
     if (!completion.usage) throw new UpstreamError(`${ctx.provider.id} sent a response without usage`, 'protocol');
     return { completion, usage: normalizeOpenAIUsage(completion.usage) };
@@ -129,7 +124,7 @@ export const openaiAdapter: ProviderAdapter = {
   },
   async embeddings(request, ctx) {
     const response = await post('/embeddings', upstreamBody(request, false), ctx);
-    const body = (await response.json().catch(() => undefined)) as EmbeddingResponse | undefined;
+    const body = (await readJson(ctx, response)) as EmbeddingResponse | undefined;
     if (!body?.data || !body.usage) throw new UpstreamError(`${ctx.provider.id} sent a malformed embeddings response`, 'protocol');
     return {
       response: body,
