@@ -3,6 +3,7 @@
  * the `ctr` CLI and key-holder self-service. One implementation; the transports only parse input.
  */
 import { z } from 'zod';
+import { accountIdSchema, createAccountSchema, createKeySchema, updateAccountSchema } from './account-schemas';
 import { requestIdAt } from './ids';
 import { limitsFromInput, limitsInputSchema } from './limits';
 import type { PersonalDataCipher, PersonalFields } from './personal-data';
@@ -14,34 +15,6 @@ import { addEvent, ZERO_TOTALS, type UsageEvent, type UsageTotals } from '../dom
 import { nanoToUsd } from '../domain/money';
 
 /** Account ids are opaque identifiers chosen by the operator; use no personal data (e.g. an email) as an id. */
-export const accountIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'account ids are 1-64 letters, digits, _ or -');
-
-export const createAccountSchema = z
-  .object({
-    accountId: accountIdSchema,
-    email: z.email().optional(),
-    company: z.string().max(200).optional(),
-    limits: limitsInputSchema.optional(),
-  })
-  .strict();
-
-export const updateAccountSchema = z
-  .object({
-    email: z.email().optional(),
-    company: z.string().max(200).optional(),
-    status: z.enum(['active', 'suspended']).optional(),
-    limits: limitsInputSchema.optional(),
-  })
-  .strict();
-
-export const createKeySchema = z
-  .object({
-    name: z.string().min(1).max(100).default('default'),
-    validUntil: z.iso.datetime().optional(),
-    limits: limitsInputSchema.optional(),
-  })
-  .strict();
-
 const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 

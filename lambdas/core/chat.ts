@@ -32,6 +32,7 @@ export function routingContext(deps: ChatDeps): RoutingContext {
     usableProviders: deps.usableProviders,
     allowedJurisdictions: deps.allowedJurisdictions,
     allowedOfferRegions: deps.allowedOfferRegions,
+    health: deps.health,
   };
 }
 

@@ -244,6 +244,12 @@ export class HealthMonitor {
     return out;
   }
 
+  /** The window's error rate of an offer (0 without attempts). */
+  errorRate(offerId: string): number {
+    const t = this.totals(offerId);
+    return t.attempts ? t.failures / t.attempts : 0;
+  }
+
   /** An offer's health for GET /v1/models. */
   view(offerId: string): OfferHealthView {
     const now = this.now();

@@ -5,6 +5,7 @@
  */
 import type { Catalog, Offer } from './catalog';
 import type { OfferConfig } from './config';
+import type { OfferHealthView } from './health';
 
 /** What decides whether an offer can be used at all, whatever the request. */
 export interface Availability {
@@ -62,7 +63,12 @@ function pricing(o: Offer) {
  * The model list. `usable` is the set of usable providers (older callers) or the full availability.
  * With `all`, models without a usable offer are listed too, each offer with why it is unusable.
  */
-export function listModels(catalog: Catalog, usable: ReadonlySet<string> | Availability, options: { all?: boolean } = {}, created = 1_735_689_600) {
+export function listModels(
+  catalog: Catalog,
+  usable: ReadonlySet<string> | Availability,
+  options: { all?: boolean; health?: { view(offerId: string): OfferHealthView } } = {},
+  created = 1_735_689_600,
+) {
   const av: Availability = usable instanceof Set ? { usableProviders: usable } : (usable as Availability);
   const data = [];
   for (const m of catalog.models.values()) {
@@ -92,6 +98,8 @@ export function listModels(catalog: Catalog, usable: ReadonlySet<string> | Avail
         max_output_tokens: o.maxOutput,
         pricing: pricing(o),
         price_source: o.config.source ? { kind: o.config.source.kind, name: o.config.source.name ?? null, as_of: o.config.source.asOf ?? null, note: o.config.source.note ?? null } : null,
+        // Learned from real outcomes in this region: ok / degraded / benched, with the measured figures.
+        ...(options.health && !unavailable ? { health: options.health.view(o.id) } : {}),
       })),
     });
   }

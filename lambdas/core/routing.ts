@@ -50,6 +50,8 @@ export interface RoutingContext {
   allowedJurisdictions?: readonly string[];
   /** If set, only offers that declare one of these regions (policy §7). */
   allowedOfferRegions?: readonly string[];
+  /** Offer health: measured sorts and tie-breaks (absent: configured typical values). */
+  health?: HealthSignals;
 }
 
 /** Derives what a chat request needs from the offer that serves it. */
@@ -136,14 +138,25 @@ function candidate(offer: Offer, model: CatalogModel, needs: RequestNeeds): Rout
   };
 }
 
-function compare(sort: Sort): (a: RouteCandidate, b: RouteCandidate) => number {
+/** What routing reads of offer health: measured speeds (once there are enough samples) and error rates. */
+export interface HealthSignals {
+  measured(offerId: string): { ttftMs?: number; tokensPerSecond?: number };
+  errorRate(offerId: string): number;
+}
+
+function compare(sort: Sort, health: HealthSignals | undefined): (a: RouteCandidate, b: RouteCandidate) => number {
+  // Measured values when there are enough samples, the configured typical values otherwise.
+  const latency = (c: RouteCandidate) => health?.measured(c.offer.id).ttftMs ?? c.offer.config.latencyMs ?? Infinity;
+  const throughput = (c: RouteCandidate) => health?.measured(c.offer.id).tokensPerSecond ?? c.offer.config.throughputTps ?? 0;
+  const errors = (c: RouteCandidate) => health?.errorRate(c.offer.id) ?? 0;
   switch (sort) {
     case 'latency':
-      return (a, b) => (a.offer.config.latencyMs ?? Infinity) - (b.offer.config.latencyMs ?? Infinity) || a.estimatedCostNano - b.estimatedCostNano;
+      return (a, b) => latency(a) - latency(b) || a.estimatedCostNano - b.estimatedCostNano;
     case 'throughput':
-      return (a, b) => (b.offer.config.throughputTps ?? 0) - (a.offer.config.throughputTps ?? 0) || a.estimatedCostNano - b.estimatedCostNano;
+      return (a, b) => throughput(b) - throughput(a) || a.estimatedCostNano - b.estimatedCostNano;
     case 'price':
-      return (a, b) => a.estimatedCostNano - b.estimatedCostNano || (a.offer.config.latencyMs ?? Infinity) - (b.offer.config.latencyMs ?? Infinity);
+      // Equal-cost offers: the healthier first, then the faster.
+      return (a, b) => a.estimatedCostNano - b.estimatedCostNano || errors(a) - errors(b) || latency(a) - latency(b);
   }
 }
 
@@ -183,7 +196,7 @@ export function planRoute(
       if (why) reasons.push(why);
       else eligible.push(candidate(offer, model, needs));
     }
-    eligible.sort(compare(resolvedSpec.sort ?? prefs?.sort ?? 'price'));
+    eligible.sort(compare(resolvedSpec.sort ?? prefs?.sort ?? 'price', ctx.health));
     let ordered = eligible;
     if (prefs?.order?.length) {
       const rank = (c: RouteCandidate) => {

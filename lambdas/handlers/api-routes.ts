@@ -20,15 +20,20 @@ export const apiRoutes = [
     path: '/v1/models',
     fn: 'api',
     auth: 'none',
-    handle: ({ rt, event }) => jsonResult(200, listModels(rt.catalog, routingContext(rt.chat), { all: query(event, 'all') === 'true' })),
+    handle: async ({ rt, event }) => {
+      // The region's health counts, refreshed if stale (bounded by the store's timeouts; never throws).
+      await rt.chat.health?.sync();
+      return jsonResult(200, listModels(rt.catalog, routingContext(rt.chat), { all: query(event, 'all') === 'true', health: rt.chat.health }));
+    },
   }),
   defineRoute({
     method: 'GET',
     path: '/v1/models/:model+',
     fn: 'api',
     auth: 'none',
-    handle: ({ rt, params }) => {
-      const model = listModels(rt.catalog, routingContext(rt.chat), { all: true }).data.find((m) => m.id === params.model);
+    handle: async ({ rt, params }) => {
+      await rt.chat.health?.sync();
+      const model = listModels(rt.catalog, routingContext(rt.chat), { all: true, health: rt.chat.health }).data.find((m) => m.id === params.model);
       if (!model) throw RouterError.notFound(`The model \`${params.model}\` does not exist.`, 'model', 'model_not_found');
       return jsonResult(200, model);
     },

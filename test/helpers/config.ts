@@ -14,10 +14,13 @@ export function rawDefaultConfig(): Record<string, any> {
 
 /**
  * A small config with one model sold by three OpenAI-compatible providers at different prices
- * (cheap < mid < dear), plus the mock provider's models.
+ * (cheap < mid < dear), plus the mock provider's models. Offer health is off unless asked for, so
+ * suites that test the fallback mechanics see the configured order on every request; the health
+ * suite turns it on with its own policy.
  */
-export function threeProviderConfig(baseUrls: { cheap: string; mid: string; dear: string }): Record<string, any> {
+export function threeProviderConfig(baseUrls: { cheap: string; mid: string; dear: string }, health: Record<string, unknown> = { enabled: false }): Record<string, any> {
   const raw = rawDefaultConfig();
+  raw.health = health;
   raw.providers = [
     raw.providers.find((p: { id: string }) => p.id === 'mock'),
     { id: 'cheap', kind: 'openai', baseUrl: baseUrls.cheap, credential: { env: 'CHEAP_KEY' }, jurisdiction: 'US', timeoutMs: 5000 },

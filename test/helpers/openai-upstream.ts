@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:http';
 
 export type UpstreamMode =
   | { kind: 'ok' }
-  | { kind: 'status'; status: number; body?: unknown }
+  | { kind: 'status'; status: number; body?: unknown; headers?: Record<string, string>; delayMs?: number }
   | { kind: 'midstream-fail' }
   /** Ends the response cleanly, but mid-generation: no finish_reason, no [DONE]. */
   | { kind: 'truncated' }
@@ -59,7 +59,8 @@ export async function startOpenAIUpstream(name: string): Promise<MockUpstream> {
       return;
     }
     if (mode.kind === 'status') {
-      res.writeHead(mode.status, { 'content-type': 'application/json' });
+      if (mode.delayMs) await new Promise((r) => setTimeout(r, mode.delayMs));
+      res.writeHead(mode.status, { 'content-type': 'application/json', ...mode.headers });
       res.end(JSON.stringify(mode.body ?? { error: { message: `${name} is overloaded`, type: 'server_error', param: null, code: 'overloaded' } }));
       return;
     }

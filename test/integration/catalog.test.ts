@@ -141,7 +141,8 @@ describe('exact cost for tiered and cache-write prices, on both sides of the tie
 
   /** Runs one request pinned to a provider, buffered or streamed; returns the reported cost (USD) and the stored cost (nano-USD). */
   async function run(provider: string, stream: boolean) {
-    const messages: OpenAI.ChatCompletionMessageParam[] = [{ role: 'user', content: 'hi' }];
+    // Long enough that the usage the mocks report stays within the prompt's upper bound (reported usage is bounded, core/usage-bounds.ts).
+    const messages: OpenAI.ChatCompletionMessageParam[] = [{ role: 'user', content: 'x'.repeat(210_000) }];
     const body = { model: 'acme/long-context', messages, max_tokens: 1000, provider: { only: [provider] } };
     let cost: number | undefined;
     let requestId: string;
@@ -203,7 +204,7 @@ describe('exact cost for tiered and cache-write prices, on both sides of the tie
     const key = await router.createKey(saver);
     const res = await router
       .client(key)
-      .chat.completions.create({ model: 'acme/two-prices', messages: [{ role: 'user', content: 'hi' }] })
+      .chat.completions.create({ model: 'acme/two-prices', messages: [{ role: 'user', content: 'x'.repeat(1100) }] })
       .withResponse();
     expect(res.response.headers.get('x-ctr-provider')).toBe('oai');
     const record = await usageEventFor(router, saver, res.response.headers.get('x-request-id')!);
