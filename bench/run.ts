@@ -8,6 +8,8 @@
  *    OpenAI upstream on loopback, against calling that upstream directly; buffered and streamed
  *    latency percentiles and the server process's memory.
  * 4. Budget contention: concurrent requests against one account budget (conditional writes).
+ * 5. A dead cheapest offer: latency of its route before and after its breaker opens, next to a
+ *    healthy route.
  *
  * Every loop is bounded in count and time; everything binds to 127.0.0.1.
  */
@@ -185,7 +187,49 @@ async function overhead(): Promise<void> {
   }
 }
 
+/** A route whose cheapest offer fails (HTTP 500 after 100 ms, as a dying host answers): before and after its breaker opens. */
+async function deadCheapest(): Promise<void> {
+  const dead = await startOpenAIUpstream('dead');
+  const live = await startOpenAIUpstream('live');
+  dead.mode = { kind: 'status', status: 500, delayMs: 100 };
+  live.usage = { prompt: 20, completion: 6, cached: 0 };
+  const stack = await startLocalStack({
+    port: 0,
+    env: {
+      PATH: process.env.PATH,
+      CTR_CONFIG_JSON: JSON.stringify(threeProviderConfig({ cheap: dead.url, mid: live.url, dear: live.url }, { enabled: true })),
+      CHEAP_KEY: 'k',
+      MID_KEY: 'k',
+      DEAR_KEY: 'k',
+      CTR_TABLE_PREFIX: 'bench-health-',
+      CTR_LOCAL_MASTER_KEY: randomBytes(32).toString('hex'),
+    },
+    log: jsonLogger(() => undefined),
+  });
+  try {
+    await stack.runtime.accounts.createAccount({ accountId: 'health' });
+    const auth = { authorization: `Bearer ${(await stack.runtime.accounts.createKey('health', {})).key}` };
+    const body = (extra: Record<string, unknown>) => () => ({ model: 'acme/llama-test', messages: [{ role: 'user', content: 'Say something short.' }], max_tokens: 16, ...extra });
+    const url = `${stack.server.baseUrl}/chat/completions`;
+    const before = await load(url, auth, body({}), 3, 1); // the breaker opens after 3 failures in a row
+    const after = await load(url, auth, body({}), 50, 1);
+    const healthy = await load(url, auth, body({ provider: { order: ['mid'] } }), 50, 1);
+    console.log(
+      `\n## A dead cheapest offer (HTTP 500 after 100 ms; breaker opens after 3 failures in a row)\n${table([
+        { route: 'dead cheapest, breaker closed', requests: before.length, p50: ms(pct(before, 50)) },
+        { route: 'dead cheapest, breaker open', requests: after.length, p50: ms(pct(after, 50)), p95: ms(pct(after, 95)) },
+        { route: 'healthy first offer', requests: healthy.length, p50: ms(pct(healthy, 50)), p95: ms(pct(healthy, 95)) },
+      ])}\ncalls that reached the dead offer: ${dead.requests.length} (3 before the breaker opened, the rest half-open probes)`,
+    );
+  } finally {
+    await stack.stop();
+    await dead.close();
+    await live.close();
+  }
+}
+
 await bundles();
 routing();
 await overhead();
+await deadCheapest();
 console.log(`\nnode ${process.version}, ${process.platform}/${process.arch}`);
