@@ -82,6 +82,15 @@ export const DEFAULT_HEALTH_POLICY: HealthPolicy = {
 
 const emptyBucket = (): HealthBucket => ({ attempts: 0, failures: 0, timeouts: 0, ttftMsSum: 0, ttftCount: 0, outputTokens: 0, generationMs: 0 });
 
+function getOrSet<K, V>(map: Map<K, V>, key: K, make: () => V): V {
+  let value = map.get(key);
+  if (value === undefined) {
+    value = make();
+    map.set(key, value);
+  }
+  return value;
+}
+
 function addInto(into: HealthBucket, b: HealthBucket): void {
   into.attempts += b.attempts;
   into.failures += b.failures;
@@ -132,9 +141,7 @@ export class HealthMonitor {
   }
 
   private breaker(offerId: string): Breaker {
-    let b = this.breakers.get(offerId);
-    if (!b) this.breakers.set(offerId, (b = { consecutive: 0, opens: 0, openUntil: 0, benchedUntil: 0, closedAt: 0 }));
-    return b;
+    return getOrSet(this.breakers, offerId, () => ({ consecutive: 0, opens: 0, openUntil: 0, benchedUntil: 0, closedAt: 0 }));
   }
 
   private cooldown(opens: number): number {
@@ -163,10 +170,7 @@ export class HealthMonitor {
     const minute = Math.floor(now / 60_000);
     // Counts older than the window no longer matter (they were written, or there is no store).
     for (const m of this.pending.keys()) if (m < minute - this.policy.windowMinutes) this.pending.delete(m);
-    let byOffer = this.pending.get(minute);
-    if (!byOffer) this.pending.set(minute, (byOffer = new Map()));
-    let bucket = byOffer.get(o.offerId);
-    if (!bucket) byOffer.set(o.offerId, (bucket = emptyBucket()));
+    const bucket = getOrSet(getOrSet(this.pending, minute, () => new Map<string, HealthBucket>()), o.offerId, emptyBucket);
     bucket.attempts++;
     const b = this.breaker(o.offerId);
     if (o.ok) {
@@ -279,9 +283,7 @@ export class HealthMonitor {
         const fromMinute = Math.floor(this.now() / 60_000) - this.policy.windowMinutes + 1;
         const regional = new Map<string, Map<number, HealthBucket>>();
         for (const row of await store.window(this.options.region, fromMinute)) {
-          let byMinute = regional.get(row.offerId);
-          if (!byMinute) regional.set(row.offerId, (byMinute = new Map()));
-          byMinute.set(row.minute, row.bucket);
+          getOrSet(regional, row.offerId, () => new Map<number, HealthBucket>()).set(row.minute, row.bucket);
         }
         this.regional = regional;
       } catch (err) {
