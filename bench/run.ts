@@ -82,7 +82,7 @@ function routing(): void {
   const t = performance.now();
   for (let i = 0; i < n; i++) planRoute(request, chatNeeds(request), ctx);
   const elapsed = performance.now() - t;
-  console.log(`\n## Routing\nplanRoute + chatNeeds on the shipped catalog (2 models, 8 offers, 2 KB prompt): ${Math.round(n / (elapsed / 1000)).toLocaleString('en')} calls/s, ${((elapsed * 1000) / n).toFixed(1)} µs each`);
+  console.log(`\n## Routing\nplanRoute + chatNeeds on the shipped catalog (${[...catalog.models.keys()].length} models, ${[...catalog.offers()].length} offers, 2 KB prompt): ${Math.round(n / (elapsed / 1000)).toLocaleString('en')} calls/s, ${((elapsed * 1000) / n).toFixed(1)} µs each`);
 }
 
 async function load(url: string, headers: Record<string, string>, body: (i: number) => unknown, count: number, concurrency: number): Promise<number[]> {
@@ -216,7 +216,7 @@ async function deadCheapest(): Promise<void> {
     const healthy = await load(url, auth, body({ provider: { order: ['mid'] } }), 50, 1);
     console.log(
       `\n## A dead cheapest offer (HTTP 500 after 100 ms; breaker opens after 3 failures in a row)\n${table([
-        { route: 'dead cheapest, breaker closed', requests: before.length, p50: ms(pct(before, 50)) },
+        { route: 'dead cheapest, breaker closed', requests: before.length, p50: ms(pct(before, 50)), p95: ms(pct(before, 95)) },
         { route: 'dead cheapest, breaker open', requests: after.length, p50: ms(pct(after, 50)), p95: ms(pct(after, 95)) },
         { route: 'healthy first offer', requests: healthy.length, p50: ms(pct(healthy, 50)), p95: ms(pct(healthy, 95)) },
       ])}\ncalls that reached the dead offer: ${dead.requests.length} (3 before the breaker opened, the rest half-open probes)`,
