@@ -46,9 +46,8 @@ export interface ConsoleServer {
 }
 
 function chartJsFile(): string {
-  // chart.js exports only its module entry points; its UMD build sits beside them.
-  const pkg = createRequire(import.meta.url).resolve('chart.js/package.json');
-  return join(dirname(pkg), 'dist/chart.umd.min.js');
+  // chart.js exports only its module entry points (dist/chart.cjs); its UMD build sits beside them.
+  return join(dirname(createRequire(import.meta.url).resolve('chart.js')), 'chart.umd.min.js');
 }
 
 function escapeHtml(s: string): string {

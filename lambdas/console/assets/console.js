@@ -143,7 +143,7 @@ function limitsInput() {
   return out;
 }
 
-function drawChart(id, labels, datasets) {
+function drawChart(id, labels, datasets, wholeNumbers = false) {
   const existing = state.charts[id];
   if (existing) {
     existing.data.labels = labels;
@@ -158,7 +158,7 @@ function drawChart(id, labels, datasets) {
       animation: false,
       responsive: true,
       maintainAspectRatio: false,
-      scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true } },
+      scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true, ticks: wholeNumbers ? { precision: 0 } : {} } },
       plugins: { legend: { display: datasets.length > 1 } },
     },
   });
@@ -169,11 +169,13 @@ async function loadUsage() {
   const rows = (await api('GET', `/api/accounts/${encodeURIComponent(state.accountId)}/usage?${q}`)).data;
   const labels = rows.map((r) => r.group);
   const series = (label, key, color) => ({ label, data: rows.map((r) => r[key]), backgroundColor: color });
-  drawChart('chart-requests', labels, [series('Requests', 'requests', '#2b6cb0')]);
-  drawChart('chart-tokens', labels, [
-    series('Prompt tokens', 'promptTokens', '#3182ce'),
-    series('Completion tokens', 'completionTokens', '#90cdf4'),
-  ]);
+  drawChart('chart-requests', labels, [series('Requests', 'requests', '#2b6cb0')], true);
+  drawChart(
+    'chart-tokens',
+    labels,
+    [series('Prompt tokens', 'promptTokens', '#3182ce'), series('Completion tokens', 'completionTokens', '#90cdf4')],
+    true,
+  );
   drawChart('chart-spend', labels, [series('Spend (USD)', 'costUsd', '#dd6b20')]);
   drawChart('chart-savings', labels, [series('Savings (USD)', 'savingsUsd', '#38a169')]);
   const sum = (key) => rows.reduce((s, r) => s + r[key], 0);
