@@ -2,7 +2,9 @@
  * `ctr console` in a real headless Chromium: the page loads with no console errors, its charts hold
  * the numbers the JSON API (and the AccountService behind it) returns for every grouping, and creating,
  * rotating and revoking a key or saving limits through the page takes effect in the store. Its guards
- * (Host, Origin, session token) refuse forged requests.
+ * (Host, Origin, session token) refuse forged requests. The key holder's page (GET /v1/dashboard)
+ * shows the numbers GET /v1/usage and GET /v1/key return for the pasted key, and keeps the key out of
+ * the URL and of storage.
  */
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -21,6 +23,7 @@ let consoleServer: ConsoleServer;
 let browser: Browser;
 let page: Page;
 let errors: string[];
+let firstKey: string;
 const GROUPS = ['day', 'model', 'provider', 'key'] as const;
 const today = new Date().toISOString().slice(0, 10);
 
@@ -50,6 +53,7 @@ beforeAll(async () => {
   });
   await router.accounts.createAccount({ accountId: 'acme', limits: { monthlyBudgetUsd: 5 } });
   const first = await router.createKey('acme', { name: 'ci' });
+  firstKey = first;
   const second = await router.createKey('acme', { name: 'batch' });
   const ask = (key: string, model: string) =>
     router.client(key).chat.completions.create({ model, messages: [{ role: 'user', content: 'hi' }], max_tokens: 20 });
@@ -179,5 +183,59 @@ describe('ctr console in Chromium', () => {
     // The same request with the page's token and origin goes through.
     expect(await post({ origin, 'x-ctr-csrf': token })).toBe(200);
     expect(consoleServer.server.address()).toMatchObject({ address: '127.0.0.1' });
+  });
+});
+
+describe('the key holder page in Chromium', () => {
+  it('shows the usage and limits the API returns for the pasted key, with no console errors, and keeps the key out of URL and storage', async () => {
+    const { page: p, errors: pageErrors } = await openPage(browser);
+    const response = await p.goto(`${router.baseUrl}/dashboard`);
+    expect(response?.headers()['content-security-policy']).toMatch(/script-src 'sha256-/);
+    await p.fill('#key', firstKey);
+    await p.press('#key', 'Enter');
+    await p.waitForSelector('body[data-loaded="true"]');
+
+    const api = async (path: string) =>
+      (await (await fetch(`${router.baseUrl}/${path}`, { headers: { authorization: `Bearer ${firstKey}` } })).json()) as { data: any };
+    for (const [table, by] of [
+      ['by-day', 'day'],
+      ['by-model', 'model'],
+    ] as const) {
+      const rows = (await api(`usage?by=${by}`)).data as any[];
+      const shown = await p.$$eval(`#${table} tbody tr`, (trs) => trs.map((tr) => ({ ...(tr as HTMLElement).dataset })));
+      expect(shown).toEqual(
+        rows.map((r) => ({
+          group: r.group,
+          requests: String(r.requests),
+          tokens: String(r.promptTokens + r.completionTokens),
+          costUsd: String(r.costUsd),
+          savingsUsd: String(r.savingsUsd),
+        })),
+      );
+      expect(rows.length).toBeGreaterThan(0);
+    }
+    const status = (await api('key')).data;
+    expect(await p.textContent('#who')).toBe(`Account acme, key ${status.keyId}`);
+    const limits = await p.$$eval('#limits tbody tr', (trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent)));
+    const l = status.limits.account;
+    expect(limits[1]).toEqual([
+      'account',
+      String(l.rpm ?? 'none'),
+      String(l.tpm ?? 'none'),
+      l.dailyBudgetUsd === null ? 'none' : `$${l.dailyBudgetUsd}`,
+      `$${l.monthlyBudgetUsd}`,
+    ]);
+    const budgets = await p.$$eval('#budgets tbody tr', (trs) => trs.length);
+    expect(budgets).toBe(status.budgets.length);
+
+    expect(p.url()).toBe(`${router.baseUrl}/dashboard`);
+    expect(await p.evaluate(() => [localStorage.length, sessionStorage.length, document.cookie])).toEqual([0, 0, '']);
+    expect(await p.inputValue('#key')).toBe('');
+    await p.screenshot({ path: join(process.env.CTR_SCREENSHOT_DIR ?? tmpdir(), 'ctr-dashboard.png'), fullPage: true });
+
+    await p.click('#forget');
+    expect(await p.isHidden('#data')).toBe(true);
+    expect(pageErrors).toEqual([]);
+    await p.close();
   });
 });
