@@ -6,6 +6,7 @@
  * shows the numbers GET /v1/usage and GET /v1/key return for the pasted key, and keeps the key out of
  * the URL and of storage.
  */
+import { spawn } from 'node:child_process';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -237,5 +238,34 @@ describe('the key holder page in Chromium', () => {
     expect(await p.isHidden('#data')).toBe(true);
     expect(pageErrors).toEqual([]);
     await p.close();
+  });
+});
+
+describe('npx ctr console', () => {
+  it('serves the page on 127.0.0.1 from the local store and stops on SIGTERM', async () => {
+    const child = spawn(process.execPath, ['bin/ctr.mjs', 'console', '--port', '0'], {
+      env: { ...router.stack.env, PATH: process.env.PATH, CTR_DYNAMODB_ENDPOINT: router.stack.dynamo.endpoint },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    try {
+      let stdout = '';
+      child.stdout.on('data', (d) => (stdout += d));
+      const url = await vi.waitFor(
+        () => {
+          const m = /Console: (http:\/\/127\.0\.0\.1:\d+\/)/.exec(stdout);
+          if (!m) throw new Error('no URL yet');
+          return m[1]!;
+        },
+        { timeout: 30_000, interval: 100 },
+      );
+      expect(await (await fetch(url)).text()).toContain('name="ctr-csrf"');
+      const accounts = (await (await fetch(`${url}api/accounts`)).json()) as { data: Array<{ accountId: string }> };
+      expect(accounts.data.map((a) => a.accountId)).toContain('acme');
+      const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+      child.kill('SIGTERM');
+      expect(await Promise.race([exited, new Promise((done) => setTimeout(() => done('still running'), 10_000))])).toBe(0);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
   });
 });
