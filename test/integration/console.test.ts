@@ -12,6 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { adminApiBackend } from '../../lambdas/console/admin-api-backend';
+import { handleApi } from '../../lambdas/console/api';
 import { type ConsoleServer, startConsole } from '../../lambdas/console/server';
 import { launchChromium, openPage } from '../helpers/browser';
 import { threeProviderConfig } from '../helpers/config';
@@ -31,14 +33,12 @@ const today = new Date().toISOString().slice(0, 10);
 /** What Chart.js holds for each chart, read from the chart instances in the page. */
 const chartData = (p: Page) =>
   p.evaluate(() => {
-    const Chart = (
-      window as unknown as {
-        Chart: { getChart(c: Element): { data: { labels: string[]; datasets: Array<{ label: string; data: number[] }> } } };
-      }
-    ).Chart;
+    // Runs in the page: the browser's globals, typed loosely here (the project compiles without the DOM lib).
+    const w = globalThis as any;
+    const Chart = w.Chart as { getChart(c: unknown): { data: { labels: string[]; datasets: Array<{ label: string; data: number[] }> } } };
     const out: Record<string, { labels: string[]; datasets: Array<{ label: string; data: number[] }> }> = {};
     for (const id of ['chart-requests', 'chart-tokens', 'chart-spend', 'chart-savings']) {
-      const c = Chart.getChart(document.getElementById(id)!)!;
+      const c = Chart.getChart(w.document.getElementById(id));
       out[id] = { labels: [...c.data.labels], datasets: c.data.datasets.map((d) => ({ label: d.label, data: [...d.data] })) };
     }
     return out;
@@ -203,7 +203,7 @@ describe('the key holder page in Chromium', () => {
       ['by-model', 'model'],
     ] as const) {
       const rows = (await api(`usage?by=${by}`)).data as any[];
-      const shown = await p.$$eval(`#${table} tbody tr`, (trs) => trs.map((tr) => ({ ...(tr as HTMLElement).dataset })));
+      const shown = await p.$$eval(`#${table} tbody tr`, (trs) => trs.map((tr) => ({ ...(tr as any).dataset })));
       expect(shown).toEqual(
         rows.map((r) => ({
           group: r.group,
@@ -230,7 +230,12 @@ describe('the key holder page in Chromium', () => {
     expect(budgets).toBe(status.budgets.length);
 
     expect(p.url()).toBe(`${router.baseUrl}/dashboard`);
-    expect(await p.evaluate(() => [localStorage.length, sessionStorage.length, document.cookie])).toEqual([0, 0, '']);
+    expect(
+      await p.evaluate(() => {
+        const w = globalThis as any;
+        return [w.localStorage.length, w.sessionStorage.length, w.document.cookie];
+      }),
+    ).toEqual([0, 0, '']);
     expect(await p.inputValue('#key')).toBe('');
     await p.screenshot({ path: join(process.env.CTR_SCREENSHOT_DIR ?? tmpdir(), 'ctr-dashboard.png'), fullPage: true });
 
@@ -266,6 +271,67 @@ describe('npx ctr console', () => {
       expect(await Promise.race([exited, new Promise((done) => setTimeout(() => done('still running'), 10_000))])).toBe(0);
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  });
+});
+
+describe('the console over the admin API', () => {
+  const backend = () =>
+    adminApiBackend(async (method, path, body) => {
+      const res = await fetch(`${router.baseUrl.replace(/\/v1$/, '')}${path}`, {
+        method,
+        headers: { 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(10_000),
+      });
+      return { status: res.status, body: await res.text() };
+    });
+
+  it('answers as the in-process service does, errors included', async () => {
+    const remote = backend();
+    expect(await remote.listAccounts()).toEqual(await router.accounts.listAccounts());
+    for (const by of GROUPS) {
+      const range = { from: `${today.slice(0, 8)}01`, to: today, by };
+      expect(await remote.usage('acme', range)).toEqual(await router.accounts.usage('acme', range));
+    }
+    const created = await remote.createKey('acme', { name: 'over-admin-api' });
+    const rotated = await remote.rotateKey(created.keyId);
+    await remote.setKeyLimits(rotated.keyId, { rpm: 9 });
+    await remote.revokeKey(rotated.keyId);
+    const keys = await router.accounts.listKeys('acme');
+    expect(keys.find((k) => k.keyId === created.keyId)?.status).toBe('revoked');
+    expect(keys.find((k) => k.keyId === rotated.keyId)).toMatchObject({
+      status: 'revoked',
+      rotatedFrom: created.keyId,
+      limits: { rpm: 9 },
+    });
+
+    const missing = await handleApi(remote, 'GET', '/api/accounts/nobody/keys', new URLSearchParams(), undefined);
+    const local = await handleApi(router.accounts, 'GET', '/api/accounts/nobody/keys', new URLSearchParams(), undefined);
+    expect(missing).toEqual(local);
+    expect(missing.status).toBe(404);
+    expect((await handleApi(remote, 'DELETE', '/api/accounts', new URLSearchParams(), undefined)).status).toBe(405);
+    expect((await handleApi(remote, 'GET', '/api/accounts/acme/usage', new URLSearchParams({ by: 'week' }), undefined)).status).toBe(400);
+  });
+
+  it('serves the page with the same charts', async () => {
+    const viaAdmin = await startConsole({ backend: backend(), where: 'admin API (test)' });
+    const { page: p, errors: pageErrors } = await openPage(browser);
+    try {
+      await p.goto(viaAdmin.url);
+      await p.waitForSelector('body[data-ready="true"]');
+      await p.click('#group-tabs button[data-by="key"]');
+      const rows = await router.accounts.usage('acme', { from: `${today.slice(0, 8)}01`, to: today, by: 'key' });
+      await p.waitForSelector(`body[data-usage-loaded="acme|key|${rows.length}"]`);
+      const charts = await chartData(p);
+      expect(charts['chart-spend']).toEqual({
+        labels: rows.map((r) => r.group),
+        datasets: [{ label: 'Spend (USD)', data: rows.map((r) => r.costUsd) }],
+      });
+      expect(pageErrors).toEqual([]);
+    } finally {
+      await p.close();
+      await viaAdmin.close();
     }
   });
 });
