@@ -39,6 +39,8 @@ Data-subject rights (policy §6), each recorded in the privacy audit trail
   privacy object <id> [--off]                keep the account out of anonymized statistics
   privacy erase <id> --yes                   crypto-shred and delete; billing kept pseudonymized (§8)
   privacy audit <id> [--json]
+Console
+  console [--port N]                        a local web page (127.0.0.1 only) with accounts, keys, limits and usage charts
 Catalog (generated from @pydantic/genai-prices × enabled providers × data/model-identity.json)
   catalog build [--config file] [--as-of YYYY-MM-DD] [--check]   regenerate "models"; --check only compares
   catalog diff [--config file] [--as-of YYYY-MM-DD] [--json]     what a regeneration would change
@@ -108,6 +110,7 @@ export async function run(argv: string[], out: (s: string) => void = (s) => proc
       config: { type: 'string' },
       'as-of': { type: 'string' },
       check: { type: 'boolean', default: false },
+      port: { type: 'string' },
     },
   });
   const [cmd, sub, arg] = positionals;
@@ -279,6 +282,17 @@ export async function run(argv: string[], out: (s: string) => void = (s) => proc
       case 'privacy audit': {
         const trail = await privacy.auditTrail(need(arg, 'privacy audit <id>'));
         return emit(trail, () => trail.map((e) => ({ at: e.at, action: e.action, actor: e.actor, outcome: e.outcome, counts: JSON.stringify(e.counts) })));
+      }
+      case 'console': {
+        // Loaded only here: the page, its server and Chart.js are for this command alone.
+        const { startConsole } = await import('../console/server');
+        const c = await startConsole({ backend: svc, port: num(v.port, '--port') ?? 8790, where: opened.where });
+        out(`Console: ${c.url} (127.0.0.1 only; Ctrl-C stops it)`);
+        await new Promise<void>((done) => {
+          process.once('SIGINT', done);
+          process.once('SIGTERM', done);
+        });
+        return c.close();
       }
       default:
         throw new UsageError(`unknown command: ${positionals.join(' ')}\n\n${HELP}`);

@@ -1,5 +1,6 @@
 /**
- * The api function's routes (buffered): models (no key needed), embeddings, usage and key status.
+ * The api function's routes (buffered): models (no key needed), embeddings, usage, key status and
+ * the key holder's page.
  * Authentication and body parsing happen in the middleware chain; each route only calls core.
  */
 import { routingContext } from '../core/chat';
@@ -11,6 +12,7 @@ import { renderEmbeddings } from './render-openai';
 import { defineRoute, jsonBody } from './resolve';
 import { RouterError } from '../domain/errors';
 import { jsonResult } from './http-result';
+import { dashboardPage } from './dashboard-page';
 
 const USAGE_GROUPS = ['day', 'model', 'provider', 'key'] as const;
 
@@ -67,4 +69,6 @@ export const apiRoutes = [
     auth: 'key',
     handle: async ({ caller, rt }) => jsonResult(200, { data: await rt.accounts.keyStatus(caller) }),
   }),
+  // The key holder's read-only page; it holds no data and asks for the key itself (dashboard-page.ts).
+  defineRoute({ method: 'GET', path: '/v1/dashboard', fn: 'api', auth: 'none', handle: () => dashboardPage() }),
 ];

@@ -80,7 +80,8 @@ const ALLOWED: Record<string, readonly string[]> = {
   handlers: ['core', 'domain', 'store', 'providers'],
   local: ['handlers', 'core', 'domain', 'store', 'providers'],
   catalog: ['core', 'domain', 'providers'],
-  cli: ['catalog', 'local', 'handlers', 'core', 'domain', 'store', 'providers'],
+  console: ['handlers', 'core', 'domain'],
+  cli: ['catalog', 'console', 'local', 'handlers', 'core', 'domain', 'store', 'providers'],
 };
 
 describe('architecture', () => {
