@@ -57,6 +57,8 @@ export const ROUTER_ROUTES: readonly RouterRoute[] = [
   { method: 'POST', path: '/v1/embeddings', target: 'api', auth: 'apiKey', jsonBody: true },
   { method: 'GET', path: '/v1/usage', target: 'api', auth: 'apiKey' },
   { method: 'GET', path: '/v1/key', target: 'api', auth: 'apiKey' },
+  // The key holder's read-only page; it holds no data and calls /v1/usage and /v1/key with the key the user pastes.
+  { method: 'GET', path: '/v1/dashboard', target: 'api', auth: 'apiKey' },
   // The key holder's own data-subject rights (§6): the admin function, authorized by the API key inside it.
   { method: 'ANY', path: '/v1/privacy/{proxy+}', target: 'admin', auth: 'apiKey' },
   { method: 'ANY', path: '/admin/{proxy+}', target: 'admin', auth: 'iam' },
