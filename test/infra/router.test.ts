@@ -232,6 +232,7 @@ describe('API Gateway', () => {
           'POST /v1/embeddings',
           'GET /v1/usage',
           'GET /v1/key',
+          'GET /v1/dashboard',
           'ANY /v1/privacy/{proxy+}',
           'ANY /admin/{proxy+}',
         ].sort(),
