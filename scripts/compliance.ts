@@ -8,6 +8,7 @@
  *
  * Options: `--out <dir>` writes the reports there (default: the repository root).
  */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +22,7 @@ import { OUT_OF_SCOPE, POLICY_MAP } from './compliance/policy-map';
 import { renderJson, renderMarkdown } from './compliance/render';
 import type { ReadSource } from './compliance/source-refs';
 import { synthesize } from './compliance/synth';
+import type { ComplianceReport, Provenance } from './compliance/types';
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 
@@ -53,7 +55,7 @@ const read: ReadSource = (file) => {
 const cited = POLICY_MAP.flatMap((c) => c.tests);
 process.stderr.write(`compliance: running the ${new Set(cited.map((t) => `${t.file}\u0000${t.title}`)).size} cited tests …\n`);
 const runs = runCitedTests(cited, repoRoot);
-const report = evaluate({
+let report: ComplianceReport = evaluate({
   runs,
   map: POLICY_MAP,
   outOfScope: OUT_OF_SCOPE,
@@ -61,6 +63,22 @@ const report = evaluate({
   read,
   nag: summarizeNag(synth.validationReport, synth.synthError),
 });
+
+/** The commit the report is of: git's answer, or `unknown` outside a checkout. */
+function provenance(): Provenance {
+  const git = (...args: string[]) => {
+    try {
+      return execFileSync('git', args, { cwd: repoRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    } catch {
+      return undefined;
+    }
+  };
+  const date = new Date().toISOString().slice(0, 10);
+  const commit = git('rev-parse', 'HEAD');
+  if (!commit) return { commit: 'unknown', dirty: true, commitDate: 'unknown', date };
+  return { commit, dirty: (git('status', '--porcelain', '--untracked-files=no') ?? '') !== '', commitDate: git('log', '-1', '--format=%cI') ?? 'unknown', date };
+}
+report = { ...report, provenance: provenance() };
 
 const dir = outDir(process.argv.slice(2));
 mkdirSync(dir, { recursive: true });

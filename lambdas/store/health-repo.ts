@@ -30,7 +30,9 @@ export class HealthRepo implements HealthStore {
         new UpdateCommand({
           TableName: this.table,
           Key: { pk: `health#${region}`, sk: `${pad(minute)}#${offerId}` },
-          UpdateExpression: `ADD ${FIELDS.map((f) => `${f} :${f}`).join(', ')} SET offerId = :offer, minute = :minute, expiresAt = :exp`,
+          // `minute` is a DynamoDB reserved word: it must go through an attribute name placeholder.
+          UpdateExpression: `ADD ${FIELDS.map((f) => `${f} :${f}`).join(', ')} SET offerId = :offer, #minute = :minute, expiresAt = :exp`,
+          ExpressionAttributeNames: { '#minute': 'minute' },
           ExpressionAttributeValues: values,
         }),
       );

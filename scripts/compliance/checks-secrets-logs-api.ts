@@ -180,8 +180,9 @@ export const SECRET_LOG_API_CHECKS: Readonly<Record<string, TemplateCheck>> = {
               check,
               id,
               'AccessLogSetting.Format',
-              variables.filter(([, v]) => metadata(v)).map(([k, v]) => `${k}=${String(v)}`),
-              'request-metadata $context variables only',
+              // The format exactly as deployed: the JSON each access log line is made of.
+              setting!.Format,
+              'a JSON object of request-metadata $context variables only',
               where(s),
               true,
             ),

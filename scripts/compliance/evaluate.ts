@@ -87,7 +87,7 @@ export function evaluate(input: EvaluateInput): ComplianceReport {
     configFile: ctx.configFile,
     primaryRegion: ctx.config.primaryRegion,
     replicaRegions: ctx.config.replicaRegions,
-    stacks: ctx.stacks.map((s) => ({ name: s.name, region: s.region, role: s.role })),
+    stacks: ctx.stacks.map((s) => ({ name: s.name, region: s.region, role: s.role, ...(s.sha256 ? { sha256: s.sha256 } : {}) })),
     commitments,
     nag: input.nag,
     outOfScope: input.outOfScope ?? [],

@@ -1,6 +1,5 @@
 /**
- * The policy map: every commitment of the privacy policy (shared/reference/privacy-policy.txt,
- * cited by section) that the software keeps, with the template checks, code and tests that keep
+ * The policy map: every commitment of the product's privacy policy (cited by section, §2 … §8) that the software keeps, with the template checks, code and tests that keep
  * and prove it. Data only; `evaluate.ts` checks it and `render.ts` writes the report.
  *
  * To add evidence, add a row here. A code ref names an exported symbol (or `Class#member`); a test
@@ -39,6 +38,9 @@ const DATA_LAYER_TEST = 'test/infra/data-layer.test.ts';
 const ROUTER_TEST = 'test/infra/router.test.ts';
 const CANARY_PROCESSES_TEST = 'test/integration/canary-processes.test.ts';
 const RETENTION_READS_TEST = 'test/integration/retention-reads.test.ts';
+const TABLE_ITEMS_TEST = 'test/integration/table-items.test.ts';
+const ALLOW_LIST_TITLE = 'every attribute of every item is on its table allow-list, with a value that cannot hold content';
+const WRITER_TTL_TITLE = "every writer sets its item's expiry to its retention class's period, counted from the clock";
 const TABLE_TITLES = {
   ttl: 'has its keys, indexes, TTL attribute, on-demand billing and retain policy',
   replicas: 'has replicas in exactly the configured regions, each with PITR, deletion protection and its regional CMK',
@@ -65,6 +67,7 @@ export const POLICY_MAP: readonly PolicyCommitment[] = [
       { file: CANARY_PROCESSES_TEST, title: 'the Lambda bundles write no canary to stdout or stderr (what CloudWatch Logs would receive)' },
       { file: CANARY_PROCESSES_TEST, title: 'after shutdown, no file the local server wrote holds a canary, the DynamoDB Local database included' },
       { file: 'test/unit/validation-canary-property.test.ts', title: 'a marker anywhere in a rejected chat request is never in the error returned' },
+      { file: TABLE_ITEMS_TEST, title: ALLOW_LIST_TITLE },
       { file: ROUTER_TEST, title: 'access logs are JSON with request metadata only: no body, payload, header or authorization field' },
     ],
   },
@@ -78,7 +81,10 @@ export const POLICY_MAP: readonly PolicyCommitment[] = [
       { file: 'lambdas/domain/usage.ts', symbol: 'UsageEvent', role: 'the fields of a usage record, exhaustively' },
       { file: 'lambdas/store/usage-repo.ts', symbol: 'UsageRepo', role: 'writes one record per request (idempotent) and the daily aggregate' },
     ],
-    tests: [{ file: CHAT_TEST, title: BUFFERED_TITLE }],
+    tests: [
+      { file: CHAT_TEST, title: BUFFERED_TITLE },
+      { file: TABLE_ITEMS_TEST, title: ALLOW_LIST_TITLE },
+    ],
   },
   {
     id: '§5 encryption at rest and in transit',
@@ -246,7 +252,11 @@ export const POLICY_MAP: readonly PolicyCommitment[] = [
       { file: 'lambdas/store/keys-repo.ts', symbol: 'KeysRepo#expireByAccount', role: 'sets the same expiry on every key of the account', uses: 'expiresAt' },
       { file: 'lambdas/core/accounts.ts', symbol: 'AccountService#closeAccount', role: 'closes with the configured grace period', uses: 'accountGraceDays' },
     ],
-    tests: [{ file: DATA_LAYER_TEST, title: TABLE_TITLES.ttl }],
+    tests: [
+      { file: PRIVACY_TEST, title: 'closing an account keeps it for the grace period, then its keys, profile and data key expire' },
+      { file: TABLE_ITEMS_TEST, title: WRITER_TTL_TITLE },
+      { file: RETENTION_READS_TEST, title: 'accounts: get and list skip an account past its grace period' },
+    ],
   },
   {
     id: '§8 usage data ≤ 2 years',
@@ -255,7 +265,8 @@ export const POLICY_MAP: readonly PolicyCommitment[] = [
     templateChecks: [{ check: 'config.retention', args: { retention: ['usage'] } }, { check: 'dynamodb.ttl', args: { retention: ['usage'] } }, { check: 'logs.retention' }],
     code: [{ file: 'lambdas/store/usage-repo.ts', symbol: 'UsageRepo#record', role: 'sets expiresAt on the event and the aggregate', uses: 'ttlAfterDays(' }],
     tests: [
-      { file: CHAT_TEST, title: BUFFERED_TITLE },
+      { file: TABLE_ITEMS_TEST, title: WRITER_TTL_TITLE },
+      { file: RETENTION_READS_TEST, title: 'usage: events, daily aggregates and service statistics skip records past the retention period' },
       { file: 'test/unit/config.test.ts', title: 'rejects retention beyond the privacy policy maxima' },
       { file: 'test/infra/config-validation.test.ts', title: 'rejects usage retention beyond the policy maximum (2 years)' },
       { file: ROUTER_TEST, title: 'refuses a log retention longer than the usage-data retention' },
@@ -269,6 +280,8 @@ export const POLICY_MAP: readonly PolicyCommitment[] = [
     templateChecks: [{ check: 'config.retention', args: { retention: ['billing'] } }, { check: 'dynamodb.ttl', args: { retention: ['billing'] } }],
     code: [{ file: 'lambdas/store/billing-repo.ts', symbol: 'BillingRepo#put', role: 'sets expiresAt from the month end', uses: 'ttlAfterDays(' }],
     tests: [
+      { file: TABLE_ITEMS_TEST, title: WRITER_TTL_TITLE },
+      { file: RETENTION_READS_TEST, title: 'billing: get and list skip statements past the retention period' },
       { file: 'test/unit/config.test.ts', title: 'rejects retention beyond the privacy policy maxima' },
       { file: 'test/infra/config-validation.test.ts', title: 'rejects billing retention beyond the policy maximum (7 years)' },
     ],
@@ -284,8 +297,9 @@ export const POLICY_MAP: readonly PolicyCommitment[] = [
       { file: 'lambdas/core/support.ts', symbol: 'SupportService', role: 'seals message texts with the account data key, so erasure reaches them' },
     ],
     tests: [
-      { file: DATA_LAYER_TEST, title: TABLE_TITLES.ttl },
       { file: 'test/integration/support.test.ts', title: 'kept sealed while open; resolving sets the retention TTL; erasure deletes them' },
+      { file: TABLE_ITEMS_TEST, title: WRITER_TTL_TITLE },
+      { file: RETENTION_READS_TEST, title: 'support: get and list skip tickets resolved longer ago than the retention period' },
     ],
   },
   {
@@ -303,6 +317,7 @@ export const POLICY_MAP: readonly PolicyCommitment[] = [
     ],
     tests: [
       { file: DATA_LAYER_TEST, title: TABLE_TITLES.ttl },
+      { file: TABLE_ITEMS_TEST, title: WRITER_TTL_TITLE },
       { file: 'test/integration/limits.test.ts', title: 'a crashed request’s reservation expires by itself' },
       { file: 'test/unit/config.test.ts', title: 'rejects retention beyond the privacy policy maxima' },
       { file: RETENTION_READS_TEST, title: 'accounts: get and list skip an account past its grace period' },

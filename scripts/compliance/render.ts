@@ -1,6 +1,7 @@
 /**
  * Renders the compliance report as Markdown (for an auditor) and JSON (for tools). Both are
- * deterministic: no timestamps, rows in a fixed order.
+ * deterministic for a tree and a day: the only time recorded is the day of generation (and the
+ * commit's date); rows are in a fixed order.
  */
 import { TEMPLATE_CHECKS } from './template-checks';
 import type { CommitmentResult, ComplianceReport, EvidenceRow, NagSummary } from './types';
@@ -114,6 +115,12 @@ export function renderMarkdown(r: ComplianceReport): string {
       `(primary region \`${r.primaryRegion}\`, replica regions ${r.replicaRegions.length ? r.replicaRegions.map((x) => `\`${x}\``).join(', ') : 'none'}), ` +
       'the source files and the test files. Sections (§) are those of the product\'s privacy policy. How to read this report: `docs/COMPLIANCE.md`.',
     '',
+    ...(r.provenance
+      ? [
+          `Commit \`${r.provenance.commit}\`${r.provenance.dirty ? ' **with uncommitted changes**' : ''} (committed ${r.provenance.commitDate}); generated on ${r.provenance.date}.`,
+          '',
+        ]
+      : []),
     r.ok ? '**Result: ✅ every commitment below has all of its evidence.**' : `**Result: ❌ ${r.missing.length} evidence item(s) missing or failing** (listed under each commitment).`,
     '',
     '## Summary',
@@ -125,7 +132,10 @@ export function renderMarkdown(r: ComplianceReport): string {
     '',
     '## Stacks',
     '',
-    ...table(['stack', 'region', 'holds'], r.stacks.map((s) => [code(s.name), code(s.region), s.role === 'key' ? 'data key' : s.role === 'data' ? 'tables, provider secret' : 'API, functions, logs'])),
+    ...table(
+      ['stack', 'region', 'holds', 'template SHA-256'],
+      r.stacks.map((s) => [code(s.name), code(s.region), s.role === 'key' ? 'data key' : s.role === 'data' ? 'tables, provider secret' : 'API, functions, logs', s.sha256 ? code(s.sha256) : '']),
+    ),
     '',
   ];
   for (const c of r.commitments) lines.push(...renderCommitment(c));

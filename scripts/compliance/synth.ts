@@ -3,6 +3,7 @@
  * function, the context of cdk.json, the AwsSolutions pack), into a temporary directory, and
  * returns the templates and the cdk-nag report. Offline: no AWS credentials are used.
  */
+import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -57,7 +58,8 @@ export function synthesize(config: RouterConfig, repoRoot: string, account?: str
     for (const [stack, role] of roles) {
       const file = join(outdir, stack.templateFile);
       if (!existsSync(file)) continue;
-      stacks.push({ name: stack.stackName, region: stack.region, role, template: JSON.parse(readFileSync(file, 'utf8')) as CfnTemplate });
+      const text = readFileSync(file, 'utf8');
+      stacks.push({ name: stack.stackName, region: stack.region, role, template: JSON.parse(text) as CfnTemplate, sha256: createHash('sha256').update(text).digest('hex') });
     }
     const reportFile = join(outdir, 'validation-report.json');
     const validationReport = existsSync(reportFile) ? (JSON.parse(readFileSync(reportFile, 'utf8')) as unknown) : undefined;

@@ -87,6 +87,20 @@ export interface StackTemplate {
   readonly region: string;
   readonly role: StackRole;
   readonly template: CfnTemplate;
+  /** SHA-256 of the template file as synthesized (hex). */
+  readonly sha256?: string;
+}
+
+/** Which tree the report was made from, and when. */
+export interface Provenance {
+  /** The commit checked out (`git rev-parse HEAD`), or `unknown` outside a git checkout. */
+  readonly commit: string;
+  /** True when the working tree had changes to tracked files: the report is then not of `commit` alone. */
+  readonly dirty: boolean;
+  /** The commit's date (ISO, committer date). */
+  readonly commitDate: string;
+  /** The day the report was generated (UTC, YYYY-MM-DD). */
+  readonly date: string;
 }
 
 /** Everything a template check may look at. */
@@ -178,7 +192,8 @@ export interface ComplianceReport {
   readonly configFile: string;
   readonly primaryRegion: string;
   readonly replicaRegions: readonly string[];
-  readonly stacks: readonly { readonly name: string; readonly region: string; readonly role: StackRole }[];
+  readonly stacks: readonly { readonly name: string; readonly region: string; readonly role: StackRole; readonly sha256?: string }[];
+  readonly provenance?: Provenance;
   readonly commitments: readonly CommitmentResult[];
   readonly nag: NagSummary;
   readonly outOfScope: readonly OutOfScope[];

@@ -25,7 +25,8 @@ export interface TestRouter {
   createKey(account?: string, keyInput?: Record<string, unknown>): Promise<string>;
   /** The services behind the admin API and the CLI. */
   accounts: TestRouter['stack']['runtime']['accounts'];
-  client(apiKey: string): OpenAI;
+  /** The official client for a key; `timeoutMs` (default 30 s) bounds each request. */
+  client(apiKey: string, timeoutMs?: number): OpenAI;
   /** Every item of every table, as JSON text. */
   dumpAllTables(): Promise<string>;
   stop(): Promise<void>;
@@ -57,8 +58,8 @@ export async function startTestRouter(config: unknown, extraEnv: NodeJS.ProcessE
       await stack.runtime.accounts.getAccount(account).catch(() => stack.runtime.accounts.createAccount({ accountId: account }));
       return (await stack.runtime.accounts.createKey(account, { name: 'test', ...keyInput })).key;
     },
-    client(apiKey) {
-      return new OpenAI({ baseURL: stack.server.baseUrl, apiKey, maxRetries: 0, timeout: 30_000 });
+    client(apiKey, timeoutMs = 30_000) {
+      return new OpenAI({ baseURL: stack.server.baseUrl, apiKey, maxRetries: 0, timeout: timeoutMs });
     },
     async dumpAllTables() {
       const parts: string[] = [];

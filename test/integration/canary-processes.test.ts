@@ -24,6 +24,7 @@ import { createRuntime } from '../../lambdas/handlers/runtime';
 import { createTables, freePort } from '../../lambdas/local/dynamodb-local';
 import { tableNamesFromEnv } from '../../lambdas/store/tables';
 import { bundleHandler } from '../helpers/bundle';
+import { canaryFormsIn } from '../helpers/canary-forms';
 import { filesUnder, spawnNode, type WatchedChild } from '../helpers/child-output';
 import { rawDefaultConfig } from '../helpers/config';
 import {
@@ -118,9 +119,10 @@ const tools: OpenAI.ChatCompletionTool[] = [
   },
 ];
 
-/** Asserts that no needle occurs in the text, naming where it was found. */
+/** Asserts that neither the canary (in any of its encoded forms) nor the completion occurs in the text, naming where it was found. */
 function expectAbsent(text: string, where: string): void {
-  for (const needle of [CANARY, COMPLETION]) expect(text.includes(needle), `${needle} found in ${where}`).toBe(false);
+  expect(canaryFormsIn(text, CANARY), `the canary found in ${where}`).toEqual([]);
+  expect(text.includes(COMPLETION), `${COMPLETION} found in ${where}`).toBe(false);
 }
 
 beforeAll(async () => {

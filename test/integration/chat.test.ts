@@ -186,15 +186,15 @@ describe('chat completions through the router', () => {
 
   it('still falls back when a stream fails after a content-free first chunk (nothing reached the client yet)', async () => {
     up.cheap.mode = { kind: 'fail-after-role' };
-    const stream = await client.chat.completions.create({ model: 'acme/llama-test', messages: prompt(), stream: true });
-    let text = '';
-    let provider = '';
-    for await (const chunk of stream) {
-      text += chunk.choices[0]?.delta.content ?? '';
-      provider = (chunk as unknown as { provider: string }).provider;
-    }
-    expect(text).toBe('The answer is forty-two.');
-    expect(provider).toBe('mid');
+    const stream = await client.chat.completions.create({ model: 'acme/llama-test', messages: prompt(), stream: true, stream_options: { include_usage: true } });
+    const chunks: OpenAI.ChatCompletionChunk[] = [];
+    for await (const chunk of stream) chunks.push(chunk);
+    expect(chunks.map((c) => c.choices[0]?.delta.content ?? '').join('')).toBe('The answer is forty-two.');
+    // Nothing of the failed attempt reaches the client: one role chunk, one id, and the serving provider on every chunk.
+    expect(chunks.filter((c) => c.choices[0]?.delta.role !== undefined)).toHaveLength(1);
+    expect(chunks[0]!.choices[0]?.delta.role).toBe('assistant');
+    expect(new Set(chunks.map((c) => c.id)).size).toBe(1);
+    expect(chunks.map((c) => (c as unknown as { provider: string }).provider)).toEqual(chunks.map(() => 'mid'));
     expect(up.cheap.requests).toHaveLength(1);
   });
 
@@ -202,9 +202,12 @@ describe('chat completions through the router', () => {
     up.cheap.mode = { kind: 'stall-after-role' };
     const abandoned = up.cheap.abandoned;
     const stream = await client.chat.completions.create({ model: 'acme/llama-test', messages: prompt(), stream: true });
-    let text = '';
-    for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
-    expect(text).toBe('The answer is forty-two.');
+    const chunks: OpenAI.ChatCompletionChunk[] = [];
+    for await (const chunk of stream) chunks.push(chunk);
+    expect(chunks.map((c) => c.choices[0]?.delta.content ?? '').join('')).toBe('The answer is forty-two.');
+    expect(chunks.filter((c) => c.choices[0]?.delta.role !== undefined)).toHaveLength(1);
+    expect(new Set(chunks.map((c) => c.id)).size).toBe(1);
+    expect(new Set(chunks.map((c) => (c as unknown as { provider: string }).provider))).toEqual(new Set(['mid']));
     expect(up.mid.requests).toHaveLength(1);
     await vi.waitFor(() => expect(up.cheap.abandoned).toBe(abandoned + 1), { timeout: 10_000 });
   });

@@ -3,15 +3,18 @@
  * overspend, windows refuse with 429 + Retry-After, crashed reservations expire, accounts are
  * isolated.
  */
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { costNanoUsd, maxCostNanoUsd, offerPrice } from '../../lambdas/core/pricing';
+import { maxPromptTokens } from '../../lambdas/core/tokens';
+import type { ChatRequest } from '../../lambdas/domain/chat-request';
+import { rateLimitHeaders } from '../../lambdas/handlers/http-errors';
 import { LimitsRepo, RESERVATION_TTL_SECONDS } from '../../lambdas/store/limits-repo';
 import { threeProviderConfig } from '../helpers/config';
-import { startTestRouter, type TestRouter } from '../helpers/local-router';
-import { startOpenAIUpstream, type MockUpstream } from '../helpers/openai-upstream';
-import { rateLimitHeaders } from '../../lambdas/handlers/http-errors';
 import { asHttp } from '../helpers/http-error';
+import { startTestRouter, type TestRouter } from '../helpers/local-router';
+import { type MockUpstream, startOpenAIUpstream } from '../helpers/openai-upstream';
 
 let router: TestRouter;
 let cheap: MockUpstream;
@@ -35,6 +38,27 @@ async function events(accountId: string): Promise<Record<string, any>[]> {
   return items;
 }
 
+/** Reads a budget counter's `committed` every few milliseconds until stopped (bounded: at most 2 minutes). */
+function sampleCommitted(pk: string, sk: string): { stop(): Promise<number[]> } {
+  const samples: number[] = [];
+  let running = true;
+  const loop = (async () => {
+    const until = Date.now() + 120_000;
+    while (running && Date.now() < until) {
+      const out = await router.db.send(new GetCommand({ TableName: router.tables.limits, Key: { pk, sk }, ConsistentRead: true }));
+      if (out.Item?.committed !== undefined) samples.push(Number(out.Item.committed));
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      return samples;
+    },
+  };
+}
+
 const ask = { model: 'acme/llama-test', messages: [{ role: 'user' as const, content: 'Count to three, please.' }], max_tokens: 20 };
 
 beforeAll(async () => {
@@ -54,19 +78,36 @@ beforeEach(() => {
 });
 
 describe('budgets under concurrency', () => {
-  it('200 concurrent requests against a budget that covers 50: never overspent, every request accounted for', async () => {
-    // cheap: $0.23 / $0.40 per M → 12 × 230 + 20 × 400 = 10 760 nano-USD per request.
-    const perRequest = 12 * 230 + 20 * 400;
-    const budgetUsd = (50 * perRequest) / 1e9;
-    await router.accounts.createAccount({ accountId: 'acct-budget', limits: { monthlyBudgetUsd: budgetUsd } });
-    const client = router.client(await router.createKey('acct-budget'));
+  it('200 concurrent requests against a budget that covers exactly 50, each using its whole reservation: exactly 50 served, never overspent at any moment', async () => {
+    // Only the cheap offer, so the reservation is that offer's worst case; the upstream reports exactly that
+    // worst case (every prompt token the request could have, every output token allowed), so a single extra
+    // admitted request overspends and a single missing one is seen.
+    const request = { ...ask, provider: { only: ['cheap'] } };
+    const price = offerPrice({ input: 0.23, output: 0.4, cachedInput: 0.115 });
+    const prompt = maxPromptTokens(request as unknown as ChatRequest);
+    const perRequest = maxCostNanoUsd(prompt, ask.max_tokens, price);
+    cheap.usage = { prompt, completion: ask.max_tokens, cached: 0 };
+    expect(
+      costNanoUsd(
+        { promptTokens: prompt, completionTokens: ask.max_tokens, cachedReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 },
+        price,
+      ),
+    ).toBe(perRequest);
+    const budgetNano = 50 * perRequest;
+    await router.accounts.createAccount({ accountId: 'acct-budget', limits: { monthlyBudgetUsd: budgetNano / 1e9 } });
+    // Generous bounds: 200 requests at once on a small shared machine.
+    const client = router.client(await router.createKey('acct-budget'), 120_000);
 
-    const results = await Promise.allSettled(Array.from({ length: 200 }, () => client.chat.completions.create(ask)));
+    const sampler = sampleCommitted('budget#acct#acct-budget', `month#${new Date().toISOString().slice(0, 7)}`);
+    const results = await Promise.allSettled(
+      Array.from({ length: 200 }, () => client.chat.completions.create(request as OpenAI.ChatCompletionCreateParamsNonStreaming)),
+    );
     const served = results.filter((r) => r.status === 'fulfilled').length;
     const refused = results.filter((r) => r.status === 'rejected' && r.reason instanceof OpenAI.RateLimitError);
+    const other = results.flatMap((r) => (r.status === 'rejected' && !(r.reason instanceof OpenAI.RateLimitError) ? [String((r.reason as Error).message)] : []));
+    expect(other, 'requests neither served nor refused for the budget').toEqual([]);
     expect(served + refused.length).toBe(200);
-    expect(served).toBeGreaterThan(0);
-    expect(served).toBeLessThanOrEqual(50);
+    expect(served).toBe(50);
     const first = (refused[0] as PromiseRejectedResult).reason as InstanceType<typeof OpenAI.RateLimitError>;
     expect(first.code).toBe('budget_exceeded');
     expect(first.type).toBe('insufficient_quota');
@@ -81,10 +122,9 @@ describe('budgets under concurrency', () => {
       { timeout: 20_000, interval: 100 },
     );
     const spent = recorded.reduce((s, e) => s + e.costNanoUsd, 0);
-    expect(spent).toBe(served * perRequest);
-    expect(spent).toBeLessThanOrEqual(Math.round(budgetUsd * 1e9));
+    expect(spent).toBe(budgetNano);
     // Every hold is settled (settling follows the usage write): committed equals spent, nothing left reserved.
-    const caller = { accountId: 'acct-budget', keyId: 'x', accountLimits: { monthlyBudgetNanoUsd: Math.round(budgetUsd * 1e9) } };
+    const caller = { accountId: 'acct-budget', keyId: 'x', accountLimits: { monthlyBudgetNanoUsd: budgetNano } };
     await vi.waitFor(
       async () => {
         const [month] = await router.stack.runtime.limits.budgetStatus(caller);
@@ -93,8 +133,47 @@ describe('budgets under concurrency', () => {
       },
       { timeout: 20_000, interval: 100 },
     );
+    const samples = await sampler.stop();
+    expect(samples.length).toBeGreaterThan(3);
+    // The committed counter, read while the burst ran, never held more than the budget.
+    expect(Math.max(...samples)).toBeLessThanOrEqual(budgetNano);
     expect(router.logs.join('\n')).not.toMatch(/settle failed|usage record failed/);
-  });
+  }, 180_000);
+
+  it('embeddings under a budget: repeated bursts admit no request the budget cannot cover, and spend it down to less than one request', async () => {
+    const input = 'x'.repeat(400);
+    // mock/embed-small: $0.02 per M input tokens = 20 nano-USD per token; a reservation is one token per byte.
+    const reserved = 400 * 20;
+    const budgetNano = 3 * reserved + reserved / 2;
+    await router.accounts.createAccount({ accountId: 'acct-embed-budget', limits: { dailyBudgetUsd: budgetNano / 1e9 } });
+    const client = router.client(await router.createKey('acct-embed-budget'));
+    const sampler = sampleCommitted('budget#acct#acct-embed-budget', `day#${new Date().toISOString().slice(0, 10)}`);
+    let served = 0;
+    let lastBurst = -1;
+    for (let burst = 0; burst < 12 && lastBurst !== 0; burst++) {
+      const results = await Promise.allSettled(
+        Array.from({ length: 12 }, () => client.embeddings.create({ model: 'mock/embed-small', input })),
+      );
+      for (const r of results) if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(OpenAI.RateLimitError);
+      lastBurst = results.filter((r) => r.status === 'fulfilled').length;
+      served += lastBurst;
+    }
+    expect(lastBurst).toBe(0);
+    const recorded = await vi.waitFor(
+      async () => {
+        const e = await events('acct-embed-budget');
+        expect(e.length).toBe(served);
+        return e;
+      },
+      { timeout: 20_000, interval: 100 },
+    );
+    const spent = recorded.reduce((s, e) => s + e.costNanoUsd, 0);
+    expect(spent).toBeLessThanOrEqual(budgetNano);
+    // Spent down until no reservation fits: what is left is less than one request's worst case.
+    expect(budgetNano - spent).toBeLessThan(reserved);
+    const samples = await sampler.stop();
+    expect(Math.max(...samples)).toBeLessThanOrEqual(budgetNano);
+  }, 180_000);
 
   it('a request whose maximum cost exceeds the remaining budget gets a clean 429 before any provider is called', async () => {
     await router.accounts.createAccount({ accountId: 'acct-tiny', limits: { dailyBudgetUsd: 0.000001 } });
@@ -154,7 +233,10 @@ describe('rate limits', () => {
     // The window now holds 150 tokens: a second 600-token reservation fits (750 ≤ 1000), a third does not.
     const r2 = await repo.reserve(caller, 'req-2', 0, 600);
     expect(rateLimitHeaders(r2.rateLimit)['x-ratelimit-remaining-tokens']).toBe('250');
-    expect(asHttp(await repo.reserve(caller, 'req-3', 0, 600).catch((e: unknown) => e))).toMatchObject({ status: 429, code: 'rate_limit_exceeded' });
+    expect(asHttp(await repo.reserve(caller, 'req-3', 0, 600).catch((e: unknown) => e))).toMatchObject({
+      status: 429,
+      code: 'rate_limit_exceeded',
+    });
   });
 });
 
@@ -164,7 +246,10 @@ describe('reservations', () => {
     const repo = new LimitsRepo(router.db, router.tables.limits, 300, () => now);
     const caller = { accountId: 'acct-crash', keyId: 'key-crash', accountLimits: { dailyBudgetNanoUsd: 1000 } };
     await repo.reserve(caller, 'req-crashed', 800, 10); // never settled: the request "crashed"
-    expect(asHttp(await repo.reserve(caller, 'req-2', 800, 10).catch((e: unknown) => e))).toMatchObject({ status: 429, code: 'budget_exceeded' });
+    expect(asHttp(await repo.reserve(caller, 'req-2', 800, 10).catch((e: unknown) => e))).toMatchObject({
+      status: 429,
+      code: 'budget_exceeded',
+    });
     now = new Date(now.getTime() + (RESERVATION_TTL_SECONDS + 1) * 1000);
     const r = await repo.reserve(caller, 'req-3', 800, 10);
     await r.settle(500, 10);
@@ -189,7 +274,12 @@ describe('reservations', () => {
 
   it('settling releases the unused part of a reservation', async () => {
     const repo = new LimitsRepo(router.db, router.tables.limits, 300);
-    const caller = { accountId: 'acct-settle', keyId: 'key-settle', accountLimits: { monthlyBudgetNanoUsd: 1000 }, keyLimits: { monthlyBudgetNanoUsd: 900 } };
+    const caller = {
+      accountId: 'acct-settle',
+      keyId: 'key-settle',
+      accountLimits: { monthlyBudgetNanoUsd: 1000 },
+      keyLimits: { monthlyBudgetNanoUsd: 900 },
+    };
     const a = await repo.reserve(caller, 'req-a', 900, 1);
     await a.settle(100, 1);
     const b = await repo.reserve(caller, 'req-b', 800, 1);
@@ -215,7 +305,10 @@ describe('tenant isolation', () => {
     const usageA = (await (await get(a, '/usage?account=acct-b&by=model')).json()) as { account_id: string; data: unknown[] };
     expect(usageA.account_id).toBe('acct-a');
     expect(usageA.data).toEqual([]);
-    const usageB = (await (await get(b, '/usage?by=model')).json()) as { account_id: string; data: Array<{ group: string; requests: number }> };
+    const usageB = (await (await get(b, '/usage?by=model')).json()) as {
+      account_id: string;
+      data: Array<{ group: string; requests: number }>;
+    };
     expect(usageB.data).toEqual([expect.objectContaining({ group: 'acme/llama-test', requests: 1 })]);
     const keyA = (await (await get(a, '/key')).json()) as { data: { accountId: string } };
     expect(keyA.data.accountId).toBe('acct-a');
@@ -226,7 +319,10 @@ describe('tenant isolation', () => {
     await router.accounts.createAccount({ accountId: 'acct-susp' });
     const key = await router.createKey('acct-susp');
     await router.accounts.updateAccount('acct-susp', { status: 'suspended' });
-    const err = await router.client(key).chat.completions.create(ask).catch((e) => e);
+    const err = await router
+      .client(key)
+      .chat.completions.create(ask)
+      .catch((e) => e);
     expect(err).toBeInstanceOf(OpenAI.PermissionDeniedError);
     expect(err.code).toBe('account_suspended');
   });

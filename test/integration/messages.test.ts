@@ -115,7 +115,7 @@ describe('POST /v1/messages, buffered', () => {
 
   it('serves the offline mock provider, with cache reads reported for a long prompt', async () => {
     const { data, response } = await client.messages
-      .create(ask({ model: 'mock/echo-small', messages: [{ role: 'user', content: 'long prompt '.repeat(400) }] }))
+      .create(ask({ model: 'mock/echo-small', messages: [{ role: 'user', content: 'long prompt '.repeat(800) }] }))
       .withResponse();
     expect(data.content[0]).toMatchObject({ type: 'text' });
     const ev = await usageEventFor(router, account, response.headers.get('x-request-id')!);

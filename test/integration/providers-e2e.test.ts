@@ -13,6 +13,7 @@ import { startTestRouter, type TestRouter } from '../helpers/local-router';
 import { anthropicWire, bedrockWire, geminiWire, openaiWire, scriptedUpstream, SCRIPT, type Upstream, type Wire } from '../helpers/provider-upstreams';
 import { usageEventFor } from '../helpers/usage-records';
 import { nanoToUsd } from '../../lambdas/domain/money';
+import { costNanoUsd, offerPrice } from '../../lambdas/core/pricing';
 
 const MODEL = 'e2e/chat-model';
 const account = 'acct-e2e';
@@ -95,27 +96,18 @@ const CASES: ProviderCase[] = [
     wire: geminiWire,
     provider: { kind: 'gemini', credential: { env: 'GEM_KEY' } },
     upstreamModel: 'gemini-e2e',
-    price: { input: 0.1, output: 0.4, cachedInput: 0.025 },
+    // Prices with a fraction of a nano-USD per token, so the exact cost has a fractional nano-USD.
+    price: { input: 0.100003, output: 0.400007, cachedInput: 0.025001 },
     // promptTokenCount includes the cached tokens; thinking tokens are billed as output.
     usage: { promptTokenCount: 2272, candidatesTokenCount: 24, thoughtsTokenCount: 65, cachedContentTokenCount: 1800, totalTokenCount: 2361 },
     counts: { prompt: 2272, uncached: 472, cacheRead: 1800, cacheWrite: 0, output: 89 },
-    // 472 × 0.1 + 1800 × 0.025 + 89 × 0.4 = 47 200 + 45 000 + 35 600 nano-USD
-    costNano: 127_800,
+    // In pico-USD: 472 × 100 003 + 1800 × 25 001 + 89 × 400 007 = 127 803 839, i.e. 127 803.839 nano-USD,
+    // rounded up once to 127 804 (rounding down gives 127 803; rounding each part up gives 127 805).
+    costNano: 127_804,
     image: (b) => b.contents[0].parts[1],
     expectedImage: { inlineData: { mimeType: 'image/png', data: PNG } },
   },
 ];
-
-/** The cost from first principles: integer pico-USD per token, summed, rounded up once to nano-USD. */
-function costFromCounts(c: Counts, p: Price): number {
-  const pico = (usdPerM: number | undefined, fallback: number) => BigInt(Math.round((usdPerM ?? fallback) * 1e6));
-  const total =
-    BigInt(c.uncached) * pico(p.input, 0) +
-    BigInt(c.cacheRead) * pico(p.cachedInput, p.input) +
-    BigInt(c.cacheWrite) * pico(p.cacheWrite, p.input) +
-    BigInt(c.output) * pico(p.output, 0);
-  return Number((total + 999n) / 1000n);
-}
 
 const TOOLS: OpenAI.ChatCompletionTool[] = [
   {
@@ -242,8 +234,10 @@ async function streamed(c: ProviderCase, s: Scenario): Promise<Result> {
 }
 
 describe('worked costs', () => {
-  it.each(CASES)('$id: the hand-worked cost equals the cost from first principles', (c) => {
-    expect(costFromCounts(c.counts, c.price)).toBe(c.costNano);
+  // The product's price function, given the prices and the counts this test chose, against the cost worked out by hand.
+  it.each(CASES)('$id: the product prices the chosen usage at the hand-worked cost', (c) => {
+    const usage = { promptTokens: c.counts.prompt, completionTokens: c.counts.output, cachedReadTokens: c.counts.cacheRead, cacheWriteTokens: c.counts.cacheWrite, reasoningTokens: 0 };
+    expect(costNanoUsd(usage, offerPrice(c.price))).toBe(c.costNano);
   });
 });
 

@@ -3,7 +3,6 @@
  * numbers, with no network. The quickstart and the tests use it. Its replies never repeat
  * the prompt, so a prompt cannot leak through it into anything the router handles.
  */
-import { estimatePromptTokens } from '../../core/tokens';
 import type { ChatRequest, FunctionTool } from '../../domain/chat-request';
 import type { ChatCompletion, ChatCompletionChunk, FinishReason, ToolCall } from '../../domain/openai';
 import type { ProviderAdapter, StreamEvent } from '../../domain/ports';
@@ -49,8 +48,28 @@ function chooseTool(request: ChatRequest): FunctionTool | undefined {
   return request.tools[0];
 }
 
+/**
+ * The mock's own prompt-token count, deliberately unlike the router's estimator (core/tokens): one
+ * token per whitespace-separated word of every text the request carries, plus 3 per message and
+ * 2 per tool. Its usage is what a provider reports, so tests that compare the router's metering with
+ * it compare two independent computations.
+ */
+function countPromptTokens(request: ChatRequest): number {
+  const words = (text: string) => text.split(/\s+/).filter(Boolean).length;
+  let tokens = 0;
+  for (const m of request.messages) {
+    tokens += 3;
+    const content = 'content' in m ? m.content : undefined;
+    if (typeof content === 'string') tokens += words(content);
+    else if (Array.isArray(content)) for (const part of content) tokens += part.type === 'text' ? words(part.text) : part.type === 'image_url' ? 85 : words(JSON.stringify(part));
+    if (m.role === 'assistant' && m.tool_calls) for (const c of m.tool_calls) tokens += words(`${c.function.name} ${c.function.arguments}`);
+  }
+  for (const t of request.tools ?? []) tokens += 2 + words(JSON.stringify(t.function));
+  return Math.max(1, tokens);
+}
+
 function plan(request: ChatRequest, seq: number): MockPlan {
-  const promptTokens = estimatePromptTokens(request);
+  const promptTokens = countPromptTokens(request);
   // Simulate automatic prompt caching: half of a long prompt, in 128-token blocks, is a cache read.
   const cachedReadTokens = promptTokens >= 1024 ? Math.floor(promptTokens / 2 / 128) * 128 : 0;
   const limit = request.max_completion_tokens ?? request.max_tokens ?? Infinity;
