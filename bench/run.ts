@@ -19,14 +19,14 @@ import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Catalog } from '../lambdas/core/catalog';
-import { loadConfigFile, DEFAULT_CONFIG_PATH } from '../lambdas/core/config';
+import { DEFAULT_CONFIG_PATH, loadConfigFile } from '../lambdas/core/config';
 import { jsonLogger } from '../lambdas/core/log';
 import { chatNeeds, planRoute } from '../lambdas/core/routing';
+import type { ChatRequest } from '../lambdas/domain/chat-request';
 import { startLocalStack } from '../lambdas/local/stack';
 import { bundleHandler } from '../test/helpers/bundle';
 import { threeProviderConfig } from '../test/helpers/config';
 import { startOpenAIUpstream } from '../test/helpers/openai-upstream';
-import type { ChatRequest } from '../lambdas/domain/chat-request';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 const DEADLINE = Date.now() + 5 * 60_000;
@@ -57,8 +57,13 @@ async function bundles(): Promise<void> {
         `globalThis.awslambda={streamifyResponse:(f)=>f,HttpResponseStream:{from:(s)=>s}};const t=performance.now();await import(${JSON.stringify(outfile)});process.stdout.write(String(performance.now()-t));`,
       );
       const times: number[] = [];
-      for (let i = 0; i < 7; i++) times.push(Number(execFileSync(process.execPath, [probe], { env: { PATH: process.env.PATH } }).toString()));
-      rows.push({ handler: name, 'bundle size': `${(statSync(outfile).size / 1024).toFixed(0)} KiB`, 'cold import (median of 7)': ms(median(times)) });
+      for (let i = 0; i < 7; i++)
+        times.push(Number(execFileSync(process.execPath, [probe], { env: { PATH: process.env.PATH } }).toString()));
+      rows.push({
+        handler: name,
+        'bundle size': `${(statSync(outfile).size / 1024).toFixed(0)} KiB`,
+        'cold import (median of 7)': ms(median(times)),
+      });
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -82,17 +87,29 @@ function routing(): void {
   const t = performance.now();
   for (let i = 0; i < n; i++) planRoute(request, chatNeeds(request), ctx);
   const elapsed = performance.now() - t;
-  console.log(`\n## Routing\nplanRoute + chatNeeds on the shipped catalog (${[...catalog.models.keys()].length} models, ${[...catalog.offers()].length} offers, 2 KB prompt): ${Math.round(n / (elapsed / 1000)).toLocaleString('en')} calls/s, ${((elapsed * 1000) / n).toFixed(1)} µs each`);
+  console.log(
+    `\n## Routing\nplanRoute + chatNeeds on the shipped catalog (${[...catalog.models.keys()].length} models, ${[...catalog.offers()].length} offers, 2 KB prompt): ${Math.round(n / (elapsed / 1000)).toLocaleString('en')} calls/s, ${((elapsed * 1000) / n).toFixed(1)} µs each`,
+  );
 }
 
-async function load(url: string, headers: Record<string, string>, body: (i: number) => unknown, count: number, concurrency: number): Promise<number[]> {
+async function load(
+  url: string,
+  headers: Record<string, string>,
+  body: (i: number) => unknown,
+  count: number,
+  concurrency: number,
+): Promise<number[]> {
   const latencies: number[] = [];
   let next = 0;
   const worker = async () => {
     while (next < count && Date.now() < DEADLINE) {
       const i = next++;
       const t = performance.now();
-      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body(i)) });
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify(body(i)),
+      });
       await res.text();
       if (res.status !== 200) throw new Error(`HTTP ${res.status}`);
       latencies.push(performance.now() - t);
@@ -120,8 +137,17 @@ async function overhead(): Promise<void> {
     await stack.runtime.accounts.createAccount({ accountId: 'bench', limits: { monthlyBudgetUsd: 1000, rpm: 1_000_000 } });
     const key = (await stack.runtime.accounts.createKey('bench', {})).key;
     const auth = { authorization: `Bearer ${key}` };
-    const chat = (stream: boolean) => () => ({ model: 'acme/llama-test', messages: [{ role: 'user', content: 'Say something short.' }], max_tokens: 16, ...(stream ? { stream: true } : {}) });
-    const upstreamBody = (stream: boolean) => () => ({ model: 'llama-cheap', messages: [{ role: 'user', content: 'Say something short.' }], ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}) });
+    const chat = (stream: boolean) => () => ({
+      model: 'acme/llama-test',
+      messages: [{ role: 'user', content: 'Say something short.' }],
+      max_tokens: 16,
+      ...(stream ? { stream: true } : {}),
+    });
+    const upstreamBody = (stream: boolean) => () => ({
+      model: 'llama-cheap',
+      messages: [{ role: 'user', content: 'Say something short.' }],
+      ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}),
+    });
     const N = 400;
     const C = 8;
     await load(`${stack.server.baseUrl}/chat/completions`, auth, chat(false), 40, C); // warm-up
@@ -171,8 +197,12 @@ async function overhead(): Promise<void> {
     console.log(
       `\n## Router overhead (local server + DynamoDB Local, concurrency ${C}; each request authenticates, reserves and settles a budget, and writes one usage record after the response)\n${table(rows)}`,
     );
-    console.log(`DynamoDB Local GetItem at concurrency ${C}: p50 ${ms(pct(rt, 50))}, p95 ${ms(pct(rt, 95))}. Before the upstream call the router makes two store calls (rate window, budget transaction); after the response, two transactions (usage record, settle). DynamoDB Local runs transactions one at a time, so under concurrency they queue; DynamoDB proper does not.`);
-    console.log(`server process: rss ${(mem.rss / 2 ** 20).toFixed(0)} MiB (+${((mem.rss - rssBefore) / 2 ** 20).toFixed(0)} MiB during the runs), heap used ${(mem.heapUsed / 2 ** 20).toFixed(0)} MiB`);
+    console.log(
+      `DynamoDB Local GetItem at concurrency ${C}: p50 ${ms(pct(rt, 50))}, p95 ${ms(pct(rt, 95))}. Before the upstream call the router makes two store calls (rate window, budget transaction); after the response, two transactions (usage record, settle). DynamoDB Local runs transactions one at a time, so under concurrency they queue; DynamoDB proper does not.`,
+    );
+    console.log(
+      `server process: rss ${(mem.rss / 2 ** 20).toFixed(0)} MiB (+${((mem.rss - rssBefore) / 2 ** 20).toFixed(0)} MiB during the runs), heap used ${(mem.heapUsed / 2 ** 20).toFixed(0)} MiB`,
+    );
 
     // Budget contention: many requests on one account's budget counters at once.
     await stack.runtime.accounts.createAccount({ accountId: 'contended', limits: { monthlyBudgetUsd: 1000 } });
@@ -180,7 +210,9 @@ async function overhead(): Promise<void> {
     const t = performance.now();
     const lat = await load(`${stack.server.baseUrl}/chat/completions`, { authorization: `Bearer ${contendedKey}` }, chat(false), 200, 50);
     const secs = (performance.now() - t) / 1000;
-    console.log(`\n## Budget contention\n200 requests, 50 concurrent, one account budget: ${(lat.length / secs).toFixed(0)} req/s, p50 ${ms(pct(lat, 50))}, p95 ${ms(pct(lat, 95))}`);
+    console.log(
+      `\n## Budget contention\n200 requests, 50 concurrent, one account budget: ${(lat.length / secs).toFixed(0)} req/s, p50 ${ms(pct(lat, 50))}, p95 ${ms(pct(lat, 95))}`,
+    );
   } finally {
     await stack.stop();
     await up.close();
@@ -209,7 +241,12 @@ async function deadCheapest(): Promise<void> {
   try {
     await stack.runtime.accounts.createAccount({ accountId: 'health' });
     const auth = { authorization: `Bearer ${(await stack.runtime.accounts.createKey('health', {})).key}` };
-    const body = (extra: Record<string, unknown>) => () => ({ model: 'acme/llama-test', messages: [{ role: 'user', content: 'Say something short.' }], max_tokens: 16, ...extra });
+    const body = (extra: Record<string, unknown>) => () => ({
+      model: 'acme/llama-test',
+      messages: [{ role: 'user', content: 'Say something short.' }],
+      max_tokens: 16,
+      ...extra,
+    });
     const url = `${stack.server.baseUrl}/chat/completions`;
     const before = await load(url, auth, body({}), 3, 1); // the breaker opens after 3 failures in a row
     const after = await load(url, auth, body({}), 50, 1);

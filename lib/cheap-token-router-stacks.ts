@@ -11,11 +11,11 @@
  * Cross-region values (the primary key ARN, the secret ARN) travel by `Fn::GetStackOutput`, so no
  * custom resources are needed. Table names are deterministic and identical in every region.
  */
-import { Aws, Fn, Stack, type Environment } from 'aws-cdk-lib';
+import { Aws, type Environment, Fn, Stack } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { RouterConfig } from '../lambdas/core/config';
-import { NAMING_DEFAULTS } from './cheap-token-router-defaults';
 import type { CheapTokenRouterProps } from './cheap-token-router';
+import { NAMING_DEFAULTS } from './cheap-token-router-defaults';
 import { stackNames } from './naming';
 import { DataStack } from './stacks/data-stack';
 import { KeyStack } from './stacks/key-stack';
@@ -119,7 +119,8 @@ export function addCheapTokenRouterStacks(scope: Construct, props: CheapTokenRou
     namePrefix,
     pitrRecoveryPeriodDays: props.pitrRecoveryPeriodDays,
   });
-  for (const region of config.replicaRegions) dataStack.addStackDependency(keyStacks[region]!, 'table and secret replicas are encrypted with the replica key');
+  for (const region of config.replicaRegions)
+    dataStack.addStackDependency(keyStacks[region]!, 'table and secret replicas are encrypted with the replica key');
 
   const routerStacks: Record<string, RouterStack> = {};
   for (const region of regions) {
@@ -137,8 +138,14 @@ export function addCheapTokenRouterStacks(scope: Construct, props: CheapTokenRou
           tableNames: dataStack.data.tableNames,
           keyArn: keyStack.dataKey.keyArn,
           // Same key id in every region (multi-Region key); only the region differs.
-          homeKeyArn: Stack.of(keyStack).formatArn({ service: 'kms', region: primary, resource: 'key', resourceName: keyStack.dataKey.keyId }),
-          providerSecretArn: region === primary ? dataStack.data.providerSecretArn : replicaSecretArn(dataStack.data.providerSecretArn, region),
+          homeKeyArn: Stack.of(keyStack).formatArn({
+            service: 'kms',
+            region: primary,
+            resource: 'key',
+            resourceName: keyStack.dataKey.keyId,
+          }),
+          providerSecretArn:
+            region === primary ? dataStack.data.providerSecretArn : replicaSecretArn(dataStack.data.providerSecretArn, region),
         },
       },
     });

@@ -28,7 +28,7 @@ const REASONS = {
     'A cross-region Bedrock inference profile routes a request to the same model in several regions chosen by Bedrock; IAM needs the ' +
     'foundation-model ARN in each of them, so only the region is a wildcard, for exactly the configured model.',
   dataKeysNoPitr:
-    'This table holds only wrapped per-account data keys. Erasure deletes an account\'s key so that its personal fields become unreadable in every ' +
+    "This table holds only wrapped per-account data keys. Erasure deletes an account's key so that its personal fields become unreadable in every " +
     'replica and backup (crypto-shredding, policy §6); a point-in-time backup of the key would undo that. Losing this table loses only encrypted ' +
     'profile fields, never usage, billing or keys.',
   providerSecretRotation:
@@ -68,7 +68,10 @@ export function acknowledgeRouterFindings(router: AcknowledgeableRouter): void {
 }
 
 /** Acknowledgements for the data layer. */
-export function acknowledgeDataFindings(data: { readonly providerSecret: IConstruct; readonly tablesWithoutPitr: readonly IConstruct[] }): void {
+export function acknowledgeDataFindings(data: {
+  readonly providerSecret: IConstruct;
+  readonly tablesWithoutPitr: readonly IConstruct[];
+}): void {
   Validations.of(data.providerSecret).acknowledge({ id: nag('SMG4'), reason: REASONS.providerSecretRotation });
   for (const table of data.tablesWithoutPitr) Validations.of(table).acknowledge({ id: nag('DDB3'), reason: REASONS.dataKeysNoPitr });
 }

@@ -6,7 +6,7 @@
  * without a cross-region reference. Changing a prefix after the first deploy creates new
  * resources (the old ones are retained, see DEPLOY.md).
  */
-import { tableSuffix, type TableId } from '../lambdas/store/tables';
+import { type TableId, tableSuffix } from '../lambdas/store/tables';
 
 /** Physical DynamoDB table name, identical in the primary and every replica region. */
 export function tableName(namePrefix: string, id: TableId): string {

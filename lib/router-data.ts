@@ -9,7 +9,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { TABLES, TTL_ATTRIBUTE, type KeyDefinition, type TableId } from '../lambdas/store/tables';
+import { type KeyDefinition, TABLES, type TableId, TTL_ATTRIBUTE } from '../lambdas/store/tables';
 import { DATA_DEFAULTS, NAMING_DEFAULTS } from './cheap-token-router-defaults';
 import { acknowledgeDataFindings } from './nag-suppressions';
 import { providerSecretName, tableName } from './naming';
@@ -120,6 +120,9 @@ export class RouterData extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
     });
     this.providerSecretArn = (this.providerSecret.node.defaultChild as secretsmanager.CfnSecret).ref;
-    acknowledgeDataFindings({ providerSecret: this.providerSecret, tablesWithoutPitr: TABLES.filter((t) => !t.pointInTimeRecovery).map((t) => tables[t.id]) });
+    acknowledgeDataFindings({
+      providerSecret: this.providerSecret,
+      tablesWithoutPitr: TABLES.filter((t) => !t.pointInTimeRecovery).map((t) => tables[t.id]),
+    });
   }
 }

@@ -41,7 +41,12 @@ export const DYNAMODB_READ_ACTIONS = [
 ] as const;
 
 /** Item writes (also what TransactWriteItems needs per item). */
-export const DYNAMODB_WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'] as const;
+export const DYNAMODB_WRITE_ACTIONS = [
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:BatchWriteItem',
+] as const;
 
 /** Functions that may Scan (privacy export/erasure and reports walk whole tables). */
 export const SCAN_FUNCTIONS: readonly RouterFunctionName[] = ['admin'];

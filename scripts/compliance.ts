@@ -59,7 +59,13 @@ let report: ComplianceReport = evaluate({
   runs,
   map: POLICY_MAP,
   outOfScope: OUT_OF_SCOPE,
-  ctx: { stacks: synth.stacks, config, configFile: relative(repoRoot, path).split(sep).join('/'), tables: TABLES, namePrefix: NAMING_DEFAULTS.namePrefix },
+  ctx: {
+    stacks: synth.stacks,
+    config,
+    configFile: relative(repoRoot, path).split(sep).join('/'),
+    tables: TABLES,
+    namePrefix: NAMING_DEFAULTS.namePrefix,
+  },
   read,
   nag: summarizeNag(synth.validationReport, synth.synthError),
 });
@@ -76,7 +82,12 @@ function provenance(): Provenance {
   const date = new Date().toISOString().slice(0, 10);
   const commit = git('rev-parse', 'HEAD');
   if (!commit) return { commit: 'unknown', dirty: true, commitDate: 'unknown', date };
-  return { commit, dirty: (git('status', '--porcelain', '--untracked-files=no') ?? '') !== '', commitDate: git('log', '-1', '--format=%cI') ?? 'unknown', date };
+  return {
+    commit,
+    dirty: (git('status', '--porcelain', '--untracked-files=no') ?? '') !== '',
+    commitDate: git('log', '-1', '--format=%cI') ?? 'unknown',
+    date,
+  };
 }
 report = { ...report, provenance: provenance() };
 
@@ -88,6 +99,8 @@ writeFileSync(join(dir, 'compliance-report.json'), renderJson(report));
 const lines = report.commitments.map((c) => `${c.ok ? '✅' : '❌'} ${c.id}`);
 process.stdout.write(`${lines.join('\n')}\n\nwrote ${join(dir, 'compliance-report.md')} and compliance-report.json\n`);
 if (!report.ok) {
-  process.stderr.write(`\ncompliance: ${report.missing.length} evidence item(s) missing:\n${report.missing.map((m) => `  - ${m}`).join('\n')}\n`);
+  process.stderr.write(
+    `\ncompliance: ${report.missing.length} evidence item(s) missing:\n${report.missing.map((m) => `  - ${m}`).join('\n')}\n`,
+  );
   process.exit(1);
 }

@@ -4,11 +4,11 @@
  * the admin API.
  */
 import { parseArgs } from 'node:util';
-import type { LimitsInput } from '../core/limits';
 import { configPath } from '../core/config';
-import { openRuntime } from './store';
+import type { LimitsInput } from '../core/limits';
 import { RouterError } from '../domain/errors';
 import { nanoToUsd } from '../domain/money';
+import { openRuntime } from './store';
 
 const HELP = `Usage: ctr <command> [options]
 
@@ -58,7 +58,11 @@ function table(rows: Row[]): string {
   if (!rows.length) return '(none)';
   const cols = Object.keys(rows[0]!);
   const widths = cols.map((c) => Math.max(c.length, ...rows.map((r) => String(r[c] ?? '').length)));
-  const line = (vals: string[]) => vals.map((v, i) => v.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (vals: string[]) =>
+    vals
+      .map((v, i) => v.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   return [line(cols), line(widths.map((w) => '-'.repeat(w))), ...rows.map((r) => line(cols.map((c) => String(r[c] ?? ''))))].join('\n');
 }
 
@@ -80,7 +84,11 @@ function num(value: string | undefined, flag: string): number | undefined {
 }
 
 /** Runs one CLI command; `out` receives each line of output. */
-export async function run(argv: string[], out: (s: string) => void = (s) => process.stdout.write(`${s}\n`), env: NodeJS.ProcessEnv = process.env): Promise<void> {
+export async function run(
+  argv: string[],
+  out: (s: string) => void = (s) => process.stdout.write(`${s}\n`),
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<void> {
   const { values: v, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -158,7 +166,12 @@ export async function run(argv: string[], out: (s: string) => void = (s) => proc
   try {
     switch (`${cmd} ${sub ?? ''}`.trim()) {
       case 'accounts create': {
-        const a = await svc.createAccount({ accountId: need(arg, 'accounts create <id>'), email: v.email, company: v.company, limits: limits() });
+        const a = await svc.createAccount({
+          accountId: need(arg, 'accounts create <id>'),
+          email: v.email,
+          company: v.company,
+          limits: limits(),
+        });
         return emit(a, () => [accountRow(a)]);
       }
       case 'accounts list': {
@@ -170,7 +183,12 @@ export async function run(argv: string[], out: (s: string) => void = (s) => proc
         return emit(a, () => [accountRow(a)]);
       }
       case 'accounts update': {
-        const a = await svc.updateAccount(need(arg, 'accounts update <id>'), { email: v.email, company: v.company, status: v.status, limits: limits() });
+        const a = await svc.updateAccount(need(arg, 'accounts update <id>'), {
+          email: v.email,
+          company: v.company,
+          status: v.status,
+          limits: limits(),
+        });
         return emit(a, () => [accountRow(a)]);
       }
       case 'accounts close': {
@@ -191,7 +209,16 @@ export async function run(argv: string[], out: (s: string) => void = (s) => proc
       }
       case 'keys list': {
         const list = await svc.listKeys(need(v.account, '--account <id>'));
-        return emit(list, () => list.map((k) => ({ keyId: k.keyId, name: k.name, prefix: k.prefix, status: k.status, createdAt: k.createdAt, validUntil: k.validUntil ?? '' })));
+        return emit(list, () =>
+          list.map((k) => ({
+            keyId: k.keyId,
+            name: k.name,
+            prefix: k.prefix,
+            status: k.status,
+            createdAt: k.createdAt,
+            validUntil: k.validUntil ?? '',
+          })),
+        );
       }
       case 'keys revoke': {
         const k = await svc.revokeKey(need(arg, 'keys revoke <key-id>'));
@@ -227,7 +254,15 @@ export async function run(argv: string[], out: (s: string) => void = (s) => proc
       case 'statement': {
         const s = await svc.statement(need(v.account, '--account <id>'), need(v.month, '--month YYYY-MM'));
         if (v.json) return out(JSON.stringify(s));
-        const rows = s.lines.map((l) => ({ model: l.model, provider: l.provider, requests: l.requests, promptTokens: l.promptTokens, completionTokens: l.completionTokens, costUsd: nanoToUsd(l.costNanoUsd).toFixed(9), savedUsd: nanoToUsd((l.referenceCostNanoUsd ?? l.costNanoUsd) - l.costNanoUsd).toFixed(9) }));
+        const rows = s.lines.map((l) => ({
+          model: l.model,
+          provider: l.provider,
+          requests: l.requests,
+          promptTokens: l.promptTokens,
+          completionTokens: l.completionTokens,
+          costUsd: nanoToUsd(l.costNanoUsd).toFixed(9),
+          savedUsd: nanoToUsd((l.referenceCostNanoUsd ?? l.costNanoUsd) - l.costNanoUsd).toFixed(9),
+        }));
         if (v.csv) return out(csv(rows));
         out(`Statement ${s.month} for account ${s.accountId} (generated ${s.generatedAt})`);
         out(table(rows));
@@ -248,11 +283,21 @@ export async function run(argv: string[], out: (s: string) => void = (s) => proc
               ? await support.reply(account, need(arg, 'support reply <ticket-id>'), message())
               : await support.resolve(account, need(arg, 'support resolve <ticket-id>'));
         if (v.json) return out(JSON.stringify(t));
-        return out(`Ticket ${t.ticketId}: ${t.status}${t.expiresAt ? `, deleted after ${t.expiresAt}` : ''} (${t.messages.length} message(s))`);
+        return out(
+          `Ticket ${t.ticketId}: ${t.status}${t.expiresAt ? `, deleted after ${t.expiresAt}` : ''} (${t.messages.length} message(s))`,
+        );
       }
       case 'support list': {
         const list = await opened.runtime.support.list(need(v.account, '--account <id>'));
-        return emit(list, () => list.map((t) => ({ ticketId: t.ticketId, status: t.status, openedAt: t.openedAt, messages: t.messages.length, expiresAt: t.expiresAt ?? '' })));
+        return emit(list, () =>
+          list.map((t) => ({
+            ticketId: t.ticketId,
+            status: t.status,
+            openedAt: t.openedAt,
+            messages: t.messages.length,
+            expiresAt: t.expiresAt ?? '',
+          })),
+        );
       }
       case 'privacy export': {
         const data = JSON.stringify(await privacy.exportAccount(need(arg, 'privacy export <id>'), 'operator'), null, 2);
@@ -277,11 +322,17 @@ export async function run(argv: string[], out: (s: string) => void = (s) => proc
         if (!v.yes) throw new UsageError(`erasure cannot be undone; run again with --yes to erase ${id}`);
         const counts = await privacy.erase(id, 'operator');
         if (v.json) return out(JSON.stringify(counts));
-        return out(`Erased ${id}: ${Object.entries(counts).map(([k, n]) => `${k}=${n}`).join(' ')}`);
+        return out(
+          `Erased ${id}: ${Object.entries(counts)
+            .map(([k, n]) => `${k}=${n}`)
+            .join(' ')}`,
+        );
       }
       case 'privacy audit': {
         const trail = await privacy.auditTrail(need(arg, 'privacy audit <id>'));
-        return emit(trail, () => trail.map((e) => ({ at: e.at, action: e.action, actor: e.actor, outcome: e.outcome, counts: JSON.stringify(e.counts) })));
+        return emit(trail, () =>
+          trail.map((e) => ({ at: e.at, action: e.action, actor: e.actor, outcome: e.outcome, counts: JSON.stringify(e.counts) })),
+        );
       }
       case 'console': {
         // Loaded only here: the page, its server and Chart.js are for this command alone.

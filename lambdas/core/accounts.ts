@@ -2,17 +2,17 @@
  * Accounts, keys, limits, usage reports and statements: the operations behind the admin API,
  * the `ctr` CLI and key-holder self-service. One implementation; the transports only parse input.
  */
-import { z } from 'zod';
+import type { z } from 'zod';
+import type { Caller, Limits } from '../domain/caller';
+import { RouterError } from '../domain/errors';
+import { nanoToUsd } from '../domain/money';
+import type { AccountsStore, BillingStore, KeysStore, LimitsPort, UsageStore } from '../domain/ports';
+import type { AccountFlags, AccountRecord, AccountStatus, ApiKeyRecord, Statement, StatementLine } from '../domain/records';
+import { addEvent, type UsageEvent, type UsageTotals, ZERO_TOTALS } from '../domain/usage';
 import { accountIdSchema, createAccountSchema, createKeySchema, updateAccountSchema } from './account-schemas';
 import { requestIdAt } from './ids';
 import { limitsFromInput, limitsInputSchema } from './limits';
 import type { PersonalDataCipher, PersonalFields } from './personal-data';
-import type { AccountsStore, BillingStore, KeysStore, LimitsPort, UsageStore } from '../domain/ports';
-import type { Caller, Limits } from '../domain/caller';
-import { RouterError } from '../domain/errors';
-import type { AccountFlags, AccountRecord, AccountStatus, Statement, StatementLine, ApiKeyRecord } from '../domain/records';
-import { addEvent, ZERO_TOTALS, type UsageEvent, type UsageTotals } from '../domain/usage';
-import { nanoToUsd } from '../domain/money';
 
 /** Account ids are opaque identifiers chosen by the operator; use no personal data (e.g. an email) as an id. */
 const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
@@ -101,7 +101,9 @@ function parse<T>(schema: z.ZodType<T>, input: unknown): T {
 
 /** A real calendar day written YYYY-MM-DD. */
 function isDay(value: string): boolean {
-  return DAY.test(value) && !Number.isNaN(Date.parse(`${value}T00:00:00Z`)) && new Date(`${value}T00:00:00Z`).toISOString().startsWith(value);
+  return (
+    DAY.test(value) && !Number.isNaN(Date.parse(`${value}T00:00:00Z`)) && new Date(`${value}T00:00:00Z`).toISOString().startsWith(value)
+  );
 }
 
 function dayAfter(day: string): string {
@@ -146,7 +148,8 @@ export class AccountService {
       limits: limitsFromInput(req.limits ?? {}),
       flags: {},
     };
-    if (!(await this.d.accounts.create(record))) throw RouterError.conflict(`Account ${req.accountId} already exists.`, 'accountId', 'account_exists');
+    if (!(await this.d.accounts.create(record)))
+      throw RouterError.conflict(`Account ${req.accountId} already exists.`, 'accountId', 'account_exists');
     return this.view(record);
   }
 
@@ -230,7 +233,11 @@ export class AccountService {
   async rotateKey(keyId: string) {
     const old = await this.keyRecord(keyId);
     if (old.status !== 'active') throw RouterError.conflict(`Key ${keyId} is not active.`, 'keyId', 'key_not_active');
-    const { record, secret } = await this.d.keys.create(old.accountId, old.name, this.d.now(), { validUntil: old.validUntil, limits: old.limits, rotatedFrom: old.keyId });
+    const { record, secret } = await this.d.keys.create(old.accountId, old.name, this.d.now(), {
+      validUntil: old.validUntil,
+      limits: old.limits,
+      rotatedFrom: old.keyId,
+    });
     await this.d.keys.revoke(old.keyId, this.d.now());
     return { ...keyView(record), key: secret };
   }
@@ -245,7 +252,11 @@ export class AccountService {
   /** Usage events of an account between two days (inclusive, UTC). */
   async events(accountId: string, from: string, to: string): Promise<UsageEvent[]> {
     if (!isDay(from) || !isDay(to)) throw RouterError.invalidRequest('from and to are days, YYYY-MM-DD.', isDay(from) ? 'to' : 'from');
-    return this.d.usage.events(parse(accountIdSchema, accountId), requestIdAt(Date.parse(`${from}T00:00:00Z`)), requestIdAt(Date.parse(`${dayAfter(to)}T00:00:00Z`)));
+    return this.d.usage.events(
+      parse(accountIdSchema, accountId),
+      requestIdAt(Date.parse(`${from}T00:00:00Z`)),
+      requestIdAt(Date.parse(`${dayAfter(to)}T00:00:00Z`)),
+    );
   }
 
   /** Usage of an account grouped by day, model, provider or key. */
@@ -319,7 +330,14 @@ export class AccountService {
     const a = await this.d.accounts.get(key.accountId, this.d.now());
     if (!a || a.status === 'closed') return undefined;
     if (a.status === 'suspended') throw RouterError.forbidden('This account is suspended.', 'account_suspended');
-    if (a.flags?.restricted && !options.allowRestricted) throw RouterError.forbidden('Processing for this account is restricted at its request.', 'processing_restricted');
-    return { accountId: a.accountId, keyId: key.keyId, accountLimits: a.limits ?? {}, keyLimits: key.limits ?? {}, analyticsOptOut: Boolean(a.flags?.analyticsOptOut) };
+    if (a.flags?.restricted && !options.allowRestricted)
+      throw RouterError.forbidden('Processing for this account is restricted at its request.', 'processing_restricted');
+    return {
+      accountId: a.accountId,
+      keyId: key.keyId,
+      accountLimits: a.limits ?? {},
+      keyLimits: key.limits ?? {},
+      analyticsOptOut: Boolean(a.flags?.analyticsOptOut),
+    };
   }
 }

@@ -116,7 +116,12 @@ export async function runAttempts<T>(deps: AttemptDeps, plan: AttemptPlan<T>): P
       if (err.retryable) {
         const limited = err.status === 429;
         if (limited) rateLimited = err;
-        health?.record({ offerId: candidate.offer.id, ok: false, failure: limited ? 'rate_limited' : err.reason === 'timeout' ? 'timeout' : 'error', retryAfterSeconds: err.retryAfterSeconds });
+        health?.record({
+          offerId: candidate.offer.id,
+          ok: false,
+          failure: limited ? 'rate_limited' : err.reason === 'timeout' ? 'timeout' : 'error',
+          retryAfterSeconds: err.retryAfterSeconds,
+        });
       }
       if (!err.retryable) {
         await trace.fail('upstream_rejected');
@@ -127,7 +132,11 @@ export async function runAttempts<T>(deps: AttemptDeps, plan: AttemptPlan<T>): P
   if (trace.attempts === 0) {
     // Nothing was sent anywhere: release the hold (a failure here leaves it to expire) and say why.
     await trace.reservation?.settle(0, 0).catch(() => undefined);
-    throw plan.noneCalled?.(reasons) ?? reasons.at(-1) ?? new RouterError('no_eligible_offer', 'No provider can serve this request.', { param: 'model', code: 'no_eligible_offer' });
+    throw (
+      plan.noneCalled?.(reasons) ??
+      reasons.at(-1) ??
+      new RouterError('no_eligible_offer', 'No provider can serve this request.', { param: 'model', code: 'no_eligible_offer' })
+    );
   }
   if (lastError?.reason === 'aborted') {
     // The client left while the provider was working: like a stream cut short, chat bills the estimate (flagged as such).

@@ -43,7 +43,8 @@ export class Authenticator {
   /** Authenticates an `Authorization: Bearer <key>` header value. */
   async authenticate(authorization: string | undefined): Promise<Caller> {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
-    if (!match) throw RouterError.unauthorized('Missing API key. Send "Authorization: Bearer <key>"; create a key with `npx ctr keys create`.');
+    if (!match)
+      throw RouterError.unauthorized('Missing API key. Send "Authorization: Bearer <key>"; create a key with `npx ctr keys create`.');
     return this.authenticateKey(match[1]!);
   }
 }

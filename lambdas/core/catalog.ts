@@ -3,7 +3,7 @@
  */
 import { KIND_CAPABILITIES } from '../domain/provider';
 import type { Capabilities, ModelConfig, OfferConfig, ProviderConfig, RouterConfig } from './config';
-import { offerPrice, type OfferPrice } from './pricing';
+import { type OfferPrice, offerPrice } from './pricing';
 
 export interface Offer {
   /** `provider/upstreamModel`: how a client pins this offer. */
@@ -26,7 +26,12 @@ export interface CatalogModel {
 }
 
 function intersect(a: Capabilities, b: Capabilities): Capabilities {
-  return { tools: a.tools && b.tools, vision: a.vision && b.vision, jsonMode: a.jsonMode && b.jsonMode, structuredOutput: a.structuredOutput && b.structuredOutput };
+  return {
+    tools: a.tools && b.tools,
+    vision: a.vision && b.vision,
+    jsonMode: a.jsonMode && b.jsonMode,
+    structuredOutput: a.structuredOutput && b.structuredOutput,
+  };
 }
 
 export class Catalog {

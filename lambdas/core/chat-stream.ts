@@ -27,7 +27,11 @@ export interface OpenedStream {
  * provider's timeout: the attempt is then aborted, so a stalled stream neither hangs the request
  * nor escapes metering. Before the first content this falls back to the next offer.
  */
-async function nextWithin(events: AsyncIterator<StreamEvent>, provider: ProviderSettings, abort: AbortController): Promise<IteratorResult<StreamEvent>> {
+async function nextWithin(
+  events: AsyncIterator<StreamEvent>,
+  provider: ProviderSettings,
+  abort: AbortController,
+): Promise<IteratorResult<StreamEvent>> {
   let timer: NodeJS.Timeout | undefined;
   const silence = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
@@ -45,7 +49,8 @@ async function nextWithin(events: AsyncIterator<StreamEvent>, provider: Provider
 /** An event that carries no output yet: usage, or a chunk with a role announcement, empty content, no tool call, no finish. */
 function isPreamble(ev: StreamEvent): boolean {
   return (
-    ev.type === 'usage' || ev.chunk.choices.every((c) => !c.delta.content && !c.delta.tool_calls?.length && !c.delta.refusal && !c.finish_reason)
+    ev.type === 'usage' ||
+    ev.chunk.choices.every((c) => !c.delta.content && !c.delta.tool_calls?.length && !c.delta.refusal && !c.finish_reason)
   );
 }
 
@@ -93,7 +98,12 @@ async function* upstreamEvents(s: OpenedStream): AsyncGenerator<StreamEvent> {
  * provider; the final usage (what the record bills) when the client asked for it; then `done`, or
  * `error` if the upstream failed mid-stream. Records output size and the first byte's time on the trace.
  */
-export async function* streamEvents(trace: RequestTrace, request: ChatRequest, candidate: RouteCandidate, opened: OpenedStream): AsyncGenerator<ChatEvent> {
+export async function* streamEvents(
+  trace: RequestTrace,
+  request: ChatRequest,
+  candidate: RouteCandidate,
+  opened: OpenedStream,
+): AsyncGenerator<ChatEvent> {
   const model = candidate.model.id;
   const provider = candidate.offer.provider.id;
   const id = `chatcmpl-${trace.requestId}`;
@@ -116,7 +126,15 @@ export async function* streamEvents(trace: RequestTrace, request: ChatRequest, c
       // The same usage the record bills (an estimate when the upstream sent none).
       const usage = trace.billedUsage();
       const created = Math.floor(trace.startedAt.getTime() / 1000);
-      const chunk: ChatCompletionChunk = { id, object: 'chat.completion.chunk', created, model, provider, choices: [], usage: trace.openAIUsage(usage) };
+      const chunk: ChatCompletionChunk = {
+        id,
+        object: 'chat.completion.chunk',
+        created,
+        model,
+        provider,
+        choices: [],
+        usage: trace.openAIUsage(usage),
+      };
       yield { type: 'chunk', chunk };
     }
     finished = true;

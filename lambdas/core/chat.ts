@@ -13,8 +13,8 @@ import type { MeteringDeps } from './metering';
 import { assertModelKind } from './model-kind';
 import type { ChatOutcome, Served } from './outcome';
 import { RequestTrace } from './request-trace';
-import { chatUsageBounds } from './usage-bounds';
 import { chatNeeds, planRoute, type RouteCandidate, type RoutingContext } from './routing';
+import { chatUsageBounds } from './usage-bounds';
 
 export interface ChatDeps extends AttemptDeps, MeteringDeps {
   catalog: Catalog;
@@ -66,7 +66,13 @@ function upstreamRequest(request: ChatRequest, candidate: RouteCandidate): ChatR
  * if (outcome.kind === 'completion') outcome.completion.usage?.cost; // USD, exact to the nano-dollar
  * await outcome.finish();
  */
-export async function runChat(request: ChatRequest, caller: Caller, deps: ChatDeps, clientSignal: AbortSignal, meta: RequestMeta = {}): Promise<ChatOutcome> {
+export async function runChat(
+  request: ChatRequest,
+  caller: Caller,
+  deps: ChatDeps,
+  clientSignal: AbortSignal,
+  meta: RequestMeta = {},
+): Promise<ChatOutcome> {
   assertModelKind(deps.catalog, request, 'chat');
   const needs = chatNeeds(request);
   const route = planRoute(request, needs, routingContext(deps));
@@ -122,6 +128,12 @@ export async function runChat(request: ChatRequest, caller: Caller, deps: ChatDe
  * @example
  * const outcome = await chatCompletion({ model: 'mock/echo-small', messages: [{ role: 'user', content: 'Hi' }] }, caller, deps, signal);
  */
-export async function chatCompletion(body: unknown, caller: Caller, deps: ChatDeps, clientSignal: AbortSignal, meta: RequestMeta = {}): Promise<ChatOutcome> {
+export async function chatCompletion(
+  body: unknown,
+  caller: Caller,
+  deps: ChatDeps,
+  clientSignal: AbortSignal,
+  meta: RequestMeta = {},
+): Promise<ChatOutcome> {
   return runChat(validate(chatRequestSchema, body), caller, deps, clientSignal, meta);
 }

@@ -13,7 +13,6 @@ const usdPerMillion = z
     message: 'price must have at most 6 decimal places (USD per million tokens)',
   });
 
-
 /** A rate: a flat price, or a base price with tiers (the whole request at the highest tier its prompt size exceeds). */
 export const rateSchema = z.union([
   usdPerMillion,
@@ -21,7 +20,14 @@ export const rateSchema = z.union([
     .object({
       base: usdPerMillion,
       tiers: z
-        .array(z.object({ start: z.number().int().nonnegative().describe('Prompt tokens (cached included) above which this price applies'), price: usdPerMillion }).strict())
+        .array(
+          z
+            .object({
+              start: z.number().int().nonnegative().describe('Prompt tokens (cached included) above which this price applies'),
+              price: usdPerMillion,
+            })
+            .strict(),
+        )
         .min(1),
     })
     .strict(),
@@ -43,7 +49,11 @@ export const priceSourceSchema = z
   .object({
     kind: z.enum(['price-data', 'override', 'config']),
     name: z.string().optional().describe('The price data package and version, e.g. @pydantic/genai-prices@0.1.8'),
-    asOf: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional().describe('The date the price was taken for (start-date conditional prices)'),
+    asOf: z
+      .string()
+      .regex(/^\d{4}-\d{2}-\d{2}$/)
+      .optional()
+      .describe('The date the price was taken for (start-date conditional prices)'),
     priceProvider: z.string().optional().describe('Provider id in the price data'),
     priceModel: z.string().optional().describe('Model id in the price data'),
     note: z.string().optional().describe('Why an override exists, or a caveat of the price'),
@@ -100,10 +110,18 @@ export const overrideSchema = z
 
 export const catalogInputSchema = z
   .object({
-    asOf: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).describe('Date the prices are taken for (date-conditional prices)'),
+    asOf: z
+      .string()
+      .regex(/^\d{4}-\d{2}-\d{2}$/)
+      .describe('Date the prices are taken for (date-conditional prices)'),
     identityMap: z.string().default('../data/model-identity.json').describe('Model identity map, relative to the config file'),
-    overrides: z.array(overrideSchema).default([]).describe('Operator prices and offers, applied over the price data and marked as overrides'),
-    customModels: z.array(modelSchema).default([]).describe('Models outside the price data (e.g. the offline mock), copied into the catalog as they are'),
+    overrides: z
+      .array(overrideSchema)
+      .default([])
+      .describe('Operator prices and offers, applied over the price data and marked as overrides'),
+    customModels: z
+      .array(modelSchema)
+      .default([])
+      .describe('Models outside the price data (e.g. the offline mock), copied into the catalog as they are'),
   })
   .strict();
-

@@ -6,12 +6,12 @@
  * come from the privacy policy's retention section (§8).
  */
 import { readFileSync } from 'node:fs';
-import { gunzipSync, gzipSync } from 'node:zlib';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { z } from 'zod';
-import { catalogInputSchema, modelSchema } from './config-catalog';
 import { PRESET_IDS, PROVIDER_KINDS, type ProviderSettings } from '../domain/provider';
+import { catalogInputSchema, modelSchema } from './config-catalog';
 
 /** Policy maxima (§8), in days. Config may shorten these, never lengthen them. */
 export const POLICY_MAX_DAYS = {
@@ -23,7 +23,10 @@ const AWS_REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
 
 const credentialSchema = z
   .object({
-    env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/).describe('Environment variable holding the key in local mode'),
+    env: z
+      .string()
+      .regex(/^[A-Z_][A-Z0-9_]*$/)
+      .describe('Environment variable holding the key in local mode'),
     secretField: z
       .string()
       .min(1)
@@ -32,24 +35,29 @@ const credentialSchema = z
   })
   .strict();
 
-
 const providerSchema = z
   .object({
     id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'provider id: lower-case letters, digits and dashes'),
     kind: z.enum(PROVIDER_KINDS),
-    baseUrl: z.url().optional().describe('API base URL, e.g. https://api.groq.com/openai/v1; defaults to the preset\'s or the kind\'s'),
-    preset: z
-      .enum(PRESET_IDS)
+    baseUrl: z.url().optional().describe("API base URL, e.g. https://api.groq.com/openai/v1; defaults to the preset's or the kind's"),
+    preset: z.enum(PRESET_IDS).optional().describe('For kind openai: a known OpenAI-compatible host (base URL, auth header, quirks)'),
+    presetParams: z
+      .record(z.string(), z.string())
       .optional()
-      .describe('For kind openai: a known OpenAI-compatible host (base URL, auth header, quirks)'),
-    presetParams: z.record(z.string(), z.string()).optional().describe('Placeholders of the preset base URL, e.g. Azure {resource} and {deployment}'),
+      .describe('Placeholders of the preset base URL, e.g. Azure {resource} and {deployment}'),
     query: z.record(z.string(), z.string()).optional().describe('Query parameters for every request, e.g. Azure api-version'),
     region: z.string().regex(AWS_REGION).optional().describe('For kind bedrock: the AWS region of the Bedrock endpoint'),
     credential: credentialSchema.optional(),
     jurisdiction: z.string().min(2).optional().describe('Where the provider processes data (ISO country or region code, e.g. US, EU)'),
     timeoutMs: z.number().int().positive().max(900_000).default(120_000),
-    dataCollection: z.enum(['allow', 'deny']).default('deny').describe('Whether the provider may retain or train on requests (OpenRouter data_collection)'),
-    priceProvider: z.string().optional().describe('Provider id in the price data (catalog generator); defaults to the one whose API URL pattern matches'),
+    dataCollection: z
+      .enum(['allow', 'deny'])
+      .default('deny')
+      .describe('Whether the provider may retain or train on requests (OpenRouter data_collection)'),
+    priceProvider: z
+      .string()
+      .optional()
+      .describe('Provider id in the price data (catalog generator); defaults to the one whose API URL pattern matches'),
   })
   .strict()
   .superRefine((p, ctx) => {
@@ -64,10 +72,30 @@ const providerSchema = z
 
 const retentionSchema = z
   .object({
-    usageDays: z.number().int().positive().max(POLICY_MAX_DAYS.usage, `usage data may be kept at most ${POLICY_MAX_DAYS.usage} days (policy §8)`).default(730),
-    billingDays: z.number().int().positive().max(POLICY_MAX_DAYS.billing, `billing records may be kept at most ${POLICY_MAX_DAYS.billing} days (policy §8)`).default(2557),
-    accountGraceDays: z.number().int().min(0).max(90, 'account data is kept while active; the grace period after closure may be at most 90 days (policy §8)').default(30),
-    supportResolvedDays: z.number().int().min(0).max(30, 'support communications end when resolved; keep at most 30 days after (policy §8)').default(7),
+    usageDays: z
+      .number()
+      .int()
+      .positive()
+      .max(POLICY_MAX_DAYS.usage, `usage data may be kept at most ${POLICY_MAX_DAYS.usage} days (policy §8)`)
+      .default(730),
+    billingDays: z
+      .number()
+      .int()
+      .positive()
+      .max(POLICY_MAX_DAYS.billing, `billing records may be kept at most ${POLICY_MAX_DAYS.billing} days (policy §8)`)
+      .default(2557),
+    accountGraceDays: z
+      .number()
+      .int()
+      .min(0)
+      .max(90, 'account data is kept while active; the grace period after closure may be at most 90 days (policy §8)')
+      .default(30),
+    supportResolvedDays: z
+      .number()
+      .int()
+      .min(0)
+      .max(30, 'support communications end when resolved; keep at most 30 days after (policy §8)')
+      .default(7),
     rateLimitSeconds: z.number().int().min(60).max(3600).default(300),
     privacyAuditDays: z.number().int().positive().max(POLICY_MAX_DAYS.billing).default(2557),
   })
@@ -78,13 +106,37 @@ const healthSchema = z
   .object({
     enabled: z.boolean().default(true).describe('Learn offer health from outcomes and route around failing offers'),
     windowMinutes: z.number().int().min(1).max(60).default(5).describe('The sliding window of the regional health counts'),
-    minSamples: z.number().int().min(1).max(1000).default(5).describe('Samples before the regional error rate or measured speeds are trusted'),
-    openErrorRate: z.number().gt(0).max(1).default(0.5).describe('Regional error rate that opens an offer\'s breaker'),
-    consecutiveFailures: z.number().int().min(1).max(100).default(3).describe('Failures in a row, seen by one instance, that open a breaker'),
-    baseCooldownMs: z.number().int().min(100).max(600_000).default(5_000).describe('First cool-down of an open breaker; doubles while the offer keeps failing'),
+    minSamples: z
+      .number()
+      .int()
+      .min(1)
+      .max(1000)
+      .default(5)
+      .describe('Samples before the regional error rate or measured speeds are trusted'),
+    openErrorRate: z.number().gt(0).max(1).default(0.5).describe("Regional error rate that opens an offer's breaker"),
+    consecutiveFailures: z
+      .number()
+      .int()
+      .min(1)
+      .max(100)
+      .default(3)
+      .describe('Failures in a row, seen by one instance, that open a breaker'),
+    baseCooldownMs: z
+      .number()
+      .int()
+      .min(100)
+      .max(600_000)
+      .default(5_000)
+      .describe('First cool-down of an open breaker; doubles while the offer keeps failing'),
     maxCooldownMs: z.number().int().min(100).max(3_600_000).default(300_000),
     probeShare: z.number().min(0).max(1).default(0.1).describe('Share of requests that probe a half-open offer'),
-    syncMs: z.number().int().min(100).max(600_000).default(10_000).describe('How often an instance shares its counts and reads the region\'s'),
+    syncMs: z
+      .number()
+      .int()
+      .min(100)
+      .max(600_000)
+      .default(10_000)
+      .describe("How often an instance shares its counts and reads the region's"),
   })
   .strict();
 
@@ -98,7 +150,10 @@ export const routerConfigSchema = z
       .array(z.string().regex(AWS_REGION))
       .optional()
       .describe('If set, the AWS regions where data may be stored: the primary and every replica region must be among them (policy §7)'),
-    allowedJurisdictions: z.array(z.string()).optional().describe('If set, only providers in these jurisdictions are routed to (policy §7)'),
+    allowedJurisdictions: z
+      .array(z.string())
+      .optional()
+      .describe('If set, only providers in these jurisdictions are routed to (policy §7)'),
     allowedOfferRegions: z
       .array(z.string())
       .optional()
@@ -107,21 +162,27 @@ export const routerConfigSchema = z
     health: healthSchema.prefault({}),
     providers: z.array(providerSchema).min(1),
     catalog: catalogInputSchema.optional().describe('Inputs of the catalog generator (`npm run catalog`), which writes `models`'),
-    models: z.array(modelSchema).min(1).describe('The catalog. Generated by `npm run catalog` when `catalog` is set: edit `catalog`, not this'),
+    models: z
+      .array(modelSchema)
+      .min(1)
+      .describe('The catalog. Generated by `npm run catalog` when `catalog` is set: edit `catalog`, not this'),
   })
   .strict()
   .superRefine((c, ctx) => {
     const seen = new Set<string>();
     c.replicaRegions.forEach((r, i) => {
-      if (r === c.primaryRegion) ctx.addIssue({ code: 'custom', path: ['replicaRegions', i], message: `replica region ${r} is the primary region` });
+      if (r === c.primaryRegion)
+        ctx.addIssue({ code: 'custom', path: ['replicaRegions', i], message: `replica region ${r} is the primary region` });
       if (seen.has(r)) ctx.addIssue({ code: 'custom', path: ['replicaRegions', i], message: `replica region ${r} listed twice` });
       seen.add(r);
     });
     if (c.storageRegions) {
       const allowed = new Set(c.storageRegions);
-      if (!allowed.has(c.primaryRegion)) ctx.addIssue({ code: 'custom', path: ['primaryRegion'], message: `primary region ${c.primaryRegion} is not in storageRegions` });
+      if (!allowed.has(c.primaryRegion))
+        ctx.addIssue({ code: 'custom', path: ['primaryRegion'], message: `primary region ${c.primaryRegion} is not in storageRegions` });
       c.replicaRegions.forEach((r, i) => {
-        if (!allowed.has(r)) ctx.addIssue({ code: 'custom', path: ['replicaRegions', i], message: `replica region ${r} is not in storageRegions` });
+        if (!allowed.has(r))
+          ctx.addIssue({ code: 'custom', path: ['replicaRegions', i], message: `replica region ${r} is not in storageRegions` });
       });
     }
     const providerIds = new Set<string>();
@@ -135,7 +196,11 @@ export const routerConfigSchema = z
       modelIds.add(m.id);
       m.offers.forEach((o, j) => {
         if (!providerIds.has(o.provider))
-          ctx.addIssue({ code: 'custom', path: ['models', i, 'offers', j, 'provider'], message: `unknown provider "${o.provider}" in an offer of model "${m.id}"` });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['models', i, 'offers', j, 'provider'],
+            message: `unknown provider "${o.provider}" in an offer of model "${m.id}"`,
+          });
       });
     });
   });

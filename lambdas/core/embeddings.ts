@@ -8,8 +8,8 @@ import { type EmbeddingsRequest, embeddingsRequestSchema, validate } from '../do
 import { RouterError, UnsupportedByOffer } from '../domain/errors';
 import type { EmbeddingResponse } from '../domain/openai';
 import { runAttempts } from './attempts';
-import { encodeEmbeddings } from './embedding-encoding';
 import { type ChatDeps, routingContext, servedBy } from './chat';
+import { encodeEmbeddings } from './embedding-encoding';
 import { assertModelKind } from './model-kind';
 import type { EmbeddingsOutcome } from './outcome';
 import { RequestTrace } from './request-trace';
@@ -26,7 +26,8 @@ export const EMBEDDING_INPUT_OVERHEAD = 8;
 export function maxEmbeddingTokens(request: EmbeddingsRequest): number {
   const items = typeof request.input === 'string' ? [request.input] : request.input;
   let tokens = 0;
-  for (const item of items) tokens += typeof item === 'string' ? Buffer.byteLength(item, 'utf8') : typeof item === 'number' ? 1 : item.length;
+  for (const item of items)
+    tokens += typeof item === 'string' ? Buffer.byteLength(item, 'utf8') : typeof item === 'number' ? 1 : item.length;
   // Plus the special tokens (BOS/EOS, task prefixes) a model may add per input.
   return tokens + (typeof request.input === 'string' ? 1 : items.length) * EMBEDDING_INPUT_OVERHEAD;
 }
@@ -52,12 +53,24 @@ export function embeddingNeeds(request: EmbeddingsRequest): RequestNeeds {
  * outcome.response.usage.cost; // USD, exact to the nano-dollar
  * await outcome.finish();
  */
-export async function embeddings(body: unknown, caller: Caller, deps: ChatDeps, signal: AbortSignal, meta: RequestMeta = {}): Promise<EmbeddingsOutcome> {
+export async function embeddings(
+  body: unknown,
+  caller: Caller,
+  deps: ChatDeps,
+  signal: AbortSignal,
+  meta: RequestMeta = {},
+): Promise<EmbeddingsOutcome> {
   return runEmbeddings(validate(embeddingsRequestSchema, body), caller, deps, signal, meta);
 }
 
 /** Runs a validated embeddings request for an authenticated caller (the route validates in its middleware). */
-export async function runEmbeddings(request: EmbeddingsRequest, caller: Caller, deps: ChatDeps, signal: AbortSignal, meta: RequestMeta = {}): Promise<EmbeddingsOutcome> {
+export async function runEmbeddings(
+  request: EmbeddingsRequest,
+  caller: Caller,
+  deps: ChatDeps,
+  signal: AbortSignal,
+  meta: RequestMeta = {},
+): Promise<EmbeddingsOutcome> {
   assertModelKind(deps.catalog, request, 'embedding');
   const needs = embeddingNeeds(request);
   const route = planRoute(request, needs, routingContext(deps));
@@ -71,7 +84,9 @@ export async function runEmbeddings(request: EmbeddingsRequest, caller: Caller, 
     maxTokens: needs.maxPromptTokens ?? needs.promptTokens,
     billAbandoned: false,
     skip: (c, adapter) =>
-      adapter.embeddings ? undefined : new UnsupportedByOffer(`provider ${c.offer.provider.id} (kind ${adapter.kind}) does not serve embeddings`, 'model'),
+      adapter.embeddings
+        ? undefined
+        : new UnsupportedByOffer(`provider ${c.offer.provider.id} (kind ${adapter.kind}) does not serve embeddings`, 'model'),
     // Providers are asked for floats; the client's encoding_format is applied here (embedding-encoding.ts).
     call: (a) => a.adapter.embeddings!({ ...request, encoding_format: undefined, model: a.candidate.offer.upstreamModel }, a.ctx),
     noneCalled: (reasons) =>

@@ -80,7 +80,15 @@ export const DEFAULT_HEALTH_POLICY: HealthPolicy = {
   syncMs: 10_000,
 };
 
-const emptyBucket = (): HealthBucket => ({ attempts: 0, failures: 0, timeouts: 0, ttftMsSum: 0, ttftCount: 0, outputTokens: 0, generationMs: 0 });
+const emptyBucket = (): HealthBucket => ({
+  attempts: 0,
+  failures: 0,
+  timeouts: 0,
+  ttftMsSum: 0,
+  ttftCount: 0,
+  outputTokens: 0,
+  generationMs: 0,
+});
 
 function getOrSet<K, V>(map: Map<K, V>, key: K, make: () => V): V {
   let value = map.get(key);
@@ -170,7 +178,11 @@ export class HealthMonitor {
     const minute = Math.floor(now / 60_000);
     // Counts older than the window no longer matter (they were written, or there is no store).
     for (const m of this.pending.keys()) if (m < minute - this.policy.windowMinutes) this.pending.delete(m);
-    const bucket = getOrSet(getOrSet(this.pending, minute, () => new Map<string, HealthBucket>()), o.offerId, emptyBucket);
+    const bucket = getOrSet(
+      getOrSet(this.pending, minute, () => new Map<string, HealthBucket>()),
+      o.offerId,
+      emptyBucket,
+    );
     bucket.attempts++;
     const b = this.breaker(o.offerId);
     if (o.ok) {
@@ -201,7 +213,10 @@ export class HealthMonitor {
   /** Opens a closed breaker whose offer fails across the region (failures since it last closed). */
   private checkRegional(offerId: string, b: Breaker, now: number): void {
     if (b.openUntil !== 0) return;
-    const t = this.totals(offerId, Math.max(Math.floor(b.closedAt / 60_000) + (b.closedAt ? 1 : 0), Math.floor(now / 60_000) - this.policy.windowMinutes + 1));
+    const t = this.totals(
+      offerId,
+      Math.max(Math.floor(b.closedAt / 60_000) + (b.closedAt ? 1 : 0), Math.floor(now / 60_000) - this.policy.windowMinutes + 1),
+    );
     if (t.attempts >= this.policy.minSamples && t.failures / t.attempts >= this.policy.openErrorRate) this.open(b, now);
   }
 
@@ -216,7 +231,9 @@ export class HealthMonitor {
    * or selected to probe, then open ones (a last resort); offers benched by a provider's
    * Retry-After are left out and reported with the seconds they still have to wait.
    */
-  arrange<T extends { offer: { id: string } }>(route: readonly T[]): { ordered: T[]; benched: Array<{ candidate: T; retryAfterSeconds: number }> } {
+  arrange<T extends { offer: { id: string } }>(
+    route: readonly T[],
+  ): { ordered: T[]; benched: Array<{ candidate: T; retryAfterSeconds: number }> } {
     const now = this.now();
     const healthy: T[] = [];
     const open: T[] = [];
@@ -244,7 +261,8 @@ export class HealthMonitor {
     const t = this.totals(offerId);
     const out: { ttftMs?: number; tokensPerSecond?: number } = {};
     if (t.ttftCount >= this.policy.minSamples) out.ttftMs = Math.round(t.ttftMsSum / t.ttftCount);
-    if (t.generationMs > 0 && t.ttftCount >= this.policy.minSamples) out.tokensPerSecond = Math.round((t.outputTokens * 1000) / t.generationMs);
+    if (t.generationMs > 0 && t.ttftCount >= this.policy.minSamples)
+      out.tokensPerSecond = Math.round((t.outputTokens * 1000) / t.generationMs);
     return out;
   }
 
@@ -263,8 +281,21 @@ export class HealthMonitor {
     const errorRate = t.attempts ? Math.round((t.failures / t.attempts) * 1000) / 1000 : 0;
     const breaker = b.openUntil === 0 ? 'closed' : b.openUntil > now ? 'open' : 'half_open';
     const wait = this.waitSeconds(b, now);
-    const state: HealthState = b.benchedUntil > now || breaker === 'open' ? 'benched' : breaker === 'half_open' || (t.attempts >= this.policy.minSamples && errorRate > 0.1) ? 'degraded' : 'ok';
-    return { state, breaker, attempts: t.attempts, errorRate, timeouts: t.timeouts, ...this.measured(offerId), ...(wait !== undefined ? { retryInSeconds: wait } : {}) };
+    const state: HealthState =
+      b.benchedUntil > now || breaker === 'open'
+        ? 'benched'
+        : breaker === 'half_open' || (t.attempts >= this.policy.minSamples && errorRate > 0.1)
+          ? 'degraded'
+          : 'ok';
+    return {
+      state,
+      breaker,
+      attempts: t.attempts,
+      errorRate,
+      timeouts: t.timeouts,
+      ...this.measured(offerId),
+      ...(wait !== undefined ? { retryInSeconds: wait } : {}),
+    };
   }
 
   /**

@@ -1,8 +1,7 @@
 /** Per-key and per-account limits. Budgets are held in integer nano-USD. */
 import { z } from 'zod';
-import { usdToNano } from '../domain/money';
 import type { Limits } from '../domain/caller';
-
+import { usdToNano } from '../domain/money';
 
 /** Limits as operators give them (USD budgets), validated. */
 export const limitsInputSchema = z

@@ -3,11 +3,11 @@
  * request, written reliably, then the budget reservation settled, then one log line of counts.
  * Nothing of the request's content is written or logged, only ids, counts and timings.
  */
-import type { Logger } from './log';
+
 import type { Caller, RequestMeta } from '../domain/caller';
 import type { Reservation } from '../domain/ports';
 import type { UsageEvent } from '../domain/usage';
-
+import type { Logger } from './log';
 
 export interface MeteringDeps {
   recordUsage(event: UsageEvent, options: { analytics: boolean }): Promise<unknown>;
@@ -26,7 +26,12 @@ export interface MeteringContext {
 export const RECORD_ATTEMPTS = 5;
 
 /** Runs a store write, retrying transient errors with backoff; after the last attempt logs `failure` (by name only). */
-async function persistently(write: () => Promise<unknown>, deps: MeteringDeps, failure: 'usage record failed' | 'reservation settle failed', requestId: string): Promise<void> {
+async function persistently(
+  write: () => Promise<unknown>,
+  deps: MeteringDeps,
+  failure: 'usage record failed' | 'reservation settle failed',
+  requestId: string,
+): Promise<void> {
   for (let i = 0; ; i++) {
     try {
       await write();
@@ -58,7 +63,12 @@ export async function finishMetering(deps: MeteringDeps, event: UsageEvent, ctx:
   await persistently(() => deps.recordUsage(event, { analytics: !caller.analyticsOptOut }), deps, 'usage record failed', event.requestId);
   // Settling must not be lost either: a hold left unsettled would later be released without its spend.
   if (reservation) {
-    await persistently(() => reservation.settle(event.costNanoUsd, event.promptTokens + event.completionTokens), deps, 'reservation settle failed', event.requestId);
+    await persistently(
+      () => reservation.settle(event.costNanoUsd, event.promptTokens + event.completionTokens),
+      deps,
+      'reservation settle failed',
+      event.requestId,
+    );
   }
   if (reservation && reservation.reservedNanoUsd !== undefined && event.costNanoUsd > reservation.reservedNanoUsd) {
     deps.log.log('warn', 'settled above reservation', { requestId: event.requestId, costNanoUsd: event.costNanoUsd });

@@ -3,10 +3,11 @@
  * embedding models answer /v1/embeddings. A model of the wrong kind is a clear 400 naming the
  * parameter and the route to use, checked before routing so no provider is called.
  */
+
+import { RouterError } from '../domain/errors';
 import type { Catalog } from './catalog';
 import type { ModelConfig } from './config';
 import { resolveModelSpec } from './routing';
-import { RouterError } from '../domain/errors';
 
 export type ModelKind = ModelConfig['kind'];
 

@@ -24,18 +24,21 @@ export interface Availability {
 export function unavailableReason(offer: Offer, av: Availability): string | undefined {
   const p = offer.provider;
   if (!av.usableProviders.has(p.id)) {
-    if (p.kind === 'bedrock') return `no AWS credentials for provider ${p.id} (Bedrock signs with IAM: a Lambda role, AWS_PROFILE or keys, or CTR_BEDROCK=1)`;
+    if (p.kind === 'bedrock')
+      return `no AWS credentials for provider ${p.id} (Bedrock signs with IAM: a Lambda role, AWS_PROFILE or keys, or CTR_BEDROCK=1)`;
     return `no credential: ${p.credential ? `set ${p.credential.env} (provider ${p.id})` : `provider ${p.id}`}`;
   }
   if (av.allowedJurisdictions && !av.allowedJurisdictions.includes(p.jurisdiction ?? ''))
     return `provider ${p.id} (${p.jurisdiction ?? 'no jurisdiction'}) is outside the allowed jurisdictions`;
-  if (av.allowedOfferRegions && !av.allowedOfferRegions.includes(offer.config.region ?? '')) return `${offer.id} is not served from an allowed region`;
+  if (av.allowedOfferRegions && !av.allowedOfferRegions.includes(offer.config.region ?? ''))
+    return `${offer.id} is not served from an allowed region`;
   return undefined;
 }
 
 type Rate = OfferConfig['price']['input'];
 const base = (r: Rate) => (typeof r === 'number' ? r : r.base);
-const tiers = (name: string, r: Rate | undefined) => (r !== undefined && typeof r !== 'number' ? r.tiers.map((t) => ({ price: name, above_prompt_tokens: t.start, usd: t.price })) : []);
+const tiers = (name: string, r: Rate | undefined) =>
+  r !== undefined && typeof r !== 'number' ? r.tiers.map((t) => ({ price: name, above_prompt_tokens: t.start, usd: t.price })) : [];
 
 function pricing(o: Offer) {
   const p = o.config.price;
@@ -97,7 +100,14 @@ export function listModels(
         context_length: o.contextWindow,
         max_output_tokens: o.maxOutput,
         pricing: pricing(o),
-        price_source: o.config.source ? { kind: o.config.source.kind, name: o.config.source.name ?? null, as_of: o.config.source.asOf ?? null, note: o.config.source.note ?? null } : null,
+        price_source: o.config.source
+          ? {
+              kind: o.config.source.kind,
+              name: o.config.source.name ?? null,
+              as_of: o.config.source.asOf ?? null,
+              note: o.config.source.note ?? null,
+            }
+          : null,
         // Learned from real outcomes in this region: ok / degraded / benched, with the measured figures.
         ...(options.health && !unavailable ? { health: options.health.view(o.id) } : {}),
       })),

@@ -30,13 +30,17 @@ export class KmsKeyProvider implements KeyProvider {
   ) {}
 
   async generateDataKey(accountId: string): Promise<DataKey> {
-    const out = await this.kms.send(new GenerateDataKeyCommand({ KeyId: this.keyId, KeySpec: 'AES_256', EncryptionContext: { accountId } }));
+    const out = await this.kms.send(
+      new GenerateDataKeyCommand({ KeyId: this.keyId, KeySpec: 'AES_256', EncryptionContext: { accountId } }),
+    );
     if (!out.Plaintext || !out.CiphertextBlob) throw new Error('KMS returned no data key');
     return { plaintext: Buffer.from(out.Plaintext), wrapped: Buffer.from(out.CiphertextBlob).toString('base64') };
   }
 
   async unwrap(accountId: string, wrapped: string): Promise<Buffer> {
-    const out = await this.kms.send(new DecryptCommand({ KeyId: this.keyId, CiphertextBlob: Buffer.from(wrapped, 'base64'), EncryptionContext: { accountId } }));
+    const out = await this.kms.send(
+      new DecryptCommand({ KeyId: this.keyId, CiphertextBlob: Buffer.from(wrapped, 'base64'), EncryptionContext: { accountId } }),
+    );
     if (!out.Plaintext) throw new Error('KMS returned no plaintext');
     return Buffer.from(out.Plaintext);
   }
@@ -80,7 +84,6 @@ export interface PersonalFields {
   company?: string;
 }
 
-
 /** How long an unwrapped data key stays in a warm function's memory. */
 export const DATA_KEY_CACHE_MS = 5 * 60_000;
 
@@ -100,7 +103,8 @@ export class PersonalDataCipher {
   /** Creates the account's data key (idempotent: an existing key is kept). */
   async createKey(accountId: string): Promise<void> {
     const key = await this.keys.generateDataKey(accountId);
-    if (await this.store.put(accountId, key.wrapped)) this.cache.set(accountId, { key: key.plaintext, until: this.now() + DATA_KEY_CACHE_MS });
+    if (await this.store.put(accountId, key.wrapped))
+      this.cache.set(accountId, { key: key.plaintext, until: this.now() + DATA_KEY_CACHE_MS });
     else key.plaintext.fill(0);
   }
 
@@ -153,6 +157,7 @@ export class PersonalDataCipher {
 export function keyProviderFromEnv(env: NodeJS.ProcessEnv = process.env): KeyProvider {
   if (env.CTR_KMS_KEY_ARN) return new KmsKeyProvider(env.CTR_KMS_KEY_ARN);
   const hex = env.CTR_LOCAL_MASTER_KEY;
-  if (!hex || !/^[0-9a-f]{64}$/i.test(hex)) throw new Error('local mode needs CTR_LOCAL_MASTER_KEY (64 hex digits); npm start creates one in .local/master.key');
+  if (!hex || !/^[0-9a-f]{64}$/i.test(hex))
+    throw new Error('local mode needs CTR_LOCAL_MASTER_KEY (64 hex digits); npm start creates one in .local/master.key');
   return new LocalKeyProvider(Buffer.from(hex, 'hex'));
 }

@@ -12,8 +12,9 @@
  * - reasoning tokens are part of the output; an offer with a reasoning rate prices them apart;
  * - a per-request fee is added once per request.
  */
-import type { OfferConfig } from './config';
+
 import type { NormalizedUsage } from '../domain/usage';
+import type { OfferConfig } from './config';
 
 /** A rate in pico-USD per token: a base price, raised to a tier's price above the tier's prompt-size start. */
 export interface Rate {

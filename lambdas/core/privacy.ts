@@ -4,14 +4,15 @@
  * not under a legal retention duty; billing kept for tax under §8, pseudonymized), restriction
  * and objection (flags the code honours). Every request is audited without personal content.
  */
+
+import { RouterError } from '../domain/errors';
+import type { AccountsStore, BillingStore, ErasureStore, KeysStore, PrivacyAuditStore, UsageStore } from '../domain/ports';
+import type { AuditEntry, PrivacyAction, Statement } from '../domain/records';
+import type { UsageEvent } from '../domain/usage';
 import type { AccountService, AccountView } from './accounts';
 import { keyView } from './accounts';
 import type { PersonalDataCipher } from './personal-data';
 import type { SupportService, SupportTicketView } from './support';
-import type { AccountsStore, BillingStore, ErasureStore, KeysStore, PrivacyAuditStore, UsageStore } from '../domain/ports';
-import { RouterError } from '../domain/errors';
-import type { AuditEntry, PrivacyAction, Statement } from '../domain/records';
-import type { UsageEvent } from '../domain/usage';
 
 export type Actor = AuditEntry['actor'];
 
@@ -68,7 +69,11 @@ export class PrivacyService {
       supportTickets: await this.d.support.list(accountId),
       privacyRequests: await this.d.audit.list(accountId),
     };
-    await this.audit(accountId, 'export', actor, { usageEvents: usage.length, keys: result.keys.length, statements: result.statements.length });
+    await this.audit(accountId, 'export', actor, {
+      usageEvents: usage.length,
+      keys: result.keys.length,
+      statements: result.statements.length,
+    });
     return result;
   }
 

@@ -3,13 +3,13 @@
  * providers (chat, embeddings, and /v1/messages through chat). Holds ids, counts and timings only.
  */
 import type { Caller, RequestMeta } from '../domain/caller';
-import type { Reservation } from '../domain/ports';
 import { nanoToUsd } from '../domain/money';
 import type { OpenAIUsage } from '../domain/openai';
+import type { Reservation } from '../domain/ports';
 import { type NormalizedUsage, toOpenAIUsage, type UsageEvent, ZERO_USAGE } from '../domain/usage';
+import type { HealthMonitor } from './health';
 import { newRequestId } from './ids';
 import { finishMetering, type MeteringDeps } from './metering';
-import type { HealthMonitor } from './health';
 import { costNanoUsd } from './pricing';
 import type { RouteCandidate } from './routing';
 import { referenceCostNanoUsd } from './savings';

@@ -6,13 +6,14 @@
  * `:nitro` by throughput, `models` is a fallback list, and the `provider` object filters and
  * orders offers.
  */
+
+import type { ChatRequest, ProviderPreferences } from '../domain/chat-request';
+import { RouterError } from '../domain/errors';
+import { usdToNano } from '../domain/money';
 import type { Catalog, CatalogModel, Offer } from './catalog';
 import { unavailableReason } from './models';
 import { estimateCostNanoUsd, maxCostNanoUsd } from './pricing';
 import { estimatePromptTokens, maxPromptTokens, usesImages } from './tokens';
-import type { ChatRequest, ProviderPreferences } from '../domain/chat-request';
-import { RouterError } from '../domain/errors';
-import { usdToNano } from '../domain/money';
 
 /** Output tokens assumed when the request sets no limit, to rank offers by a request's likely cost. */
 export const ASSUMED_OUTPUT_TOKENS = 512;
@@ -99,14 +100,20 @@ export function resolveModelSpec(catalog: Catalog, spec: string): ModelSpec | un
 const usd = (nano: number) => `$${(nano / 1e9).toFixed(6)}`;
 
 /** Why an offer cannot serve a request, or undefined if it can. */
-function exclusionReason(offer: Offer, needs: RequestNeeds, prefs: ProviderPreferences | undefined, ctx: RoutingContext): string | undefined {
+function exclusionReason(
+  offer: Offer,
+  needs: RequestNeeds,
+  prefs: ProviderPreferences | undefined,
+  ctx: RoutingContext,
+): string | undefined {
   const p = offer.provider;
   const caps = offer.capabilities;
   const unavailable = unavailableReason(offer, ctx);
   if (unavailable) return unavailable;
   if (prefs?.only && !prefs.only.includes(p.id)) return `provider ${p.id} is not in provider.only`;
   if (prefs?.ignore?.includes(p.id)) return `provider ${p.id} is in provider.ignore`;
-  if (prefs?.data_collection === 'deny' && p.dataCollection === 'allow') return `provider ${p.id} may retain data (provider.data_collection=deny)`;
+  if (prefs?.data_collection === 'deny' && p.dataCollection === 'allow')
+    return `provider ${p.id} may retain data (provider.data_collection=deny)`;
   if (needs.tools && !caps.tools) return `${offer.id} does not support tools`;
   if (needs.vision && !caps.vision) return `${offer.id} does not accept images`;
   if (needs.jsonMode && !(caps.jsonMode || caps.structuredOutput)) return `${offer.id} does not support response_format json_object`;
@@ -116,7 +123,8 @@ function exclusionReason(offer: Offer, needs: RequestNeeds, prefs: ProviderPrefe
   if (needs.promptTokens + (needs.requestedOutput ?? 0) > offer.contextWindow)
     return `${offer.id} has a ${offer.contextWindow}-token context window; the request needs about ${needs.promptTokens + (needs.requestedOutput ?? 0)}`;
   const max = prefs?.max_price;
-  if (max?.prompt !== undefined && offer.price.input > Math.round(max.prompt * 1e6)) return `${offer.id} input price is above provider.max_price.prompt`;
+  if (max?.prompt !== undefined && offer.price.input > Math.round(max.prompt * 1e6))
+    return `${offer.id} input price is above provider.max_price.prompt`;
   if (max?.completion !== undefined && offer.price.output > Math.round(max.completion * 1e6))
     return `${offer.id} output price is above provider.max_price.completion`;
   if (max?.request !== undefined) {
@@ -212,7 +220,11 @@ export function planRoute(
   }
 
   if (resolved === 0) {
-    throw RouterError.notFound(`The model \`${request.model}\` does not exist in this router's catalog. GET /v1/models lists the models.`, 'model', 'model_not_found');
+    throw RouterError.notFound(
+      `The model \`${request.model}\` does not exist in this router's catalog. GET /v1/models lists the models.`,
+      'model',
+      'model_not_found',
+    );
   }
   if (route.length === 0) {
     const unique = [...new Set(reasons)];
@@ -223,7 +235,10 @@ export function planRoute(
         'model_not_available',
       );
     }
-    throw new RouterError('no_eligible_offer', `No provider can serve this request: ${unique.join('; ')}.`, { param: 'model', code: 'no_eligible_offer' });
+    throw new RouterError('no_eligible_offer', `No provider can serve this request: ${unique.join('; ')}.`, {
+      param: 'model',
+      code: 'no_eligible_offer',
+    });
   }
   return route;
 }

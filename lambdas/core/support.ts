@@ -4,12 +4,14 @@
  * period (policy §8).
  */
 import { z } from 'zod';
-import type { PersonalDataCipher } from './personal-data';
-import type { SupportStore } from '../domain/ports';
 import { RouterError } from '../domain/errors';
+import type { SupportStore } from '../domain/ports';
 import type { SupportTicket } from '../domain/records';
+import type { PersonalDataCipher } from './personal-data';
 
-const messageSchema = z.object({ from: z.enum(['customer', 'operator']).default('customer'), text: z.string().min(1).max(20_000) }).strict();
+const messageSchema = z
+  .object({ from: z.enum(['customer', 'operator']).default('customer'), text: z.string().min(1).max(20_000) })
+  .strict();
 
 /** A ticket as the API shows it: message texts opened. */
 export interface SupportTicketView extends Omit<SupportTicket, 'messages' | 'expiresAt'> {
@@ -26,7 +28,11 @@ export class SupportService {
 
   private async sealMessage(accountId: string, input: unknown) {
     const parsed = messageSchema.safeParse(input ?? {});
-    if (!parsed.success) throw RouterError.invalidRequest('A support message is {"from": "customer"|"operator", "text": "…"}.', parsed.error.issues[0]?.path.join('.') || null);
+    if (!parsed.success)
+      throw RouterError.invalidRequest(
+        'A support message is {"from": "customer"|"operator", "text": "…"}.',
+        parsed.error.issues[0]?.path.join('.') || null,
+      );
     const sealed = await this.cipher.seal(accountId, parsed.data.text);
     if (!sealed) throw RouterError.conflict('This account was erased.', null, 'account_erased');
     return { at: this.now().toISOString(), from: parsed.data.from, sealed };
@@ -40,7 +46,9 @@ export class SupportService {
       openedAt: t.openedAt,
       ...(t.resolvedAt ? { resolvedAt: t.resolvedAt } : {}),
       expiresAt: t.expiresAt ? new Date(t.expiresAt * 1000).toISOString() : null,
-      messages: await Promise.all(t.messages.map(async (m) => ({ at: m.at, from: m.from, text: (await this.cipher.open<string>(t.accountId, m.sealed)) ?? null }))),
+      messages: await Promise.all(
+        t.messages.map(async (m) => ({ at: m.at, from: m.from, text: (await this.cipher.open<string>(t.accountId, m.sealed)) ?? null })),
+      ),
     };
   }
 

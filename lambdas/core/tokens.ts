@@ -61,9 +61,17 @@ const MAX_TOOL_PROMPT_OVERHEAD = 1_000;
  * exceed what was reserved.
  */
 export function maxPromptTokens(request: ChatRequest): number {
-  const images = request.messages.reduce((n, m) => n + (m.role === 'user' && Array.isArray(m.content) ? m.content.filter((p) => p.type === 'image_url').length : 0), 0);
+  const images = request.messages.reduce(
+    (n, m) => n + (m.role === 'user' && Array.isArray(m.content) ? m.content.filter((p) => p.type === 'image_url').length : 0),
+    0,
+  );
   const textBytes = Buffer.byteLength(JSON.stringify({ m: request.messages, t: request.tools, r: request.response_format }), 'utf8');
-  return textBytes + request.messages.length * MAX_MESSAGE_OVERHEAD + images * MAX_IMAGE_TOKENS + (request.tools?.length ? MAX_TOOL_PROMPT_OVERHEAD : 0);
+  return (
+    textBytes +
+    request.messages.length * MAX_MESSAGE_OVERHEAD +
+    images * MAX_IMAGE_TOKENS +
+    (request.tools?.length ? MAX_TOOL_PROMPT_OVERHEAD : 0)
+  );
 }
 
 /** Estimated input tokens of an embeddings request. */

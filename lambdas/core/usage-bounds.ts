@@ -5,8 +5,9 @@
  * clamped, billed as clamped, flagged on the usage record (`usageFlag`) and logged by field name
  * only. Nothing here throws.
  */
-import type { Logger } from './log';
+
 import type { NormalizedUsage } from '../domain/usage';
+import type { Logger } from './log';
 
 /** What the request could have used. */
 export interface UsageBounds {

@@ -35,7 +35,12 @@ const audioPart = z.object({
 // file_id refers to OpenAI's Files API, which a multi-provider router cannot resolve; files travel inline.
 const filePart = z.object({
   type: z.literal('file'),
-  file: z.object({ file_data: z.string().min(1, 'send the file inline as file_data; file_id is not supported'), filename: z.string().optional() }).strict(),
+  file: z
+    .object({
+      file_data: z.string().min(1, 'send the file inline as file_data; file_id is not supported'),
+      filename: z.string().optional(),
+    })
+    .strict(),
 });
 const refusalPart = z.object({ type: z.literal('refusal'), refusal: z.string() });
 
@@ -143,7 +148,10 @@ export const chatRequestSchema = z
     temperature: z.number().min(0).max(2).nullable().optional(),
     top_p: z.number().min(0).max(1).nullable().optional(),
     n: z.literal(1, 'only n=1 is supported').nullable().optional(),
-    stop: z.union([z.string(), z.array(z.string()).max(4)]).nullable().optional(),
+    stop: z
+      .union([z.string(), z.array(z.string()).max(4)])
+      .nullable()
+      .optional(),
     presence_penalty: z.number().min(-2).max(2).nullable().optional(),
     frequency_penalty: z.number().min(-2).max(2).nullable().optional(),
     seed: z.number().int().min(Number.MIN_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER).nullable().optional(),
@@ -167,20 +175,30 @@ export const chatRequestSchema = z
     }
     if ((r.tool_choice === 'required' || typeof r.tool_choice === 'object') && !r.tools?.length)
       ctx.addIssue({ code: 'custom', path: ['tool_choice'], message: 'tool_choice requires tools' });
-    if (r.stream_options && !r.stream) ctx.addIssue({ code: 'custom', path: ['stream_options'], message: 'stream_options is only allowed when stream is true' });
+    if (r.stream_options && !r.stream)
+      ctx.addIssue({ code: 'custom', path: ['stream_options'], message: 'stream_options is only allowed when stream is true' });
   });
 
 /** A validated chat completion request. */
 export type ChatRequest = z.infer<typeof chatRequestSchema>;
 
 /** A token id in an embeddings input (vocabularies are far below 2^32). */
-const tokenId = z.number().int().nonnegative().max(2 ** 32);
+const tokenId = z
+  .number()
+  .int()
+  .nonnegative()
+  .max(2 ** 32);
 
 export const embeddingsRequestSchema = z.object({
   model: modelName,
   models: z.array(modelName).min(1).max(10).optional(),
   provider: providerPreferences.optional(),
-  input: z.union([z.string(), z.array(z.string()).min(1).max(2048), z.array(tokenId).min(1), z.array(z.array(tokenId).min(1)).min(1).max(2048)]),
+  input: z.union([
+    z.string(),
+    z.array(z.string()).min(1).max(2048),
+    z.array(tokenId).min(1),
+    z.array(z.array(tokenId).min(1)).min(1).max(2048),
+  ]),
   encoding_format: z.enum(['float', 'base64']).optional(),
   dimensions: z.number().int().positive().max(MAX_EMBEDDING_DIMENSIONS).optional(),
   user: z.string().max(256).optional(),

@@ -88,7 +88,9 @@ export class RouterError extends Error {
     return new RouterError('invalid_request', message, { param, code });
   }
 
-  static unauthorized(message = 'Invalid API key. Pass a key created with `ctr keys create` as "Authorization: Bearer <key>".'): RouterError {
+  static unauthorized(
+    message = 'Invalid API key. Pass a key created with `ctr keys create` as "Authorization: Bearer <key>".',
+  ): RouterError {
     return new RouterError('unauthorized', message, { code: 'invalid_api_key' });
   }
 
@@ -116,7 +118,12 @@ export class RouterError extends Error {
 /** A rate window (requests or tokens per minute) is full. */
 export class RateLimited extends RouterError {
   override readonly name = 'RateLimited';
-  constructor(message: string, code: 'rate_limit_exceeded' | 'tokens_per_minute', retryAfterSeconds: number, rateLimit: RateLimitState = {}) {
+  constructor(
+    message: string,
+    code: 'rate_limit_exceeded' | 'tokens_per_minute',
+    retryAfterSeconds: number,
+    rateLimit: RateLimitState = {},
+  ) {
     super('rate_limited', message, { code, retryAfterSeconds, rateLimit });
   }
 }

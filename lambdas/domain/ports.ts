@@ -3,8 +3,9 @@
  * wire format. `store/` implements the store ports against DynamoDB, `providers/` implements
  * `ProviderAdapter` per upstream API kind; `handlers/runtime.ts` wires them together.
  */
-import type { ChatRequest, EmbeddingsRequest } from './chat-request';
+
 import type { Caller, Limits } from './caller';
+import type { ChatRequest, EmbeddingsRequest } from './chat-request';
 import type { RateLimitState } from './errors';
 import type { ChatCompletion, ChatCompletionChunk, EmbeddingResponse } from './openai';
 import type { ProviderSettings } from './provider';

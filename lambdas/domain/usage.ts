@@ -18,7 +18,13 @@ export interface NormalizedUsage {
 }
 
 /** Usage all zero: the record of a request no provider billed. */
-export const ZERO_USAGE: Readonly<NormalizedUsage> = { promptTokens: 0, completionTokens: 0, cachedReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 };
+export const ZERO_USAGE: Readonly<NormalizedUsage> = {
+  promptTokens: 0,
+  completionTokens: 0,
+  cachedReadTokens: 0,
+  cacheWriteTokens: 0,
+  reasoningTokens: 0,
+};
 
 /** Requests, tokens and cost: what usage events carry and every aggregate sums. */
 export interface UsageTotals {

@@ -5,10 +5,10 @@
  * Both are served by the admin function.
  */
 import type { UsageGrouping } from '../core/accounts';
-import { query } from './http';
-import { defineRoute, jsonBody, optionalJsonBody } from './resolve';
 import { RouterError } from '../domain/errors';
+import { query } from './http';
 import { jsonResult } from './http-result';
+import { defineRoute, jsonBody, optionalJsonBody } from './resolve';
 
 const GROUPS: UsageGrouping[] = ['day', 'model', 'provider', 'key'];
 const today = () => new Date().toISOString().slice(0, 10);
@@ -240,7 +240,11 @@ export const privacyRoutes = [
     handle: async ({ rt, caller, body: confirm }) => {
       // Erasure cannot be undone: the caller confirms by naming its account.
       if (confirm !== caller.accountId)
-        throw RouterError.invalidRequest('To erase this account, send {"confirm": "<your account id>"}.', 'confirm', 'confirmation_required');
+        throw RouterError.invalidRequest(
+          'To erase this account, send {"confirm": "<your account id>"}.',
+          'confirm',
+          'confirmation_required',
+        );
       return jsonResult(200, { accountId: caller.accountId, erased: true, counts: await rt.privacy.erase(caller.accountId, 'key-holder') });
     },
   }),

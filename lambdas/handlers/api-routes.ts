@@ -5,14 +5,14 @@
  */
 import { routingContext } from '../core/chat';
 import { runEmbeddings } from '../core/embeddings';
-import { embeddingsRequestSchema, validate } from '../domain/chat-request';
 import { listModels } from '../core/models';
+import { embeddingsRequestSchema, validate } from '../domain/chat-request';
+import { RouterError } from '../domain/errors';
+import { dashboardPage } from './dashboard-page';
 import { query } from './http';
+import { jsonResult } from './http-result';
 import { renderEmbeddings } from './render-openai';
 import { defineRoute, jsonBody } from './resolve';
-import { RouterError } from '../domain/errors';
-import { jsonResult } from './http-result';
-import { dashboardPage } from './dashboard-page';
 
 const USAGE_GROUPS = ['day', 'model', 'provider', 'key'] as const;
 
@@ -25,7 +25,10 @@ export const apiRoutes = [
     handle: async ({ rt, event }) => {
       // The region's health counts, refreshed if stale (bounded by the store's timeouts; never throws).
       await rt.chat.health?.sync();
-      return jsonResult(200, listModels(rt.catalog, routingContext(rt.chat), { all: query(event, 'all') === 'true', health: rt.chat.health }));
+      return jsonResult(
+        200,
+        listModels(rt.catalog, routingContext(rt.chat), { all: query(event, 'all') === 'true', health: rt.chat.health }),
+      );
     },
   }),
   defineRoute({
@@ -35,7 +38,9 @@ export const apiRoutes = [
     auth: 'none',
     handle: async ({ rt, params }) => {
       await rt.chat.health?.sync();
-      const model = listModels(rt.catalog, routingContext(rt.chat), { all: true, health: rt.chat.health }).data.find((m) => m.id === params.model);
+      const model = listModels(rt.catalog, routingContext(rt.chat), { all: true, health: rt.chat.health }).data.find(
+        (m) => m.id === params.model,
+      );
       if (!model) throw RouterError.notFound(`The model \`${params.model}\` does not exist.`, 'model', 'model_not_found');
       return jsonResult(200, model);
     },

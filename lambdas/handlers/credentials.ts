@@ -42,8 +42,6 @@ export async function loadCredentials(config: RouterConfig, env: NodeJS.ProcessE
       env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI ||
       env.AWS_WEB_IDENTITY_TOKEN_FILE,
   );
-  const usable = new Set(
-    config.providers.filter((p) => (p.credential ? keys.has(p.id) : p.kind !== 'bedrock' || aws)).map((p) => p.id),
-  );
+  const usable = new Set(config.providers.filter((p) => (p.credential ? keys.has(p.id) : p.kind !== 'bedrock' || aws)).map((p) => p.id));
   return { usable, apiKeyFor: (p) => keys.get(p.id) };
 }

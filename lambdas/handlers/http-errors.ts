@@ -106,7 +106,12 @@ export const isUnexpected = (err: unknown): boolean => !(err instanceof RouterEr
  * `httpErrorOf` as an HttpResult; an unexpected error is logged by name and route only, never
  * with its message (which might quote a request).
  */
-export function errorResult(err: unknown, dialect: ErrorDialect, log: Logger, fields: { route?: string; requestId?: string } = {}): HttpResult {
+export function errorResult(
+  err: unknown,
+  dialect: ErrorDialect,
+  log: Logger,
+  fields: { route?: string; requestId?: string } = {},
+): HttpResult {
   if (isUnexpected(err)) log.log('error', 'unhandled error', { ...fields, errorName: (err as Error)?.name ?? typeof err });
   return httpErrorOf(err, dialect);
 }

@@ -21,8 +21,7 @@ export function header(event: Pick<APIGatewayProxyEvent, 'headers'>, name: strin
 export function parseJsonBody(event: Pick<APIGatewayProxyEvent, 'body' | 'isBase64Encoded'>): unknown {
   if (!event.body) throw RouterError.invalidRequest('Request body is empty; send a JSON object.', null, 'invalid_json');
   const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
-  if (Buffer.byteLength(text) > MAX_BODY_BYTES)
-    throw RouterError.tooLarge();
+  if (Buffer.byteLength(text) > MAX_BODY_BYTES) throw RouterError.tooLarge();
   try {
     return JSON.parse(text);
   } catch {

@@ -8,13 +8,13 @@ import type middy from '@middy/core';
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
 import { jsonLogger, type Logger } from '../core/log';
 import { anthropicKeyMissing } from '../core/messages-inbound/errors';
-import { header, parseJsonBody } from './http';
-import { errorResult } from './http-errors';
-import type { Match, RouteTable } from './route-table';
-import type { Runtime } from './runtime';
 import type { Caller } from '../domain/caller';
 import { RouterError } from '../domain/errors';
+import { header, parseJsonBody } from './http';
+import { errorResult } from './http-errors';
 import type { HttpResult } from './http-result';
+import type { Match, RouteTable } from './route-table';
+import type { Runtime } from './runtime';
 
 /** How operator (admin) routes are authorized: by API Gateway with IAM before the function runs, or loopback-only (local server). */
 export type OperatorTrust = 'iam' | 'loopback';

@@ -46,7 +46,12 @@ export function renderChat(outcome: ChatOutcome): HttpResult {
   }
   return {
     status: 200,
-    headers: { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', ...servedHeaders(outcome.served) },
+    headers: {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache',
+      connection: 'keep-alive',
+      ...servedHeaders(outcome.served),
+    },
     body: openAIStream(outcome.events),
     afterResponse: outcome.finish,
   };

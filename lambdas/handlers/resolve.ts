@@ -6,13 +6,13 @@
  */
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import type { RequestMeta } from '../domain/caller';
 import { toProxyResult } from './http';
+import type { HttpResult } from './http-result';
 import { authenticate, errors, matchRoute, type OperatorTrust, parseBody, type RouteRequest, withRuntime } from './middleware';
 import { type Auth, type BodySpec, type LambdaFn, type RouteSpec, type RouteTable, route } from './route-table';
 import { runtime as processRuntime, type Runtime } from './runtime';
 import { type StreamingHandler, streamingHandler } from './streaming';
-import type { RequestMeta } from '../domain/caller';
-import type { HttpResult } from './http-result';
 
 /** What every route receives besides its params, caller and body. */
 export interface RouteInput {

@@ -19,9 +19,9 @@
  *   CORS and compression support that a REST-API-only gateway does not use.
  */
 
-import type { ErrorDialect } from './http-errors';
 import type { Caller } from '../domain/caller';
 import { RouterError } from '../domain/errors';
+import type { ErrorDialect } from './http-errors';
 import type { HttpResult } from './http-result';
 
 /** The deployed function that serves a route (see lib/: one Lambda function each). */
@@ -155,8 +155,7 @@ export class RouteTable<I = unknown> {
       });
       return { route: r, params };
     }
-    if (pathMatched)
-      throw RouterError.methodNotAllowed(`Method ${method} is not allowed on ${path}.`);
+    if (pathMatched) throw RouterError.methodNotAllowed(`Method ${method} is not allowed on ${path}.`);
     throw RouterError.notFound(`Unknown route ${method} ${path}.`, null, 'unknown_route');
   }
 

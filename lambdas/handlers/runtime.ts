@@ -5,9 +5,9 @@
 import { AccountService } from '../core/accounts';
 import { Authenticator } from '../core/auth';
 import { Catalog } from '../core/catalog';
-import { HealthMonitor } from '../core/health';
 import type { ChatDeps } from '../core/chat';
 import { loadConfig, type RouterConfig } from '../core/config';
+import { HealthMonitor } from '../core/health';
 import { jsonLogger, type Logger } from '../core/log';
 import { keyProviderFromEnv, PersonalDataCipher } from '../core/personal-data';
 import { PrivacyService } from '../core/privacy';
@@ -15,17 +15,17 @@ import { SupportService } from '../core/support';
 import { adapterFor } from '../providers/registry';
 import { AccountsRepo } from '../store/accounts-repo';
 import { PrivacyAuditRepo } from '../store/audit-repo';
-import { SupportRepo } from '../store/support-repo';
 import { BillingRepo } from '../store/billing-repo';
 import { DataKeysRepo } from '../store/data-keys-repo';
+import { documentClient } from '../store/dynamo';
 import { ErasureRepo } from '../store/erasure-repo';
 import { HealthRepo } from '../store/health-repo';
-import { documentClient } from '../store/dynamo';
 import { KeysRepo } from '../store/keys-repo';
 import { LimitsRepo } from '../store/limits-repo';
-import { tableNamesFromEnv, type TableNames } from '../store/tables';
+import { SupportRepo } from '../store/support-repo';
+import { type TableNames, tableNamesFromEnv } from '../store/tables';
 import { UsageRepo } from '../store/usage-repo';
-import { loadCredentials, type Credentials } from './credentials';
+import { type Credentials, loadCredentials } from './credentials';
 
 export interface Runtime {
   config: RouterConfig;
@@ -111,7 +111,18 @@ export async function createRuntime(env: NodeJS.ProcessEnv = process.env, log: L
     accountGraceDays: config.retention.accountGraceDays,
     now: () => new Date(),
   });
-  return { config, catalog, tables, credentials, keys, usage, limits, accounts, privacy, support, auth: new Authenticator((secret) => accounts.resolveCaller(secret)),
+  return {
+    config,
+    catalog,
+    tables,
+    credentials,
+    keys,
+    usage,
+    limits,
+    accounts,
+    privacy,
+    support,
+    auth: new Authenticator((secret) => accounts.resolveCaller(secret)),
     privacyAuth: new Authenticator((secret) => accounts.resolveCaller(secret, { allowRestricted: true })),
     chat,
     log,

@@ -29,7 +29,9 @@ export type StreamingHandler = (event: APIGatewayProxyEvent, responseStream: Wri
  * Wraps a handler that produces an HttpResult (with a streamed or buffered body) as a Lambda
  * response-streaming handler.
  */
-export function streamingHandler(produce: (event: APIGatewayProxyEvent, context: Context, signal: AbortSignal) => Promise<HttpResult>): StreamingHandler {
+export function streamingHandler(
+  produce: (event: APIGatewayProxyEvent, context: Context, signal: AbortSignal) => Promise<HttpResult>,
+): StreamingHandler {
   const lambda = awsLambdaGlobal();
   if (!lambda) throw new Error('awslambda global missing: not running in Lambda or the local server');
   const fn: StreamingHandler = async (event, responseStream, context) => {
@@ -42,7 +44,8 @@ export function streamingHandler(produce: (event: APIGatewayProxyEvent, context:
     // with an error event and the request is still metered.
     const deadline = new AbortController();
     const remaining = context.getRemainingTimeInMillis?.();
-    const timer = remaining === undefined ? undefined : setTimeout(() => deadline.abort(), Math.max(1000, remaining - DEADLINE_MARGIN_MS)).unref();
+    const timer =
+      remaining === undefined ? undefined : setTimeout(() => deadline.abort(), Math.max(1000, remaining - DEADLINE_MARGIN_MS)).unref();
     const result = await produce(event, context, AbortSignal.any([clientGone.signal, deadline.signal]));
     try {
       const out = lambda.HttpResponseStream.from(responseStream, { statusCode: result.status, headers: result.headers });

@@ -10,13 +10,13 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Writable } from 'node:stream';
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
 import type { Logger } from '../core/log';
+import { RouterError } from '../domain/errors';
 import { MAX_BODY_BYTES } from '../handlers/http';
 import { httpErrorOf, isUnexpected } from '../handlers/http-errors';
 import { bufferedHandler, streamingChatHandler } from '../handlers/resolve';
 import { routeTable } from '../handlers/routes';
 import { type Runtime, setRuntime } from '../handlers/runtime';
 import type { AwsLambdaGlobal } from '../handlers/streaming';
-import { RouterError } from '../domain/errors';
 
 /** Installs a minimal emulation of the Lambda runtime's `awslambda` global. */
 export function installAwsLambdaEmulation(): void {

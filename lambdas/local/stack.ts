@@ -5,8 +5,8 @@
 import { jsonLogger, type Logger } from '../core/log';
 import { createRuntime, type Runtime } from '../handlers/runtime';
 import { tableNamesFromEnv } from '../store/tables';
-import { createTables, startDynamoLocal, type LocalDynamo } from './dynamodb-local';
-import { startLocalServer, type LocalServer } from './server';
+import { createTables, type LocalDynamo, startDynamoLocal } from './dynamodb-local';
+import { type LocalServer, startLocalServer } from './server';
 
 export interface LocalStack {
   dynamo: LocalDynamo;

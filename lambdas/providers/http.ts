@@ -4,12 +4,13 @@
  * UpstreamError, and SSE reading with read failures classified. Nothing here logs, and no message built here carries
  * request or response content: messages name the provider id, the status and an error code.
  */
-import { openAIErrorBody } from './mapping-tables';
-import { retryAfterSeconds } from './retry-after';
-import { readSse, type SseEvent } from './sse';
+
 import { UpstreamError } from '../domain/errors';
 import type { ErrorBody } from '../domain/openai';
 import type { ProviderCallContext } from '../domain/ports';
+import { openAIErrorBody } from './mapping-tables';
+import { retryAfterSeconds } from './retry-after';
+import { readSse, type SseEvent } from './sse';
 
 /** Maps a provider's non-2xx body to a short error code and an OpenAI-shape body for the client. */
 export type ErrorMapper = (status: number, body: unknown) => { code: string | null; body: ErrorBody };
@@ -24,7 +25,9 @@ export function networkError(ctx: ProviderCallContext, err: unknown, phase: 'con
   if (ctx.signal.aborted) return new UpstreamError(`request to ${id} aborted`, 'aborted');
   const code = (err as { cause?: { code?: unknown } } | undefined)?.cause?.code;
   const suffix = typeof code === 'string' && /^[A-Z_]{1,32}$/.test(code) ? ` (${code})` : '';
-  return phase === 'connect' ? new UpstreamError(`could not connect to ${id}${suffix}`, 'connect') : new UpstreamError(`${id} stream was interrupted${suffix}`, 'protocol');
+  return phase === 'connect'
+    ? new UpstreamError(`could not connect to ${id}${suffix}`, 'connect')
+    : new UpstreamError(`${id} stream was interrupted${suffix}`, 'protocol');
 }
 
 /**
@@ -35,7 +38,11 @@ export function networkError(ctx: ProviderCallContext, err: unknown, phase: 'con
  * (buffered: whole body within the timeout) and the silence bound between stream events (core/chat.ts).
  * `onError` turns a thrown error into the adapter's UpstreamError, knowing whether the deadline hit.
  */
-export async function withDeadline<T>(ctx: ProviderCallContext, call: (signal: AbortSignal) => Promise<T>, onError: (err: unknown, timedOut: boolean) => Error): Promise<T> {
+export async function withDeadline<T>(
+  ctx: ProviderCallContext,
+  call: (signal: AbortSignal) => Promise<T>,
+  onError: (err: unknown, timedOut: boolean) => Error,
+): Promise<T> {
   const controller = new AbortController();
   const onAbort = () => controller.abort(ctx.signal.reason);
   if (ctx.signal.aborted) onAbort();
@@ -59,10 +66,22 @@ export async function withDeadline<T>(ctx: ProviderCallContext, call: (signal: A
  * POSTs a JSON body and resolves with the 2xx response; rejects with an UpstreamError otherwise.
  * A failed response's body (bounded in time and size) is mapped to OpenAI's error shape, never logged.
  */
-export async function postJson(ctx: ProviderCallContext, url: string, headers: Record<string, string>, body: unknown, mapError: ErrorMapper): Promise<Response> {
+export async function postJson(
+  ctx: ProviderCallContext,
+  url: string,
+  headers: Record<string, string>,
+  body: unknown,
+  mapError: ErrorMapper,
+): Promise<Response> {
   const res = await withDeadline(
     ctx,
-    (signal) => ctx.fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json', ...headers }, body: JSON.stringify(body), signal }),
+    (signal) =>
+      ctx.fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json', ...headers },
+        body: JSON.stringify(body),
+        signal,
+      }),
     (err, timedOut) => networkError(ctx, err, 'connect', timedOut),
   );
   if (res.ok) return res;
@@ -73,7 +92,10 @@ export async function postJson(ctx: ProviderCallContext, url: string, headers: R
   } catch {
     parsed = undefined;
   }
-  const mapped = parsed === undefined ? { code: null, body: openAIErrorBody(res.status, `${ctx.provider.id} returned HTTP ${res.status}`, null) } : mapError(res.status, parsed);
+  const mapped =
+    parsed === undefined
+      ? { code: null, body: openAIErrorBody(res.status, `${ctx.provider.id} returned HTTP ${res.status}`, null) }
+      : mapError(res.status, parsed);
   throw new UpstreamError(
     `${ctx.provider.id} returned HTTP ${res.status}${mapped.code ? ` (${mapped.code})` : ''}`,
     'http',
@@ -118,7 +140,8 @@ export async function readBodyWithin(ctx: ProviderCallContext, res: Response, ma
     return parts.join('');
   } catch (err) {
     void reader.cancel().catch(() => undefined);
-    if (err === BODY_TIMEOUT) throw new UpstreamError(`${ctx.provider.id} did not send its response body within ${ctx.provider.timeoutMs} ms`, 'timeout');
+    if (err === BODY_TIMEOUT)
+      throw new UpstreamError(`${ctx.provider.id} did not send its response body within ${ctx.provider.timeoutMs} ms`, 'timeout');
     throw networkError(ctx, err, 'read');
   } finally {
     clearTimeout(timer);
@@ -136,7 +159,10 @@ export async function readJson(ctx: ProviderCallContext, res: Response): Promise
 }
 
 /** The response's Server-Sent Events, each `data` parsed as JSON; read failures become UpstreamErrors. */
-export async function* readJsonEvents(ctx: ProviderCallContext, res: Response): AsyncGenerator<{ event: SseEvent['event']; json: unknown }> {
+export async function* readJsonEvents(
+  ctx: ProviderCallContext,
+  res: Response,
+): AsyncGenerator<{ event: SseEvent['event']; json: unknown }> {
   if (!res.body) throw new UpstreamError(`${ctx.provider.id} sent no stream body`, 'protocol');
   const events = readSse(res.body as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
   try {

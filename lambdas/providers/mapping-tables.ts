@@ -5,7 +5,7 @@
  */
 import type { ChatRequest } from '../domain/chat-request';
 import { RouterError, UnsupportedByOffer } from '../domain/errors';
-import type { ErrorBody, ErrorType, ChatCompletion, ChatCompletionChunk, FinishReason, ToolCall } from '../domain/openai';
+import type { ChatCompletion, ChatCompletionChunk, ErrorBody, ErrorType, FinishReason, ToolCall } from '../domain/openai';
 import type { NormalizedUsage } from '../domain/usage';
 import { toOpenAIUsage } from '../domain/usage';
 
@@ -168,10 +168,23 @@ export function parseToolArguments(args: string, param: string): Record<string, 
 }
 
 /** Usage all zero, for adding up. */
-export const ZERO_USAGE: Readonly<NormalizedUsage> = { promptTokens: 0, completionTokens: 0, cachedReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 };
+export const ZERO_USAGE: Readonly<NormalizedUsage> = {
+  promptTokens: 0,
+  completionTokens: 0,
+  cachedReadTokens: 0,
+  cacheWriteTokens: 0,
+  reasoningTokens: 0,
+};
 
 /** The OpenAI-format completion of one assistant turn: text (null when only tools were called), tool calls, finish reason, usage. */
-export function assistantCompletion(id: string, model: string, text: string, toolCalls: ToolCall[], finishReason: FinishReason | null, usage: NormalizedUsage): ChatCompletion {
+export function assistantCompletion(
+  id: string,
+  model: string,
+  text: string,
+  toolCalls: ToolCall[],
+  finishReason: FinishReason | null,
+  usage: NormalizedUsage,
+): ChatCompletion {
   return {
     id,
     object: 'chat.completion',
@@ -180,7 +193,11 @@ export function assistantCompletion(id: string, model: string, text: string, too
     choices: [
       {
         index: 0,
-        message: { role: 'assistant', content: text === '' && toolCalls.length ? null : text, ...(toolCalls.length ? { tool_calls: toolCalls } : {}) },
+        message: {
+          role: 'assistant',
+          content: text === '' && toolCalls.length ? null : text,
+          ...(toolCalls.length ? { tool_calls: toolCalls } : {}),
+        },
         finish_reason: finishReason,
         logprobs: null,
       },

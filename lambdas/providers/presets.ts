@@ -14,7 +14,15 @@ export type AuthStyle =
   | 'api-key-header';
 
 /** A request parameter of OpenAI's chat API that a host rejects, so the adapter must drop it. */
-export type DroppableParam = 'logit_bias' | 'logprobs' | 'top_logprobs' | 'messages[].name' | 'parallel_tool_calls' | 'stream_options' | 'seed' | 'user';
+export type DroppableParam =
+  | 'logit_bias'
+  | 'logprobs'
+  | 'top_logprobs'
+  | 'messages[].name'
+  | 'parallel_tool_calls'
+  | 'stream_options'
+  | 'seed'
+  | 'user';
 
 export interface OpenAICompatiblePreset {
   /** Human-readable host name. */
@@ -121,7 +129,11 @@ export interface ResolvedPreset {
  * resolvePreset('azure-openai', { resource: 'acme', deployment: 'gpt-4o-mini' }).baseUrl
  * // 'https://acme.openai.azure.com/openai/deployments/gpt-4o-mini'
  */
-export function resolvePreset(id: PresetId, params: Readonly<Record<string, string>> = {}, queryOverrides: Readonly<Record<string, string>> = {}): ResolvedPreset {
+export function resolvePreset(
+  id: PresetId,
+  params: Readonly<Record<string, string>> = {},
+  queryOverrides: Readonly<Record<string, string>> = {},
+): ResolvedPreset {
   const preset: OpenAICompatiblePreset = OPENAI_COMPATIBLE_PRESETS[id];
   const missing = (preset.requiredParams ?? []).filter((p) => !params[p]);
   if (missing.length) throw new Error(`preset "${id}" needs ${missing.map((m) => `"${m}"`).join(', ')}`);

@@ -3,11 +3,10 @@
  * data key (see core/personal-data.ts); the rest — status, limits, flags — is operational data.
  * A closed account gets a TTL: it is kept for the grace period after closure, then deleted (§8).
  */
-import { DeleteCommand, GetCommand, PutCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { isExpired, ttlAfterDays } from './dynamo';
-import type { AccountRecord } from '../domain/records';
+import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { AccountsStore } from '../domain/ports';
-
+import type { AccountRecord } from '../domain/records';
+import { isExpired, ttlAfterDays } from './dynamo';
 
 export class AccountsRepo implements AccountsStore {
   constructor(
@@ -17,7 +16,13 @@ export class AccountsRepo implements AccountsStore {
 
   async create(record: AccountRecord): Promise<boolean> {
     try {
-      await this.db.send(new PutCommand({ TableName: this.table, Item: { pk: `acct#${record.accountId}`, ...record }, ConditionExpression: 'attribute_not_exists(pk)' }));
+      await this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { pk: `acct#${record.accountId}`, ...record },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
       return true;
     } catch (err) {
       if ((err as Error).name === 'ConditionalCheckFailedException') return false;
@@ -49,7 +54,11 @@ export class AccountsRepo implements AccountsStore {
   }
 
   /** Sets some top-level fields of an existing account. */
-  async update(accountId: string, fields: Partial<Omit<AccountRecord, 'accountId'>>, remove: Array<keyof AccountRecord> = []): Promise<void> {
+  async update(
+    accountId: string,
+    fields: Partial<Omit<AccountRecord, 'accountId'>>,
+    remove: Array<keyof AccountRecord> = [],
+  ): Promise<void> {
     const names: Record<string, string> = {};
     const values: Record<string, unknown> = {};
     const sets = Object.entries(fields)
@@ -63,7 +72,9 @@ export class AccountsRepo implements AccountsStore {
       names[`#r${i}`] = k;
       return `#r${i}`;
     });
-    const expr = [sets.length ? `SET ${sets.join(', ')}` : '', removes.length ? `REMOVE ${removes.join(', ')}` : ''].filter(Boolean).join(' ');
+    const expr = [sets.length ? `SET ${sets.join(', ')}` : '', removes.length ? `REMOVE ${removes.join(', ')}` : '']
+      .filter(Boolean)
+      .join(' ');
     if (!expr) return;
     await this.db.send(
       new UpdateCommand({
@@ -86,7 +97,14 @@ export class AccountsRepo implements AccountsStore {
   async markErased(accountId: string, closedAt: string | undefined, graceDays: number, now = new Date()): Promise<void> {
     await this.update(
       accountId,
-      { status: 'closed', erasedAt: now.toISOString(), closedAt: closedAt ?? now.toISOString(), limits: {}, flags: {}, expiresAt: ttlAfterDays(now, graceDays) },
+      {
+        status: 'closed',
+        erasedAt: now.toISOString(),
+        closedAt: closedAt ?? now.toISOString(),
+        limits: {},
+        flags: {},
+        expiresAt: ttlAfterDays(now, graceDays),
+      },
       ['personal'],
     );
   }

@@ -3,11 +3,10 @@
  * period (§8, up to 7 years) by the TTL this code sets. Statements carry the account id, amounts
  * and counts only; after an erasure they stay, pseudonymized (§6, §8).
  */
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { isExpired, ttlAfterDays } from './dynamo';
-import type { Statement } from '../domain/records';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { BillingStore } from '../domain/ports';
-
+import type { Statement } from '../domain/records';
+import { isExpired, ttlAfterDays } from './dynamo';
 
 export class BillingRepo implements BillingStore {
   constructor(
@@ -23,7 +22,12 @@ export class BillingRepo implements BillingStore {
     await this.db.send(
       new PutCommand({
         TableName: this.table,
-        Item: { pk: `acct#${statement.accountId}`, sk: `month#${statement.month}`, ...statement, expiresAt: ttlAfterDays(monthEnd > now ? monthEnd : now, this.retentionDays) },
+        Item: {
+          pk: `acct#${statement.accountId}`,
+          sk: `month#${statement.month}`,
+          ...statement,
+          expiresAt: ttlAfterDays(monthEnd > now ? monthEnd : now, this.retentionDays),
+        },
       }),
     );
   }
@@ -36,7 +40,13 @@ export class BillingRepo implements BillingStore {
   }
 
   async list(accountId: string): Promise<Statement[]> {
-    const out = await this.db.send(new QueryCommand({ TableName: this.table, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `acct#${accountId}` } }));
+    const out = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': `acct#${accountId}` },
+      }),
+    );
     const now = new Date();
     return (out.Items ?? [])
       .filter((i) => !isExpired(i as { expiresAt?: number }, now))
@@ -48,7 +58,12 @@ export class BillingRepo implements BillingStore {
     const items = await this.list(accountId);
     for (const s of items) {
       await this.db.send(
-        new UpdateCommand({ TableName: this.table, Key: { pk: `acct#${accountId}`, sk: `month#${s.month}` }, UpdateExpression: 'SET pseudonymized = :t', ExpressionAttributeValues: { ':t': true } }),
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: `acct#${accountId}`, sk: `month#${s.month}` },
+          UpdateExpression: 'SET pseudonymized = :t',
+          ExpressionAttributeValues: { ':t': true },
+        }),
       );
     }
     return items.length;

@@ -3,9 +3,9 @@
  * item here is final, in every replica, so it crypto-shreds the account's personal fields
  * (policy §6 erasure). See core/personal-data.ts.
  */
-import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { isExpired } from './dynamo';
+import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DataKeyStore } from '../domain/ports';
+import { isExpired } from './dynamo';
 
 export class DataKeysRepo implements DataKeyStore {
   constructor(
@@ -15,7 +15,13 @@ export class DataKeysRepo implements DataKeyStore {
 
   async put(accountId: string, wrapped: string): Promise<boolean> {
     try {
-      await this.db.send(new PutCommand({ TableName: this.table, Item: { pk: `acct#${accountId}`, wrapped }, ConditionExpression: 'attribute_not_exists(pk)' }));
+      await this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { pk: `acct#${accountId}`, wrapped },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
       return true;
     } catch (err) {
       if ((err as Error).name === 'ConditionalCheckFailedException') return false;
@@ -31,17 +37,19 @@ export class DataKeysRepo implements DataKeyStore {
 
   /** Schedules the key's deletion (account closure: the grace period, §8); TTL then shreds it. */
   async expire(accountId: string, expiresAt: number): Promise<void> {
-    await this.db.send(
-      new UpdateCommand({
-        TableName: this.table,
-        Key: { pk: `acct#${accountId}` },
-        UpdateExpression: 'SET expiresAt = :e',
-        ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeValues: { ':e': expiresAt },
-      }),
-    ).catch((err: Error) => {
-      if (err.name !== 'ConditionalCheckFailedException') throw err;
-    });
+    await this.db
+      .send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: `acct#${accountId}` },
+          UpdateExpression: 'SET expiresAt = :e',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':e': expiresAt },
+        }),
+      )
+      .catch((err: Error) => {
+        if (err.name !== 'ConditionalCheckFailedException') throw err;
+      });
   }
 
   async delete(accountId: string): Promise<void> {

@@ -102,7 +102,7 @@ export async function deletePartition(db: DynamoDBDocumentClient, table: string,
     );
     const keys = (out.Items ?? []).map((i) => (hasSortKey ? { pk: i.pk, sk: i.sk } : { pk: i.pk }));
     for (let i = 0; i < keys.length; i += 25) {
-      let requests: Record<string, any>[] | undefined = keys.slice(i, i + 25).map((Key) => ({ DeleteRequest: { Key } }));
+      let requests: Record<string, unknown>[] | undefined = keys.slice(i, i + 25).map((Key) => ({ DeleteRequest: { Key } }));
       for (let attempt = 0; requests?.length; attempt++) {
         const res: BatchWriteCommandOutput = await db.send(new BatchWriteCommand({ RequestItems: { [table]: requests } }));
         requests = res.UnprocessedItems?.[table];

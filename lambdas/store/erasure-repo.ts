@@ -21,7 +21,12 @@ export class ErasureRepo implements ErasureStore {
       supportItemsDeleted: await deletePartition(this.db, this.tables.support, `acct#${accountId}`),
       limitItemsDeleted: 0,
     };
-    const limitPartitions = [`budget#acct#${accountId}`, `rate#acct#${accountId}`, `resv#acct#${accountId}`, ...keyIds.flatMap((k) => [`budget#key#${k}`, `rate#key#${k}`])];
+    const limitPartitions = [
+      `budget#acct#${accountId}`,
+      `rate#acct#${accountId}`,
+      `resv#acct#${accountId}`,
+      ...keyIds.flatMap((k) => [`budget#key#${k}`, `rate#key#${k}`]),
+    ];
     for (const pk of limitPartitions) counts.limitItemsDeleted! += await deletePartition(this.limitsDb, this.tables.limits, pk);
     return counts;
   }

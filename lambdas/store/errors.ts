@@ -20,7 +20,10 @@ export class StoreUnavailable extends RouterError {
     readonly causeName?: string,
   ) {
     // The client sees only that the router is unavailable for now; the reason goes to logs by name.
-    super('unavailable', 'The router is temporarily unavailable; retry shortly.', { code: 'store_unavailable', retryAfterSeconds: STORE_RETRY_AFTER_SECONDS });
+    super('unavailable', 'The router is temporarily unavailable; retry shortly.', {
+      code: 'store_unavailable',
+      retryAfterSeconds: STORE_RETRY_AFTER_SECONDS,
+    });
   }
 }
 

@@ -6,10 +6,18 @@
  * Layout: pk `health#<region>`, sk `<minute, zero-padded>#<offer id>`; numeric attributes are
  * sums (ADD), so concurrent writers never lose counts.
  */
-import { QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { HealthBucket, HealthStore } from '../domain/ports';
 
-const FIELDS = ['attempts', 'failures', 'timeouts', 'ttftMsSum', 'ttftCount', 'outputTokens', 'generationMs'] as const satisfies ReadonlyArray<keyof HealthBucket>;
+const FIELDS = [
+  'attempts',
+  'failures',
+  'timeouts',
+  'ttftMsSum',
+  'ttftCount',
+  'outputTokens',
+  'generationMs',
+] as const satisfies ReadonlyArray<keyof HealthBucket>;
 const pad = (minute: number) => minute.toString().padStart(10, '0');
 /** Pages read per window at most: a bound on one refresh, whatever the catalog's size. */
 const MAX_PAGES = 20;
@@ -24,7 +32,11 @@ export class HealthRepo implements HealthStore {
 
   async add(region: string, minute: number, buckets: ReadonlyMap<string, HealthBucket>): Promise<void> {
     for (const [offerId, b] of buckets) {
-      const values: Record<string, number | string> = { ':exp': (minute + 1) * 60 + this.keepSeconds, ':offer': offerId, ':minute': minute };
+      const values: Record<string, number | string> = {
+        ':exp': (minute + 1) * 60 + this.keepSeconds,
+        ':offer': offerId,
+        ':minute': minute,
+      };
       for (const f of FIELDS) values[`:${f}`] = b[f];
       await this.db.send(
         new UpdateCommand({

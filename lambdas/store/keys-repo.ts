@@ -3,12 +3,11 @@
  * item keeps the account, a name, a display prefix and a status (policy §2 credentials, §5).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { isExpired } from './dynamo';
+import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Limits } from '../domain/caller';
-import type { ApiKeyRecord } from '../domain/records';
 import type { KeysStore } from '../domain/ports';
-
+import type { ApiKeyRecord } from '../domain/records';
+import { isExpired } from './dynamo';
 
 export const KEY_PREFIX = 'sk-ctr-';
 
@@ -42,7 +41,11 @@ export class KeysRepo implements KeysStore {
       ...(options.rotatedFrom ? { rotatedFrom: options.rotatedFrom } : {}),
     };
     await this.db.send(
-      new PutCommand({ TableName: this.table, Item: { pk: `hash#${hashKey(secret)}`, ...record }, ConditionExpression: 'attribute_not_exists(pk)' }),
+      new PutCommand({
+        TableName: this.table,
+        Item: { pk: `hash#${hashKey(secret)}`, ...record },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
     );
     return { record, secret };
   }
@@ -52,7 +55,7 @@ export class KeysRepo implements KeysStore {
     if (!secret.startsWith(KEY_PREFIX)) return undefined;
     const out = await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: `hash#${hashKey(secret)}` } }));
     const item = out.Item as (ApiKeyRecord & { pk: string }) | undefined;
-    if (!item || item.status !== 'active' || isExpired(item, now)) return undefined;
+    if (item?.status !== 'active' || isExpired(item, now)) return undefined;
     if (item.validUntil && Date.parse(item.validUntil) <= now.getTime()) return undefined;
     const { pk: _pk, ...record } = item;
     return record;
@@ -88,7 +91,12 @@ export class KeysRepo implements KeysStore {
 
   private async itemById(keyId: string): Promise<(ApiKeyRecord & { pk: string }) | undefined> {
     const out = await this.db.send(
-      new QueryCommand({ TableName: this.table, IndexName: 'byKeyId', KeyConditionExpression: 'keyId = :k', ExpressionAttributeValues: { ':k': keyId } }),
+      new QueryCommand({
+        TableName: this.table,
+        IndexName: 'byKeyId',
+        KeyConditionExpression: 'keyId = :k',
+        ExpressionAttributeValues: { ':k': keyId },
+      }),
     );
     return out.Items?.[0] as (ApiKeyRecord & { pk: string }) | undefined;
   }
@@ -120,7 +128,14 @@ export class KeysRepo implements KeysStore {
   async setLimits(keyId: string, limits: Limits): Promise<boolean> {
     const item = await this.itemById(keyId);
     if (!item) return false;
-    await this.db.send(new UpdateCommand({ TableName: this.table, Key: { pk: item.pk }, UpdateExpression: 'SET limits = :l', ExpressionAttributeValues: { ':l': limits } }));
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { pk: item.pk },
+        UpdateExpression: 'SET limits = :l',
+        ExpressionAttributeValues: { ':l': limits },
+      }),
+    );
     return true;
   }
 

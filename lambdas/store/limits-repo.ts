@@ -19,12 +19,12 @@
  * the other regions' replicas only receive copies.
  */
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { withConflictRetry } from './dynamo';
-import { QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Caller } from '../domain/caller';
 import { BudgetExceeded, RateLimited, type RateLimitState } from '../domain/errors';
-import type { BudgetStatus, LimitsPort, Reservation } from '../domain/ports';
 import { nanoToUsd } from '../domain/money';
+import type { BudgetStatus, LimitsPort, Reservation } from '../domain/ports';
+import { withConflictRetry } from './dynamo';
 import { type CounterKey, counterExpiry, pad, periodEnd, type Scope } from './limit-counters';
 
 /** How long a reservation may stay unsettled: the longest a request can run (Lambda's 15 min) plus a margin. */
@@ -111,7 +111,12 @@ export class LimitsRepo implements LimitsPort {
   private async releaseRate(windows: CounterKey[], requests: number, tokens: number): Promise<void> {
     for (const key of windows) {
       await this.db.send(
-        new UpdateCommand({ TableName: this.table, Key: key, UpdateExpression: 'ADD requests :r, tokens :t', ExpressionAttributeValues: { ':r': -requests, ':t': -tokens } }),
+        new UpdateCommand({
+          TableName: this.table,
+          Key: key,
+          UpdateExpression: 'ADD requests :r, tokens :t',
+          ExpressionAttributeValues: { ':r': -requests, ':t': -tokens },
+        }),
       );
     }
   }
@@ -123,9 +128,21 @@ export class LimitsRepo implements LimitsPort {
     for (const s of scopes) {
       const who = s.kind === 'acct' ? 'account' : 'API key';
       if (s.limits.dailyBudgetNanoUsd !== undefined)
-        out.push({ pk: `budget#${s.kind}#${s.id}`, sk: `day#${day}`, limit: s.limits.dailyBudgetNanoUsd, label: `daily budget of this ${who}`, resetAt: periodEnd(now, 'day') });
+        out.push({
+          pk: `budget#${s.kind}#${s.id}`,
+          sk: `day#${day}`,
+          limit: s.limits.dailyBudgetNanoUsd,
+          label: `daily budget of this ${who}`,
+          resetAt: periodEnd(now, 'day'),
+        });
       if (s.limits.monthlyBudgetNanoUsd !== undefined)
-        out.push({ pk: `budget#${s.kind}#${s.id}`, sk: `month#${month}`, limit: s.limits.monthlyBudgetNanoUsd, label: `monthly budget of this ${who}`, resetAt: periodEnd(now, 'month') });
+        out.push({
+          pk: `budget#${s.kind}#${s.id}`,
+          sk: `month#${month}`,
+          limit: s.limits.monthlyBudgetNanoUsd,
+          label: `monthly budget of this ${who}`,
+          resetAt: periodEnd(now, 'month'),
+        });
     }
     return out;
   }
@@ -196,7 +213,13 @@ export class LimitsRepo implements LimitsPort {
               {
                 Put: {
                   TableName: this.table,
-                  Item: { ...reservationKey, amount, counters: counters.map(({ pk, sk }) => ({ pk, sk })), createdAt: now.toISOString(), expiresAt: expiry + 35 * 86_400 },
+                  Item: {
+                    ...reservationKey,
+                    amount,
+                    counters: counters.map(({ pk, sk }) => ({ pk, sk })),
+                    createdAt: now.toISOString(),
+                    expiresAt: expiry + 35 * 86_400,
+                  },
                 },
               },
               ...counters.map((c) => ({
@@ -206,7 +229,12 @@ export class LimitsRepo implements LimitsPort {
                   UpdateExpression: 'ADD committed :amt SET #limit = :limit, expiresAt = :exp',
                   ConditionExpression: 'attribute_not_exists(committed) OR committed <= :cap',
                   ExpressionAttributeNames: { '#limit': 'limit' },
-                  ExpressionAttributeValues: { ':amt': amount, ':cap': c.limit - amount, ':limit': c.limit, ':exp': Math.floor(c.resetAt.getTime() / 1000) + 86_400 },
+                  ExpressionAttributeValues: {
+                    ':amt': amount,
+                    ':cap': c.limit - amount,
+                    ':limit': c.limit,
+                    ':exp': Math.floor(c.resetAt.getTime() / 1000) + 86_400,
+                  },
                 },
               })),
             ],
@@ -261,7 +289,12 @@ export class LimitsRepo implements LimitsPort {
           for (const key of rate.windows) {
             if (rateSettled.has(key)) continue;
             await this.db.send(
-              new UpdateCommand({ TableName: this.table, Key: key, UpdateExpression: 'ADD tokens :d', ExpressionAttributeValues: { ':d': actualTokens - maxTokens } }),
+              new UpdateCommand({
+                TableName: this.table,
+                Key: key,
+                UpdateExpression: 'ADD tokens :d',
+                ExpressionAttributeValues: { ':d': actualTokens - maxTokens },
+              }),
             );
             rateSettled.add(key);
           }
@@ -300,7 +333,11 @@ export class LimitsRepo implements LimitsPort {
       await withConflictRetry(() =>
         this.db.send(
           new TransactWriteCommand({
-            TransactItems: [{ Delete: { TableName: this.table, Key: reservationKey, ConditionExpression: 'attribute_exists(pk)' } }, marker, ...spend(actual - reserved)],
+            TransactItems: [
+              { Delete: { TableName: this.table, Key: reservationKey, ConditionExpression: 'attribute_exists(pk)' } },
+              marker,
+              ...spend(actual - reserved),
+            ],
           }),
         ),
       );
@@ -322,7 +359,13 @@ export class LimitsRepo implements LimitsPort {
     const counters = this.budgetCounters(this.scopes(caller), now);
     const out = [];
     for (const c of counters) {
-      const res = await this.db.send(new QueryCommand({ TableName: this.table, KeyConditionExpression: 'pk = :pk AND sk = :sk', ExpressionAttributeValues: { ':pk': c.pk, ':sk': c.sk } }));
+      const res = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :pk AND sk = :sk',
+          ExpressionAttributeValues: { ':pk': c.pk, ':sk': c.sk },
+        }),
+      );
       const item = res.Items?.[0] ?? {};
       const committed = Number(item.committed ?? 0);
       out.push({

@@ -4,11 +4,10 @@
  * TTL; resolving it sets one, `supportResolvedDays` later.
  */
 import { randomBytes } from 'node:crypto';
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { isExpired, ttlAfterDays } from './dynamo';
-import type { SupportMessage, SupportTicket } from '../domain/records';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { SupportStore } from '../domain/ports';
-
+import type { SupportMessage, SupportTicket } from '../domain/records';
+import { isExpired, ttlAfterDays } from './dynamo';
 
 export class SupportRepo implements SupportStore {
   constructor(
@@ -29,7 +28,13 @@ export class SupportRepo implements SupportStore {
       openedAt: first.at,
       messages: [first],
     };
-    await this.db.send(new PutCommand({ TableName: this.table, Item: { ...this.key(accountId, ticket.ticketId), ...ticket }, ConditionExpression: 'attribute_not_exists(pk)' }));
+    await this.db.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: { ...this.key(accountId, ticket.ticketId), ...ticket },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
     return ticket;
   }
 
@@ -66,7 +71,12 @@ export class SupportRepo implements SupportStore {
         UpdateExpression: 'SET #s = :r, resolvedAt = :at, expiresAt = :exp',
         ConditionExpression: '#s = :open',
         ExpressionAttributeNames: { '#s': 'status' },
-        ExpressionAttributeValues: { ':r': 'resolved', ':open': 'open', ':at': now.toISOString(), ':exp': ttlAfterDays(now, this.resolvedDays) },
+        ExpressionAttributeValues: {
+          ':r': 'resolved',
+          ':open': 'open',
+          ':at': now.toISOString(),
+          ':exp': ttlAfterDays(now, this.resolvedDays),
+        },
       }),
     );
   }
@@ -83,8 +93,14 @@ export class SupportRepo implements SupportStore {
 
   async list(accountId: string, now = new Date()): Promise<SupportTicket[]> {
     const out = await this.db.send(
-      new QueryCommand({ TableName: this.table, KeyConditionExpression: 'pk = :pk AND begins_with(sk, :t)', ExpressionAttributeValues: { ':pk': `acct#${accountId}`, ':t': 'ticket#' } }),
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :t)',
+        ExpressionAttributeValues: { ':pk': `acct#${accountId}`, ':t': 'ticket#' },
+      }),
     );
-    return (out.Items ?? []).filter((i) => !isExpired(i as { expiresAt?: number }, now)).map(({ pk: _p, sk: _s, ...t }) => t as SupportTicket);
+    return (out.Items ?? [])
+      .filter((i) => !isExpired(i as { expiresAt?: number }, now))
+      .map(({ pk: _p, sk: _s, ...t }) => t as SupportTicket);
   }
 }

@@ -120,7 +120,7 @@ export const TABLES: readonly TableDefinition[] = [
   },
   {
     id: 'dataKeys',
-    description: 'Per-account data keys, wrapped by the KMS key; deleting one crypto-shreds the account\'s personal fields everywhere',
+    description: "Per-account data keys, wrapped by the KMS key; deleting one crypto-shreds the account's personal fields everywhere",
     retention: 'account',
     policySections: ['§5', '§6 erasure'],
     partitionKey: S('pk'),

@@ -4,13 +4,12 @@
  * day's aggregate are written in one transaction, so they never disagree. Events hold counts,
  * ids and timings only: no prompt, no completion.
  */
-import { QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { isExpired, ttlAfterDays, withConflictRetry } from './dynamo';
+import { type DynamoDBDocumentClient, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { UsageStore } from '../domain/ports';
 import type { DailyAggregate, UsageEvent } from '../domain/usage';
-
-
+import { isExpired, ttlAfterDays, withConflictRetry } from './dynamo';
 
 /** Partition of the anonymized service-wide statistics (§2: anonymized usage statistics). */
 export const STATS_PK = 'stats#global';
@@ -68,7 +67,15 @@ export class UsageRepo implements UsageStore {
                 },
               },
               ...(this.accountsTable
-                ? [{ ConditionCheck: { TableName: this.accountsTable, Key: { pk: `acct#${event.accountId}` }, ConditionExpression: 'attribute_not_exists(erasedAt)' } }]
+                ? [
+                    {
+                      ConditionCheck: {
+                        TableName: this.accountsTable,
+                        Key: { pk: `acct#${event.accountId}` },
+                        ConditionExpression: 'attribute_not_exists(erasedAt)',
+                      },
+                    },
+                  ]
                 : []),
             ],
           }),
@@ -76,7 +83,8 @@ export class UsageRepo implements UsageStore {
       );
     } catch (err) {
       // Already recorded (a retried write), or the account was erased meanwhile: nothing to add.
-      if (err instanceof TransactionCanceledException && err.CancellationReasons?.some((r) => r.Code === 'ConditionalCheckFailed')) return false;
+      if (err instanceof TransactionCanceledException && err.CancellationReasons?.some((r) => r.Code === 'ConditionalCheckFailed'))
+        return false;
       throw err;
     }
     // The service-wide statistics item is shared by every account: updating it outside the transaction
@@ -125,15 +133,21 @@ export class UsageRepo implements UsageStore {
   /** Anonymized service-wide statistics of one day, per model. */
   async stats(day: string): Promise<Array<{ model: string; requests: number; promptTokens: number; completionTokens: number }>> {
     const out = await this.db.send(
-      new QueryCommand({ TableName: this.table, KeyConditionExpression: 'pk = :pk AND begins_with(sk, :d)', ExpressionAttributeValues: { ':pk': STATS_PK, ':d': `day#${day}#` } }),
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :d)',
+        ExpressionAttributeValues: { ':pk': STATS_PK, ':d': `day#${day}#` },
+      }),
     );
     const now = new Date();
-    return (out.Items ?? []).filter((i) => !isExpired(i as { expiresAt?: number }, now)).map((i) => ({
-      model: String(i.sk).slice(`day#${day}#`.length),
-      requests: Number(i.requests),
-      promptTokens: Number(i.promptTokens),
-      completionTokens: Number(i.completionTokens),
-    }));
+    return (out.Items ?? [])
+      .filter((i) => !isExpired(i as { expiresAt?: number }, now))
+      .map((i) => ({
+        model: String(i.sk).slice(`day#${day}#`.length),
+        requests: Number(i.requests),
+        promptTokens: Number(i.promptTokens),
+        completionTokens: Number(i.completionTokens),
+      }));
   }
 
   /** Daily aggregates of an account between two days (YYYY-MM-DD, inclusive). */

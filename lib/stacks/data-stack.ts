@@ -35,7 +35,10 @@ export class DataStack extends Stack {
     CrossStackReferences.of(this).consume(ReferenceStrength.WEAK);
     this.data = new RouterData(this, 'Data', props);
     for (const t of TABLES) {
-      new CfnOutput(this, `Table-${t.id}`, { value: this.data.tables[t.id].tableName, description: `${t.description} (retention class: ${t.retention})` });
+      new CfnOutput(this, `Table-${t.id}`, {
+        value: this.data.tables[t.id].tableName,
+        description: `${t.description} (retention class: ${t.retention})`,
+      });
     }
     new CfnOutput(this, 'ProviderSecretArn', {
       value: this.data.providerSecretArn,

@@ -1,5 +1,5 @@
 /** The router in one region (primary or replica). */
-import { Arn, ArnFormat, CfnOutput, CrossStackReferences, ReferenceStrength, Stack, Token, type StackProps } from 'aws-cdk-lib';
+import { Arn, ArnFormat, CfnOutput, CrossStackReferences, ReferenceStrength, Stack, type StackProps, Token } from 'aws-cdk-lib';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { CheapTokenRouter, type CheapTokenRouterProps } from '../cheap-token-router';
@@ -24,7 +24,9 @@ export class RouterStack extends Stack {
     CrossStackReferences.of(this).consume(ReferenceStrength.WEAK);
     let alarmTopic = props.router.alarmTopic;
     if (props.alarmTopicArn !== undefined) {
-      const topicRegion = Token.isUnresolved(props.alarmTopicArn) ? undefined : Arn.split(props.alarmTopicArn, ArnFormat.NO_RESOURCE_NAME).region;
+      const topicRegion = Token.isUnresolved(props.alarmTopicArn)
+        ? undefined
+        : Arn.split(props.alarmTopicArn, ArnFormat.NO_RESOURCE_NAME).region;
       if (topicRegion !== undefined && !Token.isUnresolved(this.region) && topicRegion !== this.region) {
         throw new Error(`RouterStack ${this.stackName}: alarm topic ${props.alarmTopicArn} is in ${topicRegion}, not in ${this.region}`);
       }
@@ -33,6 +35,9 @@ export class RouterStack extends Stack {
     this.router = new CheapTokenRouter(this, 'Router', { ...props.router, alarmTopic });
     new CfnOutput(this, 'EndpointUrl', { value: this.router.baseUrl, description: 'OpenAI-compatible base URL of this region' });
     new CfnOutput(this, 'KeyArn', { value: props.router.data.keyArn, description: 'Data key (KMS) used in this region' });
-    new CfnOutput(this, 'HomeRegion', { value: props.router.config.primaryRegion, description: 'Region holding rate-limit and budget counters' });
+    new CfnOutput(this, 'HomeRegion', {
+      value: props.router.config.primaryRegion,
+      description: 'Region holding rate-limit and budget counters',
+    });
   }
 }

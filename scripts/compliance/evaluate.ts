@@ -5,7 +5,16 @@
 import { type CitedTestRuns, runProblem, testKey } from './cited-tests';
 import { checkCodeRef, checkTestRef, type ReadSource } from './source-refs';
 import { TEMPLATE_CHECKS, type TemplateCheck } from './template-checks';
-import type { CheckContext, CommitmentResult, ComplianceReport, EvidenceRow, NagSummary, OutOfScope, PolicyCommitment, TestEvidence } from './types';
+import type {
+  CheckContext,
+  CommitmentResult,
+  ComplianceReport,
+  EvidenceRow,
+  NagSummary,
+  OutOfScope,
+  PolicyCommitment,
+  TestEvidence,
+} from './types';
 
 export interface EvaluateInput {
   readonly map: readonly PolicyCommitment[];
@@ -19,7 +28,8 @@ export interface EvaluateInput {
   readonly runs?: CitedTestRuns;
 }
 
-const byRow = (a: EvidenceRow, b: EvidenceRow) => a.where.localeCompare(b.where) || a.resource.localeCompare(b.resource) || a.property.localeCompare(b.property);
+const byRow = (a: EvidenceRow, b: EvidenceRow) =>
+  a.where.localeCompare(b.where) || a.resource.localeCompare(b.resource) || a.property.localeCompare(b.property);
 
 /** Evaluates one commitment. */
 export function evaluateCommitment(

@@ -28,7 +28,12 @@ export const RETENTION_CLASSES: Readonly<
   billing: { configKey: 'billingDays', unit: 'days', policy: 'at most 7 years (tax)', policyMaxKey: 'billing' },
   support: { configKey: 'supportResolvedDays', unit: 'days', policy: 'until resolved; this many days after resolution' },
   rateLimit: { configKey: 'rateLimitSeconds', unit: 'seconds', policy: 'operational counters, not a class of the policy; minutes' },
-  privacyAudit: { configKey: 'privacyAuditDays', unit: 'days', policy: 'record of handled §6 requests, not a class of the policy; no longer than billing records', policyMaxKey: 'billing' },
+  privacyAudit: {
+    configKey: 'privacyAuditDays',
+    unit: 'days',
+    policy: 'record of handled §6 requests, not a class of the policy; no longer than billing records',
+    policyMaxKey: 'billing',
+  },
 };
 
 const CHAT_TEST = 'test/integration/chat.test.ts';
@@ -54,8 +59,16 @@ export const POLICY_MAP: readonly PolicyCommitment[] = [
       'The text of a request (prompt, tool arguments, images) and of a response is passed through to the provider and back, and never written to a table, a log line, an error message or the API Gateway logs.',
     templateChecks: [{ check: 'apigw.accessLogFormat' }, { check: 'apigw.dataTrace' }],
     code: [
-      { file: 'lambdas/core/log.ts', symbol: 'jsonLogger', role: 'the only logger: an allow-list of id, count and timing fields, with no field for content' },
-      { file: 'lambdas/domain/chat-request.ts', symbol: 'validate', role: 'validation errors name the parameter and the rule, never the value' },
+      {
+        file: 'lambdas/core/log.ts',
+        symbol: 'jsonLogger',
+        role: 'the only logger: an allow-list of id, count and timing fields, with no field for content',
+      },
+      {
+        file: 'lambdas/domain/chat-request.ts',
+        symbol: 'validate',
+        role: 'validation errors name the parameter and the rule, never the value',
+      },
       { file: 'lambdas/store/tables.ts', symbol: 'TABLES', role: 'every table and what it holds; none has an attribute for content' },
       { file: 'lib/router-api.ts', symbol: 'ACCESS_LOG_FIELDS', role: 'the access-log format: request metadata only' },
     ],
@@ -65,8 +78,14 @@ export const POLICY_MAP: readonly PolicyCommitment[] = [
       { file: 'test/integration/canary.test.ts', title: 'a canary sent through every route is in no table and no log line' },
       { file: CANARY_PROCESSES_TEST, title: 'the local server (npm start) writes no canary to stdout or stderr' },
       { file: CANARY_PROCESSES_TEST, title: 'the Lambda bundles write no canary to stdout or stderr (what CloudWatch Logs would receive)' },
-      { file: CANARY_PROCESSES_TEST, title: 'after shutdown, no file the local server wrote holds a canary, the DynamoDB Local database included' },
-      { file: 'test/unit/validation-canary-property.test.ts', title: 'a marker anywhere in a rejected chat request is never in the error returned' },
+      {
+        file: CANARY_PROCESSES_TEST,
+        title: 'after shutdown, no file the local server wrote holds a canary, the DynamoDB Local database included',
+      },
+      {
+        file: 'test/unit/validation-canary-property.test.ts',
+        title: 'a marker anywhere in a rejected chat request is never in the error returned',
+      },
       { file: TABLE_ITEMS_TEST, title: ALLOW_LIST_TITLE },
       { file: ROUTER_TEST, title: 'access logs are JSON with request metadata only: no body, payload, header or authorization field' },
     ],
@@ -75,11 +94,15 @@ export const POLICY_MAP: readonly PolicyCommitment[] = [
     id: '§2 usage data: what is collected per request',
     section: '§2',
     commitment:
-      'Per request that reached a provider, one usage record: account, key id, models, provider, token counts, cost, latency, status, time, and the caller\'s IP address sealed with the account\'s data key. Nothing else of the request is kept.',
+      "Per request that reached a provider, one usage record: account, key id, models, provider, token counts, cost, latency, status, time, and the caller's IP address sealed with the account's data key. Nothing else of the request is kept.",
     templateChecks: [{ check: 'dynamodb.tables', args: { tables: ['usage'] } }],
     code: [
       { file: 'lambdas/domain/usage.ts', symbol: 'UsageEvent', role: 'the fields of a usage record, exhaustively' },
-      { file: 'lambdas/store/usage-repo.ts', symbol: 'UsageRepo', role: 'writes one record per request (idempotent) and the daily aggregate' },
+      {
+        file: 'lambdas/store/usage-repo.ts',
+        symbol: 'UsageRepo',
+        role: 'writes one record per request (idempotent) and the daily aggregate',
+      },
     ],
     tests: [
       { file: CHAT_TEST, title: BUFFERED_TITLE },
@@ -102,10 +125,22 @@ export const POLICY_MAP: readonly PolicyCommitment[] = [
     ],
     code: [
       { file: 'lib/data-key.ts', symbol: 'DataKey', role: 'the multi-Region KMS key (rotation on) and its regional replicas' },
-      { file: 'lib/router-data.ts', symbol: 'RouterData', role: 'tables and the provider secret, encrypted with the data key and its replica keys' },
+      {
+        file: 'lib/router-data.ts',
+        symbol: 'RouterData',
+        role: 'tables and the provider secret, encrypted with the data key and its replica keys',
+      },
       { file: 'lib/cheap-token-router.ts', symbol: 'CheapTokenRouter', role: 'encrypted log groups, functions and API per region' },
-      { file: 'lambdas/core/personal-data.ts', symbol: 'PersonalDataCipher', role: 'seals email, company and IP address with the account\'s data key (AES-256-GCM)' },
-      { file: 'lambdas/core/personal-data.ts', symbol: 'KmsKeyProvider', role: 'generates and unwraps per-account data keys under the KMS key, account id as encryption context' },
+      {
+        file: 'lambdas/core/personal-data.ts',
+        symbol: 'PersonalDataCipher',
+        role: "seals email, company and IP address with the account's data key (AES-256-GCM)",
+      },
+      {
+        file: 'lambdas/core/personal-data.ts',
+        symbol: 'KmsKeyProvider',
+        role: 'generates and unwraps per-account data keys under the KMS key, account id as encryption context',
+      },
     ],
     tests: [
       { file: DATA_LAYER_TEST, title: 'is one multi-Region primary key with rotation in the primary region, retained' },
@@ -127,12 +162,20 @@ export const POLICY_MAP: readonly PolicyCommitment[] = [
     code: [
       { file: 'lambdas/store/keys-repo.ts', symbol: 'hashKey', role: 'API keys are stored as a SHA-256 hash, never in clear' },
       { file: 'lib/table-access.ts', symbol: 'TABLE_ACCESS', role: 'which function may read or write which table (least privilege)' },
-      { file: 'lib/cheap-token-router.ts', symbol: 'CheapTokenRouter', role: 'one role per function with exactly those grants; /admin authorized by IAM' },
+      {
+        file: 'lib/cheap-token-router.ts',
+        symbol: 'CheapTokenRouter',
+        role: 'one role per function with exactly those grants; /admin authorized by IAM',
+      },
     ],
     tests: [
       { file: ROUTER_TEST, title: 'authorizes admin routes with IAM and app routes in the function (no authorizer)' },
       { file: ROUTER_TEST, title: 'no IAM statement in any stack has Resource "*" or a wildcard action' },
-      { file: ROUTER_TEST, title: 'gives the provider secret to chat and api only; only admin creates data keys, chat and api only unwrap them, always with the account context' },
+      {
+        file: ROUTER_TEST,
+        title:
+          'gives the provider secret to chat and api only; only admin creates data keys, chat and api only unwrap them, always with the account context',
+      },
       { file: ROUTER_TEST, title: 'each function can build its runtime from exactly the environment the template gives it' },
       { file: 'test/unit/auth.test.ts', title: 'a revoked key stops working within the cache TTL (the documented revocation bound)' },
     ],
@@ -144,8 +187,16 @@ export const POLICY_MAP: readonly PolicyCommitment[] = [
       'Every synthesis runs the AwsSolutions rule pack over all stacks; no finding is left open, and each acknowledged rule states why in one file.',
     templateChecks: [],
     code: [
-      { file: 'lib/nag-suppressions.ts', symbol: 'acknowledgeRouterFindings', role: 'acknowledgements for a regional router, each with its reason' },
-      { file: 'lib/nag-suppressions.ts', symbol: 'acknowledgeDataFindings', role: 'acknowledgements for the data layer, each with its reason' },
+      {
+        file: 'lib/nag-suppressions.ts',
+        symbol: 'acknowledgeRouterFindings',
+        role: 'acknowledgements for a regional router, each with its reason',
+      },
+      {
+        file: 'lib/nag-suppressions.ts',
+        symbol: 'acknowledgeDataFindings',
+        role: 'acknowledgements for the data layer, each with its reason',
+      },
     ],
     tests: [
       { file: 'test/infra/nag.test.ts', title: 'reports zero unacknowledged findings (errors and warnings)' },
@@ -156,7 +207,8 @@ export const POLICY_MAP: readonly PolicyCommitment[] = [
   {
     id: '§6 access and portability',
     section: '§6',
-    commitment: 'An account holder or operator can get everything held about an account (profile, key metadata, usage, billing) as one machine-readable export.',
+    commitment:
+      'An account holder or operator can get everything held about an account (profile, key metadata, usage, billing) as one machine-readable export.',
     templateChecks: [{ check: 'apigw.authorization' }],
     code: [{ file: 'lambdas/core/privacy.ts', symbol: 'PrivacyService#exportAccount', role: 'assembles the export' }],
     tests: [{ file: PRIVACY_TEST, title: 'export is machine-readable and holds everything about the account' }],
@@ -164,10 +216,15 @@ export const POLICY_MAP: readonly PolicyCommitment[] = [
   {
     id: '§6 correction',
     section: '§6',
-    commitment: 'Profile fields of an account (email, company) can be corrected through the CLI and the admin API; the corrected values are sealed again.',
+    commitment:
+      'Profile fields of an account (email, company) can be corrected through the CLI and the admin API; the corrected values are sealed again.',
     templateChecks: [],
     code: [
-      { file: 'lambdas/core/privacy.ts', symbol: 'PrivacyService#correct', role: 'accepts only the personal fields, applies and audits the correction' },
+      {
+        file: 'lambdas/core/privacy.ts',
+        symbol: 'PrivacyService#correct',
+        role: 'accepts only the personal fields, applies and audits the correction',
+      },
       { file: 'lambdas/core/accounts.ts', symbol: 'AccountService#updateAccount', role: 'validates the fields and stores them sealed' },
     ],
     tests: [{ file: PRIVACY_TEST, title: 'correction updates the personal fields, sealed again' }],
@@ -176,13 +233,25 @@ export const POLICY_MAP: readonly PolicyCommitment[] = [
     id: '§6 erasure',
     section: '§6',
     commitment:
-      'Erasure deletes everything about an account that no legal duty requires keeping, pseudonymizes the billing lines kept for tax (§8), and destroys the account\'s data key so copies in replicas and backups become unreadable.',
+      "Erasure deletes everything about an account that no legal duty requires keeping, pseudonymizes the billing lines kept for tax (§8), and destroys the account's data key so copies in replicas and backups become unreadable.",
     templateChecks: [{ check: 'dynamodb.pitr' }],
     code: [
       { file: 'lambdas/core/privacy.ts', symbol: 'PrivacyService#erase', role: 'deletes, pseudonymizes and crypto-shreds' },
-      { file: 'lambdas/store/billing-repo.ts', symbol: 'BillingRepo#pseudonymize', role: 'replaces the account identity in retained billing statements' },
-      { file: 'lambdas/core/personal-data.ts', symbol: 'PersonalDataCipher#shred', role: 'destroys the account\'s wrapped data key (crypto-shredding)' },
-      { file: 'lambdas/store/data-keys-repo.ts', symbol: 'DataKeysRepo', role: 'holds the wrapped data keys, in a table without point-in-time backups' },
+      {
+        file: 'lambdas/store/billing-repo.ts',
+        symbol: 'BillingRepo#pseudonymize',
+        role: 'replaces the account identity in retained billing statements',
+      },
+      {
+        file: 'lambdas/core/personal-data.ts',
+        symbol: 'PersonalDataCipher#shred',
+        role: "destroys the account's wrapped data key (crypto-shredding)",
+      },
+      {
+        file: 'lambdas/store/data-keys-repo.ts',
+        symbol: 'DataKeysRepo',
+        role: 'holds the wrapped data keys, in a table without point-in-time backups',
+      },
     ],
     tests: [
       { file: PRIVACY_TEST, title: 'erasure leaves nothing readable but pseudonymized billing lines' },
@@ -196,7 +265,8 @@ export const POLICY_MAP: readonly PolicyCommitment[] = [
   {
     id: '§6 restriction and objection',
     section: '§6',
-    commitment: 'An account can be restricted (its keys are refused) or object to processing (it is left out of analytics aggregates); the code honours both flags.',
+    commitment:
+      'An account can be restricted (its keys are refused) or object to processing (it is left out of analytics aggregates); the code honours both flags.',
     templateChecks: [],
     code: [
       { file: 'lambdas/core/privacy.ts', symbol: 'PrivacyService#restrict', role: 'sets the restriction flag' },
@@ -212,7 +282,10 @@ export const POLICY_MAP: readonly PolicyCommitment[] = [
     id: '§6 every request is audited',
     section: '§6',
     commitment: 'Each data-subject request is recorded (what, when, by whom, outcome) in an audit table, without personal content.',
-    templateChecks: [{ check: 'dynamodb.tables', args: { tables: ['privacyAudit'] } }, { check: 'config.retention', args: { retention: ['privacyAudit'] } }],
+    templateChecks: [
+      { check: 'dynamodb.tables', args: { tables: ['privacyAudit'] } },
+      { check: 'config.retention', args: { retention: ['privacyAudit'] } },
+    ],
     code: [{ file: 'lambdas/store/audit-repo.ts', symbol: 'PrivacyAuditRepo', role: 'writes audit records (ids and outcomes only)' }],
     tests: [{ file: PRIVACY_TEST, title: 'every privacy request is audited without personal content' }],
   },
@@ -229,16 +302,27 @@ export const POLICY_MAP: readonly PolicyCommitment[] = [
       { check: 'config.jurisdictions' },
     ],
     code: [
-      { file: 'lambdas/core/routing.ts', symbol: 'planRoute', role: 'drops offers outside the allowed jurisdictions and offer regions, including pinned and fallback models' },
+      {
+        file: 'lambdas/core/routing.ts',
+        symbol: 'planRoute',
+        role: 'drops offers outside the allowed jurisdictions and offer regions, including pinned and fallback models',
+      },
       { file: 'lambdas/core/config.ts', symbol: 'routerConfigSchema', role: 'regions, allowed jurisdictions and offer regions, validated' },
-      { file: 'lib/cheap-token-router-stacks.ts', symbol: 'addCheapTokenRouterStacks', role: 'creates stacks in the configured regions only' },
+      {
+        file: 'lib/cheap-token-router-stacks.ts',
+        symbol: 'addCheapTokenRouterStacks',
+        role: 'creates stacks in the configured regions only',
+      },
     ],
     tests: [
       { file: 'test/unit/routing.test.ts', title: 'applies only / ignore / data_collection / jurisdiction / usable providers' },
       { file: 'test/unit/routing.test.ts', title: 'never routes to an offer outside the allowed regions' },
       { file: ROUTER_TEST, title: 'exist in the primary region and every replica region' },
       { file: DATA_LAYER_TEST, title: TABLE_TITLES.replicas },
-      { file: ROUTER_TEST, title: 'in every replica region, functions reach the limits table and its key in the home region; other tables stay local' },
+      {
+        file: ROUTER_TEST,
+        title: 'in every replica region, functions reach the limits table and its key in the home region; other tables stay local',
+      },
     ],
   },
   {
@@ -246,11 +330,29 @@ export const POLICY_MAP: readonly PolicyCommitment[] = [
     section: '§8',
     commitment:
       'Account data and API keys have no expiry while the account is open; closing it sets an expiry (the configured grace period) on the account and its keys.',
-    templateChecks: [{ check: 'config.retention', args: { retention: ['account'] } }, { check: 'dynamodb.ttl', args: { retention: ['account'] } }],
+    templateChecks: [
+      { check: 'config.retention', args: { retention: ['account'] } },
+      { check: 'dynamodb.ttl', args: { retention: ['account'] } },
+    ],
     code: [
-      { file: 'lambdas/store/accounts-repo.ts', symbol: 'AccountsRepo#close', role: 'sets the account\'s expiry on closure', uses: 'ttlAfterDays(' },
-      { file: 'lambdas/store/keys-repo.ts', symbol: 'KeysRepo#expireByAccount', role: 'sets the same expiry on every key of the account', uses: 'expiresAt' },
-      { file: 'lambdas/core/accounts.ts', symbol: 'AccountService#closeAccount', role: 'closes with the configured grace period', uses: 'accountGraceDays' },
+      {
+        file: 'lambdas/store/accounts-repo.ts',
+        symbol: 'AccountsRepo#close',
+        role: "sets the account's expiry on closure",
+        uses: 'ttlAfterDays(',
+      },
+      {
+        file: 'lambdas/store/keys-repo.ts',
+        symbol: 'KeysRepo#expireByAccount',
+        role: 'sets the same expiry on every key of the account',
+        uses: 'expiresAt',
+      },
+      {
+        file: 'lambdas/core/accounts.ts',
+        symbol: 'AccountService#closeAccount',
+        role: 'closes with the configured grace period',
+        uses: 'accountGraceDays',
+      },
     ],
     tests: [
       { file: PRIVACY_TEST, title: 'closing an account keeps it for the grace period, then its keys, profile and data key expire' },
@@ -261,12 +363,27 @@ export const POLICY_MAP: readonly PolicyCommitment[] = [
   {
     id: '§8 usage data ≤ 2 years',
     section: '§8',
-    commitment: 'Every usage record and daily aggregate carries an expiry at most the configured usage period (≤ 730 days) after the request.',
-    templateChecks: [{ check: 'config.retention', args: { retention: ['usage'] } }, { check: 'dynamodb.ttl', args: { retention: ['usage'] } }, { check: 'logs.retention' }],
-    code: [{ file: 'lambdas/store/usage-repo.ts', symbol: 'UsageRepo#record', role: 'sets expiresAt on the event and the aggregate', uses: 'ttlAfterDays(' }],
+    commitment:
+      'Every usage record and daily aggregate carries an expiry at most the configured usage period (≤ 730 days) after the request.',
+    templateChecks: [
+      { check: 'config.retention', args: { retention: ['usage'] } },
+      { check: 'dynamodb.ttl', args: { retention: ['usage'] } },
+      { check: 'logs.retention' },
+    ],
+    code: [
+      {
+        file: 'lambdas/store/usage-repo.ts',
+        symbol: 'UsageRepo#record',
+        role: 'sets expiresAt on the event and the aggregate',
+        uses: 'ttlAfterDays(',
+      },
+    ],
     tests: [
       { file: TABLE_ITEMS_TEST, title: WRITER_TTL_TITLE },
-      { file: RETENTION_READS_TEST, title: 'usage: events, daily aggregates and service statistics skip records past the retention period' },
+      {
+        file: RETENTION_READS_TEST,
+        title: 'usage: events, daily aggregates and service statistics skip records past the retention period',
+      },
       { file: 'test/unit/config.test.ts', title: 'rejects retention beyond the privacy policy maxima' },
       { file: 'test/infra/config-validation.test.ts', title: 'rejects usage retention beyond the policy maximum (2 years)' },
       { file: ROUTER_TEST, title: 'refuses a log retention longer than the usage-data retention' },
@@ -277,8 +394,18 @@ export const POLICY_MAP: readonly PolicyCommitment[] = [
     id: '§8 billing information ≤ 7 years',
     section: '§8',
     commitment: 'Billing statements expire at most the configured billing period (≤ 2557 days) after the end of their month.',
-    templateChecks: [{ check: 'config.retention', args: { retention: ['billing'] } }, { check: 'dynamodb.ttl', args: { retention: ['billing'] } }],
-    code: [{ file: 'lambdas/store/billing-repo.ts', symbol: 'BillingRepo#put', role: 'sets expiresAt from the month end', uses: 'ttlAfterDays(' }],
+    templateChecks: [
+      { check: 'config.retention', args: { retention: ['billing'] } },
+      { check: 'dynamodb.ttl', args: { retention: ['billing'] } },
+    ],
+    code: [
+      {
+        file: 'lambdas/store/billing-repo.ts',
+        symbol: 'BillingRepo#put',
+        role: 'sets expiresAt from the month end',
+        uses: 'ttlAfterDays(',
+      },
+    ],
     tests: [
       { file: TABLE_ITEMS_TEST, title: WRITER_TTL_TITLE },
       { file: RETENTION_READS_TEST, title: 'billing: get and list skip statements past the retention period' },
@@ -290,11 +417,22 @@ export const POLICY_MAP: readonly PolicyCommitment[] = [
     id: '§8 support communications: until resolved',
     section: '§8',
     commitment: 'Support communications expire a short configured period after the matter is resolved.',
-    templateChecks: [{ check: 'config.retention', args: { retention: ['support'] } }, { check: 'dynamodb.ttl', args: { retention: ['support'] } }],
+    templateChecks: [
+      { check: 'config.retention', args: { retention: ['support'] } },
+      { check: 'dynamodb.ttl', args: { retention: ['support'] } },
+    ],
     code: [
       { file: 'lambdas/core/config.ts', symbol: 'routerConfigSchema', role: 'bounds retention.supportResolvedDays' },
-      { file: 'lambdas/store/support-repo.ts', symbol: 'SupportRepo#resolve', role: 'sets expiresAt when a matter is resolved; open tickets have none' },
-      { file: 'lambdas/core/support.ts', symbol: 'SupportService', role: 'seals message texts with the account data key, so erasure reaches them' },
+      {
+        file: 'lambdas/store/support-repo.ts',
+        symbol: 'SupportRepo#resolve',
+        role: 'sets expiresAt when a matter is resolved; open tickets have none',
+      },
+      {
+        file: 'lambdas/core/support.ts',
+        symbol: 'SupportService',
+        role: 'seals message texts with the account data key, so erasure reaches them',
+      },
     ],
     tests: [
       { file: 'test/integration/support.test.ts', title: 'kept sealed while open; resolving sets the retention TTL; erasure deletes them' },
@@ -307,12 +445,23 @@ export const POLICY_MAP: readonly PolicyCommitment[] = [
     section: '§8',
     commitment:
       'Every table has the TTL attribute and is labelled with its retention class; reads treat an item past its expiry as absent (DynamoDB deletes expired items late); rate-limit state expires within minutes; backups are bounded by the PITR window.',
-    templateChecks: [{ check: 'dynamodb.ttl' }, { check: 'dynamodb.retentionClassTag' }, { check: 'config.retention' }, { check: 'dynamodb.pitr' }, { check: 'dynamodb.deletionProtection' }],
+    templateChecks: [
+      { check: 'dynamodb.ttl' },
+      { check: 'dynamodb.retentionClassTag' },
+      { check: 'config.retention' },
+      { check: 'dynamodb.pitr' },
+      { check: 'dynamodb.deletionProtection' },
+    ],
     code: [
       { file: 'lambdas/store/tables.ts', symbol: 'TTL_ATTRIBUTE', role: 'the one TTL attribute of every table' },
       { file: 'lambdas/store/dynamo.ts', symbol: 'isExpired', role: 'reads treat expired-but-not-yet-deleted items as gone' },
       { file: 'lambdas/store/dynamo.ts', symbol: 'ttlAfterDays', role: 'the expiry every writer computes' },
-      { file: 'lambdas/store/limits-repo.ts', symbol: 'LimitsRepo', role: 'rate-limit windows and reservations expire within minutes', uses: 'expiresAt' },
+      {
+        file: 'lambdas/store/limits-repo.ts',
+        symbol: 'LimitsRepo',
+        role: 'rate-limit windows and reservations expire within minutes',
+        uses: 'expiresAt',
+      },
       { file: 'lambdas/core/config.ts', symbol: 'POLICY_MAX_DAYS', role: 'the policy maxima the config is validated against' },
     ],
     tests: [
@@ -322,7 +471,10 @@ export const POLICY_MAP: readonly PolicyCommitment[] = [
       { file: 'test/unit/config.test.ts', title: 'rejects retention beyond the privacy policy maxima' },
       { file: RETENTION_READS_TEST, title: 'accounts: get and list skip an account past its grace period' },
       { file: RETENTION_READS_TEST, title: 'API keys: lookup by secret, by id and by account skip expired keys' },
-      { file: RETENTION_READS_TEST, title: 'usage: events, daily aggregates and service statistics skip records past the retention period' },
+      {
+        file: RETENTION_READS_TEST,
+        title: 'usage: events, daily aggregates and service statistics skip records past the retention period',
+      },
       { file: RETENTION_READS_TEST, title: 'billing: get and list skip statements past the retention period' },
       { file: RETENTION_READS_TEST, title: 'support: get and list skip tickets resolved longer ago than the retention period' },
       { file: RETENTION_READS_TEST, title: 'privacy audit: list skips entries past the retention period' },

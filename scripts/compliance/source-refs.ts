@@ -41,7 +41,9 @@ const DECLARATION = (name: string) =>
   );
 
 const MEMBER = (name: string) =>
-  new RegExp(`^\\s+(?:(?:public|private|protected|static|readonly|override|abstract)\\s+)*(?:async\\s+)?(?:get\\s+|set\\s+)?${escapeRegExp(name)}\\s*[(<=:]`);
+  new RegExp(
+    `^\\s+(?:(?:public|private|protected|static|readonly|override|abstract)\\s+)*(?:async\\s+)?(?:get\\s+|set\\s+)?${escapeRegExp(name)}\\s*[(<=:]`,
+  );
 
 /**
  * Finds a code reference in a file's text: `name` (an exported declaration) or `Class#member`.

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App, Validations, type Stack } from 'aws-cdk-lib';
+import { App, type Stack, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { RouterConfig } from '../../lambdas/core/config';
 import { addCheapTokenRouterStacks } from '../../lib/cheap-token-router-stacks';
@@ -24,7 +24,8 @@ export interface Synthesized {
 /** The `context` of cdk.json, so feature flags match `npx cdk synth`. */
 function cdkJsonContext(repoRoot: string): Record<string, unknown> {
   try {
-    return ((JSON.parse(readFileSync(join(repoRoot, 'cdk.json'), 'utf8')) as { context?: Record<string, unknown> }).context ?? {}) as Record<string, unknown>;
+    return ((JSON.parse(readFileSync(join(repoRoot, 'cdk.json'), 'utf8')) as { context?: Record<string, unknown> }).context ??
+      {}) as Record<string, unknown>;
   } catch {
     return {};
   }
@@ -59,7 +60,13 @@ export function synthesize(config: RouterConfig, repoRoot: string, account?: str
       const file = join(outdir, stack.templateFile);
       if (!existsSync(file)) continue;
       const text = readFileSync(file, 'utf8');
-      stacks.push({ name: stack.stackName, region: stack.region, role, template: JSON.parse(text) as CfnTemplate, sha256: createHash('sha256').update(text).digest('hex') });
+      stacks.push({
+        name: stack.stackName,
+        region: stack.region,
+        role,
+        template: JSON.parse(text) as CfnTemplate,
+        sha256: createHash('sha256').update(text).digest('hex'),
+      });
     }
     const reportFile = join(outdir, 'validation-report.json');
     const validationReport = existsSync(reportFile) ? (JSON.parse(readFileSync(reportFile, 'utf8')) as unknown) : undefined;

@@ -18,7 +18,10 @@ export function rawDefaultConfig(): Record<string, any> {
  * suites that test the fallback mechanics see the configured order on every request; the health
  * suite turns it on with its own policy.
  */
-export function threeProviderConfig(baseUrls: { cheap: string; mid: string; dear: string }, health: Record<string, unknown> = { enabled: false }): Record<string, any> {
+export function threeProviderConfig(
+  baseUrls: { cheap: string; mid: string; dear: string },
+  health: Record<string, unknown> = { enabled: false },
+): Record<string, any> {
   const raw = rawDefaultConfig();
   raw.health = health;
   raw.providers = [
@@ -35,9 +38,28 @@ export function threeProviderConfig(baseUrls: { cheap: string; mid: string; dear
       contextWindow: 8192,
       maxOutput: 2048,
       offers: [
-        { provider: 'mid', upstreamModel: 'llama-mid', price: { input: 0.59, output: 0.79, cachedInput: 0.295 }, latencyMs: 100, throughputTps: 300 },
-        { provider: 'cheap', upstreamModel: 'llama-cheap', price: { input: 0.23, output: 0.4, cachedInput: 0.115 }, latencyMs: 400, throughputTps: 40 },
-        { provider: 'dear', upstreamModel: 'llama-dear', price: { input: 0.88, output: 0.88 }, latencyMs: 300, throughputTps: 90, contextWindow: 131072 },
+        {
+          provider: 'mid',
+          upstreamModel: 'llama-mid',
+          price: { input: 0.59, output: 0.79, cachedInput: 0.295 },
+          latencyMs: 100,
+          throughputTps: 300,
+        },
+        {
+          provider: 'cheap',
+          upstreamModel: 'llama-cheap',
+          price: { input: 0.23, output: 0.4, cachedInput: 0.115 },
+          latencyMs: 400,
+          throughputTps: 40,
+        },
+        {
+          provider: 'dear',
+          upstreamModel: 'llama-dear',
+          price: { input: 0.88, output: 0.88 },
+          latencyMs: 300,
+          throughputTps: 90,
+          contextWindow: 131072,
+        },
       ],
     },
   ];

@@ -6,10 +6,10 @@ import { randomBytes } from 'node:crypto';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import OpenAI from 'openai';
 import { jsonLogger } from '../../lambdas/core/log';
-import { startLocalStack, type LocalStack } from '../../lambdas/local/stack';
+import { type LocalStack, startLocalStack } from '../../lambdas/local/stack';
 import { documentClient } from '../../lambdas/store/dynamo';
 import { KeysRepo } from '../../lambdas/store/keys-repo';
-import { tableNamesFromEnv, type TableNames } from '../../lambdas/store/tables';
+import { type TableNames, tableNamesFromEnv } from '../../lambdas/store/tables';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 

@@ -61,7 +61,9 @@ export async function startOpenAIUpstream(name: string): Promise<MockUpstream> {
     if (mode.kind === 'status') {
       if (mode.delayMs) await new Promise((r) => setTimeout(r, mode.delayMs));
       res.writeHead(mode.status, { 'content-type': 'application/json', ...mode.headers });
-      res.end(JSON.stringify(mode.body ?? { error: { message: `${name} is overloaded`, type: 'server_error', param: null, code: 'overloaded' } }));
+      res.end(
+        JSON.stringify(mode.body ?? { error: { message: `${name} is overloaded`, type: 'server_error', param: null, code: 'overloaded' } }),
+      );
       return;
     }
     const usage = {
@@ -88,7 +90,11 @@ export async function startOpenAIUpstream(name: string): Promise<MockUpstream> {
             {
               index: 0,
               message: wantsTool
-                ? { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: toolName, arguments: args } }] }
+                ? {
+                    role: 'assistant',
+                    content: null,
+                    tool_calls: [{ id: 'call_1', type: 'function', function: { name: toolName, arguments: args } }],
+                  }
                 : { role: 'assistant', content: TEXT.join('') },
               finish_reason: wantsTool ? 'tool_calls' : 'stop',
               logprobs: null,
@@ -101,7 +107,13 @@ export async function startOpenAIUpstream(name: string): Promise<MockUpstream> {
     }
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
     const send = (o: unknown) => res.write(`data: ${JSON.stringify(o)}\n\n`);
-    const chunk = (delta: unknown, finish: string | null = null) => ({ id, object: 'chat.completion.chunk', created, model: body.model, choices: [{ index: 0, delta, finish_reason: finish }] });
+    const chunk = (delta: unknown, finish: string | null = null) => ({
+      id,
+      object: 'chat.completion.chunk',
+      created,
+      model: body.model,
+      choices: [{ index: 0, delta, finish_reason: finish }],
+    });
     send(chunk({ role: 'assistant', content: '' }));
     if (mode.kind === 'stall-after-role') {
       res.on('close', () => state.abandoned++);
@@ -115,7 +127,8 @@ export async function startOpenAIUpstream(name: string): Promise<MockUpstream> {
     if (wantsTool) {
       send(chunk({ tool_calls: [{ index: 0, id: 'call_1', type: 'function', function: { name: toolName, arguments: '' } }] }));
       // Split the arguments at awkward places, including inside a multi-byte character's escape-free UTF-8.
-      for (const piece of [args.slice(0, 3), args.slice(3, 11), args.slice(11, 40), args.slice(40)]) send(chunk({ tool_calls: [{ index: 0, function: { arguments: piece } }] }));
+      for (const piece of [args.slice(0, 3), args.slice(3, 11), args.slice(11, 40), args.slice(40)])
+        send(chunk({ tool_calls: [{ index: 0, function: { arguments: piece } }] }));
       send(chunk({}, 'tool_calls'));
     } else {
       for (const [i, piece] of TEXT.entries()) {
@@ -133,7 +146,8 @@ export async function startOpenAIUpstream(name: string): Promise<MockUpstream> {
       }
       send(chunk({}, 'stop'));
     }
-    if (body.stream_options?.include_usage && mode.kind !== 'no-usage') send({ id, object: 'chat.completion.chunk', created, model: body.model, choices: [], usage });
+    if (body.stream_options?.include_usage && mode.kind !== 'no-usage')
+      send({ id, object: 'chat.completion.chunk', created, model: body.model, choices: [], usage });
     res.end('data: [DONE]\n\n');
   });
   server.on('connection', () => state.connections++);

@@ -155,7 +155,11 @@ export const openaiWire: Wire = {
         {
           index: 0,
           message: ask.tool
-            ? { role: 'assistant', content: null, tool_calls: [{ id: SCRIPT.toolId, type: 'function', function: { name: ask.tool, arguments: SCRIPT.toolArgs } }] }
+            ? {
+                role: 'assistant',
+                content: null,
+                tool_calls: [{ id: SCRIPT.toolId, type: 'function', function: { name: ask.tool, arguments: SCRIPT.toolArgs } }],
+              }
             : { role: 'assistant', content: SCRIPT.text.join('') },
           finish_reason: ask.tool ? 'tool_calls' : 'stop',
           logprobs: null,
@@ -164,14 +168,25 @@ export const openaiWire: Wire = {
       usage,
     }),
   streamed: (ask, model, usage) => {
-    const chunk = (delta: unknown, finish: string | null = null) => ({ id: 'chatcmpl-oai-1', object: 'chat.completion.chunk', created: 1_700_000_000, model, choices: [{ index: 0, delta, finish_reason: finish }] });
+    const chunk = (delta: unknown, finish: string | null = null) => ({
+      id: 'chatcmpl-oai-1',
+      object: 'chat.completion.chunk',
+      created: 1_700_000_000,
+      model,
+      choices: [{ index: 0, delta, finish_reason: finish }],
+    });
     const out = [sse(chunk({ role: 'assistant', content: '' }))];
     if (ask.tool) {
-      out.push(sse(chunk({ tool_calls: [{ index: 0, id: SCRIPT.toolId, type: 'function', function: { name: ask.tool, arguments: '' } }] })));
+      out.push(
+        sse(chunk({ tool_calls: [{ index: 0, id: SCRIPT.toolId, type: 'function', function: { name: ask.tool, arguments: '' } }] })),
+      );
       for (const a of argPieces()) out.push(sse(chunk({ tool_calls: [{ index: 0, function: { arguments: a } }] })));
     } else for (const t of SCRIPT.text) out.push(sse(chunk({ content: t })));
     out.push(sse(chunk({}, ask.tool ? 'tool_calls' : 'stop')));
-    out.push(sse({ id: 'chatcmpl-oai-1', object: 'chat.completion.chunk', created: 1_700_000_000, model, choices: [], usage }), 'data: [DONE]\n\n');
+    out.push(
+      sse({ id: 'chatcmpl-oai-1', object: 'chat.completion.chunk', created: 1_700_000_000, model, choices: [], usage }),
+      'data: [DONE]\n\n',
+    );
     return out.join('');
   },
 };
@@ -193,24 +208,61 @@ export const anthropicWire: Wire = {
       type: 'message',
       role: 'assistant',
       model,
-      content: ask.tool ? [{ type: 'tool_use', id: SCRIPT.toolId, name: ask.tool, input: JSON.parse(SCRIPT.toolArgs) }] : [{ type: 'text', text: SCRIPT.text.join('') }],
+      content: ask.tool
+        ? [{ type: 'tool_use', id: SCRIPT.toolId, name: ask.tool, input: JSON.parse(SCRIPT.toolArgs) }]
+        : [{ type: 'text', text: SCRIPT.text.join('') }],
       stop_reason: ask.tool ? 'tool_use' : 'end_turn',
       stop_sequence: null,
       usage,
     }),
   streamed: (ask, model, usage) => {
     const { output_tokens, ...input } = usage;
-    const out = [sse({ type: 'message_start', message: { id: 'msg_e2e', type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage: { ...input, output_tokens: 1 } } }, 'message_start')];
+    const out = [
+      sse(
+        {
+          type: 'message_start',
+          message: {
+            id: 'msg_e2e',
+            type: 'message',
+            role: 'assistant',
+            model,
+            content: [],
+            stop_reason: null,
+            stop_sequence: null,
+            usage: { ...input, output_tokens: 1 },
+          },
+        },
+        'message_start',
+      ),
+    ];
     out.push(sse({ type: 'ping' }, 'ping'));
     if (ask.tool) {
-      out.push(sse({ type: 'content_block_start', index: 0, content_block: { type: 'tool_use', id: SCRIPT.toolId, name: ask.tool, input: {} } }, 'content_block_start'));
-      for (const a of ['', ...argPieces()]) out.push(sse({ type: 'content_block_delta', index: 0, delta: { type: 'input_json_delta', partial_json: a } }, 'content_block_delta'));
+      out.push(
+        sse(
+          { type: 'content_block_start', index: 0, content_block: { type: 'tool_use', id: SCRIPT.toolId, name: ask.tool, input: {} } },
+          'content_block_start',
+        ),
+      );
+      for (const a of ['', ...argPieces()])
+        out.push(
+          sse({ type: 'content_block_delta', index: 0, delta: { type: 'input_json_delta', partial_json: a } }, 'content_block_delta'),
+        );
     } else {
       out.push(sse({ type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }, 'content_block_start'));
-      for (const t of SCRIPT.text) out.push(sse({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: t } }, 'content_block_delta'));
+      for (const t of SCRIPT.text)
+        out.push(sse({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: t } }, 'content_block_delta'));
     }
     out.push(sse({ type: 'content_block_stop', index: 0 }, 'content_block_stop'));
-    out.push(sse({ type: 'message_delta', delta: { stop_reason: ask.tool ? 'tool_use' : 'end_turn', stop_sequence: null }, usage: { output_tokens } }, 'message_delta'));
+    out.push(
+      sse(
+        {
+          type: 'message_delta',
+          delta: { stop_reason: ask.tool ? 'tool_use' : 'end_turn', stop_sequence: null },
+          usage: { output_tokens },
+        },
+        'message_delta',
+      ),
+    );
     out.push(sse({ type: 'message_stop' }, 'message_stop'));
     return out.join('');
   },
@@ -224,14 +276,19 @@ export const bedrockWire: Wire = {
   },
   path: (model, stream) => `/model/${encodeURIComponent(model)}/${stream ? 'converse-stream' : 'converse'}`,
   authorized: (req) => String(req.headers.authorization ?? '').startsWith('AWS4-HMAC-SHA256 Credential=AKIDTEST/'),
-  ask: (b) => (b.toolConfig?.tools?.length && !lastIsToolResult(b.messages, (c) => 'toolResult' in c) ? { tool: b.toolConfig.tools[0].toolSpec.name } : {}),
+  ask: (b) =>
+    b.toolConfig?.tools?.length && !lastIsToolResult(b.messages, (c) => 'toolResult' in c)
+      ? { tool: b.toolConfig.tools[0].toolSpec.name }
+      : {},
   contentType: 'application/vnd.amazon.eventstream',
   buffered: (ask, _model, usage) =>
     JSON.stringify({
       output: {
         message: {
           role: 'assistant',
-          content: ask.tool ? [{ toolUse: { toolUseId: SCRIPT.toolId, name: ask.tool, input: JSON.parse(SCRIPT.toolArgs) } }] : [{ text: SCRIPT.text.join('') }],
+          content: ask.tool
+            ? [{ toolUse: { toolUseId: SCRIPT.toolId, name: ask.tool, input: JSON.parse(SCRIPT.toolArgs) } }]
+            : [{ text: SCRIPT.text.join('') }],
         },
       },
       stopReason: ask.tool ? 'tool_use' : 'end_turn',
@@ -244,7 +301,11 @@ export const bedrockWire: Wire = {
       events.push(['contentBlockStart', { contentBlockIndex: 0, start: { toolUse: { toolUseId: SCRIPT.toolId, name: ask.tool } } }]);
       for (const a of argPieces()) events.push(['contentBlockDelta', { contentBlockIndex: 0, delta: { toolUse: { input: a } } }]);
     } else for (const t of SCRIPT.text) events.push(['contentBlockDelta', { contentBlockIndex: 0, delta: { text: t } }]);
-    events.push(['contentBlockStop', { contentBlockIndex: 0 }], ['messageStop', { stopReason: ask.tool ? 'tool_use' : 'end_turn' }], ['metadata', { usage, metrics: { latencyMs: 100 } }]);
+    events.push(
+      ['contentBlockStop', { contentBlockIndex: 0 }],
+      ['messageStop', { stopReason: ask.tool ? 'tool_use' : 'end_turn' }],
+      ['metadata', { usage, metrics: { latencyMs: 100 } }],
+    );
     return Buffer.concat(events.map(([type, payload]) => eventMessage(type, payload)));
   },
 };
@@ -257,13 +318,20 @@ export const geminiWire: Wire = {
   path: (model, stream) => `/v1beta/models/${model}:${stream ? 'streamGenerateContent?alt=sse' : 'generateContent'}`,
   authorized: (req) => req.headers['x-goog-api-key'] === 'AIza-test',
   ask: (b) =>
-    b.tools?.[0]?.functionDeclarations?.length && !lastIsToolResult(b.contents, (p) => 'functionResponse' in p) ? { tool: b.tools[0].functionDeclarations[0].name } : {},
+    b.tools?.[0]?.functionDeclarations?.length && !lastIsToolResult(b.contents, (p) => 'functionResponse' in p)
+      ? { tool: b.tools[0].functionDeclarations[0].name }
+      : {},
   contentType: 'text/event-stream',
   buffered: (ask, model, usage) =>
     JSON.stringify({
       candidates: [
         {
-          content: { role: 'model', parts: ask.tool ? [{ functionCall: { id: SCRIPT.toolId, name: ask.tool, args: JSON.parse(SCRIPT.toolArgs) } }] : [{ text: SCRIPT.text.join('') }] },
+          content: {
+            role: 'model',
+            parts: ask.tool
+              ? [{ functionCall: { id: SCRIPT.toolId, name: ask.tool, args: JSON.parse(SCRIPT.toolArgs) } }]
+              : [{ text: SCRIPT.text.join('') }],
+          },
           finishReason: 'STOP',
           index: 0,
         },
@@ -275,7 +343,12 @@ export const geminiWire: Wire = {
   streamed: (ask, model, usage) => {
     const { candidatesTokenCount: _c, ...running } = usage;
     const event = (parts: unknown[], last: boolean) =>
-      sse({ candidates: [{ content: { role: 'model', parts }, ...(last ? { finishReason: 'STOP' } : {}), index: 0 }], usageMetadata: last ? usage : running, modelVersion: model, responseId: 'resp-e2e' });
+      sse({
+        candidates: [{ content: { role: 'model', parts }, ...(last ? { finishReason: 'STOP' } : {}), index: 0 }],
+        usageMetadata: last ? usage : running,
+        modelVersion: model,
+        responseId: 'resp-e2e',
+      });
     if (ask.tool) return event([{ functionCall: { id: SCRIPT.toolId, name: ask.tool, args: JSON.parse(SCRIPT.toolArgs) } }], true);
     return SCRIPT.text.map((t, i) => event([{ text: t }], i === SCRIPT.text.length - 1)).join('');
   },

@@ -19,7 +19,8 @@ export function assemble(events: StreamEvent[]) {
     role ??= c.delta.role;
     content += c.delta.content ?? '';
     for (const tc of c.delta.tool_calls ?? []) {
-      const t = (tools[tc.index] ??= { arguments: '' });
+      tools[tc.index] ??= { arguments: '' };
+      const t = tools[tc.index]!;
       if (tc.id) t.id = tc.id;
       if (tc.function?.name) t.name = tc.function.name;
       t.arguments += tc.function?.arguments ?? '';

@@ -14,14 +14,19 @@ const gatewayPattern = (path: string) => new RegExp(`^${path.replace(/\{[a-zA-Z]
 const samplePath = (path: string) => path.replace(/:[a-zA-Z]+\+/g, 'a/b').replace(/:[a-zA-Z]+/g, 'x');
 
 describe('API Gateway routes and the route table', () => {
-  it.each(routeTable.routes.map((r) => [`${r.method} ${r.path} → ${r.fn}`, r] as const))('%s is deployed to the same function', (_name, route) => {
-    const path = samplePath(route.path);
-    const methods = ROUTER_ROUTES.filter((g) => gatewayPattern(g.path).test(path) && (g.method === 'ANY' || g.method === route.method));
-    expect(methods.map((g) => g.target)).toContain(route.fn);
-  });
+  it.each(routeTable.routes.map((r) => [`${r.method} ${r.path} → ${r.fn}`, r] as const))(
+    '%s is deployed to the same function',
+    (_name, route) => {
+      const path = samplePath(route.path);
+      const methods = ROUTER_ROUTES.filter((g) => gatewayPattern(g.path).test(path) && (g.method === 'ANY' || g.method === route.method));
+      expect(methods.map((g) => g.target)).toContain(route.fn);
+    },
+  );
 
   it('has a route behind every API method', () => {
-    const orphans = ROUTER_ROUTES.filter((g) => !routeTable.routes.some((r) => r.fn === g.target && gatewayPattern(g.path).test(samplePath(r.path))));
+    const orphans = ROUTER_ROUTES.filter(
+      (g) => !routeTable.routes.some((r) => r.fn === g.target && gatewayPattern(g.path).test(samplePath(r.path))),
+    );
     expect(orphans).toEqual([]);
   });
 });

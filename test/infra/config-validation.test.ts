@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfigFile, parseConfig, POLICY_MAX_DAYS } from '../../lambdas/core/config';
+import { ConfigError, loadConfigFile, POLICY_MAX_DAYS, parseConfig } from '../../lambdas/core/config';
 import { EXAMPLE_CONFIG_PATH } from './fixture';
 
 const example = () => JSON.parse(readFileSync(EXAMPLE_CONFIG_PATH, 'utf8')) as Record<string, any>;
@@ -67,7 +67,9 @@ describe('router config validation', () => {
     raw.replicaRegions = [raw.primaryRegion];
     raw.retention.usageDays = 9999;
     raw.models[0].offers[0].provider = 'nope';
-    const lines = errorOf(raw).message.split('\n').filter((l) => l.trim().startsWith('- '));
+    const lines = errorOf(raw)
+      .message.split('\n')
+      .filter((l) => l.trim().startsWith('- '));
     expect(lines.length).toBe(3);
   });
 });

@@ -14,7 +14,11 @@ import type { IConstruct } from 'constructs';
 import { loadConfigFile, type RouterConfig } from '../../lambdas/core/config';
 import { TABLES, type TableId } from '../../lambdas/store/tables';
 import { CheapTokenRouter, type CheapTokenRouterProps } from '../../lib/cheap-token-router';
-import { addCheapTokenRouterStacks, type CheapTokenRouterStacks, type CheapTokenRouterStacksProps } from '../../lib/cheap-token-router-stacks';
+import {
+  addCheapTokenRouterStacks,
+  type CheapTokenRouterStacks,
+  type CheapTokenRouterStacksProps,
+} from '../../lib/cheap-token-router-stacks';
 import { tableName } from '../../lib/naming';
 
 export const EXAMPLE_CONFIG_PATH = fileURLToPath(new URL('../../config/examples/two-replicas.json', import.meta.url));
@@ -35,7 +39,12 @@ export interface SynthesizedRouter {
  * skips esbuild (the functions point at the source tree) for tests that only read the templates.
  */
 export function synthesizeRouter(
-  options: { nag?: boolean; bundling?: boolean; router?: CheapTokenRouterStacksProps['router']; alarmTopicArns?: CheapTokenRouterStacksProps['alarmTopicArns'] } = {},
+  options: {
+    nag?: boolean;
+    bundling?: boolean;
+    router?: CheapTokenRouterStacksProps['router'];
+    alarmTopicArns?: CheapTokenRouterStacksProps['alarmTopicArns'];
+  } = {},
 ): SynthesizedRouter {
   const config = loadConfigFile(EXAMPLE_CONFIG_PATH);
   const app = new App(options.bundling === false ? { context: { 'aws:cdk:bundling-stacks': [] } } : {});

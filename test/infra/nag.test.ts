@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { synthesizeRouter, type SynthesizedRouter } from './fixture';
+import { type SynthesizedRouter, synthesizeRouter } from './fixture';
 
 interface Violation {
   ruleName: string;
@@ -36,13 +36,17 @@ describe('cdk-nag AwsSolutions', () => {
   it('ran over the stacks', () => {
     const nag = reports.find((r) => r.pluginName === 'AwsSolutions');
     expect(nag).toBeDefined();
-    const paths = new Set((nag!.suppressedViolations ?? []).flatMap((v) => v.violatingConstructs.map((c) => c.constructPath.split('/')[0])));
+    const paths = new Set(
+      (nag!.suppressedViolations ?? []).flatMap((v) => v.violatingConstructs.map((c) => c.constructPath.split('/')[0])),
+    );
     for (const stack of [s.stacks.dataStack, ...Object.values(s.stacks.routerStacks)]) expect(paths).toContain(stack.stackName);
   });
 
   it('reports zero unacknowledged findings (errors and warnings)', () => {
     const nag = reports.find((r) => r.pluginName === 'AwsSolutions')!;
-    const open = nag.violations.map((v) => `${v.severity} ${v.ruleName} at ${v.violatingConstructs.map((c) => c.constructPath).join(', ')}`);
+    const open = nag.violations.map(
+      (v) => `${v.severity} ${v.ruleName} at ${v.violatingConstructs.map((c) => c.constructPath).join(', ')}`,
+    );
     expect(open).toEqual([]);
     expect(nag.conclusion).toBe('success');
   });
@@ -58,6 +62,12 @@ describe('cdk-nag AwsSolutions', () => {
 
   it('acknowledges only the expected rules', () => {
     const rules = new Set(reports.flatMap((r) => r.suppressedViolations ?? []).map((v) => v.ruleName.replace(/\[.*$/, '')));
-    expect([...rules].sort()).toEqual(['AwsSolutions-APIG3', 'AwsSolutions-APIG4', 'AwsSolutions-COG4', 'AwsSolutions-IAM4', 'AwsSolutions-SMG4']);
+    expect([...rules].sort()).toEqual([
+      'AwsSolutions-APIG3',
+      'AwsSolutions-APIG4',
+      'AwsSolutions-COG4',
+      'AwsSolutions-IAM4',
+      'AwsSolutions-SMG4',
+    ]);
   });
 });

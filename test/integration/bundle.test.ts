@@ -13,7 +13,7 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { jsonLogger } from '../../lambdas/core/log';
 import { createRuntime, type Runtime } from '../../lambdas/handlers/runtime';
-import { createTables, startDynamoLocal, type LocalDynamo } from '../../lambdas/local/dynamodb-local';
+import { createTables, type LocalDynamo, startDynamoLocal } from '../../lambdas/local/dynamodb-local';
 import { tableNamesFromEnv } from '../../lambdas/store/tables';
 import { bundleHandler } from '../helpers/bundle';
 import { defaultConfig } from '../helpers/config';
@@ -54,7 +54,10 @@ beforeAll(async () => {
   // The bundles read their environment on the first invocation, as in Lambda.
   Object.assign(process.env, env);
   await createTables(dynamo.endpoint, tableNamesFromEnv(env));
-  runtime = await createRuntime({ ...env, CTR_CONFIG_JSON: JSON.stringify(defaultConfig()) }, jsonLogger(() => undefined));
+  runtime = await createRuntime(
+    { ...env, CTR_CONFIG_JSON: JSON.stringify(defaultConfig()) },
+    jsonLogger(() => undefined),
+  );
 });
 
 afterAll(async () => {
@@ -96,15 +99,26 @@ describe('Lambda bundles', () => {
       },
     });
     await handler(
-      event('POST', '/v1/chat/completions', { model: 'mock/echo-small', messages: [{ role: 'user', content: 'hi' }], stream: true, stream_options: { include_usage: true } }, {
-        authorization: `Bearer ${key}`,
-      }),
+      event(
+        'POST',
+        '/v1/chat/completions',
+        { model: 'mock/echo-small', messages: [{ role: 'user', content: 'hi' }], stream: true, stream_options: { include_usage: true } },
+        {
+          authorization: `Bearer ${key}`,
+        },
+      ),
       sink,
       context,
     );
-    expect(prelude).toMatchObject({ statusCode: 200, headers: { 'content-type': 'text/event-stream; charset=utf-8', 'x-ctr-provider': 'mock' } });
+    expect(prelude).toMatchObject({
+      statusCode: 200,
+      headers: { 'content-type': 'text/event-stream; charset=utf-8', 'x-ctr-provider': 'mock' },
+    });
     expect(written.trim().endsWith('data: [DONE]')).toBe(true);
-    const usageChunk = written.split('\n\n').map((l) => l.replace(/^data: /, '')).find((l) => l.includes('"usage"'));
+    const usageChunk = written
+      .split('\n\n')
+      .map((l) => l.replace(/^data: /, ''))
+      .find((l) => l.includes('"usage"'));
     expect(JSON.parse(usageChunk!).usage.cost).toBeGreaterThan(0);
     // The handler returns only after metering: the record is there, with the IP sealed.
     const events = await vi.waitFor(async () => {

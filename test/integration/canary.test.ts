@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { canaryFormsIn } from '../helpers/canary-forms';
 import { threeProviderConfig } from '../helpers/config';
 import { startTestRouter, type TestRouter } from '../helpers/local-router';
-import { startOpenAIUpstream, type MockUpstream } from '../helpers/openai-upstream';
+import { type MockUpstream, startOpenAIUpstream } from '../helpers/openai-upstream';
 
 const CANARY = 'CANARY-9d41c0e7-never-store-me';
 /** The mock upstream's completion text: a completion must not be stored either. */
@@ -34,8 +34,16 @@ beforeAll(async () => {
   capture(process.stdout);
   capture(process.stderr);
   up = await startOpenAIUpstream('cheap');
-  router = await startTestRouter(threeProviderConfig({ cheap: up.url, mid: up.url, dear: up.url }), { CHEAP_KEY: 'k1', MID_KEY: 'k2', DEAR_KEY: 'k3' });
-  await router.accounts.createAccount({ accountId: 'acct-canary', company: `Company ${CANARY}`, limits: { monthlyBudgetUsd: 10, rpm: 1000 } });
+  router = await startTestRouter(threeProviderConfig({ cheap: up.url, mid: up.url, dear: up.url }), {
+    CHEAP_KEY: 'k1',
+    MID_KEY: 'k2',
+    DEAR_KEY: 'k3',
+  });
+  await router.accounts.createAccount({
+    accountId: 'acct-canary',
+    company: `Company ${CANARY}`,
+    limits: { monthlyBudgetUsd: 10, rpm: 1000 },
+  });
   key = await router.createKey('acct-canary');
 });
 
@@ -63,20 +71,34 @@ describe('no prompt or completion is stored or logged', () => {
       { role: 'system' as const, content: `system ${CANARY}` },
       { role: 'user' as const, content: [{ type: 'text' as const, text: `user ${CANARY}` }] },
     ];
-    const tools = [{ type: 'function' as const, function: { name: 'lookup', description: CANARY, parameters: { type: 'object', properties: { q: { type: 'string', description: CANARY } } } } }];
+    const tools = [
+      {
+        type: 'function' as const,
+        function: {
+          name: 'lookup',
+          description: CANARY,
+          parameters: { type: 'object', properties: { q: { type: 'string', description: CANARY } } },
+        },
+      },
+    ];
     const model = 'acme/llama-test';
     const served: string[] = [];
 
     // Chat, buffered / streamed / tools / tool results.
     served.push((await client.chat.completions.create({ model, messages })).choices[0]!.message.content ?? '');
-    for await (const c of await client.chat.completions.create({ model, messages, stream: true, stream_options: { include_usage: true } })) served.push(c.choices[0]?.delta.content ?? '');
+    for await (const c of await client.chat.completions.create({ model, messages, stream: true, stream_options: { include_usage: true } }))
+      served.push(c.choices[0]?.delta.content ?? '');
     await client.chat.completions.create({ model, messages, tools });
     for await (const _ of await client.chat.completions.create({ model, messages, tools, stream: true })) void _;
     await client.chat.completions.create({
       model,
       messages: [
         ...messages,
-        { role: 'assistant', content: null, tool_calls: [{ id: 'c1', type: 'function', function: { name: 'lookup', arguments: JSON.stringify({ q: CANARY }) } }] },
+        {
+          role: 'assistant',
+          content: null,
+          tool_calls: [{ id: 'c1', type: 'function', function: { name: 'lookup', arguments: JSON.stringify({ q: CANARY }) } }],
+        },
         { role: 'tool', tool_call_id: 'c1', content: `tool result ${CANARY}` },
       ],
     });
@@ -87,9 +109,15 @@ describe('no prompt or completion is stored or logged', () => {
     // Fallback: the first provider fails, the next serves.
     up.mode = { kind: 'status', status: 503 };
     // OpenRouter's `provider` routing field is not in the openai SDK's types.
-    await client.chat.completions.create({ model, messages, provider: { order: ['cheap', 'mid'] } } as Parameters<typeof client.chat.completions.create>[0]).catch(() => undefined);
+    await client.chat.completions
+      .create({ model, messages, provider: { order: ['cheap', 'mid'] } } as Parameters<typeof client.chat.completions.create>[0])
+      .catch(() => undefined);
     // An upstream request error that quotes the prompt: returned to its caller, never logged or stored.
-    up.mode = { kind: 'status', status: 400, body: { error: { message: `Invalid message: ${CANARY}`, type: 'invalid_request_error', param: 'messages', code: null } } };
+    up.mode = {
+      kind: 'status',
+      status: 400,
+      body: { error: { message: `Invalid message: ${CANARY}`, type: 'invalid_request_error', param: 'messages', code: null } },
+    };
     const rejected = await client.chat.completions.create({ model, messages }).catch((e) => e);
     expect(rejected.status).toBe(400);
     // Every provider fails; then a failure after the first streamed byte.
@@ -128,7 +156,9 @@ describe('no prompt or completion is stored or logged', () => {
     const anthropicBody = { model, max_tokens: 64, system: `system ${CANARY}`, messages: [{ role: 'user', content: `user ${CANARY}` }] };
     expect((await post('/messages', anthropicBody, { 'anthropic-version': '2023-06-01' })).status).toBe(200);
     expect(await drain(await post('/messages', { ...anthropicBody, stream: true }))).toContain('message_stop');
-    expect(await (await post('/messages', { ...anthropicBody, messages: [{ role: CANARY, content: CANARY }] })).text()).not.toContain(CANARY);
+    expect(await (await post('/messages', { ...anthropicBody, messages: [{ role: CANARY, content: CANARY }] })).text()).not.toContain(
+      CANARY,
+    );
 
     // Embeddings.
     expect((await post('/embeddings', { model: 'mock/embed-small', input: [`embed ${CANARY}`] })).status).toBe(200);
@@ -143,7 +173,9 @@ describe('no prompt or completion is stored or logged', () => {
     expect((await fetch(`${admin}/accounts/acct-canary/statements/${new Date().toISOString().slice(0, 7)}`)).status).toBe(200);
 
     // Metering is done after each response: wait until every served request is recorded.
-    await vi.waitFor(async () => expect((await router.stack.runtime.usage.events('acct-canary')).length).toBeGreaterThanOrEqual(12), { timeout: 15_000 });
+    await vi.waitFor(async () => expect((await router.stack.runtime.usage.events('acct-canary')).length).toBeGreaterThanOrEqual(12), {
+      timeout: 15_000,
+    });
 
     // Assess: nothing of the prompt or the completion anywhere.
     const tables = await router.dumpAllTables();

@@ -6,10 +6,10 @@ import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { costNanoUsd, offerPrice } from '../../lambdas/core/pricing';
+import { nanoToUsd } from '../../lambdas/domain/money';
 import { threeProviderConfig } from '../helpers/config';
 import { startTestRouter, type TestRouter } from '../helpers/local-router';
-import { startOpenAIUpstream, type MockUpstream } from '../helpers/openai-upstream';
-import { nanoToUsd } from '../../lambdas/domain/money';
+import { type MockUpstream, startOpenAIUpstream } from '../helpers/openai-upstream';
 
 const CANARY = 'CANARY-PROMPT-5b8e1d2f';
 const CHEAP = offerPrice({ input: 0.23, output: 0.4, cachedInput: 0.115 });
@@ -84,7 +84,10 @@ describe('chat completions through the router', () => {
     expect(up.cheap.requests[0]!.body.model).toBe('llama-cheap');
     expect(up.cheap.requests[0]!.body).not.toHaveProperty('provider');
 
-    const expected = costNanoUsd({ promptTokens: 1234, completionTokens: 56, cachedReadTokens: 1024, cacheWriteTokens: 0, reasoningTokens: 0 }, CHEAP);
+    const expected = costNanoUsd(
+      { promptTokens: 1234, completionTokens: 56, cachedReadTokens: 1024, cacheWriteTokens: 0, reasoningTokens: 0 },
+      CHEAP,
+    );
     // 210 uncached × 0.23 + 1024 cached × 0.115 + 56 × 0.40 (USD per M) = 48 300 + 117 760 + 22 400 nano-USD
     expect(expected).toBe(188_460);
     expect((data.usage as unknown as { cost: number }).cost).toBe(nanoToUsd(expected));
@@ -111,7 +114,12 @@ describe('chat completions through the router', () => {
   });
 
   it('streamed: forwards chunks and the usage chunk with cost; the record matches the buffered cost', async () => {
-    const stream = await client.chat.completions.create({ model: 'acme/llama-test', messages: prompt(), stream: true, stream_options: { include_usage: true } });
+    const stream = await client.chat.completions.create({
+      model: 'acme/llama-test',
+      messages: prompt(),
+      stream: true,
+      stream_options: { include_usage: true },
+    });
     let text = '';
     let usage: (OpenAI.CompletionUsage & { cost?: number }) | undefined;
     let id = '';
@@ -143,7 +151,12 @@ describe('chat completions through the router', () => {
   });
 
   it('streamed tools: tool-call arguments arrive byte-exact from split chunks', async () => {
-    const tools = [{ type: 'function' as const, function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } } }];
+    const tools = [
+      {
+        type: 'function' as const,
+        function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } },
+      },
+    ];
     const stream = await client.chat.completions.create({ model: 'acme/llama-test', messages: prompt(), tools, stream: true });
     let args = '';
     let name = '';
@@ -169,7 +182,9 @@ describe('chat completions through the router', () => {
     expect(up.mid.requests).toHaveLength(1);
     const ev = await eventFor(response.headers.get('x-request-id')!);
     expect(ev).toMatchObject({ provider: 'mid', attempts: 2, status: 'ok' });
-    expect(ev.costNanoUsd).toBe(costNanoUsd({ promptTokens: 1234, completionTokens: 56, cachedReadTokens: 1024, cacheWriteTokens: 0, reasoningTokens: 0 }, MID));
+    expect(ev.costNanoUsd).toBe(
+      costNanoUsd({ promptTokens: 1234, completionTokens: 56, cachedReadTokens: 1024, cacheWriteTokens: 0, reasoningTokens: 0 }, MID),
+    );
     expect(data.choices[0]!.message.content).toBe('The answer is forty-two.');
   });
 
@@ -186,7 +201,12 @@ describe('chat completions through the router', () => {
 
   it('still falls back when a stream fails after a content-free first chunk (nothing reached the client yet)', async () => {
     up.cheap.mode = { kind: 'fail-after-role' };
-    const stream = await client.chat.completions.create({ model: 'acme/llama-test', messages: prompt(), stream: true, stream_options: { include_usage: true } });
+    const stream = await client.chat.completions.create({
+      model: 'acme/llama-test',
+      messages: prompt(),
+      stream: true,
+      stream_options: { include_usage: true },
+    });
     const chunks: OpenAI.ChatCompletionChunk[] = [];
     for await (const chunk of stream) chunks.push(chunk);
     expect(chunks.map((c) => c.choices[0]?.delta.content ?? '').join('')).toBe('The answer is forty-two.');
@@ -213,7 +233,18 @@ describe('chat completions through the router', () => {
   });
 
   it('returns an upstream request error (4xx) without trying other offers, and meters it once', async () => {
-    up.cheap.mode = { kind: 'status', status: 400, body: { error: { message: 'Unsupported parameter: logit_bias', type: 'invalid_request_error', param: 'logit_bias', code: 'unsupported_parameter' } } };
+    up.cheap.mode = {
+      kind: 'status',
+      status: 400,
+      body: {
+        error: {
+          message: 'Unsupported parameter: logit_bias',
+          type: 'invalid_request_error',
+          param: 'logit_bias',
+          code: 'unsupported_parameter',
+        },
+      },
+    };
     const err = await client.chat.completions.create({ model: 'acme/llama-test', messages: prompt() }).catch((e) => e);
     expect(err).toBeInstanceOf(OpenAI.BadRequestError);
     expect(err.status).toBe(400);
@@ -226,7 +257,9 @@ describe('chat completions through the router', () => {
 
   it('a failure after the first byte ends the stream with an explicit error event, not a clean end', async () => {
     up.cheap.mode = { kind: 'midstream-fail' };
-    const { data: stream, response } = await client.chat.completions.create({ model: 'acme/llama-test', messages: prompt(), stream: true }).withResponse();
+    const { data: stream, response } = await client.chat.completions
+      .create({ model: 'acme/llama-test', messages: prompt(), stream: true })
+      .withResponse();
     let text = '';
     const err = await (async () => {
       for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
@@ -257,7 +290,9 @@ describe('chat completions through the router', () => {
     up.cheap.mode = { kind: 'hang' };
     const abandonedBefore = up.cheap.abandoned;
     const controller = new AbortController();
-    const pending = client.chat.completions.create({ model: 'acme/llama-test', messages: prompt(), stream: true }, { signal: controller.signal }).catch((e) => e);
+    const pending = client.chat.completions
+      .create({ model: 'acme/llama-test', messages: prompt(), stream: true }, { signal: controller.signal })
+      .catch((e) => e);
     await vi.waitFor(() => expect(up.cheap.requests).toHaveLength(1), { timeout: 10_000 });
     controller.abort();
     expect(await pending).toBeInstanceOf(Error);
@@ -297,7 +332,12 @@ describe('chat completions through the router', () => {
       messages: prompt(),
       stream: true,
       stream_options: { include_usage: true },
-      tools: [{ type: 'function', function: { name: 'lookup', parameters: { type: 'object', properties: { q: { type: 'string' } }, required: ['q'] } } }],
+      tools: [
+        {
+          type: 'function',
+          function: { name: 'lookup', parameters: { type: 'object', properties: { q: { type: 'string' } }, required: ['q'] } },
+        },
+      ],
     });
     let args = '';
     let usage: OpenAI.CompletionUsage | undefined;
@@ -313,26 +353,41 @@ describe('chat completions through the router', () => {
 describe('errors and keys', () => {
   it('answers 401 for a missing, unknown or revoked key', async () => {
     const bad = router.client('sk-ctr-not-a-key');
-    await expect(bad.chat.completions.create({ model: 'mock/echo-small', messages: prompt() })).rejects.toBeInstanceOf(OpenAI.AuthenticationError);
+    await expect(bad.chat.completions.create({ model: 'mock/echo-small', messages: prompt() })).rejects.toBeInstanceOf(
+      OpenAI.AuthenticationError,
+    );
     const res = await fetch(`${router.baseUrl}/chat/completions`, { method: 'POST', body: '{}' });
     expect(res.status).toBe(401);
     expect(((await res.json()) as { error: { type: string } }).error.type).toBe('authentication_error');
     const { keyId, key: secret } = await router.accounts.createKey(account, { name: 'to-revoke' });
     await router.accounts.revokeKey(keyId);
-    await expect(router.client(secret).chat.completions.create({ model: 'mock/echo-small', messages: prompt() })).rejects.toBeInstanceOf(OpenAI.AuthenticationError);
+    await expect(router.client(secret).chat.completions.create({ model: 'mock/echo-small', messages: prompt() })).rejects.toBeInstanceOf(
+      OpenAI.AuthenticationError,
+    );
   });
 
   it('answers malformed requests with OpenAI-format 4xx errors, never a 500', async () => {
     const key = await router.createKey(account);
     const post = (body: string) =>
-      fetch(`${router.baseUrl}/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body });
+      fetch(`${router.baseUrl}/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body,
+      });
     const cases: Array<[string, number, string]> = [
       ['{not json', 400, 'invalid_json'],
       ['', 400, 'invalid_json'],
       ['[]', 400, 'invalid_value'],
       [JSON.stringify({ model: 'acme/llama-test' }), 400, 'missing_required_parameter'],
       [JSON.stringify({ model: 'nope', messages: prompt() }), 404, 'model_not_found'],
-      [JSON.stringify({ model: 'acme/llama-test', messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'data:,' } }] }] }), 400, 'no_eligible_offer'],
+      [
+        JSON.stringify({
+          model: 'acme/llama-test',
+          messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'data:,' } }] }],
+        }),
+        400,
+        'no_eligible_offer',
+      ],
       [JSON.stringify({ model: 'acme/llama-test', messages: [{ role: CANARY, content: CANARY }] }), 400, 'invalid_value'],
     ];
     for (const [body, status, code] of cases) {
@@ -354,7 +409,9 @@ describe('errors and keys', () => {
 
   it('lists models with their offers and prices', async () => {
     const models = await router.client('unused').models.list();
-    const llama = models.data.find((m) => m.id === 'acme/llama-test') as unknown as { offers: Array<{ provider: string; pricing: { input: number } }> };
+    const llama = models.data.find((m) => m.id === 'acme/llama-test') as unknown as {
+      offers: Array<{ provider: string; pricing: { input: number } }>;
+    };
     expect(llama.offers.map((o) => [o.provider, o.pricing.input])).toEqual([
       ['mid', 0.59],
       ['cheap', 0.23],

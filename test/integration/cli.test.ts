@@ -9,8 +9,8 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { run } from '../../lambdas/cli/ctr';
 import { jsonLogger } from '../../lambdas/core/log';
-import { startDynamoLocal, type LocalDynamo } from '../../lambdas/local/dynamodb-local';
-import { startLocalStack, type LocalStack } from '../../lambdas/local/stack';
+import { type LocalDynamo, startDynamoLocal } from '../../lambdas/local/dynamodb-local';
+import { type LocalStack, startLocalStack } from '../../lambdas/local/stack';
 import { defaultConfig } from '../helpers/config';
 
 let dynamo: LocalDynamo;
@@ -54,12 +54,19 @@ describe('ctr CLI end to end', () => {
     expect(await ctr('keys', 'list', '--account', 'acme')).toContain(key.keyId);
 
     const client = new OpenAI({ baseURL: stack.server.baseUrl, apiKey: key.key, maxRetries: 0 });
-    const ask = (model: string) => client.chat.completions.create({ model, messages: [{ role: 'user', content: 'hello' }], max_tokens: 50 });
+    const ask = (model: string) =>
+      client.chat.completions.create({ model, messages: [{ role: 'user', content: 'hello' }], max_tokens: 50 });
     await ask('mock/echo-small');
     await ask('mock/echo-large');
-    await vi.waitFor(async () => expect(JSON.parse(await ctr('usage', '--account', 'acme', '--by', 'model', '--json'))).toHaveLength(2), { timeout: 10_000 });
+    await vi.waitFor(async () => expect(JSON.parse(await ctr('usage', '--account', 'acme', '--by', 'model', '--json'))).toHaveLength(2), {
+      timeout: 10_000,
+    });
 
-    const byModel = JSON.parse(await ctr('usage', '--account', 'acme', '--by', 'model', '--json')) as Array<{ group: string; costNanoUsd: number; requests: number }>;
+    const byModel = JSON.parse(await ctr('usage', '--account', 'acme', '--by', 'model', '--json')) as Array<{
+      group: string;
+      costNanoUsd: number;
+      requests: number;
+    }>;
     expect(byModel.map((r) => [r.group, r.requests])).toEqual([
       ['mock/echo-large', 1],
       ['mock/echo-small', 1],

@@ -6,10 +6,10 @@
  */
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { nanoToUsd } from '../../lambdas/domain/money';
 import { rawDefaultConfig } from '../helpers/config';
 import { startTestRouter, type TestRouter } from '../helpers/local-router';
 import { usageEventFor } from '../helpers/usage-records';
-import { nanoToUsd } from '../../lambdas/domain/money';
 
 const account = 'acct-embed-http';
 const CANARY = 'CANARY-EMBED-HTTP-91d2';
@@ -27,7 +27,9 @@ afterAll(async () => {
 
 describe('POST /v1/embeddings', () => {
   it('embeds with the openai client, reports usage.cost and writes one exact usage record', async () => {
-    const { data, response } = await client.embeddings.create({ model: 'mock/embed-small', input: [`${CANARY} first`, 'second'], encoding_format: 'float' }).withResponse();
+    const { data, response } = await client.embeddings
+      .create({ model: 'mock/embed-small', input: [`${CANARY} first`, 'second'], encoding_format: 'float' })
+      .withResponse();
     expect(data.data).toHaveLength(2);
     expect(data.data[0]!.embedding.length).toBeGreaterThan(0);
     expect(data.model).toBe('mock/embed-small');
@@ -36,7 +38,14 @@ describe('POST /v1/embeddings', () => {
     const cost = Math.ceil((tokens * 20_000) / 1000); // $0.02 per M
     expect((data.usage as unknown as { cost: number }).cost).toBe(nanoToUsd(cost));
     const ev = await usageEventFor(router, account, response.headers.get('x-request-id')!);
-    expect(ev).toMatchObject({ provider: 'mock', servedModel: 'mock/embed-small', promptTokens: tokens, completionTokens: 0, costNanoUsd: cost, status: 'ok' });
+    expect(ev).toMatchObject({
+      provider: 'mock',
+      servedModel: 'mock/embed-small',
+      promptTokens: tokens,
+      completionTokens: 0,
+      costNanoUsd: cost,
+      status: 'ok',
+    });
     expect(await router.dumpAllTables()).not.toContain(CANARY);
     expect(router.logs.join('\n')).not.toContain(CANARY);
   });
@@ -45,7 +54,10 @@ describe('POST /v1/embeddings', () => {
     const err = await client.embeddings.create({ model: 'mock/echo-small', input: 'x' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OpenAI.BadRequestError);
     expect(err).toMatchObject({ status: 400, code: 'model_kind_mismatch', param: 'model' });
-    const bad = await router.client('sk-ctr-nope').embeddings.create({ model: 'mock/embed-small', input: 'x' }).catch((e: unknown) => e);
+    const bad = await router
+      .client('sk-ctr-nope')
+      .embeddings.create({ model: 'mock/embed-small', input: 'x' })
+      .catch((e: unknown) => e);
     expect(bad).toBeInstanceOf(OpenAI.AuthenticationError);
   });
 });

@@ -12,16 +12,16 @@ import { parseConfig } from '../../lambdas/core/config';
 import { embeddings } from '../../lambdas/core/embeddings';
 import { jsonLogger } from '../../lambdas/core/log';
 import { assertModelKind } from '../../lambdas/core/model-kind';
-import { adapterFor } from '../../lambdas/providers/registry';
-import { rawDefaultConfig } from '../helpers/config';
-import { mockUpstream } from '../helpers/provider-upstreams';
 import type { Caller } from '../../lambdas/domain/caller';
 import { RouterError } from '../../lambdas/domain/errors';
+import { nanoToUsd } from '../../lambdas/domain/money';
 import type { LimitsPort } from '../../lambdas/domain/ports';
 import type { UsageEvent } from '../../lambdas/domain/usage';
-import { nanoToUsd } from '../../lambdas/domain/money';
-import { asHttp } from '../helpers/http-error';
 import { renderEmbeddings } from '../../lambdas/handlers/render-openai';
+import { adapterFor } from '../../lambdas/providers/registry';
+import { rawDefaultConfig } from '../helpers/config';
+import { asHttp } from '../helpers/http-error';
+import { mockUpstream } from '../helpers/provider-upstreams';
 
 const CANARY = 'CANARY-EMBED-3f9a';
 const caller: Caller = { accountId: 'acct-emb', keyId: 'key-emb' };
@@ -36,7 +36,9 @@ async function embeddingsUpstream() {
       return;
     }
     if (state.status !== 200) {
-      res.writeHead(state.status, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: 'nope', type: 'invalid_request_error', code: 'failed' } }));
+      res
+        .writeHead(state.status, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ error: { message: 'nope', type: 'invalid_request_error', code: 'failed' } }));
       return;
     }
     const inputs: unknown[] = Array.isArray(body.input) ? body.input : [body.input];
@@ -83,7 +85,12 @@ const limits: LimitsPort = {
   async reserve(_caller, _id, maxCostNano, maxTokens) {
     const r: (typeof reservations)[number] = { maxCostNano, maxTokens };
     reservations.push(r);
-    return { rateLimit: { requests: { limit: 10, remaining: 9, resetSeconds: 60 } }, settle: async (cost, tokens) => void (r.settled = [cost, tokens]) };
+    return {
+      rateLimit: { requests: { limit: 10, remaining: 9, resetSeconds: 60 } },
+      settle: async (cost, tokens) => {
+        r.settled = [cost, tokens];
+      },
+    };
   },
   budgetStatus: async () => [],
 };
@@ -93,7 +100,11 @@ const run = async (body: unknown, d = deps()) => {
   await result.afterResponse?.();
   return { result, json: JSON.parse(result.body as string) };
 };
-const failure = (body: unknown, d = deps()) => embeddings(body, caller, d, new AbortController().signal).then(() => undefined, (e: unknown) => e as RouterError);
+const failure = (body: unknown, d = deps()) =>
+  embeddings(body, caller, d, new AbortController().signal).then(
+    () => undefined,
+    (e: unknown) => e as RouterError,
+  );
 
 beforeAll(async () => {
   cheap = await embeddingsUpstream();
@@ -117,7 +128,13 @@ beforeAll(async () => {
         { provider: 'cheap', upstreamModel: 'embed-cheap', price: { input: 0.02, output: 0 } },
       ],
     },
-    { id: 'acme/embed-anthropic', kind: 'embedding', contextWindow: 8192, maxOutput: 1, offers: [{ provider: 'ant', upstreamModel: 'none', price: { input: 0.01, output: 0 } }] },
+    {
+      id: 'acme/embed-anthropic',
+      kind: 'embedding',
+      contextWindow: 8192,
+      maxOutput: 1,
+      offers: [{ provider: 'ant', upstreamModel: 'none', price: { input: 0.01, output: 0 } }],
+    },
   ];
   catalog = new Catalog(parseConfig(raw));
 });
@@ -151,7 +168,16 @@ describe('embeddings core', () => {
     expect(json.usage.cost).toBe(nanoToUsd(cost));
     expect(result.headers['x-ctr-cost-usd']).toBe(String(nanoToUsd(cost)));
     expect(records).toHaveLength(1);
-    expect(records[0]).toMatchObject({ provider: 'mock', servedModel: 'mock/embed-small', promptTokens: tokens, completionTokens: 0, costNanoUsd: cost, status: 'ok', stream: false, attempts: 1 });
+    expect(records[0]).toMatchObject({
+      provider: 'mock',
+      servedModel: 'mock/embed-small',
+      promptTokens: tokens,
+      completionTokens: 0,
+      costNanoUsd: cost,
+      status: 'ok',
+      stream: false,
+      attempts: 1,
+    });
     await result.afterResponse?.();
     expect(records).toHaveLength(1);
   });
@@ -193,9 +219,16 @@ describe('embeddings core', () => {
 
   it('keeps an account that objected to analytics out of the statistics, and seals the client IP', async () => {
     const sealed: string[] = [];
-    const d = deps({ sealForAccount: async (acct, ip) => (sealed.push(`${acct}|${ip}`), 'sealed-ip') });
+    const d = deps({
+      sealForAccount: async (acct, ip) => {
+        sealed.push(`${acct}|${ip}`);
+        return 'sealed-ip';
+      },
+    });
     const result = renderEmbeddings(
-      await embeddings({ model: 'mock/embed-small', input: 'x' }, { ...caller, analyticsOptOut: true }, d, new AbortController().signal, { sourceIp: '203.0.113.9' }),
+      await embeddings({ model: 'mock/embed-small', input: 'x' }, { ...caller, analyticsOptOut: true }, d, new AbortController().signal, {
+        sourceIp: '203.0.113.9',
+      }),
     );
     await result.afterResponse?.();
     expect(recordOptions).toEqual([{ analytics: false }]);
@@ -213,10 +246,22 @@ describe('embeddings core', () => {
 
   const rejections: Array<{ name: string; body: unknown; status: number; code: string; param: string | null }> = [
     { name: 'a chat model', body: { model: 'mock/echo-small', input: 'x' }, status: 400, code: 'model_kind_mismatch', param: 'model' },
-    { name: 'a chat model as fallback', body: { model: 'acme/embed', models: ['mock/echo-small'], input: 'x' }, status: 400, code: 'model_kind_mismatch', param: 'models[0]' },
+    {
+      name: 'a chat model as fallback',
+      body: { model: 'acme/embed', models: ['mock/echo-small'], input: 'x' },
+      status: 400,
+      code: 'model_kind_mismatch',
+      param: 'models[0]',
+    },
     { name: 'an unknown model', body: { model: 'acme/nothing', input: 'x' }, status: 404, code: 'model_not_found', param: 'model' },
     { name: 'a missing input', body: { model: 'acme/embed' }, status: 400, code: 'invalid_value', param: 'input' },
-    { name: 'an offer whose adapter has no embeddings', body: { model: 'acme/embed-anthropic', input: 'x' }, status: 400, code: 'no_eligible_offer', param: 'model' },
+    {
+      name: 'an offer whose adapter has no embeddings',
+      body: { model: 'acme/embed-anthropic', input: 'x' },
+      status: 400,
+      code: 'no_eligible_offer',
+      param: 'model',
+    },
   ];
   it.each(rejections)('rejects $name before calling any provider', async ({ body, status, code, param }) => {
     const err = await failure(body);

@@ -17,7 +17,8 @@ let up: { cheap: MockUpstream; mid: MockUpstream; dear: MockUpstream };
 let client: OpenAI;
 const account = 'acct-health';
 const messages = [{ role: 'user' as const, content: `Say something. ${'padding '.repeat(200)}` }];
-const ask = (extra: Record<string, unknown> = {}) => client.chat.completions.create({ model: 'acme/llama-test', messages, ...extra }).withResponse();
+const ask = (extra: Record<string, unknown> = {}) =>
+  client.chat.completions.create({ model: 'acme/llama-test', messages, ...extra }).withResponse();
 
 /** Milliseconds one request takes, and who served it. */
 async function timed(extra: Record<string, unknown> = {}): Promise<{ ms: number; provider: string | null; attempts: string | null }> {
@@ -85,7 +86,9 @@ describe('offer health', () => {
     expect(median(open)).toBeLessThanOrEqual(median(healthy) * 1.2);
     expect(median(before)).toBeGreaterThan(median(open) + 100);
 
-    const models = (await (await fetch(`${router.baseUrl}/models/acme%2Fllama-test`)).json()) as { offers: Array<{ provider: string; health: { state: string } }> };
+    const models = (await (await fetch(`${router.baseUrl}/models/acme%2Fllama-test`)).json()) as {
+      offers: Array<{ provider: string; health: { state: string } }>;
+    };
     expect(models.offers.find((o) => o.provider === 'cheap')!.health.state).toMatch(/benched|degraded/);
     expect(models.offers.find((o) => o.provider === 'mid')!.health).toMatchObject({ state: 'ok' });
 
@@ -108,7 +111,12 @@ describe('offer health', () => {
   });
 
   it('honours a provider 429 Retry-After: the offer is benched that long, and the hint is passed on', async () => {
-    up.cheap.mode = { kind: 'status', status: 429, headers: { 'retry-after': '30' }, body: { error: { message: 'slow down', type: 'rate_limit', param: null, code: 'rate_limited' } } };
+    up.cheap.mode = {
+      kind: 'status',
+      status: 429,
+      headers: { 'retry-after': '30' },
+      body: { error: { message: 'slow down', type: 'rate_limit', param: null, code: 'rate_limited' } },
+    };
     const only = { provider: { only: ['cheap'] } };
     // The only offer answers 429: the client gets 429 with the provider's Retry-After, not 502.
     const err = await ask(only).catch((e: unknown) => e as InstanceType<typeof OpenAI.APIError>);

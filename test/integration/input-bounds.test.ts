@@ -6,13 +6,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { base64ToFloats, encodeEmbeddings, floatsToBase64 } from '../../lambdas/core/embedding-encoding';
-import { measureJson } from '../../lambdas/domain/json-bounds';
 import { messagesRequestSchema } from '../../lambdas/core/messages-inbound/schema';
-import { defaultConfig } from '../helpers/config';
-import { startTestRouter, type TestRouter } from '../helpers/local-router';
 import { chatRequestSchema, embeddingsRequestSchema, validate } from '../../lambdas/domain/chat-request';
 import { RouterError } from '../../lambdas/domain/errors';
+import { measureJson } from '../../lambdas/domain/json-bounds';
+import { defaultConfig } from '../helpers/config';
 import { asHttp } from '../helpers/http-error';
+import { startTestRouter, type TestRouter } from '../helpers/local-router';
 
 /** `{"a":{"a":…}}` nested `depth` levels, built as text (no recursion anywhere). */
 function nestedText(depth: number): string {
@@ -150,7 +150,9 @@ describe('over a real socket', () => {
     for (const [i, d] of viaDefault.data.entries()) {
       const expected = viaFloat.data[i]!.embedding;
       expect(d.embedding).toHaveLength(expected.length);
-      d.embedding.forEach((v, j) => expect(v).toBeCloseTo(expected[j]!, 6));
+      d.embedding.forEach((v, j) => {
+        expect(v).toBeCloseTo(expected[j]!, 6);
+      });
     }
     // On the wire: a base64 string when asked for explicitly.
     const raw = await post('/embeddings', JSON.stringify({ model: 'mock/embed-small', input: 'x', encoding_format: 'base64' }));

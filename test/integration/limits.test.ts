@@ -104,7 +104,9 @@ describe('budgets under concurrency', () => {
     );
     const served = results.filter((r) => r.status === 'fulfilled').length;
     const refused = results.filter((r) => r.status === 'rejected' && r.reason instanceof OpenAI.RateLimitError);
-    const other = results.flatMap((r) => (r.status === 'rejected' && !(r.reason instanceof OpenAI.RateLimitError) ? [String((r.reason as Error).message)] : []));
+    const other = results.flatMap((r) =>
+      r.status === 'rejected' && !(r.reason instanceof OpenAI.RateLimitError) ? [String((r.reason as Error).message)] : [],
+    );
     expect(other, 'requests neither served nor refused for the budget').toEqual([]);
     expect(served + refused.length).toBe(200);
     expect(served).toBe(50);

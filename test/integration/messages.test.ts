@@ -7,12 +7,12 @@
  */
 import Anthropic from '@anthropic-ai/sdk';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { nanoToUsd } from '../../lambdas/domain/money';
 import { rawDefaultConfig } from '../helpers/config';
 import { startTestRouter, type TestRouter } from '../helpers/local-router';
-import { startOpenAIUpstream, type MockUpstream } from '../helpers/openai-upstream';
-import { anthropicWire, scriptedUpstream, SCRIPT, type Upstream } from '../helpers/provider-upstreams';
+import { type MockUpstream, startOpenAIUpstream } from '../helpers/openai-upstream';
+import { anthropicWire, SCRIPT, scriptedUpstream, type Upstream } from '../helpers/provider-upstreams';
 import { usageEventFor, usageEvents } from '../helpers/usage-records';
-import { nanoToUsd } from '../../lambdas/domain/money';
 
 const account = 'acct-messages';
 const ANT_USAGE = { input_tokens: 472, cache_creation_input_tokens: 300, cache_read_input_tokens: 1800, output_tokens: 89 };
@@ -20,7 +20,11 @@ const ANT_USAGE = { input_tokens: 472, cache_creation_input_tokens: 300, cache_r
 const ANT_COST_NANO = 1_177_600;
 const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
 const TOOLS: Anthropic.Tool[] = [
-  { name: 'get_weather', description: 'Current weather', input_schema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } },
+  {
+    name: 'get_weather',
+    description: 'Current weather',
+    input_schema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+  },
 ];
 
 let router: TestRouter;
@@ -47,7 +51,12 @@ beforeAll(async () => {
       maxOutput: 8192,
       offers: [{ provider: 'ant', upstreamModel: 'claude-e2e', price: { input: 0.8, output: 4, cachedInput: 0.08, cacheWrite: 1 } }],
     },
-    { id: 'acme/flaky', contextWindow: 8192, maxOutput: 1024, offers: [{ provider: 'flaky', upstreamModel: 'flaky-1', price: { input: 1, output: 2 } }] },
+    {
+      id: 'acme/flaky',
+      contextWindow: 8192,
+      maxOutput: 1024,
+      offers: [{ provider: 'flaky', upstreamModel: 'flaky-1', price: { input: 1, output: 2 } }],
+    },
   ];
   router = await startTestRouter(raw, { ANT_KEY: 'sk-ant-test', FLAKY_KEY: 'sk-flaky' });
   apiKey = await router.createKey(account);
@@ -83,7 +92,15 @@ describe('POST /v1/messages, buffered', () => {
     expect(data.usage).toMatchObject(ANT_USAGE);
     expect((data.usage as unknown as { cost: number }).cost).toBe(nanoToUsd(ANT_COST_NANO));
     const ev = await usageEventFor(router, account, response.headers.get('x-request-id')!);
-    expect(ev).toMatchObject({ provider: 'ant', promptTokens: 2572, completionTokens: 89, cachedReadTokens: 1800, cacheWriteTokens: 300, costNanoUsd: ANT_COST_NANO, stream: false });
+    expect(ev).toMatchObject({
+      provider: 'ant',
+      promptTokens: 2572,
+      completionTokens: 89,
+      cachedReadTokens: 1800,
+      cacheWriteTokens: 300,
+      costNanoUsd: ANT_COST_NANO,
+      stream: false,
+    });
     // The system prompt reached the upstream as Anthropic's top-level system.
     expect(ant.recorded.at(-1)!.body.system).toEqual([{ type: 'text', text: 'You are terse.' }]);
   });
@@ -99,7 +116,13 @@ describe('POST /v1/messages, buffered', () => {
       ask({
         tools: TOOLS,
         messages: [
-          { role: 'user', content: [{ type: 'text', text: 'Weather here?' }, { type: 'image', source: { type: 'base64', media_type: 'image/png', data: PNG } }] },
+          {
+            role: 'user',
+            content: [
+              { type: 'text', text: 'Weather here?' },
+              { type: 'image', source: { type: 'base64', media_type: 'image/png', data: PNG } },
+            ],
+          },
           { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_1', name: 'get_weather', input: { city: 'Zürich' } }] },
           { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: '{"temp_c":18}' }] },
         ],
@@ -107,7 +130,13 @@ describe('POST /v1/messages, buffered', () => {
     );
     expect(msg.stop_reason).toBe('end_turn');
     expect(ant.recorded.at(-1)!.body.messages).toEqual([
-      { role: 'user', content: [{ type: 'text', text: 'Weather here?' }, { type: 'image', source: { type: 'base64', media_type: 'image/png', data: PNG } }] },
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'Weather here?' },
+          { type: 'image', source: { type: 'base64', media_type: 'image/png', data: PNG } },
+        ],
+      },
       { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_1', name: 'get_weather', input: { city: 'Zürich' } }] },
       { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: '{"temp_c":18}' }] },
     ]);
@@ -183,22 +212,53 @@ describe('POST /v1/messages, streamed', () => {
       for await (const ev of stream) types.push(ev.type);
     })().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Anthropic.APIError);
-    expect((err as { error: unknown }).error).toMatchObject({ type: 'error', error: { type: 'api_error', message: expect.stringMatching(/failed mid-stream/) } });
+    expect((err as { error: unknown }).error).toMatchObject({
+      type: 'error',
+      error: { type: 'api_error', message: expect.stringMatching(/failed mid-stream/) },
+    });
     expect(types).toContain('content_block_delta');
     expect(types).not.toContain('message_stop');
-    await vi.waitFor(async () => expect((await usageEvents(router, account)).some((e) => e.provider === 'flaky' && e.status === 'upstream_error')).toBe(true), {
-      timeout: 10_000,
-      interval: 50,
-    });
+    await vi.waitFor(
+      async () =>
+        expect((await usageEvents(router, account)).some((e) => e.provider === 'flaky' && e.status === 'upstream_error')).toBe(true),
+      {
+        timeout: 10_000,
+        interval: 50,
+      },
+    );
   });
 });
 
 describe('POST /v1/messages, errors in Anthropic shape', () => {
   const cases: Array<{ name: string; call: () => Promise<unknown>; status: number; type: string; klass: unknown }> = [
-    { name: 'unknown key', call: () => anthropic({ apiKey: 'sk-ctr-nope' }).messages.create(ask()), status: 401, type: 'authentication_error', klass: Anthropic.AuthenticationError },
-    { name: 'missing max_tokens', call: () => client.messages.create({ ...ask(), max_tokens: undefined as never }), status: 400, type: 'invalid_request_error', klass: Anthropic.BadRequestError },
-    { name: 'unknown model', call: () => client.messages.create(ask({ model: 'nope/nothing' })), status: 404, type: 'not_found_error', klass: Anthropic.NotFoundError },
-    { name: 'an embedding model', call: () => client.messages.create(ask({ model: 'mock/embed-small' })), status: 400, type: 'invalid_request_error', klass: Anthropic.BadRequestError },
+    {
+      name: 'unknown key',
+      call: () => anthropic({ apiKey: 'sk-ctr-nope' }).messages.create(ask()),
+      status: 401,
+      type: 'authentication_error',
+      klass: Anthropic.AuthenticationError,
+    },
+    {
+      name: 'missing max_tokens',
+      call: () => client.messages.create({ ...ask(), max_tokens: undefined as never }),
+      status: 400,
+      type: 'invalid_request_error',
+      klass: Anthropic.BadRequestError,
+    },
+    {
+      name: 'unknown model',
+      call: () => client.messages.create(ask({ model: 'nope/nothing' })),
+      status: 404,
+      type: 'not_found_error',
+      klass: Anthropic.NotFoundError,
+    },
+    {
+      name: 'an embedding model',
+      call: () => client.messages.create(ask({ model: 'mock/embed-small' })),
+      status: 400,
+      type: 'invalid_request_error',
+      klass: Anthropic.BadRequestError,
+    },
     {
       name: 'extended thinking',
       call: () => client.messages.create(ask({ thinking: { type: 'enabled', budget_tokens: 1024 } })),
@@ -226,7 +286,11 @@ describe('POST /v1/messages, errors in Anthropic shape', () => {
     const bad = await fetch(`${router.baseUrl}/messages`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-api-key': apiKey },
-      body: JSON.stringify({ model: 'e2e/claude', max_tokens: 10, messages: [{ role: 'user', content: [{ type: 'document', text: canary }] }] }),
+      body: JSON.stringify({
+        model: 'e2e/claude',
+        max_tokens: 10,
+        messages: [{ role: 'user', content: [{ type: 'document', text: canary }] }],
+      }),
     });
     expect(bad.status).toBe(400);
     expect(await bad.text()).not.toContain(canary);

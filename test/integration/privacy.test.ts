@@ -4,8 +4,8 @@
  */
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { startTestRouter, type TestRouter } from '../helpers/local-router';
 import { defaultConfig } from '../helpers/config';
+import { startTestRouter, type TestRouter } from '../helpers/local-router';
 
 let router: TestRouter;
 const EMAIL = 'dana.person@example.org';
@@ -13,7 +13,10 @@ const COMPANY = 'Person Holdings';
 const ask = { model: 'mock/echo-small', messages: [{ role: 'user' as const, content: 'hello' }] };
 
 async function adminFetch(path: string, init: RequestInit = {}): Promise<{ status: number; body: any }> {
-  const res = await fetch(`${router.baseUrl.replace(/\/v1$/, '')}${path}`, { ...init, headers: { 'content-type': 'application/json', ...(init.headers ?? {}) } });
+  const res = await fetch(`${router.baseUrl.replace(/\/v1$/, '')}${path}`, {
+    ...init,
+    headers: { 'content-type': 'application/json', ...(init.headers ?? {}) },
+  });
   return { status: res.status, body: await res.json() };
 }
 
@@ -51,7 +54,9 @@ describe('data-subject rights', () => {
     // The operator's export of the same account matches, and both are audited.
     const admin = await adminFetch('/admin/accounts/acct-export/export');
     expect(admin.body.usage).toEqual(exported.usage);
-    expect(admin.body.privacyRequests.map((e: { action: string; actor: string }) => [e.action, e.actor])).toEqual([['export', 'key-holder']]);
+    expect(admin.body.privacyRequests.map((e: { action: string; actor: string }) => [e.action, e.actor])).toEqual([
+      ['export', 'key-holder'],
+    ]);
     // Stored usage holds the IP only sealed.
     const raw = await router.dumpAllTables();
     expect(raw).not.toContain(EMAIL);
@@ -92,10 +97,17 @@ describe('data-subject rights', () => {
     expect(await count()).toBe(before);
 
     // Restriction: the key holder asks; the account's keys are then refused, but its rights stay available.
-    const restrict = await fetch(`${router.baseUrl}/privacy/restrict`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: '{"on":true}' });
+    const restrict = await fetch(`${router.baseUrl}/privacy/restrict`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: '{"on":true}',
+    });
     expect(restrict.status).toBe(200);
     const another = await router.accounts.createKey('acct-restrict', {});
-    const err = await router.client(another.key).chat.completions.create(ask).catch((e) => e);
+    const err = await router
+      .client(another.key)
+      .chat.completions.create(ask)
+      .catch((e) => e);
     expect(err).toBeInstanceOf(OpenAI.PermissionDeniedError);
     expect(err.code).toBe('processing_restricted');
     expect((await fetch(`${router.baseUrl}/privacy/export`, { headers: { authorization: `Bearer ${another.key}` } })).status).toBe(200);
@@ -127,7 +139,12 @@ describe('data-subject rights', () => {
     const view = await router.accounts.getAccount('acct-erase');
     expect(view).toMatchObject({ status: 'closed', personalDataReadable: false });
     expect(view).not.toHaveProperty('email');
-    expect(await router.stack.runtime.accounts['d'].cipher.open('acct-erase', sealedIp)).toBeUndefined();
+    expect(
+      await (router.stack.runtime.accounts as unknown as { d: { cipher: { open(a: string, s: string): Promise<unknown> } } }).d.cipher.open(
+        'acct-erase',
+        sealedIp,
+      ),
+    ).toBeUndefined();
     expect(await router.stack.runtime.usage.events('acct-erase')).toEqual([]);
     expect(await router.accounts.listKeys('acct-erase')).toEqual([]);
     const dump = await router.dumpAllTables();
@@ -137,10 +154,16 @@ describe('data-subject rights', () => {
       expect(item).not.toContain(EMAIL);
       expect(item).toMatch(/"pseudonymized":true|"erasedAt"|"action":"erasure"/);
     }
-    const [statement] = await router.stack.runtime.accounts['d'].billing.list('acct-erase');
+    const [statement] = await (
+      router.stack.runtime.accounts as unknown as { d: { billing: { list(a: string): Promise<Array<Record<string, unknown>>> } } }
+    ).d.billing.list('acct-erase');
     expect(statement).toMatchObject({ pseudonymized: true, totalRequests: 3 });
     // A request that was still in flight during the erasure leaves no usage record behind.
-    const late = await router.stack.runtime.usage.record({ ...(await router.stack.runtime.usage.events('acct-export'))[0]!, accountId: 'acct-erase', requestId: 'req_late' });
+    const late = await router.stack.runtime.usage.record({
+      ...(await router.stack.runtime.usage.events('acct-export'))[0]!,
+      accountId: 'acct-erase',
+      requestId: 'req_late',
+    });
     expect(late).toBe(false);
     expect(await router.stack.runtime.usage.events('acct-erase')).toEqual([]);
     // The key is gone (warm functions that cached it drop it within the revocation bound, KEY_CACHE_TTL_MS).
@@ -169,7 +192,11 @@ describe('data-subject rights', () => {
     await adminFetch('/admin/accounts/acct-audit/object', { method: 'POST', body: '{"on":true}' });
     await adminFetch('/admin/accounts/acct-audit/restrict', { method: 'POST', body: '{"on":true}' });
     await adminFetch('/admin/accounts/acct-audit/erase', { method: 'POST' });
-    const trail = (await adminFetch('/admin/accounts/acct-audit/privacy-requests')).body.data as Array<{ action: string; actor: string; outcome: string }>;
+    const trail = (await adminFetch('/admin/accounts/acct-audit/privacy-requests')).body.data as Array<{
+      action: string;
+      actor: string;
+      outcome: string;
+    }>;
     expect(trail.map((e) => e.action)).toEqual(['export', 'correction', 'objection', 'restriction', 'erasure']);
     expect(trail.every((e) => e.actor === 'operator' && e.outcome === 'done')).toBe(true);
     const text = JSON.stringify(trail);

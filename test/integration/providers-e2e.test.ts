@@ -8,12 +8,21 @@
  */
 import type OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { costNanoUsd, offerPrice } from '../../lambdas/core/pricing';
+import { nanoToUsd } from '../../lambdas/domain/money';
 import { rawDefaultConfig } from '../helpers/config';
 import { startTestRouter, type TestRouter } from '../helpers/local-router';
-import { anthropicWire, bedrockWire, geminiWire, openaiWire, scriptedUpstream, SCRIPT, type Upstream, type Wire } from '../helpers/provider-upstreams';
+import {
+  anthropicWire,
+  bedrockWire,
+  geminiWire,
+  openaiWire,
+  SCRIPT,
+  scriptedUpstream,
+  type Upstream,
+  type Wire,
+} from '../helpers/provider-upstreams';
 import { usageEventFor } from '../helpers/usage-records';
-import { nanoToUsd } from '../../lambdas/domain/money';
-import { costNanoUsd, offerPrice } from '../../lambdas/core/pricing';
 
 const MODEL = 'e2e/chat-model';
 const account = 'acct-e2e';
@@ -59,7 +68,13 @@ const CASES: ProviderCase[] = [
     provider: { kind: 'openai', credential: { env: 'OAI_KEY' } },
     upstreamModel: 'gpt-e2e',
     price: { input: 0.15, output: 0.6, cachedInput: 0.075 },
-    usage: { prompt_tokens: 1234, completion_tokens: 56, total_tokens: 1290, prompt_tokens_details: { cached_tokens: 1024 }, completion_tokens_details: { reasoning_tokens: 0 } },
+    usage: {
+      prompt_tokens: 1234,
+      completion_tokens: 56,
+      total_tokens: 1290,
+      prompt_tokens_details: { cached_tokens: 1024 },
+      completion_tokens_details: { reasoning_tokens: 0 },
+    },
     counts: { prompt: 1234, uncached: 210, cacheRead: 1024, cacheWrite: 0, output: 56 },
     // 210 × 0.15 + 1024 × 0.075 + 56 × 0.6 (USD per M) = 31 500 + 76 800 + 33 600 nano-USD
     costNano: 141_900,
@@ -99,7 +114,13 @@ const CASES: ProviderCase[] = [
     // Prices with a fraction of a nano-USD per token, so the exact cost has a fractional nano-USD.
     price: { input: 0.100003, output: 0.400007, cachedInput: 0.025001 },
     // promptTokenCount includes the cached tokens; thinking tokens are billed as output.
-    usage: { promptTokenCount: 2272, candidatesTokenCount: 24, thoughtsTokenCount: 65, cachedContentTokenCount: 1800, totalTokenCount: 2361 },
+    usage: {
+      promptTokenCount: 2272,
+      candidatesTokenCount: 24,
+      thoughtsTokenCount: 65,
+      cachedContentTokenCount: 1800,
+      totalTokenCount: 2361,
+    },
     counts: { prompt: 2272, uncached: 472, cacheRead: 1800, cacheWrite: 0, output: 89 },
     // In pico-USD: 472 × 100 003 + 1800 × 25 001 + 89 × 400 007 = 127 803 839, i.e. 127 803.839 nano-USD,
     // rounded up once to 127 804 (rounding down gives 127 803; rounding each part up gives 127 805).
@@ -115,7 +136,11 @@ const TOOLS: OpenAI.ChatCompletionTool[] = [
     function: {
       name: 'get_weather',
       description: 'Current weather for a city',
-      parameters: { type: 'object', properties: { city: { type: 'string' }, unit: { type: 'string' }, note: { type: 'string' } }, required: ['city'] },
+      parameters: {
+        type: 'object',
+        properties: { city: { type: 'string' }, unit: { type: 'string' }, note: { type: 'string' } },
+        required: ['city'],
+      },
     },
   },
 ];
@@ -162,9 +187,14 @@ const savedEnv = { id: process.env.AWS_ACCESS_KEY_ID, secret: process.env.AWS_SE
 beforeAll(async () => {
   for (const c of CASES) upstreams[c.id] = await scriptedUpstream(c.wire, c.usage);
   const baseUrl = (c: ProviderCase) =>
-    ({ oai: `${upstreams.oai!.url}/v1`, ant: `${upstreams.ant!.url}/v1`, bed: upstreams.bed!.url, gem: `${upstreams.gem!.url}/v1beta` })[c.id];
+    ({ oai: `${upstreams.oai!.url}/v1`, ant: `${upstreams.ant!.url}/v1`, bed: upstreams.bed!.url, gem: `${upstreams.gem!.url}/v1beta` })[
+      c.id
+    ];
   const raw = rawDefaultConfig();
-  raw.providers = [raw.providers.find((p: { id: string }) => p.id === 'mock'), ...CASES.map((c) => ({ id: c.id, ...c.provider, baseUrl: baseUrl(c), jurisdiction: 'US', timeoutMs: 10_000 }))];
+  raw.providers = [
+    raw.providers.find((p: { id: string }) => p.id === 'mock'),
+    ...CASES.map((c) => ({ id: c.id, ...c.provider, baseUrl: baseUrl(c), jurisdiction: 'US', timeoutMs: 10_000 })),
+  ];
   raw.models = [
     ...raw.models.filter((m: { id: string }) => m.id.startsWith('mock/')),
     {
@@ -185,7 +215,10 @@ beforeAll(async () => {
 afterAll(async () => {
   await router?.stop();
   await Promise.all(Object.values(upstreams).map((u) => u.close()));
-  for (const [k, v] of [['AWS_ACCESS_KEY_ID', savedEnv.id], ['AWS_SECRET_ACCESS_KEY', savedEnv.secret]] as const) {
+  for (const [k, v] of [
+    ['AWS_ACCESS_KEY_ID', savedEnv.id],
+    ['AWS_SECRET_ACCESS_KEY', savedEnv.secret],
+  ] as const) {
     if (v === undefined) delete process.env[k];
     else process.env[k] = v;
   }
@@ -215,7 +248,13 @@ async function buffered(c: ProviderCase, s: Scenario): Promise<Result> {
 }
 
 async function streamed(c: ProviderCase, s: Scenario): Promise<Result> {
-  const body = { model: MODEL, ...s.params, provider: { only: [c.id] }, stream: true, stream_options: { include_usage: true } } as OpenAI.ChatCompletionCreateParamsStreaming;
+  const body = {
+    model: MODEL,
+    ...s.params,
+    provider: { only: [c.id] },
+    stream: true,
+    stream_options: { include_usage: true },
+  } as OpenAI.ChatCompletionCreateParamsStreaming;
   const stream = await client.chat.completions.create(body);
   const out: Result = { requestId: '', content: '', finish: null, usage: undefined };
   for await (const chunk of stream) {
@@ -236,7 +275,13 @@ async function streamed(c: ProviderCase, s: Scenario): Promise<Result> {
 describe('worked costs', () => {
   // The product's price function, given the prices and the counts this test chose, against the cost worked out by hand.
   it.each(CASES)('$id: the product prices the chosen usage at the hand-worked cost', (c) => {
-    const usage = { promptTokens: c.counts.prompt, completionTokens: c.counts.output, cachedReadTokens: c.counts.cacheRead, cacheWriteTokens: c.counts.cacheWrite, reasoningTokens: 0 };
+    const usage = {
+      promptTokens: c.counts.prompt,
+      completionTokens: c.counts.output,
+      cachedReadTokens: c.counts.cacheRead,
+      cacheWriteTokens: c.counts.cacheWrite,
+      reasoningTokens: 0,
+    };
     expect(costNanoUsd(usage, offerPrice(c.price))).toBe(c.costNano);
   });
 });

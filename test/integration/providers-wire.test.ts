@@ -8,13 +8,13 @@ import { readFileSync } from 'node:fs';
 import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProviderConfig } from '../../lambdas/core/config';
+import { type ChatRequest, chatRequestSchema } from '../../lambdas/domain/chat-request';
+import type { ProviderAdapter, ProviderCallContext, StreamEvent } from '../../lambdas/domain/ports';
 import { anthropicAdapter } from '../../lambdas/providers/anthropic';
 import { createBedrockAdapter } from '../../lambdas/providers/bedrock';
 import { geminiAdapter } from '../../lambdas/providers/gemini';
-import { eventMessage, exceptionMessage, mockUpstream, writeSliced, type Req, type Res } from '../helpers/provider-upstreams';
+import { eventMessage, exceptionMessage, mockUpstream, type Req, type Res, writeSliced } from '../helpers/provider-upstreams';
 import { assemble, collect } from '../helpers/stream-events';
-import { chatRequestSchema, type ChatRequest } from '../../lambdas/domain/chat-request';
-import type { ProviderAdapter, ProviderCallContext, StreamEvent } from '../../lambdas/domain/ports';
 
 const fixture = (provider: string, name: string) => readFileSync(new URL(`../fixtures/${provider}/${name}`, import.meta.url), 'utf8');
 const json = <T>(provider: string, name: string): T => JSON.parse(fixture(provider, name)) as T;
@@ -22,11 +22,15 @@ const json = <T>(provider: string, name: string): T => JSON.parse(fixture(provid
 // --- Anthropic -------------------------------------------------------------------------------
 function anthropicHandler(req: Req, body: Record<string, any>, res: Res): void {
   if (req.headers['x-api-key'] !== 'sk-ant-test' || req.headers['anthropic-version'] !== '2023-06-01' || req.url !== '/v1/messages') {
-    res.writeHead(401, { 'content-type': 'application/json' }).end('{"type":"error","error":{"type":"authentication_error","message":"invalid x-api-key"}}');
+    res
+      .writeHead(401, { 'content-type': 'application/json' })
+      .end('{"type":"error","error":{"type":"authentication_error","message":"invalid x-api-key"}}');
     return;
   }
   if (body.model === 'overloaded') {
-    res.writeHead(529, { 'content-type': 'application/json' }).end('{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}');
+    res
+      .writeHead(529, { 'content-type': 'application/json' })
+      .end('{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}');
     return;
   }
   if (!body.stream) {
@@ -37,7 +41,7 @@ function anthropicHandler(req: Req, body: Record<string, any>, res: Res): void {
   const transcript = fixture('anthropic', 'stream.tool-use.sse');
   if (body.model === 'hang') {
     // Send the first two events, then keep the connection open until the client goes away.
-    res.write(transcript.split('\n\n').slice(0, 2).join('\n\n') + '\n\n');
+    res.write(`${transcript.split('\n\n').slice(0, 2).join('\n\n')}\n\n`);
     return;
   }
   writeSliced(res, transcript, 17);
@@ -47,7 +51,9 @@ function anthropicHandler(req: Req, body: Record<string, any>, res: Res): void {
 // --- Gemini ----------------------------------------------------------------------------------
 function geminiHandler(req: Req, _body: Record<string, any>, res: Res): void {
   if (req.headers['x-goog-api-key'] !== 'AIza-test') {
-    res.writeHead(403, { 'content-type': 'application/json' }).end('{"error":{"code":403,"message":"API key not valid.","status":"PERMISSION_DENIED"}}');
+    res
+      .writeHead(403, { 'content-type': 'application/json' })
+      .end('{"error":{"code":403,"message":"API key not valid.","status":"PERMISSION_DENIED"}}');
     return;
   }
   if (req.url === '/v1beta/models/gemini-2.5-flash:generateContent') {
@@ -71,11 +77,18 @@ function bedrockHandler(req: Req, _body: Record<string, any>, res: Res): void {
   }
   if (modelId === 'throttled') {
     const e = json<{ status: number; errorType: string; body: unknown }>('bedrock', 'error.throttling.json');
-    res.writeHead(e.status, { 'content-type': 'application/json', 'x-amzn-errortype': `${e.errorType}:http://internal.amazon.com/coral/com.amazon.bedrock/` }).end(JSON.stringify(e.body));
+    res
+      .writeHead(e.status, {
+        'content-type': 'application/json',
+        'x-amzn-errortype': `${e.errorType}:http://internal.amazon.com/coral/com.amazon.bedrock/`,
+      })
+      .end(JSON.stringify(e.body));
     return;
   }
   if (m?.[2] === 'converse') {
-    res.writeHead(200, { 'content-type': 'application/json', 'x-amzn-requestid': 'req-buffered' }).end(fixture('bedrock', 'converse.tool-use.json'));
+    res
+      .writeHead(200, { 'content-type': 'application/json', 'x-amzn-requestid': 'req-buffered' })
+      .end(fixture('bedrock', 'converse.tool-use.json'));
     return;
   }
   res.writeHead(200, { 'content-type': 'application/vnd.amazon.eventstream', 'x-amzn-requestid': 'req-stream' });
@@ -103,20 +116,40 @@ afterAll(async () => {
 });
 
 const bedrock = createBedrockAdapter(
-  (region, endpoint) => new BedrockRuntimeClient({ region, endpoint, maxAttempts: 1, credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test-secret' } }),
+  (region, endpoint) =>
+    new BedrockRuntimeClient({
+      region,
+      endpoint,
+      maxAttempts: 1,
+      credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test-secret' },
+    }),
 );
 
-const cases: Array<{ name: 'anthropic' | 'gemini' | 'bedrock'; adapter: ProviderAdapter; apiKey?: string; base: (url: string) => string; extra?: object }> = [
+const cases: Array<{
+  name: 'anthropic' | 'gemini' | 'bedrock';
+  adapter: ProviderAdapter;
+  apiKey?: string;
+  base: (url: string) => string;
+  extra?: object;
+}> = [
   { name: 'anthropic', adapter: anthropicAdapter, apiKey: 'sk-ant-test', base: (u) => `${u}/v1` },
   { name: 'gemini', adapter: geminiAdapter, apiKey: 'AIza-test', base: (u) => `${u}/v1beta` },
   { name: 'bedrock', adapter: bedrock, base: (u) => u, extra: { region: 'us-west-2' } },
 ];
 
 function ctxFor(c: (typeof cases)[number], url = mocks[c.name].url, signal = new AbortController().signal): ProviderCallContext {
-  const provider = { id: `${c.name}-mock`, kind: c.name, baseUrl: c.base(url), timeoutMs: 10_000, dataCollection: 'deny', ...c.extra } as unknown as ProviderConfig;
+  const provider = {
+    id: `${c.name}-mock`,
+    kind: c.name,
+    baseUrl: c.base(url),
+    timeoutMs: 10_000,
+    dataCollection: 'deny',
+    ...c.extra,
+  } as unknown as ProviderConfig;
   return { provider, apiKey: c.apiKey, signal, fetch };
 }
-const requestFor = (name: string, over: Record<string, unknown> = {}): ChatRequest => chatRequestSchema.parse({ ...json<object>(name, 'chat.openai-request.json'), ...over });
+const requestFor = (name: string, over: Record<string, unknown> = {}): ChatRequest =>
+  chatRequestSchema.parse({ ...json<object>(name, 'chat.openai-request.json'), ...over });
 
 const EXPECTED_TOOL = { name: 'get_weather', args: { city: 'Lyon', unit: 'c' } };
 
@@ -169,7 +202,9 @@ describe.each(cases)('$name adapter against its mock upstream', (c) => {
 
 describe('upstream failures over the wire', () => {
   it('anthropic: HTTP 529 rejects chatStream before any byte, retryable', async () => {
-    await expect(anthropicAdapter.chatStream(requestFor('anthropic', { model: 'overloaded', stream: true }), ctxFor(cases[0]!))).rejects.toMatchObject({
+    await expect(
+      anthropicAdapter.chatStream(requestFor('anthropic', { model: 'overloaded', stream: true }), ctxFor(cases[0]!)),
+    ).rejects.toMatchObject({
       reason: 'http',
       status: 529,
       message: 'anthropic-mock returned HTTP 529 (overloaded_error)',
@@ -179,7 +214,10 @@ describe('upstream failures over the wire', () => {
 
   it('anthropic: aborting mid-stream ends iteration with an aborted error', async () => {
     const ac = new AbortController();
-    const events = await anthropicAdapter.chatStream(requestFor('anthropic', { model: 'hang', stream: true }), ctxFor(cases[0]!, undefined, ac.signal));
+    const events = await anthropicAdapter.chatStream(
+      requestFor('anthropic', { model: 'hang', stream: true }),
+      ctxFor(cases[0]!, undefined, ac.signal),
+    );
     const seen: StreamEvent[] = [];
     const err = await (async () => {
       for await (const e of events) {
@@ -193,12 +231,23 @@ describe('upstream failures over the wire', () => {
 
   it('gemini: HTTP 429 maps to an OpenAI rate_limit_error body', async () => {
     const err = await geminiAdapter.chat(requestFor('gemini', { model: 'gemini-unknown' }), ctxFor(cases[1]!)).catch((e: unknown) => e);
-    expect(err).toMatchObject({ reason: 'http', status: 429, upstreamBody: { error: { type: 'rate_limit_error', code: 'RESOURCE_EXHAUSTED' } } });
+    expect(err).toMatchObject({
+      reason: 'http',
+      status: 429,
+      upstreamBody: { error: { type: 'rate_limit_error', code: 'RESOURCE_EXHAUSTED' } },
+    });
   });
 
   it('bedrock: an HTTP 429 ThrottlingException is a retryable http error', async () => {
-    const err = await bedrock.chatStream(requestFor('bedrock', { model: 'throttled', stream: true }), ctxFor(cases[2]!)).catch((e: unknown) => e);
-    expect(err).toMatchObject({ reason: 'http', status: 429, message: 'bedrock-mock returned HTTP 429 (ThrottlingException)', retryable: true });
+    const err = await bedrock
+      .chatStream(requestFor('bedrock', { model: 'throttled', stream: true }), ctxFor(cases[2]!))
+      .catch((e: unknown) => e);
+    expect(err).toMatchObject({
+      reason: 'http',
+      status: 429,
+      message: 'bedrock-mock returned HTTP 429 (ThrottlingException)',
+      retryable: true,
+    });
   });
 
   it('bedrock: an exception message inside the event stream ends the stream with an error', async () => {

@@ -6,6 +6,8 @@
  * item and never the expired one.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AccountRecord, Statement } from '../../lambdas/domain/records';
+import type { UsageEvent } from '../../lambdas/domain/usage';
 import { createTables, type LocalDynamo, startDynamoLocal } from '../../lambdas/local/dynamodb-local';
 import { AccountsRepo } from '../../lambdas/store/accounts-repo';
 import { PrivacyAuditRepo } from '../../lambdas/store/audit-repo';
@@ -16,8 +18,6 @@ import { KeysRepo } from '../../lambdas/store/keys-repo';
 import { SupportRepo } from '../../lambdas/store/support-repo';
 import { type TableNames, tableNamesFromEnv } from '../../lambdas/store/tables';
 import { UsageRepo } from '../../lambdas/store/usage-repo';
-import type { AccountRecord, Statement } from '../../lambdas/domain/records';
-import type { UsageEvent } from '../../lambdas/domain/usage';
 
 let dynamo: LocalDynamo;
 let db: ReturnType<typeof documentClient>;

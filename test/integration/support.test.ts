@@ -2,8 +2,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../lambdas/cli/ctr';
 import { defaultConfig } from '../helpers/config';
-import { startTestRouter, type TestRouter } from '../helpers/local-router';
 import { asHttp } from '../helpers/http-error';
+import { startTestRouter, type TestRouter } from '../helpers/local-router';
 
 let router: TestRouter;
 const TEXT = 'My invoice for October looks wrong, please call me at +1 555 0100';
@@ -34,7 +34,10 @@ describe('support communications', () => {
       ['customer', TEXT],
       ['operator', 'We are on it.'],
     ]);
-    expect(asHttp(await support.reply('acct-support', t.ticketId, { text: 'more' }).catch((e: unknown) => e))).toMatchObject({ status: 409, code: 'ticket_resolved' });
+    expect(asHttp(await support.reply('acct-support', t.ticketId, { text: 'more' }).catch((e: unknown) => e))).toMatchObject({
+      status: 409,
+      code: 'ticket_resolved',
+    });
     // Resolving again does not extend the retention.
     expect((await support.resolve('acct-support', t.ticketId)).expiresAt).toBe(resolved.expiresAt);
 

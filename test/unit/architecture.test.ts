@@ -93,7 +93,9 @@ describe('architecture', () => {
     const folders = new Map<string, string[]>();
     for (const [file, deps] of graph) {
       const from = dirname(file);
-      folders.set(from, [...new Set([...(folders.get(from) ?? []), ...deps.map(dirname).filter((d) => d !== from && d.startsWith('lambdas'))])]);
+      folders.set(from, [
+        ...new Set([...(folders.get(from) ?? []), ...deps.map(dirname).filter((d) => d !== from && d.startsWith('lambdas'))]),
+      ]);
     }
     expect(cycles(folders)).toEqual([]);
   });
@@ -111,7 +113,9 @@ describe('architecture', () => {
 
   it('keeps the domain module free of the project and of SDKs', () => {
     const external = /^\s*import\s[^'"]*?from\s+['"]([^.'"][^'"]*)['"]/gm;
-    const sdk = files('lambdas/domain').flatMap((f) => [...readFileSync(join(ROOT, f), 'utf8').matchAll(external)].map((m) => `${f} → ${m[1]}`));
+    const sdk = files('lambdas/domain').flatMap((f) =>
+      [...readFileSync(join(ROOT, f), 'utf8').matchAll(external)].map((m) => `${f} → ${m[1]}`),
+    );
     // zod describes the request shapes; nothing else from outside.
     expect(sdk.filter((s) => !s.endsWith('→ zod'))).toEqual([]);
   });

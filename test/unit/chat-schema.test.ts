@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { chatRequestSchema, validate } from '../../lambdas/domain/chat-request';
 import { RouterError } from '../../lambdas/domain/errors';
-import { asHttp } from '../helpers/http-error';
 import { httpErrorOf } from '../../lambdas/handlers/http-errors';
+import { asHttp } from '../helpers/http-error';
 
 const CANARY = 'CANARY-7f3a9c';
 const ok = { model: 'm', messages: [{ role: 'user', content: 'hi' }] };
@@ -23,7 +23,13 @@ describe('chat request validation', () => {
       model: 'm',
       messages: [
         { role: 'system', content: 'be brief' },
-        { role: 'user', content: [{ type: 'text', text: 'what is this?' }, { type: 'image_url', image_url: { url: 'https://x/y.png', detail: 'low' } }] },
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'what is this?' },
+            { type: 'image_url', image_url: { url: 'https://x/y.png', detail: 'low' } },
+          ],
+        },
         { role: 'assistant', content: null, tool_calls: [{ id: 'c1', type: 'function', function: { name: 'look', arguments: '{}' } }] },
         { role: 'tool', tool_call_id: 'c1', content: 'a cat' },
       ],

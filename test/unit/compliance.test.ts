@@ -38,7 +38,9 @@ function replica(region: string, overrides: Record<string, unknown> = {}) {
       KMSMasterKeyId:
         region === 'us-east-1'
           ? keyOutput('Ctr-Key-us-east-1', 'us-east-1')
-          : { 'Fn::Join': ['', [`arn:aws:kms:${region}:`, { Ref: 'AWS::AccountId' }, ':key/', keyOutput('Ctr-Key-us-east-1', 'us-east-1')]] },
+          : {
+              'Fn::Join': ['', [`arn:aws:kms:${region}:`, { Ref: 'AWS::AccountId' }, ':key/', keyOutput('Ctr-Key-us-east-1', 'us-east-1')]],
+            },
     },
     Tags: [{ Key: 'ctr:retention-class', Value: 'usage' }],
     ...overrides,
@@ -64,7 +66,9 @@ function stacks(table: CfnResource = usageGlobalTable(), stage?: CfnResource): S
       name: 'Ctr-Key-us-east-1',
       region: 'us-east-1',
       role: 'key',
-      template: { Resources: { Key: { Type: 'AWS::KMS::Key', DeletionPolicy: 'Retain', Properties: { EnableKeyRotation: true, MultiRegion: true } } } },
+      template: {
+        Resources: { Key: { Type: 'AWS::KMS::Key', DeletionPolicy: 'Retain', Properties: { EnableKeyRotation: true, MultiRegion: true } } },
+      },
     },
     { name: 'Ctr-Key-eu-west-1', region: 'eu-west-1', role: 'key', template: { Resources: {} } },
     { name: 'Ctr-Data', region: 'us-east-1', role: 'data', template: { Resources: { UsageTable: table } } },
@@ -145,14 +149,25 @@ describe('compliance: evaluating a commitment', () => {
   });
 
   it('fails when the table itself is missing from the templates', () => {
-    const r = evaluateCommitment(commitment({ templateChecks: [{ check: 'dynamodb.ttl' }] }), ctx(stacks({ Type: 'AWS::SQS::Queue' })), read, cleanNag);
+    const r = evaluateCommitment(
+      commitment({ templateChecks: [{ check: 'dynamodb.ttl' }] }),
+      ctx(stacks({ Type: 'AWS::SQS::Queue' })),
+      read,
+      cleanNag,
+    );
     expect(r.ok).toBe(false);
     expect(r.missing[0]).toMatch(/table ctr-usage .*\(absent\)/);
   });
 
   it('fails when a test title is not in the test file, or the test is skipped', () => {
     const r = evaluateCommitment(
-      commitment({ tests: [{ file: 'test/usage.test.ts', title: 'records without a TTL' }, { file: 'test/usage.test.ts', title: 'a skipped test' }, { file: 'test/none.test.ts', title: 'x' }] }),
+      commitment({
+        tests: [
+          { file: 'test/usage.test.ts', title: 'records without a TTL' },
+          { file: 'test/usage.test.ts', title: 'a skipped test' },
+          { file: 'test/none.test.ts', title: 'x' },
+        ],
+      }),
       ctx(),
       read,
       cleanNag,
@@ -167,18 +182,22 @@ describe('compliance: evaluating a commitment', () => {
   });
 
   it('with the cited tests run, passes only a test that passed and made an assertion', () => {
-    const runs = (status: string, assertions: number): CitedTestRuns => ({ runs: new Map([[testKey('test/usage.test.ts', 'records with a TTL'), [{ status, assertions }]]]) });
+    const runs = (status: string, assertions: number): CitedTestRuns => ({
+      runs: new Map([[testKey('test/usage.test.ts', 'records with a TTL'), [{ status, assertions }]]]),
+    });
     const evaluateWith = (r: CitedTestRuns) => evaluateCommitment(commitment(), ctx(), read, cleanNag, TEMPLATE_CHECKS, r);
     expect(evaluateWith(runs('passed', 3)).missing).toEqual([]);
     expect(evaluateWith(runs('passed', 3)).tests[0]).toMatchObject({ ok: true, status: 'passed', assertions: 3 });
-    expect(evaluateWith(runs('passed', 0)).missing).toEqual(['test test/usage.test.ts: test "records with a TTL" passed without making an assertion']);
+    expect(evaluateWith(runs('passed', 0)).missing).toEqual([
+      'test test/usage.test.ts: test "records with a TTL" passed without making an assertion',
+    ]);
     expect(evaluateWith(runs('failed', 2)).missing).toEqual(['test test/usage.test.ts: test "records with a TTL" failed']);
     expect(evaluateWith(runs('skipped', 0)).missing).toEqual(['test test/usage.test.ts: test "records with a TTL" skipped']);
     expect(evaluateWith({ runs: new Map() }).missing).toEqual(['test test/usage.test.ts: test "records with a TTL" did not run']);
     expect(evaluateWith({ runs: new Map(), error: 'vitest did not run: spawn ENOENT' }).ok).toBe(false);
   });
 
-  it('reads test status, assertion count and first failure line from vitest\'s JSON report', () => {
+  it("reads test status, assertion count and first failure line from vitest's JSON report", () => {
     const runs = readVitestJson(
       {
         testResults: [
@@ -186,7 +205,12 @@ describe('compliance: evaluating a commitment', () => {
             name: '/repo/test/usage.test.ts',
             assertionResults: [
               { title: 'records with a TTL', status: 'passed', meta: { assertionCalls: 4 }, failureMessages: [] },
-              { title: 'breaks', status: 'failed', meta: { assertionCalls: 1 }, failureMessages: ['AssertionError: expected 1 to be 2\n    at stack'] },
+              {
+                title: 'breaks',
+                status: 'failed',
+                meta: { assertionCalls: 1 },
+                failureMessages: ['AssertionError: expected 1 to be 2\n    at stack'],
+              },
               { title: 'skipped', status: 'skipped', meta: {} },
             ],
           },
@@ -195,7 +219,9 @@ describe('compliance: evaluating a commitment', () => {
       '/repo',
     );
     expect(runs.get(testKey('test/usage.test.ts', 'records with a TTL'))).toEqual([{ status: 'passed', assertions: 4 }]);
-    expect(runs.get(testKey('test/usage.test.ts', 'breaks'))).toEqual([{ status: 'failed', assertions: 1, failure: 'AssertionError: expected 1 to be 2' }]);
+    expect(runs.get(testKey('test/usage.test.ts', 'breaks'))).toEqual([
+      { status: 'failed', assertions: 1, failure: 'AssertionError: expected 1 to be 2' },
+    ]);
     expect(runs.get(testKey('test/usage.test.ts', 'skipped'))).toEqual([{ status: 'skipped', assertions: 0 }]);
   });
 
@@ -212,7 +238,11 @@ describe('compliance: evaluating a commitment', () => {
       read,
       cleanNag,
     );
-    expect(r.code.map((c) => c.problem)).toEqual(['no exported declaration of BillingRepo', 'UsageRepo has no member erase', 'UsageRepo#events does not use ttlAfterDays(']);
+    expect(r.code.map((c) => c.problem)).toEqual([
+      'no exported declaration of BillingRepo',
+      'UsageRepo has no member erase',
+      'UsageRepo#events does not use ttlAfterDays(',
+    ]);
     expect(r.ok).toBe(false);
   });
 
@@ -225,11 +255,17 @@ describe('compliance: evaluating a commitment', () => {
     const stage: CfnResource = {
       Type: 'AWS::ApiGateway::Stage',
       Properties: {
-        AccessLogSetting: { DestinationArn: 'arn', Format: JSON.stringify({ requestId: '$context.requestId', auth: '$context.authorizer.principalId', body: '$input.body' }) },
+        AccessLogSetting: {
+          DestinationArn: 'arn',
+          Format: JSON.stringify({ requestId: '$context.requestId', auth: '$context.authorizer.principalId', body: '$input.body' }),
+        },
         MethodSettings: [{ HttpMethod: '*', ResourcePath: '/*', DataTraceEnabled: true, LoggingLevel: 'INFO' }],
       },
     };
-    const rows = [...TEMPLATE_CHECKS['apigw.accessLogFormat']!.run(ctx(stacks(undefined, stage))), ...TEMPLATE_CHECKS['apigw.dataTrace']!.run(ctx(stacks(undefined, stage)))];
+    const rows = [
+      ...TEMPLATE_CHECKS['apigw.accessLogFormat']!.run(ctx(stacks(undefined, stage))),
+      ...TEMPLATE_CHECKS['apigw.dataTrace']!.run(ctx(stacks(undefined, stage))),
+    ];
     const failing = rows.filter((r) => !r.ok).map((r) => r.property);
     expect(failing).toEqual([
       'AccessLogSetting.Format.auth',
@@ -249,16 +285,21 @@ describe('compliance: evaluating a commitment', () => {
   });
 
   it('renders intrinsics readably', () => {
-    expect(renderValue({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':kms:', keyOutput('Ctr-Key-us-east-1', 'us-east-1')]] })).toBe(
-      'arn:${AWS::Partition}:kms:${Ctr-Key-us-east-1 (us-east-1) output}',
-    );
+    // The report renders intrinsics in CloudFormation's ${…} notation: these strings are not templates.
+    const joined = renderValue({
+      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':kms:', keyOutput('Ctr-Key-us-east-1', 'us-east-1')]],
+    });
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation's ${…} notation, not a template
+    expect(joined).toBe('arn:${AWS::Partition}:kms:${Ctr-Key-us-east-1 (us-east-1) output}');
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation's ${…} notation, not a template
     expect(renderValue({ 'Fn::GetAtt': ['Logs', 'Arn'] })).toBe('${Logs.Arn}');
   });
 });
 
 describe('compliance: source references', () => {
   it('finds exported declarations and class members with their line', () => {
-    const text = 'import x from "y";\n\nexport async function go(\n  a: number,\n): Promise<void> {\n  await x(a);\n}\nexport class S {\n  private readonly n = 1;\n  async exportAccount(id: string) {\n    return id;\n  }\n}\n';
+    const text =
+      'import x from "y";\n\nexport async function go(\n  a: number,\n): Promise<void> {\n  await x(a);\n}\nexport class S {\n  private readonly n = 1;\n  async exportAccount(id: string) {\n    return id;\n  }\n}\n';
     expect(locateSymbol(text, 'go', 'await x(')).toEqual({ line: 3 });
     expect(locateSymbol(text, 'S#exportAccount')).toEqual({ line: 10 });
     expect(locateSymbol(text, 'x')).toEqual({ problem: 'no exported declaration of x' });
@@ -273,7 +314,9 @@ describe('compliance: source references', () => {
 
 describe('compliance: cdk-nag summary', () => {
   const report = (violations: unknown[], suppressed: unknown[]) => ({
-    pluginReports: [{ pluginName: 'AwsSolutions', conclusion: violations.length ? 'failure' : 'success', violations, suppressedViolations: suppressed }],
+    pluginReports: [
+      { pluginName: 'AwsSolutions', conclusion: violations.length ? 'failure' : 'success', violations, suppressedViolations: suppressed },
+    ],
   });
   const ack = (rule: string, path: string, file = 'nag-suppressions.ts') => ({
     ruleName: rule,
@@ -284,7 +327,12 @@ describe('compliance: cdk-nag summary', () => {
   });
 
   it('is clean with zero open findings, grouping acknowledgements by rule and reason', () => {
-    const nag = summarizeNag(report([], [ack('AwsSolutions-IAM5[Resource::b]', 'S/B'), ack('AwsSolutions-IAM5[Resource::a]', 'S/A'), ack('AwsSolutions-APIG3', 'S/Stage')]));
+    const nag = summarizeNag(
+      report(
+        [],
+        [ack('AwsSolutions-IAM5[Resource::b]', 'S/B'), ack('AwsSolutions-IAM5[Resource::a]', 'S/A'), ack('AwsSolutions-APIG3', 'S/Stage')],
+      ),
+    );
     expect(nag.ok).toBe(true);
     expect(nag.acknowledged.map((a) => [a.rule, a.constructs, a.findings])).toEqual([
       ['AwsSolutions-APIG3', 1, ['AwsSolutions-APIG3']],
@@ -293,7 +341,9 @@ describe('compliance: cdk-nag summary', () => {
   });
 
   it('fails with an open finding, an acknowledgement made elsewhere, or no report at all', () => {
-    const open = summarizeNag(report([{ ruleName: 'AwsSolutions-DDB3', severity: 'error', violatingConstructs: [{ constructPath: 'Data/T' }] }], []));
+    const open = summarizeNag(
+      report([{ ruleName: 'AwsSolutions-DDB3', severity: 'error', violatingConstructs: [{ constructPath: 'Data/T' }] }], []),
+    );
     expect(open.ok).toBe(false);
     expect(open.unacknowledged).toEqual(['error AwsSolutions-DDB3 at Data/T']);
     const elsewhere = summarizeNag(report([], [ack('AwsSolutions-SMG4', 'Data/Secret', 'router-data.ts')]));
@@ -305,7 +355,13 @@ describe('compliance: cdk-nag summary', () => {
 describe('compliance: report', () => {
   it('renders status, evidence rows and file:line references, deterministically', () => {
     const build = () =>
-      evaluate({ map: [commitment(), commitment({ id: '§2 other', tests: [] })], outOfScope: OUT_OF_SCOPE, ctx: ctx(), read, nag: cleanNag });
+      evaluate({
+        map: [commitment(), commitment({ id: '§2 other', tests: [] })],
+        outOfScope: OUT_OF_SCOPE,
+        ctx: ctx(),
+        read,
+        nag: cleanNag,
+      });
     const report = build();
     expect(report.ok).toBe(false);
     expect(report.missing).toEqual(['§2 other: no test proves this commitment']);
@@ -343,18 +399,35 @@ describe('compliance: the synthesized example deployment', () => {
     const synth = synthesize(exampleConfig, repoRoot);
     report = evaluate({
       map: POLICY_MAP,
-      ctx: { stacks: synth.stacks, config: exampleConfig, configFile: 'config/examples/two-replicas.json', tables: TABLES, namePrefix: 'ctr' },
+      ctx: {
+        stacks: synth.stacks,
+        config: exampleConfig,
+        configFile: 'config/examples/two-replicas.json',
+        tables: TABLES,
+        namePrefix: 'ctr',
+      },
       read: () => undefined,
       nag: summarizeNag(synth.validationReport, synth.synthError),
     });
   });
 
   it('every template evidence item of the policy map holds, in every region, and cdk-nag is clean', () => {
-    const failing = report.commitments.flatMap((c) => c.evidence.filter((e) => !e.ok).map((e) => `${c.id}: ${e.check} ${e.resource} ${e.property} = ${e.value} (${e.where})`));
+    const failing = report.commitments.flatMap((c) =>
+      c.evidence.filter((e) => !e.ok).map((e) => `${c.id}: ${e.check} ${e.resource} ${e.property} = ${e.value} (${e.where})`),
+    );
     expect(failing).toEqual([]);
     expect(report.nag.problems).toEqual([]);
     expect(report.nag.ok).toBe(true);
-    for (const c of POLICY_MAP) if (c.templateChecks.length) expect(report.commitments.find((r) => r.id === c.id)!.evidence.length, c.id).toBeGreaterThan(0);
-    expect(report.stacks.map((s) => s.region).sort()).toEqual(['ap-southeast-2', 'ap-southeast-2', 'eu-west-1', 'eu-west-1', 'us-east-1', 'us-east-1', 'us-east-1']);
+    for (const c of POLICY_MAP)
+      if (c.templateChecks.length) expect(report.commitments.find((r) => r.id === c.id)!.evidence.length, c.id).toBeGreaterThan(0);
+    expect(report.stacks.map((s) => s.region).sort()).toEqual([
+      'ap-southeast-2',
+      'ap-southeast-2',
+      'eu-west-1',
+      'eu-west-1',
+      'us-east-1',
+      'us-east-1',
+      'us-east-1',
+    ]);
   });
 });

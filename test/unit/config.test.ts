@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { configJsonSchema, ConfigError, parseConfig } from '../../lambdas/core/config';
+import { ConfigError, configJsonSchema, parseConfig } from '../../lambdas/core/config';
 import { defaultConfig, rawDefaultConfig } from '../helpers/config';
 
 describe('router config', () => {

@@ -26,7 +26,14 @@ describe('circuit breaker', () => {
     expect(ids(h.arrange(route).ordered)[0]).toBe('a/cheap');
     h.record({ offerId: 'a/cheap', ok: false, failure: 'error' });
     expect(ids(h.arrange(route).ordered)).toEqual(['b/mid', 'c/dear', 'a/cheap']);
-    expect(h.view('a/cheap')).toMatchObject({ state: 'benched', breaker: 'open', attempts: 3, errorRate: 1, timeouts: 1, retryInSeconds: 5 });
+    expect(h.view('a/cheap')).toMatchObject({
+      state: 'benched',
+      breaker: 'open',
+      attempts: 3,
+      errorRate: 1,
+      timeouts: 1,
+      retryInSeconds: 5,
+    });
     advance(4_999);
     expect(ids(h.arrange(route).ordered)[0]).toBe('b/mid');
   });
@@ -90,7 +97,8 @@ describe('regional window', () => {
       window: async (_region, from) => rows.filter((r) => r.minute >= from),
     };
     const other = monitor({ store });
-    for (let i = 0; i < 6; i++) other.h.record({ offerId: 'a/cheap', ok: i % 3 === 0, failure: 'error', ttftMs: 200, outputTokens: 100, generationMs: 1000 });
+    for (let i = 0; i < 6; i++)
+      other.h.record({ offerId: 'a/cheap', ok: i % 3 === 0, failure: 'error', ttftMs: 200, outputTokens: 100, generationMs: 1000 });
     for (let i = 0; i < 5; i++) other.h.record({ offerId: 'b/mid', ok: true, ttftMs: 120, outputTokens: 300, generationMs: 1000 });
     await other.h.sync(true);
 

@@ -8,12 +8,12 @@ import { toChatRequest } from '../../lambdas/core/messages-inbound/request';
 import { toAnthropicMessage, toAnthropicUsage } from '../../lambdas/core/messages-inbound/response';
 import { messagesRequestSchema } from '../../lambdas/core/messages-inbound/schema';
 import { AnthropicStreamWriter, toAnthropicStream } from '../../lambdas/core/messages-inbound/stream';
-import type { ChatEvent } from '../../lambdas/core/outcome';
-import { httpErrorOf } from '../../lambdas/handlers/http-errors';
 import { ERROR_TYPE_OUT, errorTypeOut, STOP_REASON_OUT, stopReasonOut, TOOL_CHOICE_IN } from '../../lambdas/core/messages-inbound/tables';
+import type { ChatEvent } from '../../lambdas/core/outcome';
 import { chatRequestSchema, validate } from '../../lambdas/domain/chat-request';
 import { RouterError } from '../../lambdas/domain/errors';
 import type { ChatCompletion, ChatCompletionChunk, FinishReason } from '../../lambdas/domain/openai';
+import { httpErrorOf } from '../../lambdas/handlers/http-errors';
 import { asHttp } from '../helpers/http-error';
 
 const CANARY = 'CANARY-INBOUND-4b7d';
@@ -32,16 +32,59 @@ const WEATHER = { name: 'get_weather', description: 'Weather', input_schema: { t
 
 describe('request: Anthropic → OpenAI chat request', () => {
   const rows: Array<{ name: string; in: Record<string, unknown>; out: Record<string, unknown> }> = [
-    { name: 'system string → system message', in: { system: 'Be terse.', messages: [user('Hi')] }, out: { messages: [{ role: 'system', content: [{ type: 'text', text: 'Be terse.' }] }, { role: 'user', content: 'Hi' }] } },
+    {
+      name: 'system string → system message',
+      in: { system: 'Be terse.', messages: [user('Hi')] },
+      out: {
+        messages: [
+          { role: 'system', content: [{ type: 'text', text: 'Be terse.' }] },
+          { role: 'user', content: 'Hi' },
+        ],
+      },
+    },
     {
       name: 'system blocks (cache_control ignored) → system text parts',
-      in: { system: [{ type: 'text', text: 'A' }, { type: 'text', text: 'B', cache_control: { type: 'ephemeral' } }], messages: [user('Hi')] },
-      out: { messages: [{ role: 'system', content: [{ type: 'text', text: 'A' }, { type: 'text', text: 'B' }] }, { role: 'user', content: 'Hi' }] },
+      in: {
+        system: [
+          { type: 'text', text: 'A' },
+          { type: 'text', text: 'B', cache_control: { type: 'ephemeral' } },
+        ],
+        messages: [user('Hi')],
+      },
+      out: {
+        messages: [
+          {
+            role: 'system',
+            content: [
+              { type: 'text', text: 'A' },
+              { type: 'text', text: 'B' },
+            ],
+          },
+          { role: 'user', content: 'Hi' },
+        ],
+      },
     },
     {
       name: 'base64 image → data: URL image part',
-      in: { messages: [user([{ type: 'text', text: 'What?' }, { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'iVBO' } }])] },
-      out: { messages: [{ role: 'user', content: [{ type: 'text', text: 'What?' }, { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBO' } }] }] },
+      in: {
+        messages: [
+          user([
+            { type: 'text', text: 'What?' },
+            { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'iVBO' } },
+          ]),
+        ],
+      },
+      out: {
+        messages: [
+          {
+            role: 'user',
+            content: [
+              { type: 'text', text: 'What?' },
+              { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBO' } },
+            ],
+          },
+        ],
+      },
     },
     {
       name: 'url image → image_url part',
@@ -50,41 +93,114 @@ describe('request: Anthropic → OpenAI chat request', () => {
     },
     {
       name: 'assistant text + tool_use → content + tool_calls (arguments are the input as JSON)',
-      in: { messages: [user('Hi'), { role: 'assistant', content: [{ type: 'text', text: 'Checking.' }, { type: 'tool_use', id: 'tu_1', name: 'get_weather', input: { city: 'Zürich' } }] }] },
+      in: {
+        messages: [
+          user('Hi'),
+          {
+            role: 'assistant',
+            content: [
+              { type: 'text', text: 'Checking.' },
+              { type: 'tool_use', id: 'tu_1', name: 'get_weather', input: { city: 'Zürich' } },
+            ],
+          },
+        ],
+      },
       out: {
         messages: [
           { role: 'user', content: 'Hi' },
-          { role: 'assistant', content: 'Checking.', tool_calls: [{ id: 'tu_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Zürich"}' } }] },
+          {
+            role: 'assistant',
+            content: 'Checking.',
+            tool_calls: [{ id: 'tu_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Zürich"}' } }],
+          },
         ],
       },
     },
     {
       name: 'assistant tool_use only → content null; thinking blocks dropped',
-      in: { messages: [user('Hi'), { role: 'assistant', content: [{ type: 'thinking', thinking: 'hmm', signature: 'sig' }, { type: 'tool_use', id: 'tu_1', name: 'f', input: {} }] }] },
-      out: { messages: [{ role: 'user', content: 'Hi' }, { role: 'assistant', content: null, tool_calls: [{ id: 'tu_1', type: 'function', function: { name: 'f', arguments: '{}' } }] }] },
+      in: {
+        messages: [
+          user('Hi'),
+          {
+            role: 'assistant',
+            content: [
+              { type: 'thinking', thinking: 'hmm', signature: 'sig' },
+              { type: 'tool_use', id: 'tu_1', name: 'f', input: {} },
+            ],
+          },
+        ],
+      },
+      out: {
+        messages: [
+          { role: 'user', content: 'Hi' },
+          { role: 'assistant', content: null, tool_calls: [{ id: 'tu_1', type: 'function', function: { name: 'f', arguments: '{}' } }] },
+        ],
+      },
     },
     {
       name: 'tool_result (string) → tool message, before the rest of the user turn',
-      in: { messages: [user([{ type: 'text', text: 'And now?' }, { type: 'tool_result', tool_use_id: 'tu_1', content: '18C' }])] },
-      out: { messages: [{ role: 'tool', tool_call_id: 'tu_1', content: '18C' }, { role: 'user', content: [{ type: 'text', text: 'And now?' }] }] },
+      in: {
+        messages: [
+          user([
+            { type: 'text', text: 'And now?' },
+            { type: 'tool_result', tool_use_id: 'tu_1', content: '18C' },
+          ]),
+        ],
+      },
+      out: {
+        messages: [
+          { role: 'tool', tool_call_id: 'tu_1', content: '18C' },
+          { role: 'user', content: [{ type: 'text', text: 'And now?' }] },
+        ],
+      },
     },
     {
       name: 'tool_result (text blocks, is_error) → tool message with the joined text',
-      in: { messages: [user([{ type: 'tool_result', tool_use_id: 'tu_1', is_error: true, content: [{ type: 'text', text: 'a' }, { type: 'text', text: 'b' }] }])] },
+      in: {
+        messages: [
+          user([
+            {
+              type: 'tool_result',
+              tool_use_id: 'tu_1',
+              is_error: true,
+              content: [
+                { type: 'text', text: 'a' },
+                { type: 'text', text: 'b' },
+              ],
+            },
+          ]),
+        ],
+      },
       out: { messages: [{ role: 'tool', tool_call_id: 'tu_1', content: 'ab' }] },
     },
-    { name: 'tool_result without content → empty tool message', in: { messages: [user([{ type: 'tool_result', tool_use_id: 'tu_1' }])] }, out: { messages: [{ role: 'tool', tool_call_id: 'tu_1', content: '' }] } },
+    {
+      name: 'tool_result without content → empty tool message',
+      in: { messages: [user([{ type: 'tool_result', tool_use_id: 'tu_1' }])] },
+      out: { messages: [{ role: 'tool', tool_call_id: 'tu_1', content: '' }] },
+    },
     {
       name: 'tools → function tools (input_schema → parameters)',
       in: { messages: [user('Hi')], tools: [WEATHER] },
       out: { tools: [{ type: 'function', function: { name: 'get_weather', description: 'Weather', parameters: WEATHER.input_schema } }] },
     },
     { name: 'stop_sequences → stop', in: { messages: [user('Hi')], stop_sequences: ['END', 'STOP'] }, out: { stop: ['END', 'STOP'] } },
-    { name: 'temperature and top_p pass through; top_k is dropped', in: { messages: [user('Hi')], temperature: 0.3, top_p: 0.9, top_k: 5 }, out: { temperature: 0.3, top_p: 0.9 } },
+    {
+      name: 'temperature and top_p pass through; top_k is dropped',
+      in: { messages: [user('Hi')], temperature: 0.3, top_p: 0.9, top_k: 5 },
+      out: { temperature: 0.3, top_p: 0.9 },
+    },
     { name: 'max_tokens → max_tokens', in: { messages: [user('Hi')], max_tokens: 7 }, out: { max_tokens: 7 } },
     { name: 'metadata.user_id → user', in: { messages: [user('Hi')], metadata: { user_id: 'u-1' } }, out: { user: 'u-1' } },
-    { name: 'stream → stream with usage', in: { messages: [user('Hi')], stream: true }, out: { stream: true, stream_options: { include_usage: true } } },
-    { name: 'routing extensions pass through', in: { messages: [user('Hi')], models: ['mock/echo-large'], provider: { only: ['mock'] } }, out: { models: ['mock/echo-large'], provider: { only: ['mock'] } } },
+    {
+      name: 'stream → stream with usage',
+      in: { messages: [user('Hi')], stream: true },
+      out: { stream: true, stream_options: { include_usage: true } },
+    },
+    {
+      name: 'routing extensions pass through',
+      in: { messages: [user('Hi')], models: ['mock/echo-large'], provider: { only: ['mock'] } },
+      out: { models: ['mock/echo-large'], provider: { only: ['mock'] } },
+    },
   ];
   it.each(rows)('$name', (row) => {
     const out = translate(row.in);
@@ -110,15 +226,57 @@ describe('request: Anthropic → OpenAI chat request', () => {
   it('TOOL_CHOICE_IN maps any to required', () => expect(TOOL_CHOICE_IN).toEqual({ auto: 'auto', any: 'required', none: 'none' }));
 
   const rejections: Array<{ name: string; in: Record<string, unknown>; param: string }> = [
-    { name: 'an image inside a tool_result', in: { messages: [user([{ type: 'tool_result', tool_use_id: 't', content: [{ type: 'image', source: { type: 'base64', media_type: 'image/png', data: CANARY } }] }])] }, param: 'messages[0].content[0].content[0]' },
-    { name: 'a tool_use block in a user turn', in: { messages: [user([{ type: 'tool_use', id: 't', name: 'f', input: { q: CANARY } }])] }, param: 'messages[0].content[0]' },
-    { name: 'an image in an assistant turn', in: { messages: [user('Hi'), { role: 'assistant', content: [{ type: 'image', source: { type: 'url', url: CANARY } }] }] }, param: 'messages[1].content[0]' },
-    { name: 'an unsupported block type (document)', in: { messages: [user([{ type: 'document', source: { type: 'text', data: CANARY } }])] }, param: 'messages[0].content' },
-    { name: 'a server tool', in: { messages: [user(CANARY)], tools: [{ type: 'web_search_20250305', name: 'web_search' }] }, param: 'tools[0].type' },
-    { name: 'extended thinking', in: { messages: [user(CANARY)], thinking: { type: 'enabled', budget_tokens: 1024 } }, param: 'thinking.type' },
-    { name: 'more than 4 stop sequences', in: { messages: [user(CANARY)], stop_sequences: ['a', 'b', 'c', 'd', CANARY] }, param: 'stop_sequences' },
+    {
+      name: 'an image inside a tool_result',
+      in: {
+        messages: [
+          user([
+            {
+              type: 'tool_result',
+              tool_use_id: 't',
+              content: [{ type: 'image', source: { type: 'base64', media_type: 'image/png', data: CANARY } }],
+            },
+          ]),
+        ],
+      },
+      param: 'messages[0].content[0].content[0]',
+    },
+    {
+      name: 'a tool_use block in a user turn',
+      in: { messages: [user([{ type: 'tool_use', id: 't', name: 'f', input: { q: CANARY } }])] },
+      param: 'messages[0].content[0]',
+    },
+    {
+      name: 'an image in an assistant turn',
+      in: { messages: [user('Hi'), { role: 'assistant', content: [{ type: 'image', source: { type: 'url', url: CANARY } }] }] },
+      param: 'messages[1].content[0]',
+    },
+    {
+      name: 'an unsupported block type (document)',
+      in: { messages: [user([{ type: 'document', source: { type: 'text', data: CANARY } }])] },
+      param: 'messages[0].content',
+    },
+    {
+      name: 'a server tool',
+      in: { messages: [user(CANARY)], tools: [{ type: 'web_search_20250305', name: 'web_search' }] },
+      param: 'tools[0].type',
+    },
+    {
+      name: 'extended thinking',
+      in: { messages: [user(CANARY)], thinking: { type: 'enabled', budget_tokens: 1024 } },
+      param: 'thinking.type',
+    },
+    {
+      name: 'more than 4 stop sequences',
+      in: { messages: [user(CANARY)], stop_sequences: ['a', 'b', 'c', 'd', CANARY] },
+      param: 'stop_sequences',
+    },
     { name: 'temperature above 1 (Anthropic range)', in: { messages: [user(CANARY)], temperature: 1.5 }, param: 'temperature' },
-    { name: 'a tool_choice naming an unknown tool', in: { messages: [user(CANARY)], tools: [WEATHER], tool_choice: { type: 'tool', name: 'nope' } }, param: 'tool_choice.name' },
+    {
+      name: 'a tool_choice naming an unknown tool',
+      in: { messages: [user(CANARY)], tools: [WEATHER], tool_choice: { type: 'tool', name: 'nope' } },
+      param: 'tool_choice.name',
+    },
     { name: 'an unknown top-level field', in: { messages: [user(CANARY)], frequency_penalty: 1 }, param: 'body' },
   ];
   it.each(rejections)('rejects $name with a 400 naming $param, never quoting the request', (row) => {
@@ -141,13 +299,27 @@ describe('response: finish reasons, usage, message', () => {
   it('a missing finish reason is end_turn', () => expect(stopReasonOut(null)).toBe('end_turn'));
 
   const usages = [
-    { name: 'plain', in: { prompt_tokens: 100, completion_tokens: 20, total_tokens: 120 }, out: { input_tokens: 100, output_tokens: 20, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 } },
+    {
+      name: 'plain',
+      in: { prompt_tokens: 100, completion_tokens: 20, total_tokens: 120 },
+      out: { input_tokens: 100, output_tokens: 20, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 },
+    },
     {
       name: 'cache read and write are taken out of input_tokens',
-      in: { prompt_tokens: 2572, completion_tokens: 89, total_tokens: 2661, prompt_tokens_details: { cached_tokens: 1800, cache_write_tokens: 300 }, cost: 0.0011776 },
+      in: {
+        prompt_tokens: 2572,
+        completion_tokens: 89,
+        total_tokens: 2661,
+        prompt_tokens_details: { cached_tokens: 1800, cache_write_tokens: 300 },
+        cost: 0.0011776,
+      },
       out: { input_tokens: 472, output_tokens: 89, cache_read_input_tokens: 1800, cache_creation_input_tokens: 300, cost: 0.0011776 },
     },
-    { name: 'missing usage is zero', in: undefined, out: { input_tokens: 0, output_tokens: 0, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 } },
+    {
+      name: 'missing usage is zero',
+      in: undefined,
+      out: { input_tokens: 0, output_tokens: 0, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 },
+    },
   ];
   it.each(usages)('usage: $name', (row) => expect(toAnthropicUsage(row.in)).toEqual(row.out));
 
@@ -207,14 +379,20 @@ describe('errors: Anthropic shape, same status', () => {
   ])('status %i (no row) → %s', (status, type) => expect(errorTypeOut(status)).toBe(type));
 
   it('renders an RouterError with its status and headers, and the request id as request-id', () => {
-    const r = httpErrorOf(new RouterError('rate_limited', 'Rate limit reached.', { code: 'rate_limited', requestId: 'r1', retryAfterSeconds: 3 }), 'anthropic');
+    const r = httpErrorOf(
+      new RouterError('rate_limited', 'Rate limit reached.', { code: 'rate_limited', requestId: 'r1', retryAfterSeconds: 3 }),
+      'anthropic',
+    );
     expect(r.status).toBe(429);
     expect(r.headers).toMatchObject({ 'content-type': 'application/json', 'retry-after': '3', 'request-id': 'r1' });
     expect(JSON.parse(r.body as string)).toEqual({ type: 'error', error: { type: 'rate_limit_error', message: 'Rate limit reached.' } });
   });
 
   it('keeps an upstream 4xx message (its own error object) and hides unexpected errors behind a generic 500', () => {
-    const override = new RouterError('upstream_rejected', 'ours', { upstreamStatus: 400, upstreamError: { message: 'theirs', type: 'invalid_request_error', param: null, code: null } });
+    const override = new RouterError('upstream_rejected', 'ours', {
+      upstreamStatus: 400,
+      upstreamError: { message: 'theirs', type: 'invalid_request_error', param: null, code: null },
+    });
     expect(JSON.parse(httpErrorOf(override, 'anthropic').body as string).error.message).toBe('theirs');
     const r = httpErrorOf(new Error(`boom ${CANARY}`), 'anthropic');
     expect(r.status).toBe(500);
@@ -226,7 +404,14 @@ describe('errors: Anthropic shape, same status', () => {
 // --- Streams ---------------------------------------------------------------------------------
 const chunk = (delta: Record<string, unknown>, finish: FinishReason | null = null): ChatEvent => ({
   type: 'chunk',
-  chunk: { id: 'chatcmpl-r9', object: 'chat.completion.chunk', created: 1, model: 'm/x', provider: 'p', choices: [{ index: 0, delta, finish_reason: finish }] } as ChatCompletionChunk,
+  chunk: {
+    id: 'chatcmpl-r9',
+    object: 'chat.completion.chunk',
+    created: 1,
+    model: 'm/x',
+    provider: 'p',
+    choices: [{ index: 0, delta, finish_reason: finish }],
+  } as ChatCompletionChunk,
 });
 const usageChunk: ChatEvent = {
   type: 'chunk',
@@ -254,9 +439,31 @@ const run = (payloads: ChatEvent[]) => {
 
 describe('stream: chat events → Anthropic events', () => {
   it('text: message_start, one text block, message_delta with stop reason and usage, message_stop', () => {
-    const events = run([chunk({ role: 'assistant', content: '' }), chunk({ content: 'Hel' }), chunk({ content: 'lo' }), chunk({}, 'stop'), usageChunk, DONE]);
-    expect(events.map((e) => e.type)).toEqual(['message_start', 'content_block_start', 'content_block_delta', 'content_block_delta', 'content_block_stop', 'message_delta', 'message_stop']);
-    expect(events[0].message).toMatchObject({ id: 'msg_r9', type: 'message', role: 'assistant', model: 'm/x', content: [], stop_reason: null });
+    const events = run([
+      chunk({ role: 'assistant', content: '' }),
+      chunk({ content: 'Hel' }),
+      chunk({ content: 'lo' }),
+      chunk({}, 'stop'),
+      usageChunk,
+      DONE,
+    ]);
+    expect(events.map((e) => e.type)).toEqual([
+      'message_start',
+      'content_block_start',
+      'content_block_delta',
+      'content_block_delta',
+      'content_block_stop',
+      'message_delta',
+      'message_stop',
+    ]);
+    expect(events[0].message).toMatchObject({
+      id: 'msg_r9',
+      type: 'message',
+      role: 'assistant',
+      model: 'm/x',
+      content: [],
+      stop_reason: null,
+    });
     expect(events[1]).toEqual({ type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } });
     expect(events[2]).toEqual({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'Hel' } });
     expect(events[5]).toEqual({
@@ -282,7 +489,11 @@ describe('stream: chat events → Anthropic events', () => {
       [1, { type: 'tool_use', id: 'c1', name: 'f', input: {} }],
       [2, { type: 'tool_use', id: 'c2', name: 'g', input: {} }],
     ]);
-    const json = (i: number) => events.filter((e) => e.type === 'content_block_delta' && e.index === i).map((e) => e.delta.partial_json).join('');
+    const json = (i: number) =>
+      events
+        .filter((e) => e.type === 'content_block_delta' && e.index === i)
+        .map((e) => e.delta.partial_json)
+        .join('');
     expect(json(1)).toBe('{"q":"über"}');
     expect(json(2)).toBe('{}');
     expect(events.filter((e) => e.type === 'content_block_stop').map((e) => e.index)).toEqual([0, 1, 2]);
@@ -291,7 +502,9 @@ describe('stream: chat events → Anthropic events', () => {
 
   it('a mid-stream error → an error event and no message_stop; nothing after it', () => {
     const w = new AnthropicStreamWriter();
-    const frames = [chunk({ content: 'Hi' }), { type: 'error', message: 'The provider failed mid-stream: x.' } as ChatEvent, DONE].flatMap((p) => w.handle(p));
+    const frames = [chunk({ content: 'Hi' }), { type: 'error', message: 'The provider failed mid-stream: x.' } as ChatEvent, DONE].flatMap(
+      (p) => w.handle(p),
+    );
     const events = parse(frames);
     expect(events.map((e) => e.type)).toEqual(['message_start', 'content_block_start', 'content_block_delta', 'error']);
     expect(events.at(-1)).toEqual({ type: 'error', error: { type: 'api_error', message: 'The provider failed mid-stream: x.' } });
@@ -306,6 +519,13 @@ describe('stream: chat events → Anthropic events', () => {
     const out: string[] = [];
     for await (const f of toAnthropicStream(events())) out.push(f);
     expect(consumed).toBe(true);
-    expect(parse(out).map((e) => e.type)).toEqual(['message_start', 'content_block_start', 'content_block_delta', 'content_block_stop', 'message_delta', 'message_stop']);
+    expect(parse(out).map((e) => e.type)).toEqual([
+      'message_start',
+      'content_block_start',
+      'content_block_delta',
+      'content_block_stop',
+      'message_delta',
+      'message_stop',
+    ]);
   });
 });

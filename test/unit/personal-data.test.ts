@@ -38,7 +38,11 @@ describe('KMS key provider', () => {
     const key = await provider.generateDataKey('acct-1');
     const unwrapped = await provider.unwrap('acct-1', key.wrapped);
     // Assess
-    expect(kms.commandCalls(GenerateDataKeyCommand)[0]!.args[0].input).toEqual({ KeyId: KEY_ARN, KeySpec: 'AES_256', EncryptionContext: { accountId: 'acct-1' } });
+    expect(kms.commandCalls(GenerateDataKeyCommand)[0]!.args[0].input).toEqual({
+      KeyId: KEY_ARN,
+      KeySpec: 'AES_256',
+      EncryptionContext: { accountId: 'acct-1' },
+    });
     const decrypt = kms.commandCalls(DecryptCommand)[0]!.args[0].input;
     expect(decrypt.EncryptionContext).toEqual({ accountId: 'acct-1' });
     expect(decrypt.KeyId).toBe(KEY_ARN);

@@ -65,7 +65,12 @@ describe('cost arithmetic', () => {
         fc.integer({ min: 0, max: 100_000_000 }),
         (p, c, cachedPct, inPico, outPico) => {
           const cached = Math.floor((p * cachedPct) / 100);
-          const price = offerPrice({ input: inPico / 1e6, output: outPico / 1e6, cachedInput: Math.floor(inPico / 2) / 1e6, cacheWrite: inPico / 1e6 });
+          const price = offerPrice({
+            input: inPico / 1e6,
+            output: outPico / 1e6,
+            cachedInput: Math.floor(inPico / 2) / 1e6,
+            cacheWrite: inPico / 1e6,
+          });
           const total = costPico(usage(p, c, cached), price);
           expect(total).toBe(costPico(usage(p, 0, cached), price) + costPico(usage(0, c), price));
           expect(total >= 0n).toBe(true);

@@ -5,21 +5,28 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it, vi } from 'vitest';
 import type { ProviderConfig } from '../../lambdas/core/config';
+import { type ChatRequest, chatRequestSchema } from '../../lambdas/domain/chat-request';
+import { RouterError, UpstreamError } from '../../lambdas/domain/errors';
+import type { ProviderCallContext, StreamEvent } from '../../lambdas/domain/ports';
 import { anthropicAdapter } from '../../lambdas/providers/anthropic';
 import { ANTHROPIC_DEFAULT_MAX_TOKENS, ANTHROPIC_TOOL_CHOICE, toAnthropicRequest } from '../../lambdas/providers/anthropic/request';
 import { ANTHROPIC_STREAM_ERROR_STATUS, AnthropicStreamTranslator, fromAnthropicMessage } from '../../lambdas/providers/anthropic/response';
 import type { AnthropicMessage } from '../../lambdas/providers/anthropic/wire';
-import { ANTHROPIC_STOP_REASONS, ERROR_TYPE_BY_STATUS, OPENAI_ROLE_TO_TURN, errorTypeForStatus } from '../../lambdas/providers/mapping-tables';
-import { assemble, collect } from '../helpers/stream-events';
-import { chatRequestSchema, type ChatRequest } from '../../lambdas/domain/chat-request';
-import { RouterError, UpstreamError } from '../../lambdas/domain/errors';
-import type { ProviderCallContext, StreamEvent } from '../../lambdas/domain/ports';
+import {
+  ANTHROPIC_STOP_REASONS,
+  ERROR_TYPE_BY_STATUS,
+  errorTypeForStatus,
+  OPENAI_ROLE_TO_TURN,
+} from '../../lambdas/providers/mapping-tables';
 import { asHttp } from '../helpers/http-error';
+import { assemble, collect } from '../helpers/stream-events';
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/anthropic/${name}`, import.meta.url), 'utf8');
 const json = <T>(name: string): T => JSON.parse(fixture(name)) as T;
-const chatRequest = (over: Partial<ChatRequest> = {}): ChatRequest => chatRequestSchema.parse({ ...json<object>('chat.openai-request.json'), ...over });
-const simple = (over: Record<string, unknown> = {}): ChatRequest => chatRequestSchema.parse({ model: 'claude-x', messages: [{ role: 'user', content: 'Hi' }], ...over });
+const chatRequest = (over: Partial<ChatRequest> = {}): ChatRequest =>
+  chatRequestSchema.parse({ ...json<object>('chat.openai-request.json'), ...over });
+const simple = (over: Record<string, unknown> = {}): ChatRequest =>
+  chatRequestSchema.parse({ model: 'claude-x', messages: [{ role: 'user', content: 'Hi' }], ...over });
 
 /** A Response whose body arrives in `size`-byte pieces, to cross every SSE boundary. */
 function sliced(text: string, size: number, init: ResponseInit = {}): Response {
@@ -35,18 +42,36 @@ function sliced(text: string, size: number, init: ResponseInit = {}): Response {
   return new Response(body, { status: 200, ...init });
 }
 
-function ctxWith(fetchImpl: (url: string, init: RequestInit) => Promise<Response>, signal = new AbortController().signal): ProviderCallContext {
-  const provider = { id: 'anthropic-test', kind: 'anthropic', baseUrl: 'https://api.anthropic.test/v1', timeoutMs: 10_000, dataCollection: 'deny' } as unknown as ProviderConfig;
+function ctxWith(
+  fetchImpl: (url: string, init: RequestInit) => Promise<Response>,
+  signal = new AbortController().signal,
+): ProviderCallContext {
+  const provider = {
+    id: 'anthropic-test',
+    kind: 'anthropic',
+    baseUrl: 'https://api.anthropic.test/v1',
+    timeoutMs: 10_000,
+    dataCollection: 'deny',
+  } as unknown as ProviderConfig;
   return { provider, apiKey: 'sk-ant-test', signal, fetch: vi.fn(fetchImpl) as unknown as typeof fetch };
 }
 
 describe('shared mapping tables', () => {
   // Each conversation ends with (or, for system roles, starts with) a message of the role under test.
   const conversations: Record<string, unknown[]> = {
-    system: [{ role: 'system', content: 'x' }, { role: 'user', content: 'u' }],
-    developer: [{ role: 'developer', content: 'x' }, { role: 'user', content: 'u' }],
+    system: [
+      { role: 'system', content: 'x' },
+      { role: 'user', content: 'u' },
+    ],
+    developer: [
+      { role: 'developer', content: 'x' },
+      { role: 'user', content: 'u' },
+    ],
     user: [{ role: 'user', content: 'x' }],
-    assistant: [{ role: 'user', content: 'u' }, { role: 'assistant', content: 'x' }],
+    assistant: [
+      { role: 'user', content: 'u' },
+      { role: 'assistant', content: 'x' },
+    ],
     tool: [
       { role: 'user', content: 'u' },
       { role: 'assistant', tool_calls: [{ id: 't1', type: 'function', function: { name: 'f', arguments: '{}' } }] },
@@ -89,7 +114,10 @@ describe('anthropic request mapping', () => {
 
   it('maps a named tool_choice and parallel_tool_calls=false', () => {
     const tools = [{ type: 'function', function: { name: 'f' } }];
-    expect(toAnthropicRequest(simple({ tools, tool_choice: { type: 'function', function: { name: 'f' } }, parallel_tool_calls: false })).tool_choice).toEqual({
+    expect(
+      toAnthropicRequest(simple({ tools, tool_choice: { type: 'function', function: { name: 'f' } }, parallel_tool_calls: false }))
+        .tool_choice,
+    ).toEqual({
       type: 'tool',
       name: 'f',
       disable_parallel_tool_use: true,
@@ -141,10 +169,27 @@ describe('anthropic request mapping', () => {
   });
 
   it.each([
-    ['response_format json_schema', { response_format: { type: 'json_schema', json_schema: { name: 'x', schema: {} } } }, 'response_format'],
+    [
+      'response_format json_schema',
+      { response_format: { type: 'json_schema', json_schema: { name: 'x', schema: {} } } },
+      'response_format',
+    ],
     ['response_format json_object', { response_format: { type: 'json_object' } }, 'response_format'],
-    ['audio parts', { messages: [{ role: 'user', content: [{ type: 'input_audio', input_audio: { data: 'AAA', format: 'wav' } }] }] }, 'messages[0].content[0]'],
-    ['non-JSON tool arguments', { messages: [{ role: 'user', content: 'q' }, { role: 'assistant', tool_calls: [{ id: 'a', type: 'function', function: { name: 'f', arguments: 'not json' } }] }] }, 'messages[1].tool_calls[0].function.arguments'],
+    [
+      'audio parts',
+      { messages: [{ role: 'user', content: [{ type: 'input_audio', input_audio: { data: 'AAA', format: 'wav' } }] }] },
+      'messages[0].content[0]',
+    ],
+    [
+      'non-JSON tool arguments',
+      {
+        messages: [
+          { role: 'user', content: 'q' },
+          { role: 'assistant', tool_calls: [{ id: 'a', type: 'function', function: { name: 'f', arguments: 'not json' } }] },
+        ],
+      },
+      'messages[1].tool_calls[0].function.arguments',
+    ],
   ])('rejects %s with a 400 that names the parameter', (_what, over, param) => {
     let err: unknown;
     try {
@@ -176,21 +221,38 @@ describe('anthropic finish reasons', () => {
 
 describe('anthropic adapter, buffered', () => {
   it('posts to /v1/messages with x-api-key and anthropic-version, and maps the tool-use response', async () => {
-    const ctx = ctxWith(async () => new Response(fixture('message.tool-use.json'), { status: 200, headers: { 'content-type': 'application/json' } }));
+    const ctx = ctxWith(
+      async () => new Response(fixture('message.tool-use.json'), { status: 200, headers: { 'content-type': 'application/json' } }),
+    );
     const { completion, usage } = await anthropicAdapter.chat(chatRequest(), ctx);
     const [url, init] = (ctx.fetch as unknown as ReturnType<typeof vi.fn>).mock.calls[0]! as [string, RequestInit];
     expect(url).toBe('https://api.anthropic.test/v1/messages');
-    expect(init.headers).toMatchObject({ 'x-api-key': 'sk-ant-test', 'anthropic-version': '2023-06-01', 'content-type': 'application/json' });
+    expect(init.headers).toMatchObject({
+      'x-api-key': 'sk-ant-test',
+      'anthropic-version': '2023-06-01',
+      'content-type': 'application/json',
+    });
     expect(JSON.parse(init.body as string)).toEqual(json('chat.request.expected.json'));
     expect(completion.choices[0]!.message).toEqual({
       role: 'assistant',
       content: 'Let me check the weather in Lyon.',
-      tool_calls: [{ id: 'toolu_01T1x1fJ34qAmk2tNTrN7Up6', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Lyon","unit":"c"}' } }],
+      tool_calls: [
+        {
+          id: 'toolu_01T1x1fJ34qAmk2tNTrN7Up6',
+          type: 'function',
+          function: { name: 'get_weather', arguments: '{"city":"Lyon","unit":"c"}' },
+        },
+      ],
     });
     expect(completion.choices[0]!.finish_reason).toBe('tool_calls');
     // input_tokens (472) excludes the 1800 cache-read tokens; promptTokens counts all input.
     expect(usage).toEqual({ promptTokens: 2272, completionTokens: 89, cachedReadTokens: 1800, cacheWriteTokens: 0, reasoningTokens: 0 });
-    expect(completion.usage).toMatchObject({ prompt_tokens: 2272, completion_tokens: 89, total_tokens: 2361, prompt_tokens_details: { cached_tokens: 1800 } });
+    expect(completion.usage).toMatchObject({
+      prompt_tokens: 2272,
+      completion_tokens: 89,
+      total_tokens: 2361,
+      prompt_tokens_details: { cached_tokens: 1800 },
+    });
   });
 
   it('counts cache-write tokens into promptTokens and cacheWriteTokens', async () => {
@@ -220,8 +282,16 @@ describe('anthropic adapter, streamed', () => {
     ['tool-use', 'stream.tool-use.sse', 'message.tool-use.json'],
     ['text with cache write (cumulative usage repeated in message_delta)', 'stream.text-cache-write.sse', 'message.text-cache-write.json'],
   ])('streamed and buffered usage are identical: %s', async (_name, sse, buffered) => {
-    const streamed = await collect(await anthropicAdapter.chatStream(simple(), ctxWith(async () => sliced(fixture(sse), 13))));
-    const { usage, completion } = await anthropicAdapter.chat(simple(), ctxWith(async () => new Response(fixture(buffered))));
+    const streamed = await collect(
+      await anthropicAdapter.chatStream(
+        simple(),
+        ctxWith(async () => sliced(fixture(sse), 13)),
+      ),
+    );
+    const { usage, completion } = await anthropicAdapter.chat(
+      simple(),
+      ctxWith(async () => new Response(fixture(buffered))),
+    );
     expect(streamed.at(-1)).toEqual({ type: 'usage', usage });
     const a = assemble(streamed);
     expect(a.content).toBe(completion.choices[0]!.message.content ?? '');
@@ -240,7 +310,10 @@ describe('anthropic adapter, streamed', () => {
   });
 
   it('an error event mid-stream throws a retryable UpstreamError without content', async () => {
-    const events = await anthropicAdapter.chatStream(simple(), ctxWith(async () => sliced(fixture('stream.error-overloaded.sse'), 5)));
+    const events = await anthropicAdapter.chatStream(
+      simple(),
+      ctxWith(async () => sliced(fixture('stream.error-overloaded.sse'), 5)),
+    );
     const err = await collect(events).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UpstreamError);
     expect(err).toMatchObject({ reason: 'http', status: 529, message: 'anthropic-test reported an error mid-stream (overloaded_error)' });
@@ -253,7 +326,10 @@ describe('anthropic adapter, streamed', () => {
   });
 
   it('a stream that ends before message_stop is a protocol error, not a clean end', async () => {
-    const events = await anthropicAdapter.chatStream(simple(), ctxWith(async () => sliced(fixture('stream.truncated.sse'), 50)));
+    const events = await anthropicAdapter.chatStream(
+      simple(),
+      ctxWith(async () => sliced(fixture('stream.truncated.sse'), 50)),
+    );
     const seen: StreamEvent[] = [];
     const err = await (async () => {
       for await (const e of events) seen.push(e);
@@ -271,19 +347,31 @@ describe('anthropic adapter, errors', () => {
     expect(err.message).toBe('anthropic-test returned HTTP 429 (rate_limit_error)');
     expect(err).toMatchObject({ reason: 'http', status: 429, retryable: true });
     expect(err.upstreamBody).toEqual({
-      error: { message: 'Number of request tokens has exceeded your per-minute rate limit', type: 'rate_limit_error', param: null, code: 'rate_limit_error' },
+      error: {
+        message: 'Number of request tokens has exceeded your per-minute rate limit',
+        type: 'rate_limit_error',
+        param: null,
+        code: 'rate_limit_error',
+      },
     });
     expect(err.message).not.toContain('weather');
   });
 
   it('streamed requests fail before the first byte on HTTP errors (so the router can fall back)', async () => {
-    const ctx = ctxWith(async () => new Response('{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}', { status: 529 }));
+    const ctx = ctxWith(
+      async () => new Response('{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}', { status: 529 }),
+    );
     await expect(anthropicAdapter.chatStream(simple(), ctx)).rejects.toMatchObject({ reason: 'http', status: 529, retryable: true });
   });
 
   it('classifies a connection failure as connect and an aborted call as aborted', async () => {
     const refused = Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNREFUSED' } });
-    await expect(anthropicAdapter.chat(simple(), ctxWith(async () => Promise.reject(refused)))).rejects.toMatchObject({
+    await expect(
+      anthropicAdapter.chat(
+        simple(),
+        ctxWith(async () => Promise.reject(refused)),
+      ),
+    ).rejects.toMatchObject({
       reason: 'connect',
       message: 'could not connect to anthropic-test (ECONNREFUSED)',
     });
@@ -294,6 +382,11 @@ describe('anthropic adapter, errors', () => {
   });
 
   it('a malformed 2xx body is a protocol error', async () => {
-    await expect(anthropicAdapter.chat(simple(), ctxWith(async () => new Response('<html>')))).rejects.toMatchObject({ reason: 'protocol' });
+    await expect(
+      anthropicAdapter.chat(
+        simple(),
+        ctxWith(async () => new Response('<html>')),
+      ),
+    ).rejects.toMatchObject({ reason: 'protocol' });
   });
 });

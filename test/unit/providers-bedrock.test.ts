@@ -8,33 +8,36 @@ import { readFileSync } from 'node:fs';
 import {
   BedrockRuntimeClient,
   ConverseCommand,
+  type ConverseCommandOutput,
   ConverseStreamCommand,
+  type ConverseStreamOutput,
   ThrottlingException,
   ValidationException,
-  type ConverseCommandOutput,
-  type ConverseStreamOutput,
 } from '@aws-sdk/client-bedrock-runtime';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { ProviderConfig } from '../../lambdas/core/config';
+import { type ChatRequest, chatRequestSchema } from '../../lambdas/domain/chat-request';
+import { RouterError, type UpstreamError } from '../../lambdas/domain/errors';
+import type { ProviderCallContext } from '../../lambdas/domain/ports';
 import { createBedrockAdapter } from '../../lambdas/providers/bedrock';
 import { bedrockRegion, defaultBedrockClient } from '../../lambdas/providers/bedrock/client';
 import { BEDROCK_TOOL_CHOICE, toConverseInput } from '../../lambdas/providers/bedrock/request';
 import { BEDROCK_ERROR_STATUS, BedrockStreamTranslator, bedrockError, fromConverseOutput } from '../../lambdas/providers/bedrock/response';
 import { BEDROCK_STOP_REASONS, IMAGE_MEDIA_TYPES } from '../../lambdas/providers/mapping-tables';
 import { assemble, collect } from '../helpers/stream-events';
-import { chatRequestSchema, type ChatRequest } from '../../lambdas/domain/chat-request';
-import { RouterError, UpstreamError } from '../../lambdas/domain/errors';
-import type { ProviderCallContext } from '../../lambdas/domain/ports';
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/bedrock/${name}`, import.meta.url), 'utf8');
 const json = <T>(name: string): T => JSON.parse(fixture(name)) as T;
 const chatRequest = (): ChatRequest => chatRequestSchema.parse(json('chat.openai-request.json'));
-const simple = (over: Record<string, unknown> = {}): ChatRequest => chatRequestSchema.parse({ model: 'amazon.nova-lite-v1:0', messages: [{ role: 'user', content: 'Hi' }], ...over });
+const simple = (over: Record<string, unknown> = {}): ChatRequest =>
+  chatRequestSchema.parse({ model: 'amazon.nova-lite-v1:0', messages: [{ role: 'user', content: 'Hi' }], ...over });
 
 /** The fixture's event-stream messages as the SDK hands them over: `{ [eventType]: payload }`. */
 const streamEvents = (name: string): ConverseStreamOutput[] =>
-  json<Array<{ eventType: string; payload: Record<string, unknown> }>>(name).map(({ eventType, payload }) => ({ [eventType]: payload }) as unknown as ConverseStreamOutput);
+  json<Array<{ eventType: string; payload: Record<string, unknown> }>>(name).map(
+    ({ eventType, payload }) => ({ [eventType]: payload }) as unknown as ConverseStreamOutput,
+  );
 async function* iterate<T>(items: T[], thenThrow?: Error): AsyncGenerator<T> {
   for (const i of items) yield i;
   if (thenThrow) throw thenThrow;
@@ -54,7 +57,13 @@ const sdk = mockClient(client);
 const adapter = createBedrockAdapter(() => client);
 
 function ctx(signal = new AbortController().signal): ProviderCallContext {
-  const provider = { id: 'bedrock-test', kind: 'bedrock', region: 'us-west-2', timeoutMs: 10_000, dataCollection: 'deny' } as unknown as ProviderConfig;
+  const provider = {
+    id: 'bedrock-test',
+    kind: 'bedrock',
+    region: 'us-west-2',
+    timeoutMs: 10_000,
+    dataCollection: 'deny',
+  } as unknown as ProviderConfig;
   return { provider, apiKey: undefined, signal, fetch };
 }
 
@@ -69,12 +78,16 @@ describe('bedrock request mapping', () => {
   });
 
   it.each(Object.entries(IMAGE_MEDIA_TYPES))('data: URL of type %s becomes image format %s', (mediaType, format) => {
-    const input = toConverseInput(simple({ messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: `data:${mediaType};base64,AAEC` } }] }] }));
+    const input = toConverseInput(
+      simple({ messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: `data:${mediaType};base64,AAEC` } }] }] }),
+    );
     expect(input.messages![0]!.content![0]).toEqual({ image: { format, source: { bytes: Buffer.from([0, 1, 2]) } } });
   });
 
   it('rejects http(s) image URLs with a 400 explaining that Bedrock needs inline bytes', () => {
-    const req = simple({ messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'https://example.com/cat.png' } }] }] });
+    const req = simple({
+      messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'https://example.com/cat.png' } }] }],
+    });
     expect(() => toConverseInput(req)).toThrow(RouterError);
     expect(() => toConverseInput(req)).toThrow(/data: URL/);
   });
@@ -82,7 +95,11 @@ describe('bedrock request mapping', () => {
   it.each(Object.entries(BEDROCK_TOOL_CHOICE))('tool_choice "%s" becomes toolChoice %j', (choice, expected) => {
     const tools = [{ type: 'function', function: { name: 'f', parameters: { type: 'object' } } }];
     const input = toConverseInput(simple({ tools, tool_choice: choice }));
-    if (expected) expect(input.toolConfig).toEqual({ tools: [{ toolSpec: { name: 'f', inputSchema: { json: { type: 'object' } } } }], toolChoice: expected });
+    if (expected)
+      expect(input.toolConfig).toEqual({
+        tools: [{ toolSpec: { name: 'f', inputSchema: { json: { type: 'object' } } } }],
+        toolChoice: expected,
+      });
     else expect(input.toolConfig).toBeUndefined(); // "none" without tool history: no tools offered
   });
 
@@ -104,7 +121,9 @@ describe('bedrock request mapping', () => {
 
   it('maps a named tool_choice, clamps temperature and rejects response_format', () => {
     const tools = [{ type: 'function', function: { name: 'f' } }];
-    expect(toConverseInput(simple({ tools, tool_choice: { type: 'function', function: { name: 'f' } } })).toolConfig?.toolChoice).toEqual({ tool: { name: 'f' } });
+    expect(toConverseInput(simple({ tools, tool_choice: { type: 'function', function: { name: 'f' } } })).toolConfig?.toolChoice).toEqual({
+      tool: { name: 'f' },
+    });
     expect(toConverseInput(simple({ temperature: 2 })).inferenceConfig).toEqual({ temperature: 1 });
     expect(() => toConverseInput(simple({ response_format: { type: 'json_object' } }))).toThrow(RouterError);
   });
@@ -128,7 +147,13 @@ describe('bedrock usage', () => {
     expect(completion.choices[0]!.message).toEqual({
       role: 'assistant',
       content: 'Let me check the weather in Lyon.',
-      tool_calls: [{ id: 'tooluse_kZJMlvQmRJ6eAyJE5GIl7Q', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Lyon","unit":"c"}' } }],
+      tool_calls: [
+        {
+          id: 'tooluse_kZJMlvQmRJ6eAyJE5GIl7Q',
+          type: 'function',
+          function: { name: 'get_weather', arguments: '{"city":"Lyon","unit":"c"}' },
+        },
+      ],
     });
     expect(sdk.commandCalls(ConverseCommand)[0]!.args[0].input.modelId).toBe('us.anthropic.claude-3-5-haiku-20241022-v1:0');
   });
@@ -156,7 +181,9 @@ describe('bedrock usage', () => {
     const events = await collect(await adapter.chatStream(chatRequest(), ctx()));
     const first = events[0]!;
     expect(first.type === 'chunk' && first.chunk.choices[0]!.delta).toEqual({ role: 'assistant', content: '' });
-    expect(assemble(events).tools).toEqual([{ id: 'tooluse_kZJMlvQmRJ6eAyJE5GIl7Q', name: 'get_weather', arguments: '{"city": "Lyon", "unit": "c"}' }]);
+    expect(assemble(events).tools).toEqual([
+      { id: 'tooluse_kZJMlvQmRJ6eAyJE5GIl7Q', name: 'get_weather', arguments: '{"city": "Lyon", "unit": "c"}' },
+    ]);
   });
 });
 
@@ -164,27 +191,43 @@ describe('bedrock stream failures', () => {
   it('a stream without metadata is a protocol error, not a clean end', async () => {
     const events = streamEvents('converse-stream.text-cache-write.json').slice(0, -1);
     sdk.on(ConverseStreamCommand).resolves({ stream: iterate(events), $metadata: {} });
-    await expect(collect(await adapter.chatStream(simple(), ctx()))).rejects.toMatchObject({ reason: 'protocol', message: 'bedrock-test stream ended without usage metadata' });
+    await expect(collect(await adapter.chatStream(simple(), ctx()))).rejects.toMatchObject({
+      reason: 'protocol',
+      message: 'bedrock-test stream ended without usage metadata',
+    });
   });
 
   it('a stream without messageStop is a protocol error', async () => {
-    sdk.on(ConverseStreamCommand).resolves({ stream: iterate(streamEvents('converse-stream.text-cache-write.json').slice(0, 3)), $metadata: {} });
+    sdk
+      .on(ConverseStreamCommand)
+      .resolves({ stream: iterate(streamEvents('converse-stream.text-cache-write.json').slice(0, 3)), $metadata: {} });
     await expect(collect(await adapter.chatStream(simple(), ctx()))).rejects.toMatchObject({ reason: 'protocol' });
   });
 
   it('an exception inside the event stream becomes a retryable http error', async () => {
     const boom = new ThrottlingException({ message: 'Too many tokens', $metadata: {} });
-    sdk.on(ConverseStreamCommand).resolves({ stream: iterate(streamEvents('converse-stream.text-cache-write.json').slice(0, 2), boom), $metadata: {} });
+    sdk
+      .on(ConverseStreamCommand)
+      .resolves({ stream: iterate(streamEvents('converse-stream.text-cache-write.json').slice(0, 2), boom), $metadata: {} });
     const err = await collect(await adapter.chatStream(simple(), ctx())).catch((e: unknown) => e);
     expect(err).toMatchObject({ reason: 'http', status: 429, message: 'bedrock-test returned HTTP 429 (ThrottlingException)' });
     expect((err as UpstreamError).retryable).toBe(true);
   });
 
   it('an HTTP error before the stream rejects chatStream (so the router can fall back)', async () => {
-    sdk.on(ConverseStreamCommand).rejects(new ValidationException({ message: 'The model returned the following errors: bad', $metadata: { httpStatusCode: 400 } }));
+    sdk
+      .on(ConverseStreamCommand)
+      .rejects(new ValidationException({ message: 'The model returned the following errors: bad', $metadata: { httpStatusCode: 400 } }));
     const err = (await adapter.chatStream(simple(), ctx()).catch((e: unknown) => e)) as UpstreamError;
     expect(err).toMatchObject({ reason: 'http', status: 400, message: 'bedrock-test returned HTTP 400 (ValidationException)' });
-    expect(err.upstreamBody).toEqual({ error: { message: 'The model returned the following errors: bad', type: 'invalid_request_error', param: null, code: 'ValidationException' } });
+    expect(err.upstreamBody).toEqual({
+      error: {
+        message: 'The model returned the following errors: bad',
+        type: 'invalid_request_error',
+        param: null,
+        code: 'ValidationException',
+      },
+    });
     expect(err.retryable).toBe(false);
   });
 });

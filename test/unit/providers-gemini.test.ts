@@ -5,20 +5,27 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it, vi } from 'vitest';
 import type { ProviderConfig } from '../../lambdas/core/config';
+import { type ChatRequest, chatRequestSchema } from '../../lambdas/domain/chat-request';
+import { RouterError, UpstreamError } from '../../lambdas/domain/errors';
+import type { ProviderCallContext } from '../../lambdas/domain/ports';
 import { geminiAdapter } from '../../lambdas/providers/gemini';
-import { GEMINI_AUDIO_MIME, GEMINI_SKIP_SIGNATURE, GEMINI_TOOL_MODES, needsSignaturePlaceholder, toGeminiRequest } from '../../lambdas/providers/gemini/request';
-import { GeminiStreamTranslator, fromGeminiResponse } from '../../lambdas/providers/gemini/response';
+import {
+  GEMINI_AUDIO_MIME,
+  GEMINI_SKIP_SIGNATURE,
+  GEMINI_TOOL_MODES,
+  needsSignaturePlaceholder,
+  toGeminiRequest,
+} from '../../lambdas/providers/gemini/request';
+import { fromGeminiResponse, GeminiStreamTranslator } from '../../lambdas/providers/gemini/response';
 import type { GeminiResponse } from '../../lambdas/providers/gemini/wire';
 import { GEMINI_FINISH_REASONS, GEMINI_TURN_ROLES } from '../../lambdas/providers/mapping-tables';
 import { assemble, collect } from '../helpers/stream-events';
-import { chatRequestSchema, type ChatRequest } from '../../lambdas/domain/chat-request';
-import { RouterError, UpstreamError } from '../../lambdas/domain/errors';
-import type { ProviderCallContext } from '../../lambdas/domain/ports';
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/gemini/${name}`, import.meta.url), 'utf8');
 const json = <T>(name: string): T => JSON.parse(fixture(name)) as T;
 const chatRequest = (): ChatRequest => chatRequestSchema.parse(json('chat.openai-request.json'));
-const simple = (over: Record<string, unknown> = {}): ChatRequest => chatRequestSchema.parse({ model: 'gemini-2.5-flash', messages: [{ role: 'user', content: 'Hi' }], ...over });
+const simple = (over: Record<string, unknown> = {}): ChatRequest =>
+  chatRequestSchema.parse({ model: 'gemini-2.5-flash', messages: [{ role: 'user', content: 'Hi' }], ...over });
 
 function sliced(text: string, size: number, status = 200): Response {
   const bytes = new TextEncoder().encode(text);
@@ -36,7 +43,13 @@ function sliced(text: string, size: number, status = 200): Response {
 }
 
 function ctxWith(fetchImpl: (url: string, init: RequestInit) => Promise<Response>): ProviderCallContext {
-  const provider = { id: 'gemini-test', kind: 'gemini', baseUrl: 'https://generativelanguage.test/v1beta/', timeoutMs: 10_000, dataCollection: 'deny' } as unknown as ProviderConfig;
+  const provider = {
+    id: 'gemini-test',
+    kind: 'gemini',
+    baseUrl: 'https://generativelanguage.test/v1beta/',
+    timeoutMs: 10_000,
+    dataCollection: 'deny',
+  } as unknown as ProviderConfig;
   return { provider, apiKey: 'AIza-test', signal: new AbortController().signal, fetch: vi.fn(fetchImpl) as unknown as typeof fetch };
 }
 
@@ -46,7 +59,13 @@ describe('gemini request mapping', () => {
   });
 
   it.each(Object.entries(GEMINI_TURN_ROLES))('turn role %s is sent as Gemini role %s', (turn, geminiRole) => {
-    const messages = turn === 'user' ? [{ role: 'user', content: 'x' }] : [{ role: 'user', content: 'u' }, { role: 'assistant', content: 'x' }];
+    const messages =
+      turn === 'user'
+        ? [{ role: 'user', content: 'x' }]
+        : [
+            { role: 'user', content: 'u' },
+            { role: 'assistant', content: 'x' },
+          ];
     expect(toGeminiRequest(simple({ messages })).contents.at(-1)).toEqual({ role: geminiRole, parts: [{ text: 'x' }] });
   });
 
@@ -63,22 +82,33 @@ describe('gemini request mapping', () => {
   });
 
   it.each(Object.entries(GEMINI_AUDIO_MIME))('input_audio format %s is sent inline as %s', (format, mimeType) => {
-    const body = toGeminiRequest(simple({ messages: [{ role: 'user', content: [{ type: 'input_audio', input_audio: { data: 'AAAA', format } }] }] }));
+    const body = toGeminiRequest(
+      simple({ messages: [{ role: 'user', content: [{ type: 'input_audio', input_audio: { data: 'AAAA', format } }] }] }),
+    );
     expect(body.contents[0]!.parts).toEqual([{ inlineData: { mimeType, data: 'AAAA' } }]);
   });
 
   it('sends structured output as responseJsonSchema and JSON mode as a MIME type', () => {
     const schema = { type: 'object', properties: { a: { type: 'string' } }, required: ['a'], additionalProperties: false };
-    expect(toGeminiRequest(simple({ response_format: { type: 'json_schema', json_schema: { name: 'x', schema } } })).generationConfig).toEqual({
+    expect(
+      toGeminiRequest(simple({ response_format: { type: 'json_schema', json_schema: { name: 'x', schema } } })).generationConfig,
+    ).toEqual({
       responseMimeType: 'application/json',
       responseJsonSchema: schema,
     });
-    expect(toGeminiRequest(simple({ response_format: { type: 'json_object' } })).generationConfig).toEqual({ responseMimeType: 'application/json' });
+    expect(toGeminiRequest(simple({ response_format: { type: 'json_object' } })).generationConfig).toEqual({
+      responseMimeType: 'application/json',
+    });
   });
 
   it('maps http image URLs to fileData with the MIME type of their extension, and seed/penalties', () => {
     const body = toGeminiRequest(
-      simple({ messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'https://example.com/a/cat.JPG?x=1' } }] }], seed: 7, presence_penalty: 0.5, frequency_penalty: -0.5 }),
+      simple({
+        messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'https://example.com/a/cat.JPG?x=1' } }] }],
+        seed: 7,
+        presence_penalty: 0.5,
+        frequency_penalty: -0.5,
+      }),
     );
     expect(body.contents[0]!.parts).toEqual([{ fileData: { fileUri: 'https://example.com/a/cat.JPG?x=1', mimeType: 'image/jpeg' } }]);
     expect(body.generationConfig).toEqual({ seed: 7, presencePenalty: 0.5, frequencyPenalty: -0.5 });
@@ -94,11 +124,19 @@ describe('gemini request mapping', () => {
         ],
       }),
     );
-    expect(body.contents[2]).toEqual({ role: 'user', parts: [{ functionResponse: { name: 'lookup', response: { result: 'plain text' } } }] });
+    expect(body.contents[2]).toEqual({
+      role: 'user',
+      parts: [{ functionResponse: { name: 'lookup', response: { result: 'plain text' } } }],
+    });
   });
 
   it('rejects a tool result that answers no known call', () => {
-    const req = simple({ messages: [{ role: 'user', content: 'q' }, { role: 'tool', tool_call_id: 'nope', content: 'x' }] });
+    const req = simple({
+      messages: [
+        { role: 'user', content: 'q' },
+        { role: 'tool', tool_call_id: 'nope', content: 'x' },
+      ],
+    });
     expect(() => toGeminiRequest(req)).toThrow(RouterError);
   });
 
@@ -116,13 +154,19 @@ describe('gemini request mapping', () => {
       },
     ];
     const parts = toGeminiRequest(simple({ model: 'gemini-3-pro-preview', messages })).contents[1]!.parts;
-    expect(parts).toEqual([{ functionCall: { name: 'f', args: {} }, thoughtSignature: GEMINI_SKIP_SIGNATURE }, { functionCall: { name: 'f', args: {} } }]);
+    expect(parts).toEqual([
+      { functionCall: { name: 'f', args: {} }, thoughtSignature: GEMINI_SKIP_SIGNATURE },
+      { functionCall: { name: 'f', args: {} } },
+    ]);
   });
 });
 
 describe('gemini finish reasons', () => {
   it.each(Object.entries(GEMINI_FINISH_REASONS))('finishReason %s → finish_reason %s (buffered and streamed)', (reason, expected) => {
-    const resp: GeminiResponse = { candidates: [{ content: { role: 'model', parts: [{ text: 'x' }] }, finishReason: reason }], usageMetadata: { promptTokenCount: 1 } };
+    const resp: GeminiResponse = {
+      candidates: [{ content: { role: 'model', parts: [{ text: 'x' }] }, finishReason: reason }],
+      usageMetadata: { promptTokenCount: 1 },
+    };
     expect(fromGeminiResponse(resp, 'm').completion.choices[0]!.finish_reason).toBe(expected);
     const t = new GeminiStreamTranslator('m');
     t.handle(resp);
@@ -144,21 +188,32 @@ describe('gemini adapter, buffered', () => {
     expect(url).not.toContain('AIza');
     const msg = completion.choices[0]!.message;
     expect(msg.content).toBe('Let me check the weather in Lyon.');
-    expect(msg.tool_calls).toEqual([{ id: expect.stringMatching(/^call_/), type: 'function', function: { name: 'get_weather', arguments: '{"city":"Lyon","unit":"c"}' } }]);
+    expect(msg.tool_calls).toEqual([
+      { id: expect.stringMatching(/^call_/), type: 'function', function: { name: 'get_weather', arguments: '{"city":"Lyon","unit":"c"}' } },
+    ]);
     // promptTokenCount includes the cached tokens; thoughts are output.
     expect(usage).toEqual({ promptTokens: 2272, completionTokens: 89, cachedReadTokens: 1800, cacheWriteTokens: 0, reasoningTokens: 65 });
   });
 
   it('leaves thought summaries out of the answer but bills thinking tokens as output', async () => {
-    const { completion, usage } = await geminiAdapter.chat(simple(), ctxWith(async () => new Response(fixture('generate.thoughts-text.json'))));
+    const { completion, usage } = await geminiAdapter.chat(
+      simple(),
+      ctxWith(async () => new Response(fixture('generate.thoughts-text.json'))),
+    );
     expect(completion.choices[0]!.message.content).toBe('It is 18 °C and clear in Lyon.');
     expect(usage).toEqual({ promptTokens: 40, completionTokens: 112, cachedReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 100 });
     expect(completion.usage?.completion_tokens_details?.reasoning_tokens).toBe(100);
   });
 
   it('counts toolUsePromptTokenCount as input', async () => {
-    const body = { candidates: [{ content: { parts: [{ text: 'x' }] }, finishReason: 'STOP' }], usageMetadata: { promptTokenCount: 10, toolUsePromptTokenCount: 5, candidatesTokenCount: 1 } };
-    const { usage } = await geminiAdapter.chat(simple(), ctxWith(async () => new Response(JSON.stringify(body))));
+    const body = {
+      candidates: [{ content: { parts: [{ text: 'x' }] }, finishReason: 'STOP' }],
+      usageMetadata: { promptTokenCount: 10, toolUsePromptTokenCount: 5, candidatesTokenCount: 1 },
+    };
+    const { usage } = await geminiAdapter.chat(
+      simple(),
+      ctxWith(async () => new Response(JSON.stringify(body))),
+    );
     expect(usage.promptTokens).toBe(15);
   });
 });
@@ -184,35 +239,70 @@ describe('gemini adapter, streamed', () => {
     ['tool-use', 'stream.tool-use.sse', 'generate.tool-use.json'],
     ['thinking', 'stream.thoughts-text.sse', 'generate.thoughts-text.json'],
   ])('streamed and buffered usage are identical: %s', async (_n, sse, buffered) => {
-    const streamed = await collect(await geminiAdapter.chatStream(simple(), ctxWith(async () => sliced(fixture(sse), 11))));
-    const { usage, completion } = await geminiAdapter.chat(simple(), ctxWith(async () => new Response(fixture(buffered))));
+    const streamed = await collect(
+      await geminiAdapter.chatStream(
+        simple(),
+        ctxWith(async () => sliced(fixture(sse), 11)),
+      ),
+    );
+    const { usage, completion } = await geminiAdapter.chat(
+      simple(),
+      ctxWith(async () => new Response(fixture(buffered))),
+    );
     expect(streamed.at(-1)).toEqual({ type: 'usage', usage });
     expect(assemble(streamed).content).toBe(completion.choices[0]!.message.content ?? '');
   });
 
   it('a stream without a finish reason is a protocol error', async () => {
-    const events = await geminiAdapter.chatStream(simple(), ctxWith(async () => sliced(fixture('stream.truncated.sse'), 20)));
+    const events = await geminiAdapter.chatStream(
+      simple(),
+      ctxWith(async () => sliced(fixture('stream.truncated.sse'), 20)),
+    );
     await expect(collect(events)).rejects.toMatchObject({ reason: 'protocol' });
   });
 
   it('an error object mid-stream throws with its status', async () => {
     const sse = `data: ${JSON.stringify({ candidates: [{ content: { parts: [{ text: 'a' }] } }] })}\n\ndata: ${fixture('error.resource-exhausted.json').replace(/\n/g, '')}\n\n`;
-    const events = await geminiAdapter.chatStream(simple(), ctxWith(async () => sliced(sse, 16)));
-    await expect(collect(events)).rejects.toMatchObject({ reason: 'http', status: 429, message: 'gemini-test reported an error mid-stream (RESOURCE_EXHAUSTED)' });
+    const events = await geminiAdapter.chatStream(
+      simple(),
+      ctxWith(async () => sliced(sse, 16)),
+    );
+    await expect(collect(events)).rejects.toMatchObject({
+      reason: 'http',
+      status: 429,
+      message: 'gemini-test reported an error mid-stream (RESOURCE_EXHAUSTED)',
+    });
   });
 });
 
 describe('gemini adapter, errors', () => {
   it('maps a non-2xx body to an OpenAI-shape error with a content-free message', async () => {
-    const err = (await geminiAdapter.chat(chatRequest(), ctxWith(async () => new Response(fixture('error.resource-exhausted.json'), { status: 429 }))).catch((e: unknown) => e)) as UpstreamError;
+    const err = (await geminiAdapter
+      .chat(
+        chatRequest(),
+        ctxWith(async () => new Response(fixture('error.resource-exhausted.json'), { status: 429 })),
+      )
+      .catch((e: unknown) => e)) as UpstreamError;
     expect(err).toBeInstanceOf(UpstreamError);
     expect(err.message).toBe('gemini-test returned HTTP 429 (RESOURCE_EXHAUSTED)');
-    expect(err.upstreamBody).toEqual({ error: { message: 'Resource has been exhausted (e.g. check quota).', type: 'rate_limit_error', param: null, code: 'RESOURCE_EXHAUSTED' } });
+    expect(err.upstreamBody).toEqual({
+      error: {
+        message: 'Resource has been exhausted (e.g. check quota).',
+        type: 'rate_limit_error',
+        param: null,
+        code: 'RESOURCE_EXHAUSTED',
+      },
+    });
     expect(err.retryable).toBe(true);
   });
 
   it('a non-JSON error body still yields a clean error', async () => {
-    await expect(geminiAdapter.chatStream(simple(), ctxWith(async () => new Response('<html>bad gateway</html>', { status: 502 })))).rejects.toMatchObject({
+    await expect(
+      geminiAdapter.chatStream(
+        simple(),
+        ctxWith(async () => new Response('<html>bad gateway</html>', { status: 502 })),
+      ),
+    ).rejects.toMatchObject({
       reason: 'http',
       status: 502,
       message: 'gemini-test returned HTTP 502',

@@ -4,14 +4,14 @@
  * then the openai adapter with `preset: 'azure-openai'` against a mock upstream on 127.0.0.1.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfig, type ProviderConfig } from '../../lambdas/core/config';
-import { openaiAdapter } from '../../lambdas/providers/openai';
-import { PRESET_IDS, type PresetId } from '../../lambdas/domain/provider';
-import { OPENAI_COMPATIBLE_PRESETS, resolvePreset } from '../../lambdas/providers/presets';
-import { rawDefaultConfig } from '../helpers/config';
-import { openaiWire, scriptedUpstream, SCRIPT, type Upstream } from '../helpers/provider-upstreams';
+import { type ProviderConfig, parseConfig } from '../../lambdas/core/config';
 import { type ChatRequest, chatRequestSchema } from '../../lambdas/domain/chat-request';
 import type { ProviderCallContext, StreamEvent } from '../../lambdas/domain/ports';
+import { PRESET_IDS, type PresetId } from '../../lambdas/domain/provider';
+import { openaiAdapter } from '../../lambdas/providers/openai';
+import { OPENAI_COMPATIBLE_PRESETS, resolvePreset } from '../../lambdas/providers/presets';
+import { rawDefaultConfig } from '../helpers/config';
+import { openaiWire, SCRIPT, scriptedUpstream, type Upstream } from '../helpers/provider-upstreams';
 
 const EXPECTED: Record<PresetId, { baseUrl: string; auth: 'bearer' | 'api-key' }> = {
   openai: { baseUrl: 'https://api.openai.com/v1', auth: 'bearer' },
@@ -37,13 +37,17 @@ describe('resolvePreset', () => {
 
   it('azure-openai: api-version query by default, overridable per provider', () => {
     expect(resolvePreset('azure-openai', AZURE_PARAMS).query).toEqual({ 'api-version': '2024-10-21' });
-    expect(resolvePreset('azure-openai', AZURE_PARAMS, { 'api-version': '2025-01-01-preview' }).query).toEqual({ 'api-version': '2025-01-01-preview' });
+    expect(resolvePreset('azure-openai', AZURE_PARAMS, { 'api-version': '2025-01-01-preview' }).query).toEqual({
+      'api-version': '2025-01-01-preview',
+    });
     expect(resolvePreset('groq').query).toEqual({});
   });
 
   it('azure-openai: placeholders are required and URL-encoded', () => {
     expect(() => resolvePreset('azure-openai', {})).toThrow(/"resource", "deployment"/);
-    expect(resolvePreset('azure-openai', { resource: 'acme', deployment: 'my dep/1' }).baseUrl).toBe('https://acme.openai.azure.com/openai/deployments/my%20dep%2F1');
+    expect(resolvePreset('azure-openai', { resource: 'acme', deployment: 'my dep/1' }).baseUrl).toBe(
+      'https://acme.openai.azure.com/openai/deployments/my%20dep%2F1',
+    );
   });
 });
 
@@ -58,17 +62,38 @@ function recordingFetch(sent: Sent[]): typeof fetch {
   return (async (url: string | URL, init?: RequestInit) => {
     sent.push({ url: String(url), headers: init?.headers as Record<string, string>, body: JSON.parse(String(init?.body)) });
     const usage = { prompt_tokens: 3, completion_tokens: 1, total_tokens: 4 };
-    return new Response(JSON.stringify({ id: 'x', object: 'chat.completion', created: 1, model: 'm', choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop', logprobs: null }], usage }), {
-      status: 200,
-      headers: { 'content-type': 'application/json' },
-    });
+    return new Response(
+      JSON.stringify({
+        id: 'x',
+        object: 'chat.completion',
+        created: 1,
+        model: 'm',
+        choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop', logprobs: null }],
+        usage,
+      }),
+      {
+        status: 200,
+        headers: { 'content-type': 'application/json' },
+      },
+    );
   }) as typeof fetch;
 }
 
-const provider = (over: Partial<ProviderConfig>): ProviderConfig => ({ id: 'p', kind: 'openai', timeoutMs: 5000, dataCollection: 'deny', ...over }) as ProviderConfig;
-const ctx = (p: ProviderConfig, fetchImpl: typeof fetch, apiKey = 'sk-test'): ProviderCallContext => ({ provider: p, apiKey, signal: new AbortController().signal, fetch: fetchImpl });
+const provider = (over: Partial<ProviderConfig>): ProviderConfig =>
+  ({ id: 'p', kind: 'openai', timeoutMs: 5000, dataCollection: 'deny', ...over }) as ProviderConfig;
+const ctx = (p: ProviderConfig, fetchImpl: typeof fetch, apiKey = 'sk-test'): ProviderCallContext => ({
+  provider: p,
+  apiKey,
+  signal: new AbortController().signal,
+  fetch: fetchImpl,
+});
 const request = (over: Record<string, unknown> = {}): ChatRequest =>
-  chatRequestSchema.parse({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi', name: 'alice' }], logit_bias: { '50256': -100 }, ...over });
+  chatRequestSchema.parse({
+    model: 'gpt-4o-mini',
+    messages: [{ role: 'user', content: 'Hi', name: 'alice' }],
+    logit_bias: { '50256': -100 },
+    ...over,
+  });
 
 describe('openai adapter with presets (injected fetch)', () => {
   const rows: Array<{ name: string; provider: Partial<ProviderConfig>; url: string; auth: Record<string, string> }> = [
@@ -84,8 +109,18 @@ describe('openai adapter with presets (injected fetch)', () => {
       url: 'https://acme.openai.azure.com/openai/deployments/gpt-4o-mini/chat/completions?api-version=2025-01-01-preview',
       auth: { 'api-key': 'sk-test' },
     },
-    { name: 'groq: preset base URL, bearer', provider: { preset: 'groq' }, url: 'https://api.groq.com/openai/v1/chat/completions', auth: { authorization: 'Bearer sk-test' } },
-    { name: 'no preset: baseUrl, bearer', provider: { baseUrl: 'https://llm.internal.example/v1/' }, url: 'https://llm.internal.example/v1/chat/completions', auth: { authorization: 'Bearer sk-test' } },
+    {
+      name: 'groq: preset base URL, bearer',
+      provider: { preset: 'groq' },
+      url: 'https://api.groq.com/openai/v1/chat/completions',
+      auth: { authorization: 'Bearer sk-test' },
+    },
+    {
+      name: 'no preset: baseUrl, bearer',
+      provider: { baseUrl: 'https://llm.internal.example/v1/' },
+      url: 'https://llm.internal.example/v1/chat/completions',
+      auth: { authorization: 'Bearer sk-test' },
+    },
   ];
   it.each(rows)('$name', async (row) => {
     const sent: Sent[] = [];
@@ -132,15 +167,19 @@ describe('azure-openai preset against a mock upstream on 127.0.0.1', () => {
   beforeAll(async () => {
     // The scripted OpenAI upstream, at Azure's path (deployment + api-version) and with Azure's key header.
     const path = () => '/openai/deployments/gpt-4o-mini/chat/completions?api-version=2024-10-21';
-    up = await scriptedUpstream({ ...openaiWire, path, authorized: (req) => req.headers['api-key'] === 'sk-oai-test' && !req.headers.authorization }, {
-      prompt_tokens: 12,
-      completion_tokens: 6,
-      total_tokens: 18,
-    });
+    up = await scriptedUpstream(
+      { ...openaiWire, path, authorized: (req) => req.headers['api-key'] === 'sk-oai-test' && !req.headers.authorization },
+      {
+        prompt_tokens: 12,
+        completion_tokens: 6,
+        total_tokens: 18,
+      },
+    );
   });
   afterAll(() => up?.close());
 
-  const azure = () => provider({ id: 'azure', preset: 'azure-openai', presetParams: AZURE_PARAMS, baseUrl: `${up.url}/openai/deployments/gpt-4o-mini` });
+  const azure = () =>
+    provider({ id: 'azure', preset: 'azure-openai', presetParams: AZURE_PARAMS, baseUrl: `${up.url}/openai/deployments/gpt-4o-mini` });
 
   it('buffered and streamed: the deployment path, api-version and api-key header; usage requested in streams', async () => {
     const c = ctx(azure(), fetch, 'sk-oai-test');
@@ -148,7 +187,9 @@ describe('azure-openai preset against a mock upstream on 127.0.0.1', () => {
     const events: StreamEvent[] = [];
     for await (const e of await openaiAdapter.chatStream(request({ stream: true }), c)) events.push(e);
 
-    expect(up.recorded.map((r) => r.path)).toEqual(Array(2).fill('/openai/deployments/gpt-4o-mini/chat/completions?api-version=2024-10-21'));
+    expect(up.recorded.map((r) => r.path)).toEqual(
+      Array(2).fill('/openai/deployments/gpt-4o-mini/chat/completions?api-version=2024-10-21'),
+    );
     expect(up.recorded[1]!.body).toMatchObject({ stream: true, stream_options: { include_usage: true } });
     expect(buffered.completion.choices[0]!.message.content).toBe(SCRIPT.text.join(''));
     const text = events.map((e) => (e.type === 'chunk' ? (e.chunk.choices[0]?.delta.content ?? '') : '')).join('');

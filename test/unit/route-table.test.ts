@@ -7,14 +7,14 @@ import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
 import { describe, expect, it, vi } from 'vitest';
 import { Authenticator } from '../../lambdas/core/auth';
 import type { Logger } from '../../lambdas/core/log';
+import { RouterError } from '../../lambdas/domain/errors';
 import { httpErrorOf } from '../../lambdas/handlers/http-errors';
+import { jsonResult } from '../../lambdas/handlers/http-result';
 import type { OperatorTrust } from '../../lambdas/handlers/middleware';
 import { createResolver, defineRoute, jsonBody, type RouteInput } from '../../lambdas/handlers/resolve';
 import { RouteTable } from '../../lambdas/handlers/route-table';
 import { routeTable } from '../../lambdas/handlers/routes';
 import type { Runtime } from '../../lambdas/handlers/runtime';
-import { RouterError } from '../../lambdas/domain/errors';
-import { jsonResult } from '../../lambdas/handlers/http-result';
 
 const KEY = 'sk-ctr-good';
 const caller = { accountId: 'acct-1', keyId: 'key-1' };

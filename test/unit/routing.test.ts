@@ -1,15 +1,25 @@
 import { describe, expect, it } from 'vitest';
 import { Catalog } from '../../lambdas/core/catalog';
 import { parseConfig } from '../../lambdas/core/config';
-import { chatNeeds, planRoute, resolveModelSpec, type RoutingContext } from '../../lambdas/core/routing';
-import { threeProviderConfig } from '../helpers/config';
+import { chatNeeds, planRoute, type RoutingContext, resolveModelSpec } from '../../lambdas/core/routing';
 import type { ChatRequest } from '../../lambdas/domain/chat-request';
-import { RouterError } from '../../lambdas/domain/errors';
+import type { RouterError } from '../../lambdas/domain/errors';
+import { threeProviderConfig } from '../helpers/config';
 import { asHttp } from '../helpers/http-error';
 
-const catalog = new Catalog(parseConfig(threeProviderConfig({ cheap: 'http://127.0.0.1:1', mid: 'http://127.0.0.1:2', dear: 'http://127.0.0.1:3' })));
-const ctx = (over: Partial<RoutingContext> = {}): RoutingContext => ({ catalog, usableProviders: new Set(['mock', 'cheap', 'mid', 'dear']), ...over });
-const req = (over: Partial<ChatRequest> = {}): ChatRequest => ({ model: 'acme/llama-test', messages: [{ role: 'user', content: 'Hello there' }], ...over });
+const catalog = new Catalog(
+  parseConfig(threeProviderConfig({ cheap: 'http://127.0.0.1:1', mid: 'http://127.0.0.1:2', dear: 'http://127.0.0.1:3' })),
+);
+const ctx = (over: Partial<RoutingContext> = {}): RoutingContext => ({
+  catalog,
+  usableProviders: new Set(['mock', 'cheap', 'mid', 'dear']),
+  ...over,
+});
+const req = (over: Partial<ChatRequest> = {}): ChatRequest => ({
+  model: 'acme/llama-test',
+  messages: [{ role: 'user', content: 'Hello there' }],
+  ...over,
+});
 const providers = (r: ChatRequest, c = ctx()) => planRoute(r, chatNeeds(r), c).map((x) => x.offer.provider.id);
 
 function errorOf(fn: () => unknown): RouterError {
@@ -113,7 +123,9 @@ describe('routing: pinning and filters', () => {
   });
 
   it('excludes offers without a needed capability and says why when none is left', () => {
-    const vision = req({ messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'data:image/png;base64,AAAA' } }] }] });
+    const vision = req({
+      messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'data:image/png;base64,AAAA' } }] }],
+    });
     const err = errorOf(() => providers(vision));
     expect(asHttp(err).status).toBe(400);
     expect(err.code).toBe('no_eligible_offer');

@@ -7,14 +7,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ProviderConfig } from '../../lambdas/core/config';
+import { type ChatRequest, chatRequestSchema } from '../../lambdas/domain/chat-request';
+import type { ProviderAdapter, ProviderCallContext } from '../../lambdas/domain/ports';
+import type { NormalizedUsage } from '../../lambdas/domain/usage';
 import { anthropicAdapter } from '../../lambdas/providers/anthropic';
 import { geminiAdapter } from '../../lambdas/providers/gemini';
 import { openaiAdapter } from '../../lambdas/providers/openai';
 import { anthropicWire, geminiWire, openaiWire, SCRIPT, type Wire } from '../helpers/provider-upstreams';
 import { assemble, collect } from '../helpers/stream-events';
-import { type ChatRequest, chatRequestSchema } from '../../lambdas/domain/chat-request';
-import type { ProviderAdapter, ProviderCallContext } from '../../lambdas/domain/ports';
-import type { NormalizedUsage } from '../../lambdas/domain/usage';
 
 interface Case {
   name: string;

@@ -2,15 +2,20 @@
  * Anthropic Messages request → the router's OpenAI-format chat request. The result is validated
  * again by `chatCompletion`, so this file only reshapes; what OpenAI cannot express is a 400.
  */
+
+import { RouterError } from '../../domain/errors';
 import type { InboundBlock, InboundMessage, MessagesRequest } from './schema';
 import { TOOL_CHOICE_IN } from './tables';
-import { RouterError } from '../../domain/errors';
 
 type ContentPart = { type: 'text'; text: string } | { type: 'image_url'; image_url: { url: string } };
 type ChatMessageIn =
   | { role: 'system'; content: Array<{ type: 'text'; text: string }> }
   | { role: 'user'; content: string | ContentPart[] }
-  | { role: 'assistant'; content: string | null; tool_calls?: Array<{ id: string; type: 'function'; function: { name: string; arguments: string } }> }
+  | {
+      role: 'assistant';
+      content: string | null;
+      tool_calls?: Array<{ id: string; type: 'function'; function: { name: string; arguments: string } }>;
+    }
   | { role: 'tool'; tool_call_id: string; content: string };
 
 /** The chat request body handed to `chatCompletion`. */
@@ -31,7 +36,8 @@ export interface TranslatedChatRequest {
   user?: string;
 }
 
-const unsupported = (what: string, param: string) => RouterError.invalidRequest(`${what} is not supported on /v1/messages.`, param, 'unsupported_parameter');
+const unsupported = (what: string, param: string) =>
+  RouterError.invalidRequest(`${what} is not supported on /v1/messages.`, param, 'unsupported_parameter');
 
 function imagePart(block: Extract<InboundBlock, { type: 'image' }>): ContentPart {
   const s = block.source;
@@ -86,8 +92,10 @@ function assistantMessage(m: InboundMessage, i: number): ChatMessageIn[] {
   const calls: Array<{ id: string; type: 'function'; function: { name: string; arguments: string } }> = [];
   m.content.forEach((b, j) => {
     if (b.type === 'text') text += b.text;
-    else if (b.type === 'tool_use') calls.push({ id: b.id, type: 'function', function: { name: b.name, arguments: JSON.stringify(b.input) } });
-    else if (b.type === 'image' || b.type === 'tool_result') throw unsupported(`An ${b.type} block in an assistant message`, `messages[${i}].content[${j}]`);
+    else if (b.type === 'tool_use')
+      calls.push({ id: b.id, type: 'function', function: { name: b.name, arguments: JSON.stringify(b.input) } });
+    else if (b.type === 'image' || b.type === 'tool_result')
+      throw unsupported(`An ${b.type} block in an assistant message`, `messages[${i}].content[${j}]`);
   });
   if (!calls.length) return [{ role: 'assistant', content: text }];
   return [{ role: 'assistant', content: text || null, tool_calls: calls }];
@@ -104,10 +112,15 @@ function assistantMessage(m: InboundMessage, i: number): ChatMessageIn[] {
 export function toChatRequest(req: MessagesRequest): TranslatedChatRequest {
   const messages: ChatMessageIn[] = [];
   if (req.system !== undefined) {
-    const parts = typeof req.system === 'string' ? [{ type: 'text' as const, text: req.system }] : req.system.map((b) => ({ type: 'text' as const, text: b.text }));
+    const parts =
+      typeof req.system === 'string'
+        ? [{ type: 'text' as const, text: req.system }]
+        : req.system.map((b) => ({ type: 'text' as const, text: b.text }));
     if (parts.some((p) => p.text)) messages.push({ role: 'system', content: parts });
   }
-  req.messages.forEach((m, i) => messages.push(...(m.role === 'user' ? userMessages(m, i) : assistantMessage(m, i))));
+  req.messages.forEach((m, i) => {
+    messages.push(...(m.role === 'user' ? userMessages(m, i) : assistantMessage(m, i)));
+  });
 
   const out: TranslatedChatRequest = { model: req.model, messages, max_tokens: req.max_tokens };
   if (req.models) out.models = req.models;
@@ -121,7 +134,10 @@ export function toChatRequest(req: MessagesRequest): TranslatedChatRequest {
     out.stream_options = { include_usage: true };
   }
   if (req.tools?.length) {
-    out.tools = req.tools.map((t) => ({ type: 'function', function: { name: t.name, ...(t.description ? { description: t.description } : {}), parameters: t.input_schema } }));
+    out.tools = req.tools.map((t) => ({
+      type: 'function',
+      function: { name: t.name, ...(t.description ? { description: t.description } : {}), parameters: t.input_schema },
+    }));
   }
   const choice = req.tool_choice;
   if (choice && out.tools) {

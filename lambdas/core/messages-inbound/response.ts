@@ -2,8 +2,9 @@
  * The router's OpenAI-format results → Anthropic Messages responses: the buffered message and
  * its usage. (Streams are in `stream.ts`.)
  */
-import { stopReasonOut, type AnthropicStopReason } from './tables';
+
 import type { ChatCompletion, OpenAIUsage } from '../../domain/openai';
+import { type AnthropicStopReason, stopReasonOut } from './tables';
 
 /** Anthropic's usage object, plus the router's `cost` (USD, as in `usage.cost` on the OpenAI routes). */
 export interface AnthropicUsageOut {
@@ -14,7 +15,9 @@ export interface AnthropicUsageOut {
   cost?: number;
 }
 
-export type AnthropicContentOut = { type: 'text'; text: string } | { type: 'tool_use'; id: string; name: string; input: Record<string, unknown> };
+export type AnthropicContentOut =
+  | { type: 'text'; text: string }
+  | { type: 'tool_use'; id: string; name: string; input: Record<string, unknown> };
 
 export interface AnthropicMessageOut {
   id: string;
@@ -64,7 +67,8 @@ export function toAnthropicMessage(c: ChatCompletion): AnthropicMessageOut {
   const content: AnthropicContentOut[] = [];
   const text = choice?.message.content ?? '';
   if (text) content.push({ type: 'text', text });
-  for (const t of choice?.message.tool_calls ?? []) content.push({ type: 'tool_use', id: t.id, name: t.function.name, input: toolInput(t.function.arguments) });
+  for (const t of choice?.message.tool_calls ?? [])
+    content.push({ type: 'tool_use', id: t.id, name: t.function.name, input: toolInput(t.function.arguments) });
   return {
     id: messageId(c.id),
     type: 'message',

@@ -10,7 +10,12 @@ import { MAX_SCHEMA_CHARS, MAX_TOOL_INPUT_CHARS } from '../../domain/json-bounds
 /** Accepted and ignored: providers behind the router cache prompts on their own terms. */
 const cacheControl = z.object({ type: z.literal('ephemeral'), ttl: z.enum(['5m', '1h']).optional() }).optional();
 
-const textBlock = z.object({ type: z.literal('text'), text: z.string(), cache_control: cacheControl, citations: boundedJson(z.array(z.unknown()), MAX_SCHEMA_CHARS).nullable().optional() });
+const textBlock = z.object({
+  type: z.literal('text'),
+  text: z.string(),
+  cache_control: cacheControl,
+  citations: boundedJson(z.array(z.unknown()), MAX_SCHEMA_CHARS).nullable().optional(),
+});
 const imageSource = z.discriminatedUnion('type', [
   z.object({ type: z.literal('base64'), media_type: z.string().min(1), data: z.string().min(1) }),
   z.object({ type: z.literal('url'), url: z.string().min(1) }),
@@ -34,7 +39,14 @@ const toolResultBlock = z.object({
 const thinkingBlock = z.object({ type: z.literal('thinking'), thinking: z.string(), signature: z.string() });
 const redactedThinkingBlock = z.object({ type: z.literal('redacted_thinking'), data: z.string() });
 
-export const inboundBlock = z.discriminatedUnion('type', [textBlock, imageBlock, toolUseBlock, toolResultBlock, thinkingBlock, redactedThinkingBlock]);
+export const inboundBlock = z.discriminatedUnion('type', [
+  textBlock,
+  imageBlock,
+  toolUseBlock,
+  toolResultBlock,
+  thinkingBlock,
+  redactedThinkingBlock,
+]);
 export type InboundBlock = z.infer<typeof inboundBlock>;
 
 const message = z.object({ role: z.enum(['user', 'assistant']), content: z.union([z.string(), z.array(inboundBlock)]) });
@@ -73,7 +85,10 @@ export const messagesRequestSchema = z
     stream: z.boolean().optional(),
     tools: z.array(tool).max(128).optional(),
     tool_choice: toolChoice.optional(),
-    metadata: z.object({ user_id: z.string().max(256).nullable().optional() }).strict().optional(),
+    metadata: z
+      .object({ user_id: z.string().max(256).nullable().optional() })
+      .strict()
+      .optional(),
     /** Only "disabled": extended thinking has no OpenAI-format equivalent. */
     thinking: z.object({ type: z.literal('disabled') }).optional(),
     service_tier: z.enum(['auto', 'standard_only']).optional(),

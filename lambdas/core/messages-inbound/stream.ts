@@ -4,10 +4,11 @@
  * content_block_stop, then message_delta (stop reason and the exchange's usage) and message_stop.
  * A failure after the first byte becomes an `event: error`, never a clean-looking end.
  */
-import { messageId, toAnthropicUsage } from './response';
-import { stopReasonOut } from './tables';
+
 import type { ChatCompletionChunk, FinishReason, OpenAIUsage } from '../../domain/openai';
 import type { ChatEvent } from '../outcome';
+import { messageId, toAnthropicUsage } from './response';
+import { stopReasonOut } from './tables';
 
 /** One Anthropic SSE frame. Every frame names its event: the Anthropic SDKs skip frames that do not. */
 export const frame = (event: { type: string } & Record<string, unknown>) => `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
@@ -44,9 +45,21 @@ export class AnthropicStreamWriter {
       for (const t of d.tool_calls ?? []) {
         const current = this.open?.kind === 'tool' && this.open.openAIIndex === t.index;
         if (!current || t.id) {
-          out.push(...this.openBlock({ kind: 'tool', openAIIndex: t.index }, { type: 'tool_use', id: t.id ?? '', name: t.function?.name ?? '', input: {} }));
+          out.push(
+            ...this.openBlock(
+              { kind: 'tool', openAIIndex: t.index },
+              { type: 'tool_use', id: t.id ?? '', name: t.function?.name ?? '', input: {} },
+            ),
+          );
         }
-        if (t.function?.arguments) out.push(frame({ type: 'content_block_delta', index: this.index, delta: { type: 'input_json_delta', partial_json: t.function.arguments } }));
+        if (t.function?.arguments)
+          out.push(
+            frame({
+              type: 'content_block_delta',
+              index: this.index,
+              delta: { type: 'input_json_delta', partial_json: t.function.arguments },
+            }),
+          );
       }
       if (choice.finish_reason) this.finish = choice.finish_reason;
     }
@@ -57,7 +70,13 @@ export class AnthropicStreamWriter {
   private done(): string[] {
     const out = this.start(undefined);
     out.push(...this.closeBlock());
-    out.push(frame({ type: 'message_delta', delta: { stop_reason: stopReasonOut(this.finish), stop_sequence: null }, usage: toAnthropicUsage(this.usage) }));
+    out.push(
+      frame({
+        type: 'message_delta',
+        delta: { stop_reason: stopReasonOut(this.finish), stop_sequence: null },
+        usage: toAnthropicUsage(this.usage),
+      }),
+    );
     out.push(frame({ type: 'message_stop' }));
     this.ended = true;
     return out;

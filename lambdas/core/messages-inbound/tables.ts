@@ -2,8 +2,9 @@
  * Translation tables of the Anthropic-compatible inbound route, as data so that each row is
  * tested on its own: tool choice in, finish reasons and error types out.
  */
-import type { InboundToolChoice } from './schema';
+
 import type { FinishReason } from '../../domain/openai';
+import type { InboundToolChoice } from './schema';
 
 /** Anthropic `tool_choice.type` → OpenAI `tool_choice` (a `tool` choice names its function instead). */
 export const TOOL_CHOICE_IN: Readonly<Record<Exclude<InboundToolChoice['type'], 'tool'>, 'auto' | 'required' | 'none'>> = {

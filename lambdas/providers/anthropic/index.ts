@@ -1,14 +1,15 @@
 /**
  * Provider adapter for the Anthropic Messages API (kind "anthropic").
  */
-import { anthropicHeaders, messagesUrl } from './api';
-import { postJson, readJson, readJsonEvents } from '../http';
-import { toAnthropicRequest } from './request';
-import { AnthropicStreamTranslator, fromAnthropicMessage, mapAnthropicError } from './response';
-import type { AnthropicMessage, AnthropicStreamEvent } from './wire';
+
 import type { ChatRequest } from '../../domain/chat-request';
 import { UpstreamError } from '../../domain/errors';
 import type { ProviderAdapter, ProviderCallContext, StreamEvent } from '../../domain/ports';
+import { postJson, readJson, readJsonEvents } from '../http';
+import { anthropicHeaders, messagesUrl } from './api';
+import { toAnthropicRequest } from './request';
+import { AnthropicStreamTranslator, fromAnthropicMessage, mapAnthropicError } from './response';
+import type { AnthropicMessage, AnthropicStreamEvent } from './wire';
 
 /** What the adapter can express, for routing: json_object / json_schema response formats are not supported. */
 
@@ -19,7 +20,8 @@ export const anthropicAdapter: ProviderAdapter = {
     const body = toAnthropicRequest(request, false);
     const res = await postJson(ctx, messagesUrl(ctx), anthropicHeaders(ctx, false), body, mapAnthropicError);
     const msg = (await readJson(ctx, res)) as AnthropicMessage;
-    if (msg?.type !== 'message' || !Array.isArray(msg.content) || !msg.usage) throw new UpstreamError(`${ctx.provider.id} sent an unexpected response`, 'protocol');
+    if (msg?.type !== 'message' || !Array.isArray(msg.content) || !msg.usage)
+      throw new UpstreamError(`${ctx.provider.id} sent an unexpected response`, 'protocol');
     return fromAnthropicMessage(msg, request.model);
   },
 

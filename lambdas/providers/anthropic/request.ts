@@ -1,6 +1,8 @@
 /**
  * OpenAI chat request → Anthropic Messages request.
  */
+
+import type { ChatRequest, UserContentPart } from '../../domain/chat-request';
 import {
   IMAGE_MEDIA_TYPES,
   OPENAI_ROLE_TO_TURN,
@@ -8,12 +10,11 @@ import {
   parseToolArguments,
   pushTurn,
   samplingOf,
+  type Turn,
   textOf,
   unsupported,
-  type Turn,
 } from '../mapping-tables';
 import type { AnthropicRequest, AnthropicRequestBlock, AnthropicToolChoice } from './wire';
-import type { ChatRequest, UserContentPart } from '../../domain/chat-request';
 
 /** Anthropic requires `max_tokens`; used when the client sets none. */
 export const ANTHROPIC_DEFAULT_MAX_TOKENS = 4096;
@@ -51,7 +52,8 @@ export function toAnthropicRequest(req: ChatRequest, stream = false): AnthropicR
     pushTurn(turns, role, messageBlocks(m, i));
   });
   // A tool_result must open the user turn that answers a tool_use; keep the rest in order after it.
-  for (const t of turns) if (t.role === 'user') t.blocks.sort((a, b) => Number(b.type === 'tool_result') - Number(a.type === 'tool_result'));
+  for (const t of turns)
+    if (t.role === 'user') t.blocks.sort((a, b) => Number(b.type === 'tool_result') - Number(a.type === 'tool_result'));
 
   const s = samplingOf(req);
   const body: AnthropicRequest = {
@@ -89,16 +91,23 @@ function toolChoice(req: ChatRequest): AnthropicToolChoice | undefined {
 function messageBlocks(m: ChatRequest['messages'][number], i: number): AnthropicRequestBlock[] {
   switch (m.role) {
     case 'user':
-      return typeof m.content === 'string' ? [{ type: 'text', text: m.content }] : m.content.map((p, j) => userPart(p, `messages[${i}].content[${j}]`));
+      return typeof m.content === 'string'
+        ? [{ type: 'text', text: m.content }]
+        : m.content.map((p, j) => userPart(p, `messages[${i}].content[${j}]`));
     case 'tool':
       return [{ type: 'tool_result', tool_use_id: m.tool_call_id, content: textOf(m.content) }];
     case 'assistant': {
       const blocks: AnthropicRequestBlock[] = [];
       const text = textOf(m.content);
       if (text) blocks.push({ type: 'text', text });
-      m.tool_calls?.forEach((tc, j) =>
-        blocks.push({ type: 'tool_use', id: tc.id, name: tc.function.name, input: parseToolArguments(tc.function.arguments, `messages[${i}].tool_calls[${j}].function.arguments`) }),
-      );
+      m.tool_calls?.forEach((tc, j) => {
+        blocks.push({
+          type: 'tool_use',
+          id: tc.id,
+          name: tc.function.name,
+          input: parseToolArguments(tc.function.arguments, `messages[${i}].tool_calls[${j}].function.arguments`),
+        });
+      });
       return blocks;
     }
     default:

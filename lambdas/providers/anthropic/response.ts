@@ -2,13 +2,14 @@
  * Anthropic Messages responses → OpenAI completions, buffered and streamed, with usage
  * normalized to the router's convention.
  */
-import { ANTHROPIC_STOP_REASONS, assistantCompletion, chunkFactory, mapFinishReason, openAIErrorBody, safeCode } from '../mapping-tables';
-import type { ErrorMapper } from '../http';
-import type { AnthropicMessage, AnthropicStreamEvent, AnthropicUsage } from './wire';
+
 import { UpstreamError } from '../../domain/errors';
 import type { ChatCompletionChunk, ToolCall } from '../../domain/openai';
 import type { ChatResult } from '../../domain/ports';
 import type { NormalizedUsage } from '../../domain/usage';
+import type { ErrorMapper } from '../http';
+import { ANTHROPIC_STOP_REASONS, assistantCompletion, chunkFactory, mapFinishReason, openAIErrorBody, safeCode } from '../mapping-tables';
+import type { AnthropicMessage, AnthropicStreamEvent, AnthropicUsage } from './wire';
 
 /**
  * Anthropic's `input_tokens` counts only the uncached input after the last cache breakpoint;
@@ -126,7 +127,8 @@ export class AnthropicStreamTranslator {
       case 'message_delta':
         this.requireStart();
         if (ev.delta.stop_reason !== undefined) this.stopReason = ev.delta.stop_reason;
-        for (const [k, v] of Object.entries(ev.usage ?? {}) as Array<[keyof AnthropicUsage, number | null | undefined]>) if (typeof v === 'number') this.usage[k] = v;
+        for (const [k, v] of Object.entries(ev.usage ?? {}) as Array<[keyof AnthropicUsage, number | null | undefined]>)
+          if (typeof v === 'number') this.usage[k] = v;
         return [];
       case 'message_stop':
         this.requireStart();

@@ -13,7 +13,8 @@ let sdkModule: Promise<BedrockSdk> | undefined;
  * evaluating it at cold start (the registry imports every adapter).
  */
 export function bedrockSdk(): Promise<BedrockSdk> {
-  return (sdkModule ??= import('@aws-sdk/client-bedrock-runtime'));
+  sdkModule ??= import('@aws-sdk/client-bedrock-runtime');
+  return sdkModule;
 }
 
 /**

@@ -5,13 +5,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ConverseStreamOutput } from '@aws-sdk/client-bedrock-runtime';
-import { withDeadline } from '../http';
-import { bedrockRegion, bedrockSdk, defaultBedrockClient, type BedrockClientFactory } from './client';
-import { toConverseInput } from './request';
-import { BedrockStreamTranslator, bedrockError, fromConverseOutput } from './response';
 import type { ChatRequest } from '../../domain/chat-request';
 import { UpstreamError } from '../../domain/errors';
 import type { ProviderAdapter, ProviderCallContext, StreamEvent } from '../../domain/ports';
+import { withDeadline } from '../http';
+import { type BedrockClientFactory, bedrockRegion, bedrockSdk, defaultBedrockClient } from './client';
+import { toConverseInput } from './request';
+import { BedrockStreamTranslator, bedrockError, fromConverseOutput } from './response';
 
 export type { BedrockProviderOptions } from './client';
 
@@ -55,7 +55,11 @@ export function createBedrockAdapter(clientFor: BedrockClientFactory = defaultBe
   };
 }
 
-async function* translate(stream: AsyncIterable<ConverseStreamOutput>, t: BedrockStreamTranslator, ctx: ProviderCallContext): AsyncGenerator<StreamEvent> {
+async function* translate(
+  stream: AsyncIterable<ConverseStreamOutput>,
+  t: BedrockStreamTranslator,
+  ctx: ProviderCallContext,
+): AsyncGenerator<StreamEvent> {
   const events = stream[Symbol.asyncIterator]();
   try {
     for (;;) {

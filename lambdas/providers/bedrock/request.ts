@@ -1,7 +1,15 @@
 /**
  * OpenAI chat request → Bedrock Converse / ConverseStream input.
  */
-import type { ContentBlock, ConverseCommandInput, Message, SystemContentBlock, ToolChoice, ToolConfiguration } from '@aws-sdk/client-bedrock-runtime';
+import type {
+  ContentBlock,
+  ConverseCommandInput,
+  Message,
+  SystemContentBlock,
+  ToolChoice,
+  ToolConfiguration,
+} from '@aws-sdk/client-bedrock-runtime';
+import type { ChatRequest, UserContentPart } from '../../domain/chat-request';
 import {
   IMAGE_MEDIA_TYPES,
   OPENAI_ROLE_TO_TURN,
@@ -9,11 +17,10 @@ import {
   parseToolArguments,
   pushTurn,
   samplingOf,
+  type Turn,
   textOf,
   unsupported,
-  type Turn,
 } from '../mapping-tables';
-import type { ChatRequest, UserContentPart } from '../../domain/chat-request';
 
 /** Converse temperatures are 0–1 for every model family; higher OpenAI values are clamped. */
 export const BEDROCK_MAX_TEMPERATURE = 1;
@@ -92,11 +99,15 @@ function messageBlocks(m: ChatRequest['messages'][number], i: number): ContentBl
       const blocks: ContentBlock[] = [];
       const text = textOf(m.content);
       if (text) blocks.push({ text });
-      m.tool_calls?.forEach((tc, j) =>
+      m.tool_calls?.forEach((tc, j) => {
         blocks.push({
-          toolUse: { toolUseId: tc.id, name: tc.function.name, input: parseToolArguments(tc.function.arguments, `messages[${i}].tool_calls[${j}].function.arguments`) as never },
-        }),
-      );
+          toolUse: {
+            toolUseId: tc.id,
+            name: tc.function.name,
+            input: parseToolArguments(tc.function.arguments, `messages[${i}].tool_calls[${j}].function.arguments`) as never,
+          },
+        });
+      });
       return blocks;
     }
     default:

@@ -3,11 +3,11 @@
  * the router's convention, and SDK errors classified as UpstreamErrors.
  */
 import type { ConverseCommandOutput, ConverseStreamOutput, TokenUsage } from '@aws-sdk/client-bedrock-runtime';
-import { BEDROCK_STOP_REASONS, assistantCompletion, chunkFactory, mapFinishReason, openAIErrorBody, safeCode } from '../mapping-tables';
 import { UpstreamError } from '../../domain/errors';
 import type { ChatCompletionChunk, ToolCall } from '../../domain/openai';
 import type { ChatResult, ProviderCallContext } from '../../domain/ports';
 import type { NormalizedUsage } from '../../domain/usage';
+import { assistantCompletion, BEDROCK_STOP_REASONS, chunkFactory, mapFinishReason, openAIErrorBody, safeCode } from '../mapping-tables';
 
 /**
  * Bedrock's `inputTokens` is the uncached input only: cache reads and writes are reported beside
@@ -55,7 +55,12 @@ export function bedrockError(err: unknown, ctx: ProviderCallContext, timedOut = 
   const status = (name && BEDROCK_ERROR_STATUS[name]) || (metaStatus && metaStatus >= 400 ? metaStatus : undefined);
   if (status) {
     const message = typeof e.message === 'string' && e.message ? e.message : `Amazon Bedrock returned HTTP ${status}`;
-    return new UpstreamError(`${id} returned HTTP ${status}${name ? ` (${name})` : ''}`, 'http', status, openAIErrorBody(status, message, name));
+    return new UpstreamError(
+      `${id} returned HTTP ${status}${name ? ` (${name})` : ''}`,
+      'http',
+      status,
+      openAIErrorBody(status, message, name),
+    );
   }
   if (name === 'AbortError') return new UpstreamError(`request to ${id} aborted`, 'aborted');
   if (name === 'TimeoutError') return new UpstreamError(`${id} did not answer in time`, 'timeout');
@@ -109,7 +114,9 @@ export class BedrockStreamTranslator {
       if (!tu) return [];
       const index = this.tools.size;
       this.tools.set(ev.contentBlockStart.contentBlockIndex ?? -1, { index, sentArgs: false });
-      return [this.chunk({ tool_calls: [{ index, id: tu.toolUseId ?? '', type: 'function', function: { name: tu.name ?? '', arguments: '' } }] })];
+      return [
+        this.chunk({ tool_calls: [{ index, id: tu.toolUseId ?? '', type: 'function', function: { name: tu.name ?? '', arguments: '' } }] }),
+      ];
     }
     if (ev.contentBlockDelta) {
       const d = ev.contentBlockDelta.delta;

@@ -15,7 +15,8 @@ export const GEMINI_DEFAULT_BASE_URL = 'https://generativelanguage.googleapis.co
 
 /** The model resource path: `models/<id>` unless the id already names a resource (`models/…`, `tunedModels/…`). */
 export function modelPath(model: string): string {
-  if (!/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)?$/.test(model)) throw RouterError.invalidRequest('Invalid upstream model id for Gemini.', 'model');
+  if (!/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)?$/.test(model))
+    throw RouterError.invalidRequest('Invalid upstream model id for Gemini.', 'model');
   return model.includes('/') ? model : `models/${model}`;
 }
 

@@ -2,14 +2,15 @@
  * Provider adapter for the Google Gemini API (kind "gemini"), native generateContent; see
  * `api.ts` for why the native API rather than Gemini's OpenAI-compatible endpoint.
  */
-import { postJson, readJson, readJsonEvents } from '../http';
-import { geminiHeaders, generateUrl } from './api';
-import { toGeminiRequest } from './request';
-import { GeminiStreamTranslator, fromGeminiResponse, mapGeminiError } from './response';
-import type { GeminiResponse } from './wire';
+
 import type { ChatRequest } from '../../domain/chat-request';
 import { UpstreamError } from '../../domain/errors';
 import type { ProviderAdapter, ProviderCallContext, StreamEvent } from '../../domain/ports';
+import { postJson, readJson, readJsonEvents } from '../http';
+import { geminiHeaders, generateUrl } from './api';
+import { toGeminiRequest } from './request';
+import { fromGeminiResponse, GeminiStreamTranslator, mapGeminiError } from './response';
+import type { GeminiResponse } from './wire';
 
 /** What the adapter can express, for routing: json_object and json_schema are both supported. */
 
@@ -20,7 +21,8 @@ export const geminiAdapter: ProviderAdapter = {
     const body = toGeminiRequest(request);
     const res = await postJson(ctx, generateUrl(ctx, request.model, false), geminiHeaders(ctx, false), body, mapGeminiError);
     const resp = (await readJson(ctx, res)) as GeminiResponse;
-    if (!resp || typeof resp !== 'object' || (!resp.candidates && !resp.promptFeedback)) throw new UpstreamError(`${ctx.provider.id} sent an unexpected response`, 'protocol');
+    if (!resp || typeof resp !== 'object' || (!resp.candidates && !resp.promptFeedback))
+      throw new UpstreamError(`${ctx.provider.id} sent an unexpected response`, 'protocol');
     return fromGeminiResponse(resp, request.model);
   },
 
@@ -38,7 +40,12 @@ async function* translate(res: Response, model: string, ctx: ProviderCallContext
     if (resp.error) {
       const status = typeof resp.error.code === 'number' && resp.error.code >= 400 && resp.error.code < 600 ? resp.error.code : 500;
       const mapped = mapGeminiError(status, resp);
-      throw new UpstreamError(`${ctx.provider.id} reported an error mid-stream${mapped.code ? ` (${mapped.code})` : ''}`, 'http', status, mapped.body);
+      throw new UpstreamError(
+        `${ctx.provider.id} reported an error mid-stream${mapped.code ? ` (${mapped.code})` : ''}`,
+        'http',
+        status,
+        mapped.body,
+      );
     }
     for (const chunk of t.handle(resp)) yield { type: 'chunk', chunk };
   }

@@ -1,21 +1,22 @@
 /**
  * OpenAI chat request → Gemini generateContent request.
  */
+
+import type { ChatRequest, UserContentPart } from '../../domain/chat-request';
+import { RouterError } from '../../domain/errors';
 import {
   GEMINI_TURN_ROLES,
-  OPENAI_ROLE_TO_TURN,
   mediaTypeFromUrl,
+  OPENAI_ROLE_TO_TURN,
   parseDataUrl,
   parseToolArguments,
   pushTurn,
   samplingOf,
+  type Turn,
   textOf,
   unsupported,
-  type Turn,
 } from '../mapping-tables';
 import type { GeminiFunctionCallingMode, GeminiGenerationConfig, GeminiPart, GeminiRequest } from './wire';
-import type { ChatRequest, UserContentPart } from '../../domain/chat-request';
-import { RouterError } from '../../domain/errors';
 
 /** OpenAI string `tool_choice` → Gemini `functionCallingConfig.mode` (a named function is ANY + allowedFunctionNames). */
 export const GEMINI_TOOL_MODES: Readonly<Record<'auto' | 'required' | 'none', GeminiFunctionCallingMode>> = {
@@ -113,13 +114,20 @@ function messageParts(m: ChatRequest['messages'][number], i: number, toolNames: 
         toolNames.set(tc.id, tc.function.name);
         const args = parseToolArguments(tc.function.arguments, `messages[${i}].tool_calls[${j}].function.arguments`);
         // Only the first call of a step carries a signature (parallel calls share it).
-        parts.push({ functionCall: { name: tc.function.name, args }, ...(placeholder && j === 0 ? { thoughtSignature: GEMINI_SKIP_SIGNATURE } : {}) });
+        parts.push({
+          functionCall: { name: tc.function.name, args },
+          ...(placeholder && j === 0 ? { thoughtSignature: GEMINI_SKIP_SIGNATURE } : {}),
+        });
       });
       return parts;
     }
     case 'tool': {
       const name = toolNames.get(m.tool_call_id);
-      if (!name) throw RouterError.invalidRequest(`Invalid parameter messages[${i}].tool_call_id: it does not match a preceding assistant tool call.`, `messages[${i}].tool_call_id`);
+      if (!name)
+        throw RouterError.invalidRequest(
+          `Invalid parameter messages[${i}].tool_call_id: it does not match a preceding assistant tool call.`,
+          `messages[${i}].tool_call_id`,
+        );
       return [{ functionResponse: { name, response: toolResponse(textOf(m.content)) } }];
     }
     default:

@@ -3,13 +3,13 @@
  * router's convention.
  */
 import { randomUUID } from 'node:crypto';
-import { GEMINI_FINISH_REASONS, assistantCompletion, chunkFactory, mapFinishReason, openAIErrorBody, safeCode } from '../mapping-tables';
-import type { ErrorMapper } from '../http';
-import type { GeminiPart, GeminiResponse, GeminiUsageMetadata } from './wire';
 import { UpstreamError } from '../../domain/errors';
 import type { ChatCompletionChunk, FinishReason, ToolCall } from '../../domain/openai';
 import type { ChatResult } from '../../domain/ports';
 import type { NormalizedUsage } from '../../domain/usage';
+import type { ErrorMapper } from '../http';
+import { assistantCompletion, chunkFactory, GEMINI_FINISH_REASONS, mapFinishReason, openAIErrorBody, safeCode } from '../mapping-tables';
+import type { GeminiPart, GeminiResponse, GeminiUsageMetadata } from './wire';
 
 /**
  * `promptTokenCount` already includes `cachedContentTokenCount`; `toolUsePromptTokenCount` is
@@ -55,11 +55,22 @@ export function fromGeminiResponse(resp: GeminiResponse, model: string): ChatRes
   for (const p of partsOf(resp)) {
     if ('text' in p && !p.thought) text += p.text;
     else if ('functionCall' in p)
-      toolCalls.push({ id: toolCallId(p.functionCall.id), type: 'function', function: { name: p.functionCall.name, arguments: JSON.stringify(p.functionCall.args ?? {}) } });
+      toolCalls.push({
+        id: toolCallId(p.functionCall.id),
+        type: 'function',
+        function: { name: p.functionCall.name, arguments: JSON.stringify(p.functionCall.args ?? {}) },
+      });
   }
   const blocked = !resp.candidates?.length && !!resp.promptFeedback?.blockReason;
   const usage = normalizeGeminiUsage(resp.usageMetadata ?? {});
-  const completion = assistantCompletion(resp.responseId ? `chatcmpl-${resp.responseId}` : `chatcmpl-${randomUUID()}`, model, text, toolCalls, finish(resp.candidates?.[0]?.finishReason, blocked, toolCalls.length > 0), usage);
+  const completion = assistantCompletion(
+    resp.responseId ? `chatcmpl-${resp.responseId}` : `chatcmpl-${randomUUID()}`,
+    model,
+    text,
+    toolCalls,
+    finish(resp.candidates?.[0]?.finishReason, blocked, toolCalls.length > 0),
+    usage,
+  );
   return { completion, usage };
 }
 
@@ -92,7 +103,13 @@ export class GeminiStreamTranslator {
       else if ('functionCall' in p) {
         const index = this.toolCount++;
         const fc = p.functionCall;
-        out.push(this.chunk({ tool_calls: [{ index, id: toolCallId(fc.id), type: 'function', function: { name: fc.name, arguments: JSON.stringify(fc.args ?? {}) } }] }));
+        out.push(
+          this.chunk({
+            tool_calls: [
+              { index, id: toolCallId(fc.id), type: 'function', function: { name: fc.name, arguments: JSON.stringify(fc.args ?? {}) } },
+            ],
+          }),
+        );
       }
     }
     const reason = resp.candidates?.[0]?.finishReason;
@@ -104,7 +121,8 @@ export class GeminiStreamTranslator {
 
   /** The closing chunk; throws if the stream ended without a finish reason (truncated). */
   end(): ChatCompletionChunk {
-    if (!this.chunk || (!this.reason && !this.blocked)) throw new UpstreamError(`${this.providerId} stream ended without a finish reason`, 'protocol');
+    if (!this.chunk || (!this.reason && !this.blocked))
+      throw new UpstreamError(`${this.providerId} stream ended without a finish reason`, 'protocol');
     return this.chunk({}, finish(this.reason, this.blocked, this.toolCount > 0));
   }
 

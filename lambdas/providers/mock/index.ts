@@ -20,7 +20,13 @@ interface MockPlan {
 
 /** A value that satisfies a JSON-schema fragment, for deterministic tool arguments. */
 function sampleValue(schema: unknown, key: string): unknown {
-  const s = (schema ?? {}) as { type?: string; enum?: unknown[]; properties?: Record<string, unknown>; required?: string[]; items?: unknown };
+  const s = (schema ?? {}) as {
+    type?: string;
+    enum?: unknown[];
+    properties?: Record<string, unknown>;
+    required?: string[];
+    items?: unknown;
+  };
   if (s.enum?.length) return s.enum[0];
   switch (s.type) {
     case 'integer':
@@ -44,7 +50,8 @@ function chooseTool(request: ChatRequest): FunctionTool | undefined {
   if (!request.tools?.length || request.tool_choice === 'none') return undefined;
   const last = request.messages[request.messages.length - 1]!;
   if (last.role === 'tool') return undefined;
-  if (typeof request.tool_choice === 'object') return request.tools.find((t) => t.function.name === (request.tool_choice as { function: { name: string } }).function.name);
+  if (typeof request.tool_choice === 'object')
+    return request.tools.find((t) => t.function.name === (request.tool_choice as { function: { name: string } }).function.name);
   return request.tools[0];
 }
 
@@ -61,7 +68,9 @@ function countPromptTokens(request: ChatRequest): number {
     tokens += 3;
     const content = 'content' in m ? m.content : undefined;
     if (typeof content === 'string') tokens += words(content);
-    else if (Array.isArray(content)) for (const part of content) tokens += part.type === 'text' ? words(part.text) : part.type === 'image_url' ? 85 : words(JSON.stringify(part));
+    else if (Array.isArray(content))
+      for (const part of content)
+        tokens += part.type === 'text' ? words(part.text) : part.type === 'image_url' ? 85 : words(JSON.stringify(part));
     if (m.role === 'assistant' && m.tool_calls) for (const c of m.tool_calls) tokens += words(`${c.function.name} ${c.function.arguments}`);
   }
   for (const t of request.tools ?? []) tokens += 2 + words(JSON.stringify(t.function));
@@ -84,11 +93,18 @@ function plan(request: ChatRequest, seq: number): MockPlan {
       usage: { promptTokens, completionTokens, cachedReadTokens, cacheWriteTokens: 0, reasoningTokens: 0 },
     };
   }
-  let words = request.messages[request.messages.length - 1]!.role === 'tool' ? ['The', 'tool', 'result', 'is', 'in.', ...REPLY_WORDS.slice(0, 6)] : REPLY_WORDS;
+  let words =
+    request.messages[request.messages.length - 1]!.role === 'tool'
+      ? ['The', 'tool', 'result', 'is', 'in.', ...REPLY_WORDS.slice(0, 6)]
+      : REPLY_WORDS;
   if (request.response_format && request.response_format.type !== 'text') words = ['{"reply":', '"mock', 'reply"}'];
   const finish: FinishReason = words.length > limit ? 'length' : 'stop';
   const text = words.slice(0, Math.min(words.length, limit)).map((w, i) => (i === 0 ? w : ` ${w}`));
-  return { text, finish, usage: { promptTokens, completionTokens: text.length, cachedReadTokens, cacheWriteTokens: 0, reasoningTokens: 0 } };
+  return {
+    text,
+    finish,
+    usage: { promptTokens, completionTokens: text.length, cachedReadTokens, cacheWriteTokens: 0, reasoningTokens: 0 },
+  };
 }
 
 let counter = 0;
@@ -106,7 +122,12 @@ export const mockAdapter: ProviderAdapter = {
       choices: [
         {
           index: 0,
-          message: { role: 'assistant', content: p.toolCall ? null : p.text.join(''), refusal: null, ...(p.toolCall ? { tool_calls: [p.toolCall] } : {}) },
+          message: {
+            role: 'assistant',
+            content: p.toolCall ? null : p.text.join(''),
+            refusal: null,
+            ...(p.toolCall ? { tool_calls: [p.toolCall] } : {}),
+          },
           finish_reason: p.finish,
           logprobs: null,
         },
@@ -135,7 +156,9 @@ export const mockAdapter: ProviderAdapter = {
         // Split the arguments across chunks, as real providers do.
         const args = p.toolCall.function.arguments;
         const cut = Math.max(1, Math.floor(args.length / 2));
-        yield chunk({ tool_calls: [{ index: 0, id: p.toolCall.id, type: 'function', function: { name: p.toolCall.function.name, arguments: '' } }] });
+        yield chunk({
+          tool_calls: [{ index: 0, id: p.toolCall.id, type: 'function', function: { name: p.toolCall.function.name, arguments: '' } }],
+        });
         yield chunk({ tool_calls: [{ index: 0, function: { arguments: args.slice(0, cut) } }] });
         yield chunk({ tool_calls: [{ index: 0, function: { arguments: args.slice(cut) } }] });
       }

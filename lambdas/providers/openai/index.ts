@@ -2,15 +2,16 @@
  * Adapter for any OpenAI-compatible Chat Completions API (OpenAI, Groq, Together, DeepInfra,
  * Fireworks, DeepSeek, OpenRouter, vLLM, …): a base URL and a bearer key.
  */
-import { postJson, readJson, type ErrorMapper } from '../http';
-import { openAIErrorBody, safeCode } from '../mapping-tables';
-import { OPENAI_COMPATIBLE_PRESETS, resolvePreset, type DroppableParam } from '../presets';
-import { readSse } from '../sse';
+
 import type { ChatRequest, EmbeddingsRequest } from '../../domain/chat-request';
 import { UpstreamError } from '../../domain/errors';
-import type { ChatCompletion, ChatCompletionChunk, EmbeddingResponse, OpenAIUsage, ErrorBody } from '../../domain/openai';
+import type { ChatCompletion, ChatCompletionChunk, EmbeddingResponse, ErrorBody, OpenAIUsage } from '../../domain/openai';
 import type { ProviderAdapter, ProviderCallContext, StreamEvent } from '../../domain/ports';
 import type { NormalizedUsage } from '../../domain/usage';
+import { type ErrorMapper, postJson, readJson } from '../http';
+import { openAIErrorBody, safeCode } from '../mapping-tables';
+import { type DroppableParam, OPENAI_COMPATIBLE_PRESETS, resolvePreset } from '../presets';
+import { readSse } from '../sse';
 
 /** Where and how to call a provider: its base URL, query and auth header, from the config or its preset. */
 function endpoint(provider: ProviderCallContext['provider']) {
@@ -62,7 +63,10 @@ export function normalizeOpenAIUsage(u: OpenAIUsage & { prompt_cache_hit_tokens?
 const openAIErrors: ErrorMapper = (status, body) => {
   const err = (body as { error?: { code?: unknown; type?: unknown; message?: unknown } } | undefined)?.error;
   const code = safeCode(err?.code) ?? safeCode(err?.type);
-  return { code, body: err && typeof err.message === 'string' ? (body as ErrorBody) : openAIErrorBody(status, `upstream returned HTTP ${status}`, code) };
+  return {
+    code,
+    body: err && typeof err.message === 'string' ? (body as ErrorBody) : openAIErrorBody(status, `upstream returned HTTP ${status}`, code),
+  };
 };
 
 function post(path: string, body: Record<string, unknown>, ctx: ProviderCallContext): Promise<Response> {
