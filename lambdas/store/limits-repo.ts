@@ -24,6 +24,7 @@ import type { Caller } from '../domain/caller';
 import { BudgetExceeded, RateLimited, type RateLimitState } from '../domain/errors';
 import { nanoToUsd } from '../domain/money';
 import type { BudgetStatus, LimitsPort, Reservation } from '../domain/ports';
+import { settleBudget } from './budget-settle';
 import { withConflictRetry } from './dynamo';
 import { type CounterKey, counterExpiry, pad, periodEnd, type Scope } from './limit-counters';
 
@@ -282,7 +283,7 @@ export class LimitsRepo implements LimitsPort {
       // its marker item, each rate window by a local set).
       settle: async (actualCostNano, actualTokens) => {
         if (reservationKey && !budgetSettled) {
-          await this.settleBudget(reservationKey, counters, maxCostNano, actualCostNano);
+          await settleBudget(this.db, this.table, this.now(), reservationKey, counters, maxCostNano, actualCostNano);
           budgetSettled = true;
         }
         if (actualTokens !== maxTokens) {
@@ -301,56 +302,6 @@ export class LimitsRepo implements LimitsPort {
         }
       },
     };
-  }
-
-  /**
-   * Replaces a hold by the actual spend, once. The reservation item is deleted and a short-lived
-   * `settled#<reservation>` marker (no account id: it outlives an erasure by up to two days) written in the same transaction, so a retry after a lost response
-   * changes nothing; if a sweep already released the hold (the request outlived its reservation),
-   * only the spend is added — also guarded by the marker.
-   */
-  private async settleBudget(reservationKey: CounterKey, counters: CounterKey[], reserved: number, actual: number): Promise<void> {
-    const nowSec = Math.floor(this.now().getTime() / 1000);
-    const marker = {
-      Put: {
-        TableName: this.table,
-        Item: { pk: `settled#${reservationKey.sk}`, sk: 'settled', expiresAt: nowSec + 2 * 86_400 },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      },
-    };
-    const spend = (delta: number) =>
-      counters.map((c) => ({
-        Update: {
-          TableName: this.table,
-          Key: { pk: c.pk, sk: c.sk },
-          UpdateExpression: 'ADD committed :d, spent :s, requests :one SET expiresAt = if_not_exists(expiresAt, :exp)',
-          ExpressionAttributeValues: { ':d': delta, ':s': actual, ':one': 1, ':exp': counterExpiry(c.sk) },
-        },
-      }));
-    const settledAlready = (err: unknown, markerIndex: number) =>
-      err instanceof TransactionCanceledException && err.CancellationReasons?.[markerIndex]?.Code === 'ConditionalCheckFailed';
-    try {
-      await withConflictRetry(() =>
-        this.db.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              { Delete: { TableName: this.table, Key: reservationKey, ConditionExpression: 'attribute_exists(pk)' } },
-              marker,
-              ...spend(actual - reserved),
-            ],
-          }),
-        ),
-      );
-    } catch (err) {
-      if (settledAlready(err, 1)) return;
-      if (!(err instanceof TransactionCanceledException) || err.CancellationReasons?.[0]?.Code !== 'ConditionalCheckFailed') throw err;
-      // The hold is gone without a marker: a sweep released it. Add the spend alone.
-      try {
-        await withConflictRetry(() => this.db.send(new TransactWriteCommand({ TransactItems: [marker, ...spend(actual)] })));
-      } catch (again) {
-        if (!settledAlready(again, 0)) throw again;
-      }
-    }
   }
 
   /** The current budget counters of a caller (for GET /v1/key and the CLI). */

@@ -6,6 +6,7 @@
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { EMBEDDING_INPUT_OVERHEAD } from '../../lambdas/core/embeddings';
 import { costNanoUsd, maxCostNanoUsd, offerPrice } from '../../lambdas/core/pricing';
 import { maxPromptTokens } from '../../lambdas/core/tokens';
 import type { ChatRequest } from '../../lambdas/domain/chat-request';
@@ -104,12 +105,21 @@ describe('budgets under concurrency', () => {
     );
     const served = results.filter((r) => r.status === 'fulfilled').length;
     const refused = results.filter((r) => r.status === 'rejected' && r.reason instanceof OpenAI.RateLimitError);
+    // DynamoDB Local runs transactions one at a time: under this burst a store call can pass its bound,
+    // and the client is told so (503 store_unavailable + Retry-After) — an answer, not a lost request.
+    const unavailable = results.filter((r) => r.status === 'rejected' && (r.reason as { code?: unknown }).code === 'store_unavailable');
     const other = results.flatMap((r) =>
-      r.status === 'rejected' && !(r.reason instanceof OpenAI.RateLimitError) ? [String((r.reason as Error).message)] : [],
+      r.status === 'rejected' &&
+      !(r.reason instanceof OpenAI.RateLimitError) &&
+      (r.reason as { code?: unknown }).code !== 'store_unavailable'
+        ? [String((r.reason as Error).message)]
+        : [],
     );
-    expect(other, 'requests neither served nor refused for the budget').toEqual([]);
-    expect(served + refused.length).toBe(200);
-    expect(served).toBe(50);
+    expect(other, 'requests neither served, refused nor told the store is unavailable').toEqual([]);
+    expect(served + refused.length + unavailable.length).toBe(200);
+    // A request told the store was unavailable may still hold its reservation until it expires.
+    expect(served).toBeLessThanOrEqual(50);
+    expect(served).toBeGreaterThanOrEqual(50 - unavailable.length);
     const first = (refused[0] as PromiseRejectedResult).reason as InstanceType<typeof OpenAI.RateLimitError>;
     expect(first.code).toBe('budget_exceeded');
     expect(first.type).toBe('insufficient_quota');
@@ -144,8 +154,9 @@ describe('budgets under concurrency', () => {
 
   it('embeddings under a budget: repeated bursts admit no request the budget cannot cover, and spend it down to less than one request', async () => {
     const input = 'x'.repeat(400);
-    // mock/embed-small: $0.02 per M input tokens = 20 nano-USD per token; a reservation is one token per byte.
-    const reserved = 400 * 20;
+    // mock/embed-small: $0.02 per M input tokens = 20 nano-USD per token; a reservation is one token per
+    // byte plus the special tokens a model may add per input.
+    const reserved = (400 + EMBEDDING_INPUT_OVERHEAD) * 20;
     const budgetNano = 3 * reserved + reserved / 2;
     await router.accounts.createAccount({ accountId: 'acct-embed-budget', limits: { dailyBudgetUsd: budgetNano / 1e9 } });
     const client = router.client(await router.createKey('acct-embed-budget'));
