@@ -81,34 +81,23 @@ export async function runChat(
   const maxTokens = (needs.maxPromptTokens ?? needs.promptTokens) + Math.max(...route.map((r) => r.maxOutputTokens));
   const finish = () => trace.finish();
 
+  const plan = { route, trace, caller, clientSignal, maxTokens };
+  /** The request one offer is sent, with the usage bounds of that attempt. */
+  const sentTo = (candidate: RouteCandidate): ChatRequest => {
+    const sent = upstreamRequest(request, candidate);
+    trace.usageBounds = chatUsageBounds(needs, sent, candidate.maxOutputTokens);
+    return sent;
+  };
+
   if (request.stream) {
     const { candidate, value: opened } = await runAttempts(deps, {
-      route,
-      trace,
-      caller,
-      clientSignal,
-      maxTokens,
-      call: (a) => {
-        const sent = upstreamRequest(request, a.candidate);
-        trace.usageBounds = chatUsageBounds(needs, sent, a.candidate.maxOutputTokens);
-        return openStream(a.adapter, sent, a.ctx, a.abort, a.candidate.offer.provider);
-      },
+      ...plan,
+      call: (a) => openStream(a.adapter, sentTo(a.candidate), a.ctx, a.abort, a.candidate.offer.provider),
     });
     return { kind: 'stream', served: servedBy(trace, candidate), events: streamEvents(trace, request, candidate, opened), finish };
   }
 
-  const { candidate, value: result } = await runAttempts(deps, {
-    route,
-    trace,
-    caller,
-    clientSignal,
-    maxTokens,
-    call: (a) => {
-      const sent = upstreamRequest(request, a.candidate);
-      trace.usageBounds = chatUsageBounds(needs, sent, a.candidate.maxOutputTokens);
-      return a.adapter.chat(sent, a.ctx);
-    },
-  });
+  const { candidate, value: result } = await runAttempts(deps, { ...plan, call: (a) => a.adapter.chat(sentTo(a.candidate), a.ctx) });
   trace.firstByteAt = trace.clock();
   trace.usage = trace.bounded(result.usage);
   const cost = trace.costOf(trace.usage);
