@@ -122,6 +122,8 @@ export async function runAttempts<T>(deps: AttemptDeps, plan: AttemptPlan<T>): P
           failure: limited ? 'rate_limited' : err.reason === 'timeout' ? 'timeout' : 'error',
           retryAfterSeconds: err.retryAfterSeconds,
         });
+        // Shared in the background (at most every syncMs), so failures reach other instances even when nothing answers.
+        void health?.sync();
       }
       if (!err.retryable) {
         await trace.fail('upstream_rejected');

@@ -5,12 +5,12 @@
  * recovers; a provider's 429 with Retry-After benches its offer and is passed on. Metering is
  * unchanged: one record per request, failed attempts never billed.
  */
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { threeProviderConfig } from '../helpers/config';
 import { startTestRouter, type TestRouter } from '../helpers/local-router';
 import { type MockUpstream, startOpenAIUpstream } from '../helpers/openai-upstream';
+import { usageEvents } from '../helpers/usage-records';
 
 let router: TestRouter;
 let up: { cheap: MockUpstream; mid: MockUpstream; dear: MockUpstream };
@@ -29,17 +29,7 @@ async function timed(extra: Record<string, unknown> = {}): Promise<{ ms: number;
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-async function usageRecords(): Promise<Record<string, any>[]> {
-  const out = await router.db.send(
-    new QueryCommand({
-      TableName: router.tables.usage,
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :e)',
-      ExpressionAttributeValues: { ':pk': `acct#${account}`, ':e': 'evt#' },
-      ConsistentRead: true,
-    }),
-  );
-  return out.Items ?? [];
-}
+const usageRecords = () => usageEvents(router, account);
 
 beforeAll(async () => {
   up = { cheap: await startOpenAIUpstream('cheap'), mid: await startOpenAIUpstream('mid'), dear: await startOpenAIUpstream('dear') };

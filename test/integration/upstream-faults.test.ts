@@ -5,12 +5,12 @@
  * body that stalls after its headers, and a stream that stalls after its first content, end within
  * the provider timeout.
  */
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { checkUsage } from '../../lambdas/core/usage-bounds';
 import { threeProviderConfig } from '../helpers/config';
 import { type FaultUpstream, startFaultUpstream } from '../helpers/fault-upstream';
 import { startTestRouter, type TestRouter } from '../helpers/local-router';
+import { usageEvents } from '../helpers/usage-records';
 
 const TIMEOUT_MS = 1000;
 const CANARY = 'CANARY-USAGE-7d2e';
@@ -18,17 +18,7 @@ let router: TestRouter;
 let fault: FaultUpstream;
 let healthy: FaultUpstream;
 
-async function events(accountId: string): Promise<Record<string, any>[]> {
-  const out = await router.db.send(
-    new QueryCommand({
-      TableName: router.tables.usage,
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :e)',
-      ExpressionAttributeValues: { ':pk': `acct#${accountId}`, ':e': 'evt#' },
-      ConsistentRead: true,
-    }),
-  );
-  return out.Items ?? [];
-}
+const events = (accountId: string) => usageEvents(router, accountId);
 
 beforeAll(async () => {
   fault = await startFaultUpstream();
