@@ -24,6 +24,14 @@ import { LimitsRepo } from '../store/limits-repo';
 import { tableNamesFromEnv, type TableNames } from '../store/tables';
 import { UsageRepo } from '../store/usage-repo';
 import { loadCredentials, type Credentials } from './credentials';
+import { ErasureJobs } from '../core/erasure-job';
+import { InProcessJobRunner } from '../core/job-runner';
+import type { OutboxReplayDeps } from '../core/outbox';
+import type { OutboxPort } from '../domain/ports';
+import { ErasureJobsRepo } from '../store/erasure-jobs-repo';
+import { SqsJobRunner } from '../store/job-queue-sqs';
+import { SqsOutbox, sqsClient } from '../store/outbox-sqs';
+import { SpoolOutbox } from '../store/outbox-spool';
 
 export interface Runtime {
   config: RouterConfig;
@@ -40,6 +48,14 @@ export interface Runtime {
   /** Authentication for the key holder's privacy routes: a restricted account may still exercise its rights. */
   privacyAuth: Authenticator;
   chat: ChatDeps;
+  /** Erasure jobs (§6): started by the API, run by the worker (cloud) or in the background (local). */
+  erasureJobs: ErasureJobs;
+  /** The local runner, when jobs run in this process (tests wait on it). */
+  localJobs?: InProcessJobRunner;
+  /** Where metering the store did not take goes; undefined when none is configured. */
+  outbox?: OutboxPort;
+  /** What an outbox replay needs. */
+  outboxReplay: OutboxReplayDeps;
   log: Logger;
 }
 
@@ -70,6 +86,32 @@ export async function createRuntime(env: NodeJS.ProcessEnv = process.env, log: L
     accountGraceDays: config.retention.accountGraceDays,
     now: () => new Date(),
   });
+  const outbox = outboxFromEnv(env);
+  const audit = new PrivacyAuditRepo(db, tables.privacyAudit, config.retention.privacyAuditDays);
+  const localJobs = env.CTR_ERASURE_QUEUE_URL ? undefined : new InProcessJobRunner(log);
+  const erasureJobs = new ErasureJobs({
+    accounts,
+    accountsRepo,
+    keys,
+    billing,
+    audit,
+    cipher,
+    erasure: new ErasureRepo(db, homeDb, tables),
+    jobs: new ErasureJobsRepo(db, tables.privacyAudit, config.retention.privacyAuditDays),
+    runner: localJobs ?? new SqsJobRunner(sqsClient(), env.CTR_ERASURE_QUEUE_URL!),
+    accountGraceDays: config.retention.accountGraceDays,
+    now: () => new Date(),
+  });
+  localJobs?.bind((jobId) => erasureJobs.run(jobId));
+  const outboxReplay: OutboxReplayDeps = {
+    recordUsage: (e, options) => usage.record(e, options),
+    settleFromOutbox: (ticket, actual) => limits.settleFromOutbox(ticket, actual),
+    accountErased: async (accountId) => {
+      const a = await accountsRepo.get(accountId);
+      return !a || a.erasedAt !== undefined;
+    },
+    log,
+  };
   const chat: ChatDeps = {
     catalog,
     usableProviders: credentials.usable,
@@ -79,6 +121,7 @@ export async function createRuntime(env: NodeJS.ProcessEnv = process.env, log: L
     apiKeyFor: credentials.apiKeyFor,
     fetch: globalThis.fetch,
     recordUsage: (e, options) => usage.record(e, options),
+    outbox,
     sealForAccount: (accountId, value) => cipher.seal(accountId, value),
     limits,
     log,
@@ -92,17 +135,28 @@ export async function createRuntime(env: NodeJS.ProcessEnv = process.env, log: L
     keys,
     usage,
     billing,
-    audit: new PrivacyAuditRepo(db, tables.privacyAudit, config.retention.privacyAuditDays),
+    audit,
     cipher,
-    erasure: new ErasureRepo(db, homeDb, tables),
+    jobs: erasureJobs,
     accountGraceDays: config.retention.accountGraceDays,
     now: () => new Date(),
   });
   return { config, catalog, tables, credentials, keys, usage, limits, accounts, privacy, support, auth: new Authenticator((secret) => accounts.resolveCaller(secret)),
     privacyAuth: new Authenticator((secret) => accounts.resolveCaller(secret, { allowRestricted: true })),
     chat,
+    erasureJobs,
+    localJobs,
+    outbox,
+    outboxReplay,
     log,
   };
+}
+
+/** The outbox of this environment: SQS in the cloud (`CTR_OUTBOX_QUEUE_URL`), a spool file locally (`CTR_OUTBOX_SPOOL`). */
+export function outboxFromEnv(env: NodeJS.ProcessEnv): OutboxPort | undefined {
+  if (env.CTR_OUTBOX_QUEUE_URL) return new SqsOutbox(sqsClient(), env.CTR_OUTBOX_QUEUE_URL);
+  if (env.CTR_OUTBOX_SPOOL) return new SpoolOutbox(env.CTR_OUTBOX_SPOOL);
+  return undefined;
 }
 
 /** The process's runtime, created on first use. */

@@ -23,7 +23,8 @@ import { withConflictRetry } from './dynamo';
 import { QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Caller } from '../domain/caller';
 import { BudgetExceeded, RateLimited, type RateLimitState } from '../domain/errors';
-import type { BudgetStatus, LimitsPort, Reservation } from '../domain/ports';
+import type { BudgetStatus, LimitsPort, Reservation, SettleTicket } from '../domain/ports';
+import { settleBudget } from './budget-settle';
 import { nanoToUsd } from '../domain/money';
 import { type CounterKey, counterExpiry, pad, periodEnd, type Scope } from './limit-counters';
 
@@ -249,7 +250,9 @@ export class LimitsRepo implements LimitsPort {
     const rateSettled = new Set<CounterKey>();
     return {
       rateLimit: rate.state,
-      ...(reservationKey ? { reservedNanoUsd: maxCostNano } : {}),
+      ...(reservationKey
+        ? { reservedNanoUsd: maxCostNano, ticket: { accountId: caller.accountId, reservationKey, counters: counters.map(({ pk, sk }) => ({ pk, sk })), reservedNanoUsd: maxCostNano } }
+        : {}),
       // Safe to call again after a failure: each step is applied once (the budget step is idempotent by
       // its marker item, each rate window by a local set).
       settle: async (actualCostNano, actualTokens) => {
@@ -271,49 +274,15 @@ export class LimitsRepo implements LimitsPort {
   }
 
   /**
-   * Replaces a hold by the actual spend, once. The reservation item is deleted and a short-lived
-   * `settled#<reservation>` marker (no account id: it outlives an erasure by up to two days) written in the same transaction, so a retry after a lost response
-   * changes nothing; if a sweep already released the hold (the request outlived its reservation),
-   * only the spend is added — also guarded by the marker.
+   * Applies a settle replayed from the outbox (its request's own settle failed after retries).
+   * Idempotent with that settle and with itself, by the reservation's settle marker.
    */
+  async settleFromOutbox(ticket: SettleTicket, actualCostNano: number): Promise<void> {
+    await this.settleBudget(ticket.reservationKey, ticket.counters, ticket.reservedNanoUsd, actualCostNano);
+  }
+
   private async settleBudget(reservationKey: CounterKey, counters: CounterKey[], reserved: number, actual: number): Promise<void> {
-    const nowSec = Math.floor(this.now().getTime() / 1000);
-    const marker = {
-      Put: {
-        TableName: this.table,
-        Item: { pk: `settled#${reservationKey.sk}`, sk: 'settled', expiresAt: nowSec + 2 * 86_400 },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      },
-    };
-    const spend = (delta: number) =>
-      counters.map((c) => ({
-        Update: {
-          TableName: this.table,
-          Key: { pk: c.pk, sk: c.sk },
-          UpdateExpression: 'ADD committed :d, spent :s, requests :one SET expiresAt = if_not_exists(expiresAt, :exp)',
-          ExpressionAttributeValues: { ':d': delta, ':s': actual, ':one': 1, ':exp': counterExpiry(c.sk) },
-        },
-      }));
-    const settledAlready = (err: unknown, markerIndex: number) =>
-      err instanceof TransactionCanceledException && err.CancellationReasons?.[markerIndex]?.Code === 'ConditionalCheckFailed';
-    try {
-      await withConflictRetry(() =>
-        this.db.send(
-          new TransactWriteCommand({
-            TransactItems: [{ Delete: { TableName: this.table, Key: reservationKey, ConditionExpression: 'attribute_exists(pk)' } }, marker, ...spend(actual - reserved)],
-          }),
-        ),
-      );
-    } catch (err) {
-      if (settledAlready(err, 1)) return;
-      if (!(err instanceof TransactionCanceledException) || err.CancellationReasons?.[0]?.Code !== 'ConditionalCheckFailed') throw err;
-      // The hold is gone without a marker: a sweep released it. Add the spend alone.
-      try {
-        await withConflictRetry(() => this.db.send(new TransactWriteCommand({ TransactItems: [marker, ...spend(actual)] })));
-      } catch (again) {
-        if (!settledAlready(again, 0)) throw again;
-      }
-    }
+    await settleBudget(this.db, this.table, Math.floor(this.now().getTime() / 1000), { reservationKey, counters, reserved, actual });
   }
 
   /** The current budget counters of a caller (for GET /v1/key and the CLI). */
