@@ -41,8 +41,7 @@ beforeAll(() => {
 const routers = () =>
   Object.entries(s.stacks.routerStacks).map(([region, stack]) => ({ region, stack, router: stack.router, t: s.template(stack) }));
 
-const functionOf = (router: CheapTokenRouter, name: RouterFunctionName) =>
-  ({ chat: router.chatFunction, api: router.apiFunction, admin: router.adminFunction })[name];
+const functionOf = (router: CheapTokenRouter, name: RouterFunctionName) => router.functions[name];
 
 /** Properties of an alarm on one metric of one function. */
 const onFunction = (router: CheapTokenRouter, name: RouterFunctionName, metricName: string) => ({

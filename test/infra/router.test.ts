@@ -46,8 +46,7 @@ function newestNodeLts(): string {
   return `nodejs${Math.max(...majors)}.x`;
 }
 
-const functionOf = (router: CheapTokenRouter, name: RouterFunctionName) =>
-  ({ chat: router.chatFunction, api: router.apiFunction, admin: router.adminFunction })[name];
+const functionOf = (router: CheapTokenRouter, name: RouterFunctionName) => router.functions[name];
 
 /** The role's inline policy, where its grants are. */
 const policyOf = (router: CheapTokenRouter, name: RouterFunctionName): IConstruct =>
