@@ -283,7 +283,7 @@ export class CheapTokenRouter extends Construct {
       alarmTopic: props.alarmTopic,
       alarmEmail: props.alarmEmail,
     });
-    this.queues = new RouterQueues(this, 'Queues', { encryptionKey, functions, namePrefix, alarmTopic: monitoring.alarmTopic });
+    this.queues = new RouterQueues(this, 'Queues', { encryptionKey, functions, namePrefix, alarmTopic: monitoring.alarmTopic, alarms: props.alarms?.enabled !== false });
     this.logMetrics = monitoring.logMetrics;
     this.alarms = monitoring.alarms;
     this.alarmTopic = monitoring.alarmTopic;

@@ -52,6 +52,12 @@ export interface RouterQueuesProps {
    * @default - no actions
    */
   readonly alarmTopic?: sns.ITopic;
+  /**
+   * Create the queue alarms.
+   *
+   * @default true
+   */
+  readonly alarms?: boolean;
 }
 
 export class RouterQueues extends Construct {
@@ -111,26 +117,29 @@ export class RouterQueues extends Construct {
       return a;
     };
     const period = Duration.minutes(1);
-    this.alarms = [
-      alarm(
-        'OutboxDlqMessages',
-        this.outboxDlq.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }),
-        0,
-        'Metering that could not be replayed: usage records or budget settles in the outbox dead-letter queue. Redrive after fixing the store (docs/DEPLOY.md).',
-      ),
-      alarm(
-        'OutboxAge',
-        this.outbox.metricApproximateAgeOfOldestMessage({ period, statistic: 'Maximum' }),
-        QUEUE_DEFAULTS.outboxAgeAlarmSeconds,
-        'The store has not taken metering from the outbox for 15 minutes.',
-      ),
-      alarm(
-        'ErasureJobsDlqMessages',
-        this.erasureJobsDlq.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }),
-        0,
-        'An erasure job failed repeatedly (§6): it is checkpointed; redrive it after fixing the cause.',
-      ),
-    ];
+    this.alarms =
+      props.alarms === false
+        ? []
+        : [
+            alarm(
+              'OutboxDlqMessages',
+              this.outboxDlq.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }),
+              0,
+              'Metering that could not be replayed: usage records or budget settles in the outbox dead-letter queue. Redrive after fixing the store (docs/DEPLOY.md).',
+            ),
+            alarm(
+              'OutboxAge',
+              this.outbox.metricApproximateAgeOfOldestMessage({ period, statistic: 'Maximum' }),
+              QUEUE_DEFAULTS.outboxAgeAlarmSeconds,
+              'The store has not taken metering from the outbox for 15 minutes.',
+            ),
+            alarm(
+              'ErasureJobsDlqMessages',
+              this.erasureJobsDlq.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }),
+              0,
+              'An erasure job failed repeatedly (§6): it is checkpointed; redrive it after fixing the cause.',
+            ),
+          ];
   }
 
   /** SendMessage on one queue, and the key only through SQS in this region (no wildcard actions). */

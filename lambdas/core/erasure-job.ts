@@ -1,7 +1,8 @@
 /**
  * Erasure as a job (§6) that finishes and cannot race:
  * 1. `start`: the account is marked erased first (`erasedAt`: every later usage write's condition
- *    sees it, and its keys stop authenticating), then its data key is shredded and its API keys
+ *    sees it, and its keys stop authenticating) and its budget counters fenced (every settle's
+ *    condition sees that, in the home region), then its data key is shredded and its API keys
  *    deleted; a job is saved and queued. The caller gets the job at once (HTTP 202).
  * 2. `run`: deletes the usage, support and limit partitions in bounded pages (BatchWriteItem of
  *    25), saving a checkpoint after every page; when its time budget is spent it queues itself
@@ -69,6 +70,7 @@ export class ErasureJobs {
     const now = this.d.now();
     // First, so that no writer (usage records, outbox replays) adds anything after this point.
     await this.d.accountsRepo.markErased(accountId, view.closedAt, this.d.accountGraceDays, now);
+    await this.d.erasure.fence(accountId);
     await this.d.cipher.shred(accountId);
     const keysDeleted = await this.d.keys.deleteByAccount(accountId);
     const job: ErasureJob = {

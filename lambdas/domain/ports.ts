@@ -194,6 +194,8 @@ export type ErasureCounts = Record<string, number>;
 export interface ErasureStore {
   /** Returns `usageItemsDeleted`, `supportItemsDeleted` and `limitItemsDeleted`. */
   deleteAccountData(accountId: string, keyIds: readonly string[]): Promise<ErasureCounts>;
+  /** Fences the account's budget counters: no settle (in flight or replayed) writes to them from now on. */
+  fence(accountId: string): Promise<void>;
   /**
    * Deletes at most `maxItems` items of the next partition still holding data, from `cursor` on;
    * returns the counts of this page and the cursor to continue from (undefined when done).

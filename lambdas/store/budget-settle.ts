@@ -2,6 +2,7 @@
  * Settling a budget hold, once: the step shared by a request's own settle and the outbox replay
  * of a settle that could not be written at the time (see limits-repo.ts for the counters).
  */
+import { createHash } from 'node:crypto';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { LimitKey } from '../domain/ports';
@@ -13,6 +14,20 @@ import { counterExpiry } from './limit-counters';
  * the outbox queue keeps messages for less (see lib/router-outbox.ts).
  */
 export const SETTLED_MARKER_SECONDS = 2 * 86_400;
+
+/** How long an erasure fence is kept: longer than a reservation (16 min) and an outbox message (1 day) can live. */
+export const ERASURE_FENCE_SECONDS = 2 * 86_400;
+
+/**
+ * The key of an account's erasure fence in the limits table. Hashed: the fence outlives the
+ * erasure by up to two days and must not name the account.
+ */
+export function erasureFenceKey(accountId: string): LimitKey {
+  return { pk: `erased#${createHash('sha256').update(accountId).digest('hex')}`, sk: 'erased' };
+}
+
+/** The account id of a reservation key (`resv#acct#<id>`). */
+const accountOf = (reservationKey: LimitKey) => reservationKey.pk.replace(/^resv#acct#/, '');
 
 /**
  * Replaces a hold by the actual spend, once. The reservation item is deleted and a short-lived
@@ -44,8 +59,12 @@ export async function settleBudget(
         ExpressionAttributeValues: { ':d': delta, ':s': actual, ':one': 1, ':exp': counterExpiry(c.sk) },
       },
     }));
+  // Every settle checks the account's erasure fence (same table, same transaction): once an erasure
+  // has started, nothing is added to the counters it deletes.
+  const fence = { ConditionCheck: { TableName: table, Key: erasureFenceKey(accountOf(reservationKey)), ConditionExpression: 'attribute_not_exists(pk)' } };
   const settledAlready = (err: unknown, markerIndex: number) =>
-    err instanceof TransactionCanceledException && err.CancellationReasons?.[markerIndex]?.Code === 'ConditionalCheckFailed';
+    err instanceof TransactionCanceledException &&
+    (err.CancellationReasons?.[markerIndex]?.Code === 'ConditionalCheckFailed' || err.CancellationReasons?.at(-1)?.Code === 'ConditionalCheckFailed');
   try {
     await withConflictRetry(() =>
       db.send(
@@ -63,7 +82,7 @@ export async function settleBudget(
     if (!(err instanceof TransactionCanceledException) || err.CancellationReasons?.[0]?.Code !== 'ConditionalCheckFailed') throw err;
     // The hold is gone without a marker: a sweep released it. Add the spend alone.
     try {
-      await withConflictRetry(() => db.send(new TransactWriteCommand({ TransactItems: [marker, ...spend(actual)] })));
+      await withConflictRetry(() => db.send(new TransactWriteCommand({ TransactItems: [marker, ...spend(actual), fence] })));
     } catch (again) {
       if (!settledAlready(again, 0)) throw again;
     }

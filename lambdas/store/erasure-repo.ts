@@ -3,7 +3,8 @@
  * its keys' budget, rate and reservation partitions in the limits table (home region). Deleted in
  * bounded pages (BatchWriteItem of 25), so an erasure job can checkpoint between pages.
  */
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ERASURE_FENCE_SECONDS, erasureFenceKey } from './budget-settle';
 import type { ErasureCounts, ErasureCursor, ErasurePage, ErasureStore } from '../domain/ports';
 import { deletePartitionPage } from './dynamo';
 import type { TableNames } from './tables';
@@ -22,6 +23,11 @@ export class ErasureRepo implements ErasureStore {
     private readonly limitsDb: DynamoDBDocumentClient,
     private readonly tables: Pick<TableNames, 'usage' | 'support' | 'limits'>,
   ) {}
+
+  async fence(accountId: string): Promise<void> {
+    const expiresAt = Math.floor(Date.now() / 1000) + ERASURE_FENCE_SECONDS;
+    await this.limitsDb.send(new PutCommand({ TableName: this.tables.limits, Item: { ...erasureFenceKey(accountId), expiresAt } }));
+  }
 
   /** The partitions an erasure empties, in a fixed order (a cursor indexes into it). */
   private partitions(accountId: string, keyIds: readonly string[]): Partition[] {

@@ -18,6 +18,7 @@ import type { UsageEvent } from '../../lambdas/domain/usage';
 import { createTables, freePort, type LocalDynamo, startDynamoLocal } from '../../lambdas/local/dynamodb-local';
 import { AccountsRepo } from '../../lambdas/store/accounts-repo';
 import { documentClient } from '../../lambdas/store/dynamo';
+import { ErasureRepo } from '../../lambdas/store/erasure-repo';
 import { LimitsRepo } from '../../lambdas/store/limits-repo';
 import { SpoolOutbox } from '../../lambdas/store/outbox-spool';
 import { tableNamesFromEnv } from '../../lambdas/store/tables';
@@ -127,4 +128,25 @@ describe('metering outbox with a store killed mid-traffic', () => {
     // Nothing content-bearing in the spool or the logs: ids and counts only.
     expect(logs.join('\n')).not.toMatch(/"messages"|"content"/);
   }, 120_000);
+
+  it('a settle after an erasure started (in flight or replayed) writes nothing to the fenced counters', async () => {
+    const db = documentClient({ endpoint: dynamo.endpoint, region: 'us-east-1' });
+    const limits = new LimitsRepo(db, tables.limits, 300);
+    const caller: Caller = { accountId: 'acct-fenced', keyId: 'key-f', accountLimits: { monthlyBudgetNanoUsd: 1_000_000 } };
+    const inFlight = await limits.reserve(caller, 'req_f1', 50_000, 100);
+    const queued = await limits.reserve(caller, 'req_f2', 50_000, 100);
+    const erasure = new ErasureRepo(db, db, tables);
+    await erasure.fence('acct-fenced');
+    await erasure.deleteAccountData('acct-fenced', ['key-f']);
+    await inFlight.settle(1_000, 10);
+    await limits.settleFromOutbox(queued.ticket!, 2_000);
+    const left = await db.send(
+      new QueryCommand({
+        TableName: tables.limits,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': 'budget#acct#acct-fenced' },
+      }),
+    );
+    expect(left.Items ?? []).toEqual([]);
+  }, 60_000);
 });
