@@ -5,7 +5,7 @@
  * The constructs call these functions themselves, so a platform team that runs cdk-nag over its
  * own app gets the same, reasoned acknowledgements.
  */
-import { type CfnElement, Stack, Validations } from 'aws-cdk-lib';
+import { type CfnElement, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import type { IConstruct } from 'constructs';
 
@@ -47,6 +47,9 @@ export interface AcknowledgeableRouter {
   readonly operatorRole: IConstruct;
 }
 
+/** A stack attribute as cdk-nag prints it: the value when known at synthesis, else its pseudo parameter. */
+const resolvedOr = (value: string, pseudo: string) => (Token.isUnresolved(value) ? pseudo : value);
+
 /** Acknowledgements for one regional router. */
 export function acknowledgeRouterFindings(router: AcknowledgeableRouter): void {
   for (const method of router.api.methods) {
@@ -65,7 +68,7 @@ export function acknowledgeRouterFindings(router: AcknowledgeableRouter): void {
   const stack = Stack.of(router.api);
   const apiId = stack.getLogicalId(router.api.node.defaultChild as CfnElement);
   Validations.of(router.operatorRole).acknowledge({
-    id: nag(`IAM5[Resource::arn:<AWS::Partition>:execute-api:${stack.region}:<AWS::AccountId>:<${apiId}>/*/*/admin/*]`),
+    id: nag(`IAM5[Resource::arn:<AWS::Partition>:execute-api:${resolvedOr(stack.region, '<AWS::Region>')}:${resolvedOr(stack.account, '<AWS::AccountId>')}:<${apiId}>/*/*/admin/*]`),
     reason: REASONS.operatorAdminRoutes,
   });
   const accountRole = router.api.node.tryFindChild('CloudWatchRole');

@@ -102,7 +102,7 @@ export class RouterQueues extends Construct {
 
     const alarm = (alarmId: string, metric: cloudwatch.IMetric, threshold: number, description: string) => {
       const a = new cloudwatch.Alarm(this, alarmId, {
-        alarmName: `${props.namePrefix}-${alarmId.replace(/([a-z])([A-Z])/g, '$1-$2').toLowerCase()}-${Stack.of(this).region}`,
+        alarmName: `${props.namePrefix}-router-${alarmId.replace(/([a-z])([A-Z])/g, '$1-$2').toLowerCase()}-${Stack.of(this).region}`,
         alarmDescription: description,
         metric,
         threshold,
@@ -125,19 +125,19 @@ export class RouterQueues extends Construct {
               'OutboxDlqMessages',
               this.outboxDlq.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }),
               0,
-              'Metering that could not be replayed: usage records or budget settles in the outbox dead-letter queue. Redrive after fixing the store (docs/DEPLOY.md).',
+              'Metering that could not be replayed: usage records or budget settles of answered requests sit in the outbox dead-letter queue. Find why the store refused them (function logs of the outbox worker), fix it, then start a DLQ redrive to the outbox within a day (docs/DEPLOY.md, Queues).',
             ),
             alarm(
               'OutboxAge',
               this.outbox.metricApproximateAgeOfOldestMessage({ period, statistic: 'Maximum' }),
               QUEUE_DEFAULTS.outboxAgeAlarmSeconds,
-              'The store has not taken metering from the outbox for 15 minutes.',
+              'The oldest message in the metering outbox is older than 15 minutes: the store has not taken usage records or budget settles for that long. Check DynamoDB health and the outbox worker logs; messages move to the DLQ after about five hours.',
             ),
             alarm(
               'ErasureJobsDlqMessages',
               this.erasureJobsDlq.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }),
               0,
-              'An erasure job failed repeatedly (§6): it is checkpointed; redrive it after fixing the cause.',
+              'An erasure job failed repeatedly (policy §6) and its message is in the erasure-jobs dead-letter queue. The job is checkpointed: read the erasure worker logs, fix the cause, then redrive the message so the job resumes where it stopped.',
             ),
           ];
   }

@@ -58,6 +58,6 @@ describe('cdk-nag AwsSolutions', () => {
 
   it('acknowledges only the expected rules', () => {
     const rules = new Set(reports.flatMap((r) => r.suppressedViolations ?? []).map((v) => v.ruleName.replace(/\[.*$/, '')));
-    expect([...rules].sort()).toEqual(['AwsSolutions-APIG3', 'AwsSolutions-APIG4', 'AwsSolutions-COG4', 'AwsSolutions-IAM4', 'AwsSolutions-SMG4']);
+    expect([...rules].sort()).toEqual(['AwsSolutions-APIG3', 'AwsSolutions-APIG4', 'AwsSolutions-COG4', 'AwsSolutions-IAM4', 'AwsSolutions-IAM5', 'AwsSolutions-SMG4']);
   });
 });
