@@ -11,7 +11,7 @@
  */
 import { Duration, Stack, Token } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import type * as iam from 'aws-cdk-lib/aws-iam';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
@@ -26,6 +26,7 @@ import { RouterFunction } from './router-function';
 import { RouterFunctionRole } from './router-function-role';
 import { RouterLogGroup } from './router-log-group';
 import { type RouterAlarmOptions, type RouterAlarms, type RouterLogMetrics, RouterMonitoring } from './router-monitoring';
+import { RouterQueues } from './router-queues';
 import { buildRouterWebAcl, type RouterWafOptions } from './router-waf';
 import { ROUTER_FUNCTIONS, type RouterFunctionName } from './table-access';
 
@@ -132,7 +133,16 @@ export interface CheapTokenRouterProps {
 const FUNCTION_DESCRIPTIONS: Readonly<Record<RouterFunctionName, string>> = {
   chat: 'Streaming chat completions and messages',
   api: 'Models, embeddings and usage',
-  admin: 'Admin and privacy operations (IAM-authorized)',
+  admin: 'Admin operations (IAM-authorized, operator role only)',
+  privacy: "The key holder's own privacy rights (API key)",
+  outbox: 'Replays metering from the outbox queue',
+  erasure: 'Runs erasure jobs from their queue, page by page',
+};
+
+/** Timeout of the queue workers: the outbox replay, and one erasure run (it checkpoints and re-queues itself). */
+const WORKER_TIMEOUTS: Readonly<Partial<Record<RouterFunctionName, Duration>>> = {
+  outbox: Duration.seconds(60),
+  erasure: Duration.minutes(5),
 };
 
 /** The router's resources in one region. */
@@ -145,8 +155,16 @@ export class CheapTokenRouter extends Construct {
   public readonly chatFunction: RouterFunction;
   /** Buffered API function (`/v1/models`, `/v1/embeddings`, `/v1/usage`, `/v1/key`). */
   public readonly apiFunction: RouterFunction;
-  /** Admin function (`/admin/*`, IAM-authorized; `/v1/privacy/*`, API key). */
+  /** Admin function (`/admin/*`, IAM-authorized, operator role only). */
   public readonly adminFunction: RouterFunction;
+  /** The key holder's privacy function (`/v1/privacy/*`, API key). */
+  public readonly privacyFunction: RouterFunction;
+  /** The only principal the API admits to `/admin/*` (assumable by the account's administrators). */
+  public readonly operatorRole: iam.Role;
+  /** The metering outbox and erasure-job queues, with their DLQs and alarms. */
+  public readonly queues: RouterQueues;
+  /** Every function, by name. */
+  public readonly functions: Readonly<Record<RouterFunctionName, RouterFunction>>;
   /** Each function's execution role. */
   public readonly functionRoles: Readonly<Record<RouterFunctionName, RouterFunctionRole>>;
   /** Each function's JSON log group. */
@@ -206,7 +224,7 @@ export class CheapTokenRouter extends Construct {
         data,
         role: roles[name],
         logGroup: functionLogGroups[name],
-        timeout: name === 'chat' ? streamTimeout : bufferedTimeout,
+        timeout: name === 'chat' ? streamTimeout : (WORKER_TIMEOUTS[name] ?? bufferedTimeout),
         description: FUNCTION_DESCRIPTIONS[name],
         memorySizeMb: props.memorySizeMb,
       });
@@ -214,6 +232,12 @@ export class CheapTokenRouter extends Construct {
     this.chatFunction = functions.chat;
     this.apiFunction = functions.api;
     this.adminFunction = functions.admin;
+    this.privacyFunction = functions.privacy;
+    this.functions = functions;
+    this.operatorRole = new iam.Role(this, 'OperatorRole', {
+      assumedBy: new iam.AccountRootPrincipal(),
+      description: 'Cheap Token Router operator: the only principal admitted to /admin/* (docs/DEPLOY.md)',
+    });
     this.functionRoles = roles;
     this.functionLogGroups = functionLogGroups;
     this.bedrockWildcards = ROUTER_FUNCTIONS.flatMap((name) =>
@@ -232,7 +256,15 @@ export class CheapTokenRouter extends Construct {
       throttlingBurstLimit: props.throttlingBurstLimit,
       executionLogging,
       manageApiGatewayAccountRole: props.manageApiGatewayAccountRole,
+      operatorRole: this.operatorRole,
     });
+    this.operatorRole.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'InvokeAdmin',
+        actions: ['execute-api:Invoke'],
+        resources: [this.api.arnForExecuteApi('*', '/admin/*')],
+      }),
+    );
     if (executionLogging) {
       // API Gateway would otherwise create this group itself: unencrypted and kept forever.
       this.api.deploymentStage.node.addDependency(logGroup('ExecutionLogs', this.api.executionLogGroupName));
@@ -254,6 +286,13 @@ export class CheapTokenRouter extends Construct {
       dashboard: props.dashboard ?? ROUTER_DEFAULTS.dashboard,
       alarmTopic: props.alarmTopic,
       alarmEmail: props.alarmEmail,
+    });
+    this.queues = new RouterQueues(this, 'Queues', {
+      encryptionKey,
+      functions,
+      namePrefix,
+      alarmTopic: monitoring.alarmTopic,
+      alarms: props.alarms?.enabled !== false,
     });
     this.logMetrics = monitoring.logMetrics;
     this.alarms = monitoring.alarms;

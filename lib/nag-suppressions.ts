@@ -5,7 +5,7 @@
  * The constructs call these functions themselves, so a platform team that runs cdk-nag over its
  * own app gets the same, reasoned acknowledgements.
  */
-import { Validations } from 'aws-cdk-lib';
+import { type CfnElement, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import type { IConstruct } from 'constructs';
 
@@ -31,6 +31,9 @@ const REASONS = {
     "This table holds only wrapped per-account data keys. Erasure deletes an account's key so that its personal fields become unreadable in every " +
     'replica and backup (crypto-shredding, policy §6); a point-in-time backup of the key would undo that. Losing this table loses only encrypted ' +
     'profile fields, never usage, billing or keys.',
+  operatorAdminRoutes:
+    'The operator role may invoke every method under /admin/* of this one API and stage: the admin routes are its whole purpose, and the ' +
+    "API's resource policy admits no other principal to them.",
   providerSecretRotation:
     'The secret holds API keys issued by third-party LLM providers; no rotation Lambda can issue new ones. Operators rotate them at the provider ' +
     'and update the secret (docs/DEPLOY.md).',
@@ -41,7 +44,11 @@ export interface AcknowledgeableRouter {
   readonly api: apigw.RestApi;
   readonly webAcl?: unknown;
   readonly bedrockWildcards: readonly { role: IConstruct; resource: string }[];
+  readonly operatorRole: IConstruct;
 }
+
+/** A stack attribute as cdk-nag prints it: the value when known at synthesis, else its pseudo parameter. */
+const resolvedOr = (value: string, pseudo: string) => (Token.isUnresolved(value) ? pseudo : value);
 
 /** Acknowledgements for one regional router. */
 export function acknowledgeRouterFindings(router: AcknowledgeableRouter): void {
@@ -58,6 +65,14 @@ export function acknowledgeRouterFindings(router: AcknowledgeableRouter): void {
   for (const { role, resource } of router.bedrockWildcards) {
     Validations.of(role).acknowledge({ id: nag(`IAM5[Resource::${resource}]`), reason: REASONS.bedrockInferenceProfile });
   }
+  const stack = Stack.of(router.api);
+  const apiId = stack.getLogicalId(router.api.node.defaultChild as CfnElement);
+  Validations.of(router.operatorRole).acknowledge({
+    id: nag(
+      `IAM5[Resource::arn:${resolvedOr(stack.partition, '<AWS::Partition>')}:execute-api:${resolvedOr(stack.region, '<AWS::Region>')}:${resolvedOr(stack.account, '<AWS::AccountId>')}:<${apiId}>/*/*/admin/*]`,
+    ),
+    reason: REASONS.operatorAdminRoutes,
+  });
   const accountRole = router.api.node.tryFindChild('CloudWatchRole');
   if (accountRole) {
     Validations.of(accountRole).acknowledge({

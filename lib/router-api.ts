@@ -5,11 +5,40 @@
  */
 import { type Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { ROUTER_DEFAULTS } from './cheap-token-router-defaults';
 import type { RouterFunctionName } from './table-access';
+
+/** The functions behind the API's routes. */
+export type ApiFunctionName = Extract<RouterFunctionName, 'chat' | 'api' | 'admin' | 'privacy'>;
+
+/**
+ * The API's resource policy: every route may be invoked (app routes check their API key in the
+ * function), except `/admin/*`, which is denied to every principal but the operator role.
+ */
+export function apiResourcePolicy(operatorRole: iam.IRole): iam.PolicyDocument {
+  return new iam.PolicyDocument({
+    statements: [
+      new iam.PolicyStatement({
+        sid: 'InvokeRoutes',
+        principals: [new iam.AnyPrincipal()],
+        actions: ['execute-api:Invoke'],
+        resources: ['execute-api:/*'],
+      }),
+      new iam.PolicyStatement({
+        sid: 'AdminOnlyOperatorRole',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['execute-api:Invoke'],
+        resources: ['execute-api:/*/*/admin/*'],
+        conditions: { ArnNotEquals: { 'aws:PrincipalArn': operatorRole.roleArn } },
+      }),
+    ],
+  });
+}
 
 /**
  * Access-log fields: request metadata only. No `$context` variable that carries a body, a
@@ -38,7 +67,7 @@ export interface RouterRoute {
   /** Resource path from the stage root. */
   readonly path: string;
   /** The function that serves it (`chat` is the streamed integration). */
-  readonly target: RouterFunctionName;
+  readonly target: ApiFunctionName;
   /**
    * `apiKey`: the function checks the Bearer API key itself (hash lookup in DynamoDB);
    * `iam`: API Gateway requires a SigV4-signed request.
@@ -59,15 +88,20 @@ export const ROUTER_ROUTES: readonly RouterRoute[] = [
   { method: 'GET', path: '/v1/key', target: 'api', auth: 'apiKey' },
   // The key holder's read-only page; it holds no data and calls /v1/usage and /v1/key with the key the user pastes.
   { method: 'GET', path: '/v1/dashboard', target: 'api', auth: 'apiKey' },
-  // The key holder's own data-subject rights (§6): the admin function, authorized by the API key inside it.
-  { method: 'ANY', path: '/v1/privacy/{proxy+}', target: 'admin', auth: 'apiKey' },
+  // The key holder's own data-subject rights (§6): their own function, authorized by the API key inside it.
+  { method: 'ANY', path: '/v1/privacy/{proxy+}', target: 'privacy', auth: 'apiKey' },
   { method: 'ANY', path: '/admin/{proxy+}', target: 'admin', auth: 'iam' },
 ];
 
 /** Props of {@link RouterApi}. */
 export interface RouterApiProps {
   /** The functions behind the routes. */
-  readonly functions: Readonly<Record<RouterFunctionName, lambda.IFunction>>;
+  readonly functions: Readonly<Record<ApiFunctionName, lambda.IFunction>>;
+  /**
+   * The only principal admitted to `/admin/*` (the API's resource policy denies every other one,
+   * even an IAM principal of the account allowed `execute-api:Invoke`).
+   */
+  readonly operatorRole: iam.IRole;
   /** Log group of the stage's access logs. */
   readonly accessLogGroup: logs.ILogGroup;
   /** Name of the REST API. */
@@ -124,6 +158,7 @@ export class RouterApi extends apigw.RestApi {
       restApiName: props.restApiName,
       description: 'Cheap Token Router: OpenAI-compatible LLM gateway',
       endpointConfiguration: { types: [apigw.EndpointType.REGIONAL] },
+      policy: apiResourcePolicy(props.operatorRole),
       cloudWatchRole,
       // The account-level role outlives this stack (other APIs of the account log through it). Only
       // set when the role is created: API Gateway rejects a removal policy for a role it does not own.
@@ -152,7 +187,7 @@ export class RouterApi extends apigw.RestApi {
       description: 'Any JSON object; the functions validate the OpenAI schema and answer in its error format',
       schema: { schema: apigw.JsonSchemaVersion.DRAFT4, title: 'JsonObject', type: apigw.JsonSchemaType.OBJECT },
     });
-    const integrations: Record<RouterFunctionName, apigw.LambdaIntegration> = {
+    const integrations: Record<ApiFunctionName, apigw.LambdaIntegration> = {
       chat: new apigw.LambdaIntegration(props.functions.chat, {
         responseTransferMode: apigw.ResponseTransferMode.STREAM,
         timeout: props.streamTimeout,
@@ -160,6 +195,7 @@ export class RouterApi extends apigw.RestApi {
       }),
       api: new apigw.LambdaIntegration(props.functions.api, { timeout: props.bufferedTimeout, allowTestInvoke: false }),
       admin: new apigw.LambdaIntegration(props.functions.admin, { timeout: props.bufferedTimeout, allowTestInvoke: false }),
+      privacy: new apigw.LambdaIntegration(props.functions.privacy, { timeout: props.bufferedTimeout, allowTestInvoke: false }),
     };
     for (const route of ROUTER_ROUTES) {
       const options: apigw.MethodOptions = {

@@ -5,11 +5,22 @@
  */
 import { TABLES, type TableDefinition, type TableId } from '../lambdas/store/tables';
 
-/** The router's Lambda functions. */
-export type RouterFunctionName = 'chat' | 'api' | 'admin';
+/**
+ * The router's Lambda functions: three behind the API for apps and operators, `privacy` behind the
+ * key holder's own privacy routes, and two queue workers (`outbox`: metering replay; `erasure`:
+ * erasure jobs).
+ */
+export type RouterFunctionName = 'chat' | 'api' | 'admin' | 'privacy' | 'outbox' | 'erasure';
 
 /** Every router function, in the order they are created. */
-export const ROUTER_FUNCTIONS: readonly RouterFunctionName[] = ['chat', 'api', 'admin'];
+export const ROUTER_FUNCTIONS: readonly RouterFunctionName[] = ['chat', 'api', 'admin', 'privacy', 'outbox', 'erasure'];
+
+/** The functions behind the REST API (the others are queue workers). */
+export const API_FUNCTIONS: readonly RouterFunctionName[] = ['chat', 'api', 'admin', 'privacy'];
+
+/** Functions that queue metering to the outbox, and those that queue erasure jobs (SQS send grants). */
+export const OUTBOX_SENDERS: readonly RouterFunctionName[] = ['chat', 'api'];
+export const ERASURE_JOB_SENDERS: readonly RouterFunctionName[] = ['admin', 'privacy', 'erasure'];
 
 /** Level of access to one table. */
 export type TableAccess = 'read' | 'readWrite';
@@ -21,6 +32,22 @@ export const TABLE_ACCESS: Readonly<Record<RouterFunctionName, Readonly<Partial<
   chat: { apiKeys: 'read', accounts: 'read', usage: 'readWrite', limits: 'readWrite', dataKeys: 'read' },
   api: { apiKeys: 'read', accounts: 'read', usage: 'readWrite', limits: 'readWrite', dataKeys: 'read' },
   admin: Object.fromEntries(TABLES.map((t: TableDefinition) => [t.id, 'readWrite' as const])),
+  // The key holder's rights (§6): export reads what is held; correction, restriction and objection
+  // update the account; erasure marks it, shreds its data key, deletes its keys and queues the job
+  // (kept in the audit table). No limits table, no provider secret, no Scan.
+  privacy: {
+    accounts: 'readWrite',
+    apiKeys: 'readWrite',
+    usage: 'read',
+    billing: 'read',
+    privacyAudit: 'readWrite',
+    support: 'read',
+    dataKeys: 'readWrite',
+  },
+  // Outbox replay: usage records (conditioned on the account not being erased) and budget settles.
+  outbox: { accounts: 'read', usage: 'readWrite', limits: 'readWrite' },
+  // Erasure job pages: deletes usage, support and limit partitions, pseudonymizes billing, checkpoints in the audit table.
+  erasure: { usage: 'readWrite', support: 'readWrite', limits: 'readWrite', billing: 'readWrite', privacyAudit: 'readWrite' },
 };
 
 /**
@@ -62,6 +89,7 @@ export const DATA_KEY_ACTIONS: Readonly<Partial<Record<RouterFunctionName, reado
   chat: ['kms:Decrypt'],
   api: ['kms:Decrypt'],
   admin: ['kms:GenerateDataKey', 'kms:Decrypt'],
+  privacy: ['kms:Decrypt'],
 };
 
 /** Functions that call upstream models: Bedrock offers are invoked with their IAM role. */

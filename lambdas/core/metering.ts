@@ -5,7 +5,7 @@
  */
 
 import type { Caller, RequestMeta } from '../domain/caller';
-import type { Reservation } from '../domain/ports';
+import type { OutboxEntry, OutboxPort, Reservation } from '../domain/ports';
 import type { UsageEvent } from '../domain/usage';
 import type { Logger } from './log';
 
@@ -13,6 +13,8 @@ export interface MeteringDeps {
   recordUsage(event: UsageEvent, options: { analytics: boolean }): Promise<unknown>;
   /** Seals a value (the client IP) with the account's data key; undefined if the account has none. */
   sealForAccount?(accountId: string, value: string): Promise<string | undefined>;
+  /** Where metering goes that the store did not take after its retries (replayed later). */
+  outbox?: OutboxPort;
   log: Logger;
 }
 
@@ -25,21 +27,24 @@ export interface MeteringContext {
 /** Attempts to write a usage record before giving up (the write is idempotent by request id). */
 export const RECORD_ATTEMPTS = 5;
 
-/** Runs a store write, retrying transient errors with backoff; after the last attempt logs `failure` (by name only). */
+/**
+ * Runs a store write, retrying transient errors with backoff (at most ~1.5 s of waits); after the
+ * last attempt logs `failure` (by name only) and returns false.
+ */
 async function persistently(
   write: () => Promise<unknown>,
   deps: MeteringDeps,
   failure: 'usage record failed' | 'reservation settle failed',
   requestId: string,
-): Promise<void> {
+): Promise<boolean> {
   for (let i = 0; ; i++) {
     try {
       await write();
-      return;
+      return true;
     } catch (err) {
       if (i >= RECORD_ATTEMPTS - 1) {
-        deps.log.log('error', failure, { requestId, errorName: (err as Error).name });
-        return;
+        deps.log.log('error', failure, { requestId, errorName: (err as Error).name, countOutbox: deps.outbox ? 1 : 0 });
+        return false;
       }
       // Jittered, so writes that failed together do not retry together.
       await new Promise((r) => setTimeout(r, (0.5 + Math.random()) * 50 * 2 ** i));
@@ -49,8 +54,9 @@ async function persistently(
 
 /**
  * Writes the usage record (with the client IP sealed for the account, when known), retrying
- * transient store errors, then settles the reservation with the exact cost. Never throws: the
- * client already has its answer, and a failure is logged by name.
+ * transient store errors, then settles the reservation with the exact cost. What still fails goes
+ * to the outbox, replayed idempotently when the store is back. Never throws: the client already
+ * has its answer, and a failure is logged by name.
  *
  * @example
  * await finishMetering(deps, event, { caller, meta, reservation }); // afterResponse of a route
@@ -60,15 +66,31 @@ export async function finishMetering(deps: MeteringDeps, event: UsageEvent, ctx:
   if (meta?.sourceIp && deps.sealForAccount) {
     event.ipSealed = await deps.sealForAccount(caller.accountId, meta.sourceIp).catch(() => undefined);
   }
-  await persistently(() => deps.recordUsage(event, { analytics: !caller.analyticsOptOut }), deps, 'usage record failed', event.requestId);
+  const analytics = !caller.analyticsOptOut;
+  const recorded = await persistently(() => deps.recordUsage(event, { analytics }), deps, 'usage record failed', event.requestId);
   // Settling must not be lost either: a hold left unsettled would later be released without its spend.
-  if (reservation) {
-    await persistently(
-      () => reservation.settle(event.costNanoUsd, event.promptTokens + event.completionTokens),
-      deps,
-      'reservation settle failed',
-      event.requestId,
-    );
+  const settled = reservation
+    ? await persistently(
+        () => reservation.settle(event.costNanoUsd, event.promptTokens + event.completionTokens),
+        deps,
+        'reservation settle failed',
+        event.requestId,
+      )
+    : true;
+  const pending: OutboxEntry = { format: 'ctr.outbox/1', requestId: event.requestId, accountId: event.accountId };
+  if (!recorded) pending.usage = { event, analytics };
+  if (!settled && reservation?.ticket) pending.settle = { ticket: reservation.ticket, actualCostNano: event.costNanoUsd };
+  if ((pending.usage || pending.settle) && deps.outbox) {
+    try {
+      await deps.outbox.put(pending);
+      deps.log.log('warn', 'metering queued to outbox', {
+        requestId: event.requestId,
+        countUsage: pending.usage ? 1 : 0,
+        countSettle: pending.settle ? 1 : 0,
+      });
+    } catch (err) {
+      deps.log.log('error', 'outbox write failed', { requestId: event.requestId, errorName: (err as Error).name });
+    }
   }
   if (reservation && reservation.reservedNanoUsd !== undefined && event.costNanoUsd > reservation.reservedNanoUsd) {
     deps.log.log('warn', 'settled above reservation', { requestId: event.requestId, costNanoUsd: event.costNanoUsd });

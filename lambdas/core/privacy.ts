@@ -6,11 +6,12 @@
  */
 
 import { RouterError } from '../domain/errors';
-import type { AccountsStore, BillingStore, ErasureStore, KeysStore, PrivacyAuditStore, UsageStore } from '../domain/ports';
+import type { AccountsStore, BillingStore, KeysStore, PrivacyAuditStore, UsageStore } from '../domain/ports';
 import type { AuditEntry, PrivacyAction, Statement } from '../domain/records';
 import type { UsageEvent } from '../domain/usage';
 import type { AccountService, AccountView } from './accounts';
 import { keyView } from './accounts';
+import type { ErasureJobs } from './erasure-job';
 import type { PersonalDataCipher } from './personal-data';
 import type { SupportService, SupportTicketView } from './support';
 
@@ -25,7 +26,7 @@ export interface PrivacyDeps {
   billing: BillingStore;
   audit: PrivacyAuditStore;
   cipher: PersonalDataCipher;
-  erasure: ErasureStore;
+  jobs: ErasureJobs;
   accountGraceDays: number;
   now(): Date;
 }
@@ -103,27 +104,13 @@ export class PrivacyService {
   }
 
   /**
-   * Erasure. The data key goes first, so even an interrupted erasure leaves nothing personal
-   * readable; then keys, usage, limit counters and support items are deleted; billing statements
-   * stay for the tax retention (§8), pseudonymized; the account becomes a tombstone without
-   * personal fields that expires after the grace period.
+   * Erasure, to the end, in this process (the CLI and tests; the API starts a job instead, see
+   * erasure-job.ts): the account is marked erased first, its data key shredded, its keys, usage,
+   * limit counters and support items deleted; billing stays for tax (§8), pseudonymized.
    */
   async erase(accountId: string, actor: Actor): Promise<Record<string, number>> {
-    const view = await this.d.accounts.getAccount(accountId);
-    const keyIds = (await this.d.keys.listByAccount(accountId)).map((k) => k.keyId);
-    await this.d.cipher.shred(accountId);
-    const keysDeleted = await this.d.keys.deleteByAccount(accountId);
-    const deleted = await this.d.erasure.deleteAccountData(accountId, keyIds);
-    const counts: Record<string, number> = {
-      keysDeleted,
-      usageItemsDeleted: deleted.usageItemsDeleted ?? 0,
-      supportItemsDeleted: deleted.supportItemsDeleted ?? 0,
-      limitItemsDeleted: deleted.limitItemsDeleted ?? 0,
-      statementsPseudonymized: await this.d.billing.pseudonymize(accountId),
-    };
-    await this.d.accountsRepo.markErased(accountId, view.closedAt, this.d.accountGraceDays, this.d.now());
-    await this.audit(accountId, 'erasure', actor, counts);
-    return counts;
+    const job = await this.d.jobs.start(accountId, actor, { queue: false });
+    return (await this.d.jobs.runToEnd(job.jobId)).counts;
   }
 
   async auditTrail(accountId: string): Promise<AuditEntry[]> {

@@ -56,9 +56,29 @@ export interface ProviderAdapter {
 
 // ── Budgets and rate limits ─────────────────────────────────────────────────────────────────
 
+/** A key of an item in the limits table (a budget counter, a reservation). */
+export interface LimitKey {
+  pk: string;
+  sk: string;
+}
+
+/**
+ * What settling a budget hold needs, as data rather than a closure, so that a settle that could
+ * not be written can be queued to the outbox and replayed later (idempotent by the reservation's
+ * settle marker). Rate-window token corrections are not in it: those windows last minutes.
+ */
+export interface SettleTicket {
+  accountId: string;
+  reservationKey: LimitKey;
+  counters: LimitKey[];
+  reservedNanoUsd: number;
+}
+
 /** A budget/rate-limit hold taken before calling a provider and settled after. */
 export interface Reservation {
   settle(actualCostNano: number, tokens: number): Promise<void>;
+  /** The budget hold as data (absent when no budget applies), for the outbox. */
+  ticket?: SettleTicket;
   /** The cost held for the request, in nano-USD (undefined when no budget applies). */
   reservedNanoUsd?: number;
   /** The rate windows' state after this request was counted (the edge renders it as headers). */
@@ -80,6 +100,27 @@ export interface LimitsPort {
   /** Reserves a request's worst-case cost; throws `RateLimited` or `BudgetExceeded` if a limit would be exceeded. */
   reserve(caller: Caller, requestId: string, maxCostNano: number, maxTokens: number): Promise<Reservation>;
   budgetStatus(caller: Caller): Promise<BudgetStatus[]>;
+}
+
+// ── Outbox ──────────────────────────────────────────────────────────────────────────────────
+
+/**
+ * Metering the store did not take after bounded retries: the usage record and/or the budget
+ * settle of one answered request. Counts, ids and timings only: never content.
+ */
+export interface OutboxEntry {
+  format: 'ctr.outbox/1';
+  requestId: string;
+  accountId: string;
+  /** The usage record still to write (idempotent by request id). */
+  usage?: { event: UsageEvent; analytics: boolean };
+  /** The budget settle still to apply (idempotent by the reservation's settle marker). */
+  settle?: { ticket: SettleTicket; actualCostNano: number };
+}
+
+/** A durable queue of metering to replay when the store is back (SQS in the cloud, a spool file locally). */
+export interface OutboxPort {
+  put(entry: OutboxEntry): Promise<void>;
 }
 
 // ── Store ───────────────────────────────────────────────────────────────────────────────────
@@ -154,6 +195,49 @@ export type ErasureCounts = Record<string, number>;
 export interface ErasureStore {
   /** Returns `usageItemsDeleted`, `supportItemsDeleted` and `limitItemsDeleted`. */
   deleteAccountData(accountId: string, keyIds: readonly string[]): Promise<ErasureCounts>;
+  /** Fences the account's budget counters: no settle (in flight or replayed) writes to them from now on. */
+  fence(accountId: string): Promise<void>;
+  /**
+   * Deletes at most `maxItems` items of the next partition still holding data, from `cursor` on;
+   * returns the counts of this page and the cursor to continue from (undefined when done).
+   */
+  deletePage(accountId: string, keyIds: readonly string[], cursor: ErasureCursor | undefined, maxItems: number): Promise<ErasurePage>;
+}
+
+/** Where an erasure job stopped: the partition it was in (index into its list) and DynamoDB's start key. */
+export interface ErasureCursor {
+  partition: number;
+  startKey?: Record<string, unknown>;
+}
+
+export interface ErasurePage {
+  counts: ErasureCounts;
+  next: ErasureCursor | undefined;
+}
+
+/** An erasure job's state (§6): queued, running page by page, done with counts. */
+export interface ErasureJob {
+  jobId: string;
+  accountId: string;
+  status: 'running' | 'done';
+  actor: 'operator' | 'key-holder';
+  createdAt: string;
+  updatedAt: string;
+  counts: ErasureCounts;
+  cursor?: ErasureCursor;
+  keyIds: string[];
+  pages: number;
+}
+
+/** Where erasure jobs are kept (a checkpoint per page, so a job survives any timeout). */
+export interface ErasureJobStore {
+  put(job: ErasureJob): Promise<void>;
+  get(jobId: string): Promise<ErasureJob | undefined>;
+}
+
+/** Runs an erasure job's next pages outside the request (SQS in the cloud, in-process locally). */
+export interface JobRunnerPort {
+  enqueue(jobId: string): Promise<void>;
 }
 
 // ── Offer health ────────────────────────────────────────────────────────────────────────────

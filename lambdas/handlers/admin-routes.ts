@@ -1,10 +1,10 @@
 /**
  * The admin routes (/admin/*: accounts, keys, limits, usage, statements, support and the
- * data-subject rights on behalf of an account), authorized as `operator`, and the key holder's own
- * privacy routes (/v1/privacy/*), where the account comes from the key, never from the request.
- * Both are served by the admin function.
+ * data-subject rights on behalf of an account), authorized as `operator`, served by the admin
+ * function. The key holder's own privacy routes are in privacy-routes.ts.
  */
 import type { UsageGrouping } from '../core/accounts';
+import { jobView } from '../core/erasure-job';
 import { RouterError } from '../domain/errors';
 import { query } from './http';
 import { jsonResult } from './http-result';
@@ -14,7 +14,7 @@ const GROUPS: UsageGrouping[] = ['day', 'model', 'provider', 'key'];
 const today = () => new Date().toISOString().slice(0, 10);
 
 /** `{"on": boolean}`, default true (restrict, object). */
-const flag = optionalJsonBody((raw) => {
+export const flag = optionalJsonBody((raw) => {
   const on = (raw as { on?: unknown }).on ?? true;
   if (typeof on !== 'boolean') throw RouterError.invalidRequest('on must be true or false.', 'on');
   return on;
@@ -186,8 +186,15 @@ export const adminRoutes = [
     path: '/admin/accounts/:id/erase',
     fn: 'admin',
     auth: 'operator',
-    handle: async ({ rt, params }) =>
-      jsonResult(200, { accountId: params.id, erased: true, counts: await rt.privacy.erase(params.id, 'operator') }),
+    // 202: the account is marked erased now; its data is deleted by a job (GET the job for its status).
+    handle: async ({ rt, params }) => jsonResult(202, jobView(await rt.erasureJobs.start(params.id, 'operator'))),
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/admin/erasure-jobs/:jobId',
+    fn: 'admin',
+    auth: 'operator',
+    handle: async ({ rt, params }) => jsonResult(200, jobView(await rt.erasureJobs.get(params.jobId))),
   }),
   defineRoute({
     method: 'GET',
@@ -195,57 +202,5 @@ export const adminRoutes = [
     fn: 'admin',
     auth: 'operator',
     handle: async ({ rt, params }) => jsonResult(200, { data: await rt.privacy.auditTrail(params.id) }),
-  }),
-];
-
-/** The key holder's own rights (§6): a restricted account may still exercise them. */
-export const privacyRoutes = [
-  defineRoute({
-    method: 'GET',
-    path: '/v1/privacy/export',
-    fn: 'admin',
-    auth: 'key-holder',
-    handle: async ({ rt, caller }) => jsonResult(200, await rt.privacy.exportAccount(caller.accountId, 'key-holder')),
-  }),
-  defineRoute({
-    method: 'POST',
-    path: '/v1/privacy/correct',
-    fn: 'admin',
-    auth: 'key-holder',
-    body: jsonBody(),
-    handle: async ({ rt, caller, body }) => jsonResult(200, await rt.privacy.correct(caller.accountId, body, 'key-holder')),
-  }),
-  defineRoute({
-    method: 'POST',
-    path: '/v1/privacy/restrict',
-    fn: 'admin',
-    auth: 'key-holder',
-    body: flag,
-    handle: async ({ rt, caller, body }) => jsonResult(200, await rt.privacy.restrict(caller.accountId, body, 'key-holder')),
-  }),
-  defineRoute({
-    method: 'POST',
-    path: '/v1/privacy/object',
-    fn: 'admin',
-    auth: 'key-holder',
-    body: flag,
-    handle: async ({ rt, caller, body }) => jsonResult(200, await rt.privacy.object(caller.accountId, body, 'key-holder')),
-  }),
-  defineRoute({
-    method: 'POST',
-    path: '/v1/privacy/erase',
-    fn: 'admin',
-    auth: 'key-holder',
-    body: optionalJsonBody((raw) => (raw as { confirm?: unknown }).confirm),
-    handle: async ({ rt, caller, body: confirm }) => {
-      // Erasure cannot be undone: the caller confirms by naming its account.
-      if (confirm !== caller.accountId)
-        throw RouterError.invalidRequest(
-          'To erase this account, send {"confirm": "<your account id>"}.',
-          'confirm',
-          'confirmation_required',
-        );
-      return jsonResult(200, { accountId: caller.accountId, erased: true, counts: await rt.privacy.erase(caller.accountId, 'key-holder') });
-    },
   }),
 ];

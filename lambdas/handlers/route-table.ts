@@ -1,6 +1,7 @@
 /**
  * The route table: method + path pattern → route, and which deployed function serves it (chat:
- * response streaming; api: buffered; admin: buffered, IAM-authorized in the cloud). The Lambda
+ * response streaming; api: buffered; admin: buffered, IAM-authorized in the cloud; privacy: the key
+ * holder's own rights, buffered). The Lambda
  * entries resolve against it, each restricted to its own routes, and the local server asks it
  * which entry serves a request, so cloud and local route the same way. 404 and 405 come from here.
  *
@@ -25,7 +26,7 @@ import type { ErrorDialect } from './http-errors';
 import type { HttpResult } from './http-result';
 
 /** The deployed function that serves a route (see lib/: one Lambda function each). */
-export type LambdaFn = 'chat' | 'api' | 'admin';
+export type LambdaFn = 'chat' | 'api' | 'admin' | 'privacy';
 
 export type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 

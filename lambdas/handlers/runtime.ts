@@ -7,21 +7,29 @@ import { Authenticator } from '../core/auth';
 import { Catalog } from '../core/catalog';
 import type { ChatDeps } from '../core/chat';
 import { loadConfig, type RouterConfig } from '../core/config';
+import { ErasureJobs } from '../core/erasure-job';
 import { HealthMonitor } from '../core/health';
+import { InProcessJobRunner } from '../core/job-runner';
 import { jsonLogger, type Logger } from '../core/log';
+import type { OutboxReplayDeps } from '../core/outbox';
 import { keyProviderFromEnv, PersonalDataCipher } from '../core/personal-data';
 import { PrivacyService } from '../core/privacy';
 import { SupportService } from '../core/support';
+import type { OutboxPort } from '../domain/ports';
 import { adapterFor } from '../providers/registry';
 import { AccountsRepo } from '../store/accounts-repo';
 import { PrivacyAuditRepo } from '../store/audit-repo';
 import { BillingRepo } from '../store/billing-repo';
 import { DataKeysRepo } from '../store/data-keys-repo';
 import { documentClient } from '../store/dynamo';
+import { ErasureJobsRepo } from '../store/erasure-jobs-repo';
 import { ErasureRepo } from '../store/erasure-repo';
 import { HealthRepo } from '../store/health-repo';
+import { SqsJobRunner } from '../store/job-queue-sqs';
 import { KeysRepo } from '../store/keys-repo';
 import { LimitsRepo } from '../store/limits-repo';
+import { SpoolOutbox } from '../store/outbox-spool';
+import { SqsOutbox, sqsClient } from '../store/outbox-sqs';
 import { SupportRepo } from '../store/support-repo';
 import { type TableNames, tableNamesFromEnv } from '../store/tables';
 import { UsageRepo } from '../store/usage-repo';
@@ -42,6 +50,14 @@ export interface Runtime {
   /** Authentication for the key holder's privacy routes: a restricted account may still exercise its rights. */
   privacyAuth: Authenticator;
   chat: ChatDeps;
+  /** Erasure jobs (§6): started by the API, run by the worker (cloud) or in the background (local). */
+  erasureJobs: ErasureJobs;
+  /** The local runner, when jobs run in this process (tests wait on it). */
+  localJobs?: InProcessJobRunner;
+  /** Where metering the store did not take goes; undefined when none is configured. */
+  outbox?: OutboxPort;
+  /** What an outbox replay needs. */
+  outboxReplay: OutboxReplayDeps;
   log: Logger;
 }
 
@@ -82,6 +98,32 @@ export async function createRuntime(env: NodeJS.ProcessEnv = process.env, log: L
         log,
       })
     : undefined;
+  const outbox = outboxFromEnv(env);
+  const audit = new PrivacyAuditRepo(db, tables.privacyAudit, config.retention.privacyAuditDays);
+  const localJobs = env.CTR_ERASURE_QUEUE_URL ? undefined : new InProcessJobRunner(log);
+  const erasureJobs = new ErasureJobs({
+    accounts,
+    accountsRepo,
+    keys,
+    billing,
+    audit,
+    cipher,
+    erasure: new ErasureRepo(db, homeDb, tables),
+    jobs: new ErasureJobsRepo(db, tables.privacyAudit, config.retention.privacyAuditDays),
+    runner: localJobs ?? new SqsJobRunner(sqsClient(), env.CTR_ERASURE_QUEUE_URL!),
+    accountGraceDays: config.retention.accountGraceDays,
+    now: () => new Date(),
+  });
+  localJobs?.bind((jobId) => erasureJobs.run(jobId));
+  const outboxReplay: OutboxReplayDeps = {
+    recordUsage: (e, options) => usage.record(e, options),
+    settleFromOutbox: (ticket, actual) => limits.settleFromOutbox(ticket, actual),
+    accountErased: async (accountId) => {
+      const a = await accountsRepo.get(accountId);
+      return !a || a.erasedAt !== undefined;
+    },
+    log,
+  };
   const chat: ChatDeps = {
     catalog,
     usableProviders: credentials.usable,
@@ -91,6 +133,7 @@ export async function createRuntime(env: NodeJS.ProcessEnv = process.env, log: L
     apiKeyFor: credentials.apiKeyFor,
     fetch: globalThis.fetch,
     recordUsage: (e, options) => usage.record(e, options),
+    outbox,
     sealForAccount: (accountId, value) => cipher.seal(accountId, value),
     limits,
     health,
@@ -105,9 +148,9 @@ export async function createRuntime(env: NodeJS.ProcessEnv = process.env, log: L
     keys,
     usage,
     billing,
-    audit: new PrivacyAuditRepo(db, tables.privacyAudit, config.retention.privacyAuditDays),
+    audit,
     cipher,
-    erasure: new ErasureRepo(db, homeDb, tables),
+    jobs: erasureJobs,
     accountGraceDays: config.retention.accountGraceDays,
     now: () => new Date(),
   });
@@ -125,8 +168,19 @@ export async function createRuntime(env: NodeJS.ProcessEnv = process.env, log: L
     auth: new Authenticator((secret) => accounts.resolveCaller(secret)),
     privacyAuth: new Authenticator((secret) => accounts.resolveCaller(secret, { allowRestricted: true })),
     chat,
+    erasureJobs,
+    localJobs,
+    outbox,
+    outboxReplay,
     log,
   };
+}
+
+/** The outbox of this environment: SQS in the cloud (`CTR_OUTBOX_QUEUE_URL`), a spool file locally (`CTR_OUTBOX_SPOOL`). */
+export function outboxFromEnv(env: NodeJS.ProcessEnv): OutboxPort | undefined {
+  if (env.CTR_OUTBOX_QUEUE_URL) return new SqsOutbox(sqsClient(), env.CTR_OUTBOX_QUEUE_URL);
+  if (env.CTR_OUTBOX_SPOOL) return new SpoolOutbox(env.CTR_OUTBOX_SPOOL);
+  return undefined;
 }
 
 /** The process's runtime, created on first use. */

@@ -112,6 +112,7 @@ export async function startLocalServer(options: { port: number; runtime: Promise
   const buffered = {
     api: bufferedHandler(routeTable, 'api', { operator: 'loopback' }),
     admin: bufferedHandler(routeTable, 'admin', { operator: 'loopback' }),
+    privacy: bufferedHandler(routeTable, 'privacy', { operator: 'loopback' }),
   };
 
   const server = createServer(async (req, res) => {

@@ -2,8 +2,11 @@
  * The whole local stack in one call: DynamoDB Local, the tables, the runtime and the server.
  * `npm start` and the integration tests both use it.
  */
+import { dirname, join } from 'node:path';
 import { jsonLogger, type Logger } from '../core/log';
+import { replayOutboxEntry } from '../core/outbox';
 import { createRuntime, type Runtime } from '../handlers/runtime';
+import { SpoolOutbox } from '../store/outbox-spool';
 import { tableNamesFromEnv } from '../store/tables';
 import { createTables, type LocalDynamo, startDynamoLocal } from './dynamodb-local';
 import { type LocalServer, startLocalServer } from './server';
@@ -30,6 +33,19 @@ export interface LocalStackOptions {
   dynamoEndpoint?: string;
 }
 
+/** How often the local outbox spool is replayed while the server runs. */
+export const OUTBOX_REPLAY_INTERVAL_MS = 30_000;
+
+/**
+ * Replays the local outbox spool (on start, then every `OUTBOX_REPLAY_INTERVAL_MS`); entries the
+ * store still refuses stay in the spool.
+ */
+export async function replaySpool(runtime: Runtime): Promise<void> {
+  if (!(runtime.outbox instanceof SpoolOutbox)) return;
+  const { replayed, failed } = await runtime.outbox.drain((entry) => replayOutboxEntry(runtime.outboxReplay, entry));
+  if (replayed || failed) runtime.log.log('info', 'outbox spool replayed', { countReplayed: replayed, countFailed: failed });
+}
+
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const log = options.log ?? jsonLogger();
   const dynamo: LocalDynamo = options.dynamoEndpoint
@@ -37,15 +53,24 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     : await startDynamoLocal({ port: options.dynamoPort, dataDir: options.dataDir });
   try {
     const env: NodeJS.ProcessEnv = { ...(options.env ?? process.env), CTR_DYNAMODB_ENDPOINT: dynamo.endpoint, AWS_REGION: 'us-east-1' };
+    // The outbox spool sits beside the DynamoDB data (.local/outbox.jsonl for `npm start`).
+    if (!env.CTR_OUTBOX_SPOOL && options.dataDir) env.CTR_OUTBOX_SPOOL = join(dirname(options.dataDir), 'outbox.jsonl');
     await createTables(dynamo.endpoint, tableNamesFromEnv(env));
     const runtime = createRuntime(env, log);
     const server = await startLocalServer({ port: options.port, runtime, log });
+    const rt = await runtime;
+    const replay = () => replaySpool(rt).catch((err: Error) => log.log('error', 'outbox spool replay failed', { errorName: err.name }));
+    await replay();
+    const timer = setInterval(replay, OUTBOX_REPLAY_INTERVAL_MS);
+    timer.unref();
     return {
       dynamo,
       server,
       env,
-      runtime: await runtime,
+      runtime: rt,
       stop: async () => {
+        clearInterval(timer);
+        await rt.localJobs?.idle();
         await server.close();
         await dynamo.stop();
       },

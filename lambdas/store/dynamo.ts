@@ -85,6 +85,46 @@ export function isExpired(item: { expiresAt?: number } | undefined, now: Date): 
   return item?.expiresAt !== undefined && item.expiresAt <= Math.floor(now.getTime() / 1000);
 }
 
+/** Most BatchWriteItem rounds for one batch of 25 before giving up (unprocessed items, backoff ≤ 1 s each). */
+const BATCH_WRITE_ROUNDS = 10;
+
+/**
+ * Deletes one page of a partition: at most `limit` items from `startKey` on, by BatchWriteItem of
+ * 25; returns how many, and where the next page starts (undefined at the partition's end).
+ */
+export async function deletePartitionPage(
+  db: DynamoDBDocumentClient,
+  table: string,
+  pk: string,
+  limit: number,
+  startKey?: Record<string, unknown>,
+): Promise<{ deleted: number; next: Record<string, unknown> | undefined }> {
+  const out = await db.send(
+    new QueryCommand({
+      TableName: table,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': pk },
+      ProjectionExpression: 'pk, sk',
+      ExclusiveStartKey: startKey,
+      Limit: limit,
+      ConsistentRead: true,
+    }),
+  );
+  const keys = (out.Items ?? []).map((i) => ({ pk: i.pk, sk: i.sk }));
+  for (let i = 0; i < keys.length; i += 25) {
+    let requests: NonNullable<BatchWriteCommandOutput['UnprocessedItems']>[string] | undefined = keys
+      .slice(i, i + 25)
+      .map((Key) => ({ DeleteRequest: { Key } }));
+    for (let round = 0; requests?.length; round++) {
+      if (round >= BATCH_WRITE_ROUNDS) throw new Error('BatchWriteItem left items unprocessed');
+      const res: BatchWriteCommandOutput = await db.send(new BatchWriteCommand({ RequestItems: { [table]: requests } }));
+      requests = res.UnprocessedItems?.[table];
+      if (requests?.length) await new Promise((r) => setTimeout(r, Math.min(1000, 20 * 2 ** round)));
+    }
+  }
+  return { deleted: keys.length, next: out.LastEvaluatedKey };
+}
+
 /** Deletes every item of one partition (erasure); returns how many were deleted. */
 export async function deletePartition(db: DynamoDBDocumentClient, table: string, pk: string, hasSortKey = true): Promise<number> {
   let deleted = 0;

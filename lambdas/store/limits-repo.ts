@@ -14,16 +14,14 @@
  *   next reservation that would be refused first sweeps expired reservations of the account and
  *   releases their holds, so a crashed request's hold expires by itself.
  *
- * Multi-region: global tables are last-writer-wins, so these counters must have one writer. All
- * limit traffic goes to the home (primary) region's replica of this table (`CTR_HOME_REGION`);
- * the other regions' replicas only receive copies.
+ * Multi-region: counters have one writer, the home region's replica (`CTR_HOME_REGION`).
  */
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Caller } from '../domain/caller';
 import { BudgetExceeded, RateLimited, type RateLimitState } from '../domain/errors';
 import { nanoToUsd } from '../domain/money';
-import type { BudgetStatus, LimitsPort, Reservation } from '../domain/ports';
+import type { BudgetStatus, LimitsPort, Reservation, SettleTicket } from '../domain/ports';
 import { settleBudget } from './budget-settle';
 import { withConflictRetry } from './dynamo';
 import { type CounterKey, counterExpiry, pad, periodEnd, type Scope } from './limit-counters';
@@ -278,12 +276,22 @@ export class LimitsRepo implements LimitsPort {
     const rateSettled = new Set<CounterKey>();
     return {
       rateLimit: rate.state,
-      ...(reservationKey ? { reservedNanoUsd: maxCostNano } : {}),
+      ...(reservationKey
+        ? {
+            reservedNanoUsd: maxCostNano,
+            ticket: {
+              accountId: caller.accountId,
+              reservationKey,
+              counters: counters.map(({ pk, sk }) => ({ pk, sk })),
+              reservedNanoUsd: maxCostNano,
+            },
+          }
+        : {}),
       // Safe to call again after a failure: each step is applied once (the budget step is idempotent by
       // its marker item, each rate window by a local set).
       settle: async (actualCostNano, actualTokens) => {
         if (reservationKey && !budgetSettled) {
-          await settleBudget(this.db, this.table, this.now(), reservationKey, counters, maxCostNano, actualCostNano);
+          await this.settleBudget(reservationKey, counters, maxCostNano, actualCostNano);
           budgetSettled = true;
         }
         if (actualTokens !== maxTokens) {
@@ -304,20 +312,25 @@ export class LimitsRepo implements LimitsPort {
     };
   }
 
+  /**
+   * Applies a settle replayed from the outbox (its request's own settle failed after retries).
+   * Idempotent with that settle and with itself, by the reservation's settle marker.
+   */
+  async settleFromOutbox(ticket: SettleTicket, actualCostNano: number): Promise<void> {
+    await this.settleBudget(ticket.reservationKey, ticket.counters, ticket.reservedNanoUsd, actualCostNano);
+  }
+
+  private settleBudget(reservationKey: CounterKey, counters: CounterKey[], reserved: number, actual: number): Promise<void> {
+    return settleBudget(this.db, this.table, Math.floor(this.now().getTime() / 1000), { reservationKey, counters, reserved, actual });
+  }
+
   /** The current budget counters of a caller (for GET /v1/key and the CLI). */
   async budgetStatus(caller: Caller): Promise<BudgetStatus[]> {
     const now = this.now();
     const counters = this.budgetCounters(this.scopes(caller), now);
     const out = [];
     for (const c of counters) {
-      const res = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: 'pk = :pk AND sk = :sk',
-          ExpressionAttributeValues: { ':pk': c.pk, ':sk': c.sk },
-        }),
-      );
-      const item = res.Items?.[0] ?? {};
+      const item = (await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: c.pk, sk: c.sk } }))).Item ?? {};
       const committed = Number(item.committed ?? 0);
       out.push({
         scope: c.pk.startsWith('budget#acct#') ? 'account' : 'key',

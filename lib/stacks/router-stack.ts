@@ -35,6 +35,10 @@ export class RouterStack extends Stack {
     this.router = new CheapTokenRouter(this, 'Router', { ...props.router, alarmTopic });
     new CfnOutput(this, 'EndpointUrl', { value: this.router.baseUrl, description: 'OpenAI-compatible base URL of this region' });
     new CfnOutput(this, 'KeyArn', { value: props.router.data.keyArn, description: 'Data key (KMS) used in this region' });
+    new CfnOutput(this, 'OperatorRoleArn', {
+      value: this.router.operatorRole.roleArn,
+      description: 'The only principal admitted to /admin/* (assume it to sign admin calls)',
+    });
     new CfnOutput(this, 'HomeRegion', {
       value: props.router.config.primaryRegion,
       description: 'Region holding rate-limit and budget counters',

@@ -23,6 +23,8 @@ export type ValueKind =
   | 'flags'
   | 'counts'
   | 'counterKeys'
+  | 'ids'
+  | 'erasureCursor'
   | 'statementLines'
   | 'supportMessages'
   | { enum: readonly (string | boolean)[] };
@@ -171,6 +173,13 @@ export const ITEM_KINDS: readonly ItemKind[] = [
   },
   {
     table: 'limits',
+    name: 'erasure fence',
+    // Hashed account id: the fence outlives the erasure and must not name the account.
+    matches: pk('erased#'),
+    attributes: { pk: 'id', sk: { enum: ['erased'] }, expiresAt: 'number' },
+  },
+  {
+    table: 'limits',
     name: 'offer health',
     matches: pk('health#'),
     attributes: {
@@ -201,6 +210,26 @@ export const ITEM_KINDS: readonly ItemKind[] = [
       at: 'time',
       outcome: { enum: ['done', 'refused'] },
       counts: 'counts',
+      expiresAt: 'number',
+    },
+  },
+  {
+    table: 'privacyAudit',
+    name: 'erasure job',
+    matches: pk('job#'),
+    attributes: {
+      pk: 'id',
+      sk: { enum: ['job'] },
+      jobId: 'id',
+      accountId: 'id',
+      status: { enum: ['running', 'done'] },
+      actor: { enum: ['operator', 'key-holder'] },
+      createdAt: 'time',
+      updatedAt: 'time',
+      counts: 'counts',
+      cursor: 'erasureCursor',
+      keyIds: 'ids',
+      pages: 'number',
       expiresAt: 'number',
     },
   },
@@ -289,6 +318,15 @@ export function violation(value: unknown, kind: ValueKind, names: CatalogNames):
         );
       case 'counts':
         return isObject(value) && Object.entries(value).every(([k, v]) => /^[A-Za-z]{1,64}$/.test(k) && typeof v === 'number');
+      case 'ids':
+        return Array.isArray(value) && value.every((v) => ID.test(String(v)));
+      case 'erasureCursor':
+        // A partition index and DynamoDB's start key (the key of an item of the account: ids only).
+        return (
+          isObject(value) &&
+          typeof value.partition === 'number' &&
+          (value.startKey === undefined || (isObject(value.startKey) && Object.values(value.startKey).every((v) => ID.test(String(v)))))
+        );
       case 'counterKeys':
         return (
           Array.isArray(value) &&

@@ -41,8 +41,7 @@ beforeAll(() => {
 const routers = () =>
   Object.entries(s.stacks.routerStacks).map(([region, stack]) => ({ region, stack, router: stack.router, t: s.template(stack) }));
 
-const functionOf = (router: CheapTokenRouter, name: RouterFunctionName) =>
-  ({ chat: router.chatFunction, api: router.apiFunction, admin: router.adminFunction })[name];
+const functionOf = (router: CheapTokenRouter, name: RouterFunctionName) => router.functions[name];
 
 /** Properties of an alarm on one metric of one function. */
 const onFunction = (router: CheapTokenRouter, name: RouterFunctionName, metricName: string) => ({
@@ -71,7 +70,7 @@ function patternMatches(pattern: string, line: string): boolean {
 describe('alarms in every router stack', () => {
   it('alarm on each function: errors (sustained) and throttles (any), and duration near the timeout', () => {
     for (const { region, t, router } of routers()) {
-      t.resourceCountIs('AWS::Lambda::Function', 3);
+      t.resourceCountIs('AWS::Lambda::Function', ROUTER_FUNCTIONS.length);
       for (const name of ROUTER_FUNCTIONS) {
         for (const metricName of ['Errors', 'Throttles', 'Duration']) {
           expect(
@@ -95,7 +94,14 @@ describe('alarms in every router stack', () => {
           ComparisonOperator: 'GreaterThanOrEqualToThreshold',
           EvaluationPeriods: 1,
         });
-        const timeout = name === 'chat' ? ROUTER_DEFAULTS.streamTimeoutSeconds : ROUTER_DEFAULTS.bufferedTimeoutSeconds;
+        const timeout =
+          name === 'chat'
+            ? ROUTER_DEFAULTS.streamTimeoutSeconds
+            : name === 'outbox'
+              ? 60
+              : name === 'erasure'
+                ? 300
+                : ROUTER_DEFAULTS.bufferedTimeoutSeconds;
         expectProps(t, router.alarms!.functionDuration[name], {
           ...onFunction(router, name, 'Duration'),
           ExtendedStatistic: 'p99',
@@ -148,7 +154,7 @@ describe('alarms in every router stack', () => {
         expect(
           idsWith(t, 'AWS::Logs::MetricFilter', { MetricTransformations: [Match.objectLike({ MetricName: metricName })] }),
           region,
-        ).toHaveLength(3);
+        ).toHaveLength(ROUTER_FUNCTIONS.length);
         for (const name of ROUTER_FUNCTIONS) {
           const filter = {
             LogGroupName: { Ref: logicalIdOf(router.functionLogGroups[name]) },
@@ -179,19 +185,22 @@ describe('alarms in every router stack', () => {
     for (const { region, t } of routers()) {
       const { metricName, message } = LOG_METRICS.upstreamAttemptFailed;
       const mine = { MetricTransformations: [Match.objectLike({ MetricName: metricName })] };
-      expect(idsWith(t, 'AWS::Logs::MetricFilter', mine), region).toHaveLength(6);
-      expect(idsWith(t, 'AWS::Logs::MetricFilter', { ...mine, FilterPattern: `{ $.message = "${message}" }` })).toHaveLength(6);
+      expect(idsWith(t, 'AWS::Logs::MetricFilter', mine), region).toHaveLength(2 * ROUTER_FUNCTIONS.length);
+      expect(idsWith(t, 'AWS::Logs::MetricFilter', { ...mine, FilterPattern: `{ $.message = "${message}" }` })).toHaveLength(
+        2 * ROUTER_FUNCTIONS.length,
+      );
       const byProvider = {
         MetricTransformations: [Match.objectLike({ MetricName: metricName, Dimensions: [{ Key: 'Provider', Value: '$.provider' }] })],
       };
-      expect(idsWith(t, 'AWS::Logs::MetricFilter', byProvider)).toHaveLength(3);
+      expect(idsWith(t, 'AWS::Logs::MetricFilter', byProvider)).toHaveLength(ROUTER_FUNCTIONS.length);
       expect(idsWith(t, 'AWS::CloudWatch::Alarm', { Namespace: NAMESPACE, MetricName: metricName })).toEqual([]);
     }
   });
 
   it('every alarm is named, says what to do, and has no action by default', () => {
     for (const { region, t } of routers()) {
-      t.resourceCountIs('AWS::CloudWatch::Alarm', 3 * 3 + 3);
+      // Three per function, three of the API, three of the queues (router-queues.ts).
+      t.resourceCountIs('AWS::CloudWatch::Alarm', 3 * ROUTER_FUNCTIONS.length + 3 + 3);
       const namedWithRunbook = {
         AlarmName: Match.stringLikeRegexp('^ctr-router-'),
         // Long enough to say what to do (over 150 characters), within CloudWatch's 1024.
@@ -306,6 +315,7 @@ describe('dashboard', () => {
       const alarmWidget = widgets.find((w) => w.type === 'alarm');
       expect(alarmWidget.properties.alarms.sort()).toEqual(
         idsOf(t, 'AWS::CloudWatch::Alarm')
+          .filter((id) => !id.startsWith('RouterQueues'))
           .map((id) => JSON.stringify({ 'Fn::GetAtt': [id, 'Arn'] }))
           .sort(),
       );
@@ -316,8 +326,8 @@ describe('dashboard', () => {
     for (const stack of Object.values(s.stacks.routerStacks)) {
       const { router } = stack;
       expect(router.dashboard).toBeDefined();
-      expect(router.alarms!.all).toHaveLength(12);
-      expect(Object.keys(router.alarms!.functionErrors).sort()).toEqual(['admin', 'api', 'chat']);
+      expect(router.alarms!.all).toHaveLength(3 * ROUTER_FUNCTIONS.length + 3);
+      expect(Object.keys(router.alarms!.functionErrors).sort()).toEqual([...ROUTER_FUNCTIONS].sort());
       expect(router.alarms!.apiLatencyP99).toBeUndefined();
       expect(router.logMetrics.usageRecordFailed.namespace).toBe(NAMESPACE);
       expect(router.alarmTopic).toBeUndefined();
@@ -400,7 +410,7 @@ describe('monitoring options', () => {
     t.resourceCountIs('AWS::CloudWatch::Alarm', 0);
     t.resourceCountIs('AWS::CloudWatch::Dashboard', 0);
     t.resourceCountIs('AWS::SNS::Topic', 0);
-    t.resourceCountIs('AWS::Logs::MetricFilter', 12);
+    t.resourceCountIs('AWS::Logs::MetricFilter', 4 * ROUTER_FUNCTIONS.length);
     expect(router.alarms).toBeUndefined();
     expect(router.dashboard).toBeUndefined();
   });

@@ -16,7 +16,14 @@ import type { CheapTokenRouter } from '../../lib/cheap-token-router';
 import { ROUTER_DEFAULTS } from '../../lib/cheap-token-router-defaults';
 import { tableName } from '../../lib/naming';
 import { ACCESS_LOG_FIELDS } from '../../lib/router-api';
-import { HOME_REGION_TABLES, ROUTER_FUNCTIONS, type RouterFunctionName, TABLE_ACCESS } from '../../lib/table-access';
+import {
+  API_FUNCTIONS,
+  DATA_KEY_ACTIONS,
+  HOME_REGION_TABLES,
+  ROUTER_FUNCTIONS,
+  type RouterFunctionName,
+  TABLE_ACCESS,
+} from '../../lib/table-access';
 import {
   bundles,
   expectProps,
@@ -32,7 +39,7 @@ import {
 let s: SynthesizedRouter;
 beforeAll(() => {
   s = synthesizeRouter();
-});
+}, 300_000); // esbuild bundles six functions per region
 
 const routers = () =>
   Object.entries(s.stacks.routerStacks).map(([region, stack]) => ({ region, stack, router: stack.router, t: s.template(stack) }));
@@ -46,8 +53,7 @@ function newestNodeLts(): string {
   return `nodejs${Math.max(...majors)}.x`;
 }
 
-const functionOf = (router: CheapTokenRouter, name: RouterFunctionName) =>
-  ({ chat: router.chatFunction, api: router.apiFunction, admin: router.adminFunction })[name];
+const functionOf = (router: CheapTokenRouter, name: RouterFunctionName) => router.functions[name];
 
 /** The role's inline policy, where its grants are. */
 const policyOf = (router: CheapTokenRouter, name: RouterFunctionName): IConstruct =>
@@ -69,7 +75,7 @@ describe('router stacks', () => {
 
   it('every function: arm64, newest Node.js LTS runtime, small memory, JSON logs into its own log group', () => {
     for (const { t, router } of routers()) {
-      t.resourceCountIs('AWS::Lambda::Function', 3);
+      t.resourceCountIs('AWS::Lambda::Function', ROUTER_FUNCTIONS.length);
       for (const name of ROUTER_FUNCTIONS) {
         expectProps(t, functionOf(router, name), {
           Architectures: ['arm64'],
@@ -114,11 +120,26 @@ describe('router stacks', () => {
           PolicyDocument: { Statement: Match.arrayWith([Match.objectLike(readSecret)]) },
         });
         expect(withSecret.includes(logicalIdOf(policyOf(router, name))), `${region} ${name}`).toBe(readsSecret);
+        const dataKeys = DATA_KEY_ACTIONS[name] !== undefined;
         expectProps(t, functionOf(router, name), {
           Environment: {
-            Variables: { CTR_PROVIDER_SECRET_ARN: readsSecret ? Match.anyValue() : Match.absent(), CTR_KMS_KEY_ARN: Match.anyValue() },
+            Variables: {
+              CTR_PROVIDER_SECRET_ARN: readsSecret ? Match.anyValue() : Match.absent(),
+              CTR_KMS_KEY_ARN: dataKeys ? Match.anyValue() : Match.absent(),
+            },
           },
         });
+        // The queue workers never touch per-account data keys: their only direct KMS use is decrypting their queue's messages.
+        if (!dataKeys) {
+          const direct = statementsOf(t, router, name).filter(
+            (st) => JSON.stringify(st.Action).includes('kms:') && !st.Condition?.StringEquals,
+          );
+          expect(
+            direct.map((st) => [st.Action, st.Condition]),
+            `${region} ${name}`,
+          ).toEqual([['kms:Decrypt', undefined]]);
+          continue;
+        }
         expectStatement(t, router, name, {
           Action: name === 'admin' ? ['kms:GenerateDataKey', 'kms:Decrypt'] : 'kms:Decrypt',
           Condition: Match.objectEquals({
@@ -144,7 +165,8 @@ describe('router stacks', () => {
     sm.on(GetSecretValueCommand).resolves({ SecretString: '{}' });
     try {
       for (const { region, t, router } of routers()) {
-        for (const name of ROUTER_FUNCTIONS) {
+        // The API functions build the full runtime; the queue workers wire only their own tables (handlers/workers.ts).
+        for (const name of API_FUNCTIONS) {
           const variables =
             t.findResources('AWS::Lambda::Function')[logicalIdOf(functionOf(router, name))]!.Properties.Environment.Variables;
           // Tokens (ARNs from other stacks) become placeholder strings; plain values stay as synthesized.
@@ -355,7 +377,7 @@ describe('multi-region counters (home region)', () => {
 describe('CheapTokenRouter construct options', () => {
   it('applies memory and throttling props', () => {
     const { t } = standaloneRouter({ memorySizeMb: 512, throttlingRateLimit: 10 });
-    t.resourceCountIs('AWS::Lambda::Function', 3);
+    t.resourceCountIs('AWS::Lambda::Function', ROUTER_FUNCTIONS.length);
     expect(idsWith(t, 'AWS::Lambda::Function', { MemorySize: 512 })).toEqual(idsOf(t, 'AWS::Lambda::Function'));
     t.hasResourceProperties('AWS::ApiGateway::Stage', { MethodSettings: [Match.objectLike({ ThrottlingRateLimit: 10 })] });
   });

@@ -129,8 +129,19 @@ describe('data-subject rights', () => {
       headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
       body: JSON.stringify({ confirm: 'acct-erase' }),
     });
-    expect(res.status).toBe(200);
-    const { counts } = (await res.json()) as { counts: Record<string, number> };
+    // 202 at once: the account is marked erased first; a job deletes its data and reports completion.
+    expect(res.status).toBe(202);
+    const started = (await res.json()) as { jobId: string; status: string };
+    expect(started).toMatchObject({ status: 'running' });
+    expect((await router.stack.runtime.accounts['d'].accounts.get('acct-erase'))?.erasedAt).toBeTruthy();
+    await router.stack.runtime.localJobs?.idle();
+    const jobRes = await fetch(`${router.baseUrl}/privacy/erasure-jobs/${started.jobId}`);
+    expect(jobRes.status).toBe(200);
+    const job = (await jobRes.json()) as { status: string; counts: Record<string, number>; accountId?: string };
+    expect(job.status).toBe('done');
+    expect(job).not.toHaveProperty('accountId');
+    expect((await fetch(`${router.baseUrl}/privacy/erasure-jobs/erase_unknown`)).status).toBe(404);
+    const { counts } = job;
     expect(counts).toMatchObject({ keysDeleted: 1, statementsPseudonymized: 1 });
     expect(counts.usageItemsDeleted).toBeGreaterThanOrEqual(4); // 3 events + the daily aggregate
     expect(counts.limitItemsDeleted).toBeGreaterThan(0);
@@ -149,10 +160,10 @@ describe('data-subject rights', () => {
     expect(await router.accounts.listKeys('acct-erase')).toEqual([]);
     const dump = await router.dumpAllTables();
     const mentions = dump.split(/(?<=\}),(?=\{)|\n/).filter((item) => item.includes('acct-erase'));
-    // What remains: the tombstone account item (no personal fields), pseudonymized statements, and the audit trail.
+    // What remains: the tombstone account item (no personal fields), pseudonymized statements, the audit trail and the job's counts.
     for (const item of mentions) {
       expect(item).not.toContain(EMAIL);
-      expect(item).toMatch(/"pseudonymized":true|"erasedAt"|"action":"erasure"/);
+      expect(item).toMatch(/"pseudonymized":true|"erasedAt"|"action":"erasure"|"jobId":"erase_/);
     }
     const [statement] = await (
       router.stack.runtime.accounts as unknown as { d: { billing: { list(a: string): Promise<Array<Record<string, unknown>>> } } }
@@ -191,7 +202,14 @@ describe('data-subject rights', () => {
     await adminFetch('/admin/accounts/acct-audit/correct', { method: 'POST', body: JSON.stringify({ company: 'Renamed Ltd' }) });
     await adminFetch('/admin/accounts/acct-audit/object', { method: 'POST', body: '{"on":true}' });
     await adminFetch('/admin/accounts/acct-audit/restrict', { method: 'POST', body: '{"on":true}' });
-    await adminFetch('/admin/accounts/acct-audit/erase', { method: 'POST' });
+    const erase = await adminFetch('/admin/accounts/acct-audit/erase', { method: 'POST' });
+    expect(erase.status).toBe(202);
+    // The erasure is audited when its job completes.
+    await router.stack.runtime.localJobs?.idle();
+    expect((await adminFetch(`/admin/erasure-jobs/${(erase.body as { jobId: string }).jobId}`)).body).toMatchObject({
+      status: 'done',
+      accountId: 'acct-audit',
+    });
     const trail = (await adminFetch('/admin/accounts/acct-audit/privacy-requests')).body.data as Array<{
       action: string;
       actor: string;

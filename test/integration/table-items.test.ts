@@ -104,6 +104,7 @@ beforeAll(async () => {
   await rt.accounts.createAccount({ accountId: 'acct-erased', company: 'Gone Ltd' });
   await rt.accounts.statement('acct-erased', '2031-04');
   await rt.privacy.erase('acct-erased', 'operator');
+  await rt.localJobs?.idle();
 
   for (const t of TABLES) items[t.id] = await scan(router.tables[t.id]);
 }, 120_000);

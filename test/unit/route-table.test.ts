@@ -147,7 +147,7 @@ describe('route table: matching', () => {
     // The chat entry builds a response-streaming handler on import: give it the runtime's global.
     vi.stubGlobal('awslambda', { streamifyResponse: (fn: unknown) => fn, HttpResponseStream: { from: (s: unknown) => s } });
     try {
-      for (const fn of ['chat', 'api', 'admin'] as const) {
+      for (const fn of ['chat', 'api', 'admin', 'privacy'] as const) {
         const entry = (await import(`../../lambdas/handlers/${fn}.ts`)) as { routes: RouteTable<RouteInput> };
         expect(entry.routes.routes, fn).toEqual(routeTable.only(fn).routes);
       }
@@ -162,7 +162,7 @@ describe('route table: matching', () => {
     expect(routeTable.functionFor('GET', '/v1/chat/completions')).toBe('chat'); // which answers 405
     expect(routeTable.functionFor('GET', '/v1/models/acme/llama')).toBe('api');
     expect(routeTable.functionFor('POST', '/v1/embeddings')).toBe('api');
-    expect(routeTable.functionFor('GET', '/v1/privacy/export')).toBe('admin');
+    expect(routeTable.functionFor('GET', '/v1/privacy/export')).toBe('privacy');
     expect(routeTable.functionFor('POST', '/admin/accounts/a/keys')).toBe('admin');
     expect(routeTable.functionFor('GET', '/nothing-here')).toBe('api'); // which answers 404
   });

@@ -1,0 +1,38 @@
+/**
+ * Lambda entry of the outbox drain: SQS event source on the outbox queue. Each message is the
+ * metering of one answered request that the store did not take at the time; it is replayed
+ * idempotently (usage record by request id, budget settle by its marker).
+ */
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { loadConfig } from '../core/config';
+import { type OutboxReplayDeps, replayOutboxEntry } from '../core/outbox';
+import { AccountsRepo } from '../store/accounts-repo';
+import { LimitsRepo } from '../store/limits-repo';
+import { UsageRepo } from '../store/usage-repo';
+import { eachRecord, workerStore } from './workers';
+
+let deps: OutboxReplayDeps | undefined;
+
+function replayDeps(): OutboxReplayDeps {
+  if (deps) return deps;
+  const config = loadConfig(process.env);
+  const { db, homeDb, tables, log } = workerStore();
+  const usage = new UsageRepo(db, tables.usage, config.retention.usageDays, tables.accounts);
+  const limits = new LimitsRepo(homeDb, tables.limits, config.retention.rateLimitSeconds);
+  const accounts = new AccountsRepo(db, tables.accounts);
+  deps = {
+    recordUsage: (e, options) => usage.record(e, options),
+    settleFromOutbox: (ticket, actual) => limits.settleFromOutbox(ticket, actual),
+    accountErased: async (accountId) => {
+      const a = await accounts.get(accountId);
+      return !a || a.erasedAt !== undefined;
+    },
+    log,
+  };
+  return deps;
+}
+
+export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
+  const d = replayDeps();
+  return eachRecord(event, (record) => replayOutboxEntry(d, JSON.parse(record.body)), d.log);
+}
