@@ -4,6 +4,7 @@
  * offer. Messages name providers, statuses and codes only, never content.
  */
 import type { Logger } from './log';
+import { processMetrics, recordFallback } from './metrics';
 import type { RouteCandidate } from './routing';
 import { RouterError, type UpstreamError } from '../domain/errors';
 import type { ErrorBody } from '../domain/openai';
@@ -19,6 +20,7 @@ export function logAttemptFailure(log: Logger, requestId: string, candidate: Rou
     reason: err.reason,
     upstreamStatus: err.status,
   });
+  if (!aborted) recordFallback(processMetrics(), { model: candidate.model.id, provider: candidate.offer.provider.id });
 }
 
 /** A request error the upstream rejected (not retried elsewhere): its status, and its own OpenAI-shape error when it sent one. */

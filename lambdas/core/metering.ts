@@ -4,6 +4,7 @@
  * Nothing of the request's content is written or logged, only ids, counts and timings.
  */
 import type { Logger } from './log';
+import { processMetrics, recordRequestMetrics } from './metrics';
 import type { Caller, RequestMeta } from '../domain/caller';
 import type { Reservation } from '../domain/ports';
 import type { UsageEvent } from '../domain/usage';
@@ -63,6 +64,14 @@ export async function finishMetering(deps: MeteringDeps, event: UsageEvent, ctx:
   if (reservation && reservation.reservedNanoUsd !== undefined && event.costNanoUsd > reservation.reservedNanoUsd) {
     deps.log.log('warn', 'settled above reservation', { requestId: event.requestId, costNanoUsd: event.costNanoUsd });
   }
+  recordRequestMetrics(processMetrics(), {
+    model: event.servedModel,
+    provider: event.provider,
+    ok: event.status === 'ok',
+    promptTokens: event.promptTokens,
+    completionTokens: event.completionTokens,
+    costNanoUsd: event.costNanoUsd,
+  });
   deps.log.log('info', 'request metered', {
     requestId: event.requestId,
     accountId: event.accountId,

@@ -7,6 +7,7 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { toProxyResult } from './http';
+import { observe } from './observability';
 import { authenticate, errors, matchRoute, type OperatorTrust, parseBody, type RouteRequest, withRuntime } from './middleware';
 import { type Auth, type BodySpec, type LambdaFn, type RouteSpec, type RouteTable, route } from './route-table';
 import { runtime as processRuntime, type Runtime } from './runtime';
@@ -52,7 +53,8 @@ export interface ResolverOptions {
 export type Resolver = (event: APIGatewayProxyEvent, context: Context, signal: AbortSignal) => Promise<HttpResult>;
 
 /**
- * Resolves requests against a table: errors → match → runtime → authentication → body → route.
+ * Resolves requests against a table: observability (Powertools) → errors → match → runtime →
+ * authentication → body → route.
  * Callable in-process (tests) with any event, context and signal.
  *
  * @example
@@ -65,6 +67,7 @@ export function createResolver(table: RouteTable<RouteInput>, options: ResolverO
     const sourceIp = req.event.requestContext?.identity?.sourceIp ?? undefined;
     return r.handle({ event: req.event, signal: req.signal, rt: req.rt!, meta: { sourceIp }, params, caller: req.caller, body: req.body });
   })
+    .use(observe())
     .use(errors(table))
     .use(matchRoute(table))
     .use(withRuntime(options.runtime ?? processRuntime))

@@ -7,7 +7,8 @@ import { Authenticator } from '../core/auth';
 import { Catalog } from '../core/catalog';
 import type { ChatDeps } from '../core/chat';
 import { loadConfig, type RouterConfig } from '../core/config';
-import { jsonLogger, type Logger } from '../core/log';
+import type { Logger } from '../core/log';
+import { observability } from './observability';
 import { keyProviderFromEnv, PersonalDataCipher } from '../core/personal-data';
 import { PrivacyService } from '../core/privacy';
 import { SupportService } from '../core/support';
@@ -46,7 +47,7 @@ export interface Runtime {
 let current: Promise<Runtime> | undefined;
 
 /** Builds a runtime from an environment (exported for tests and the local server). */
-export async function createRuntime(env: NodeJS.ProcessEnv = process.env, log: Logger = jsonLogger()): Promise<Runtime> {
+export async function createRuntime(env: NodeJS.ProcessEnv = process.env, log: Logger = observability().log): Promise<Runtime> {
   const config = loadConfig(env);
   const catalog = new Catalog(config);
   const tables = tableNamesFromEnv(env);

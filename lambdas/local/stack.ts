@@ -3,6 +3,7 @@
  * `npm start` and the integration tests both use it.
  */
 import { jsonLogger, type Logger } from '../core/log';
+import { createObservability, type LineWriter, setObservability } from '../handlers/observability';
 import { createRuntime, type Runtime } from '../handlers/runtime';
 import { tableNamesFromEnv } from '../store/tables';
 import { createTables, startDynamoLocal, type LocalDynamo } from './dynamodb-local';
@@ -26,6 +27,8 @@ export interface LocalStackOptions {
   /** Environment for the runtime (config, provider keys); CTR_DYNAMODB_ENDPOINT is added. */
   env?: NodeJS.ProcessEnv;
   log?: Logger;
+  /** Where the Powertools metrics (EMF lines) go; stdout by default, as in Lambda. */
+  metricsWrite?: LineWriter;
   /** Reuse a running DynamoDB (Local) instead of starting one. */
   dynamoEndpoint?: string;
 }
@@ -38,6 +41,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   try {
     const env: NodeJS.ProcessEnv = { ...(options.env ?? process.env), CTR_DYNAMODB_ENDPOINT: dynamo.endpoint, AWS_REGION: 'us-east-1' };
     await createTables(dynamo.endpoint, tableNamesFromEnv(env));
+    setObservability(createObservability(env, options.metricsWrite ?? ((line) => process.stdout.write(`${line}\n`))));
     const runtime = createRuntime(env, log);
     const server = await startLocalServer({ port: options.port, runtime, log });
     return {

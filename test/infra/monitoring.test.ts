@@ -12,6 +12,7 @@ import { Duration } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { logAttemptFailure } from '../../lambdas/core/attempt-failures';
+import { METRIC_NAMES, type MetricPoint, NO_METRICS, SERVICE_NAME, setProcessMetrics } from '../../lambdas/core/metrics';
 import { jsonLogger } from '../../lambdas/core/log';
 import { finishMetering, type MeteringContext } from '../../lambdas/core/metering';
 import type { RouteCandidate } from '../../lambdas/core/routing';
@@ -175,23 +176,25 @@ describe('alarms in every router stack', () => {
     }
   });
 
-  it('counts upstream attempt failures in total and by provider (for the dashboard, no alarm)', () => {
+  it('fallbacks are a Powertools metric (no log filter): a sustained alarm on the EMF total', () => {
     for (const { region, t } of routers()) {
-      const { metricName, message } = LOG_METRICS.upstreamAttemptFailed;
-      const mine = { MetricTransformations: [Match.objectLike({ MetricName: metricName })] };
-      expect(idsWith(t, 'AWS::Logs::MetricFilter', mine), region).toHaveLength(6);
-      expect(idsWith(t, 'AWS::Logs::MetricFilter', { ...mine, FilterPattern: `{ $.message = "${message}" }` })).toHaveLength(6);
-      const byProvider = {
-        MetricTransformations: [Match.objectLike({ MetricName: metricName, Dimensions: [{ Key: 'Provider', Value: '$.provider' }] })],
-      };
-      expect(idsWith(t, 'AWS::Logs::MetricFilter', byProvider)).toHaveLength(3);
-      expect(idsWith(t, 'AWS::CloudWatch::Alarm', { Namespace: NAMESPACE, MetricName: metricName })).toEqual([]);
+      expect(idsWith(t, 'AWS::Logs::MetricFilter', { MetricTransformations: [Match.objectLike({ MetricName: 'UpstreamAttemptFailed' })] }), region).toEqual([]);
+      t.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        AlarmName: 'ctr-router-upstream-fallbacks',
+        Namespace: NAMESPACE,
+        MetricName: METRIC_NAMES.fallbacks,
+        Dimensions: [{ Name: 'service', Value: SERVICE_NAME }],
+        Statistic: 'Sum',
+        Threshold: ALARM_DEFAULTS.fallbacksPerPeriod,
+        EvaluationPeriods: ALARM_DEFAULTS.evaluationPeriods,
+        DatapointsToAlarm: ALARM_DEFAULTS.datapointsToAlarm,
+      });
     }
   });
 
   it('every alarm is named, says what to do, and has no action by default', () => {
     for (const { region, t } of routers()) {
-      t.resourceCountIs('AWS::CloudWatch::Alarm', 3 * 3 + 3);
+      t.resourceCountIs('AWS::CloudWatch::Alarm', 3 * 3 + 4);
       const namedWithRunbook = {
         AlarmName: Match.stringLikeRegexp('^ctr-router-'),
         // Long enough to say what to do (over 150 characters), within CloudWatch's 1024.
@@ -244,18 +247,22 @@ describe('metric filters match what the router really logs', () => {
         metricName,
       ).toHaveLength(1);
     }
-    // Other lines (none expected here) would not count.
-    expect(lines.filter((l) => patternMatches(patternFor(LOG_METRICS.upstreamAttemptFailed.metricName), l))).toEqual([]);
   });
 
-  it('a failed provider attempt produces one matching line that names the provider (the metric dimension)', async () => {
-    const candidate = { offer: { provider: { id: 'groq' }, upstreamModel: 'llama' } } as unknown as RouteCandidate;
-    const lines = await linesOf((log) => logAttemptFailure(log, 'req-2', candidate, 1, new UpstreamError('HTTP 503', 'http', 503)));
-    const pattern = patternFor(LOG_METRICS.upstreamAttemptFailed.metricName);
-    const matched = lines.filter((l) => patternMatches(pattern, l));
-    expect(matched).toHaveLength(1);
-    expect(JSON.parse(matched[0]!).provider).toBe('groq');
-    expect(patternMatches(patternFor(LOG_METRICS.usageRecordFailed.metricName), matched[0]!)).toBe(false);
+  it('a failed provider attempt emits one Fallbacks point by model and provider, and one total (the alarm metric)', () => {
+    const points: MetricPoint[] = [];
+    setProcessMetrics({ emit: (p) => points.push(p) });
+    try {
+      const candidate = { model: { id: 'llama-70b' }, offer: { provider: { id: 'groq' }, upstreamModel: 'llama' } } as unknown as RouteCandidate;
+      logAttemptFailure(jsonLogger(() => undefined), 'req-2', candidate, 1, new UpstreamError('HTTP 503', 'http', 503));
+      logAttemptFailure(jsonLogger(() => undefined), 'req-3', candidate, 1, new UpstreamError('client left', 'aborted'));
+    } finally {
+      setProcessMetrics(NO_METRICS);
+    }
+    expect(points).toEqual([
+      { dimensions: { model: 'llama-70b', provider: 'groq' }, values: [{ name: METRIC_NAMES.fallbacks, unit: 'Count', value: 1 }] },
+      { dimensions: {}, values: [{ name: METRIC_NAMES.fallbacks, unit: 'Count', value: 1 }] },
+    ]);
   });
 });
 
@@ -299,8 +306,12 @@ describe('dashboard', () => {
       }
       for (const { metricName } of Object.values(LOG_METRICS))
         expect(has(NAMESPACE, metricName, 'Sum'), `${region} ${metricName}`).toBe(true);
-      for (const provider of s.config.providers) {
-        expect(has(NAMESPACE, LOG_METRICS.upstreamAttemptFailed.metricName, 'Sum', ['Provider', provider.id]), provider.id).toBe(true);
+      for (const name of [METRIC_NAMES.requests, METRIC_NAMES.fallbacks, METRIC_NAMES.costUsd, METRIC_NAMES.promptTokens, METRIC_NAMES.completionTokens])
+        expect(has(NAMESPACE, name, 'Sum', ['service', SERVICE_NAME]), `${region} ${name}`).toBe(true);
+      // By model and provider: SEARCH expressions over the EMF dimension set.
+      const searches = lines.filter((l) => typeof l.at(-1)?.expression === 'string').map((l) => l.at(-1).expression as string);
+      for (const name of [METRIC_NAMES.requests, METRIC_NAMES.fallbacks, METRIC_NAMES.costUsd, METRIC_NAMES.breakerOpen]) {
+        expect(searches.some((e) => e.includes(`{${NAMESPACE},service,model,provider} MetricName="${name}"`)), name).toBe(true);
       }
       // The alarm status widget lists every alarm.
       const alarmWidget = widgets.find((w) => w.type === 'alarm');
@@ -316,7 +327,7 @@ describe('dashboard', () => {
     for (const stack of Object.values(s.stacks.routerStacks)) {
       const { router } = stack;
       expect(router.dashboard).toBeDefined();
-      expect(router.alarms!.all).toHaveLength(12);
+      expect(router.alarms!.all).toHaveLength(13);
       expect(Object.keys(router.alarms!.functionErrors).sort()).toEqual(['admin', 'api', 'chat']);
       expect(router.alarms!.apiLatencyP99).toBeUndefined();
       expect(router.logMetrics.usageRecordFailed.namespace).toBe(NAMESPACE);
@@ -400,7 +411,8 @@ describe('monitoring options', () => {
     t.resourceCountIs('AWS::CloudWatch::Alarm', 0);
     t.resourceCountIs('AWS::CloudWatch::Dashboard', 0);
     t.resourceCountIs('AWS::SNS::Topic', 0);
-    t.resourceCountIs('AWS::Logs::MetricFilter', 12);
+    // 3 functions × the 2 money-loss messages (fallbacks are a Powertools metric now).
+    t.resourceCountIs('AWS::Logs::MetricFilter', 6);
     expect(router.alarms).toBeUndefined();
     expect(router.dashboard).toBeUndefined();
   });
