@@ -123,6 +123,7 @@ export function addCheapTokenRouterStacks(scope: Construct, props: CheapTokenRou
     replicaRegions: config.replicaRegions,
     namePrefix,
     pitrRecoveryPeriodDays: props.pitrRecoveryPeriodDays,
+    replicaKeyArns: Object.fromEntries(config.replicaRegions.map((r) => [r, keyStacks[r]!.dataKey.keyArn])),
   });
   for (const region of config.replicaRegions) dataStack.addStackDependency(keyStacks[region]!, 'table and secret replicas are encrypted with the replica key');
 
@@ -148,8 +149,8 @@ export function addCheapTokenRouterStacks(scope: Construct, props: CheapTokenRou
         data: {
           tableNames: dataStack.data.tableNames,
           keyArn: keyStack.dataKey.keyArn,
-          // Same key id in every region (multi-Region key); only the region differs.
-          homeKeyArn: Stack.of(keyStack).formatArn({ service: 'kms', region: primary, resource: 'key', resourceName: keyStack.dataKey.keyId }),
+          // The home key's whole ARN, so a replica region reads it with a bare Fn::GetStackOutput.
+          homeKeyArn: primaryKey.dataKey.keyArn,
           ...(region === primary ? { providerSecretArn: dataStack.data.providerSecretArn } : replicaSecret(Stack.of(keyStack), namePrefix, region)),
         },
       },

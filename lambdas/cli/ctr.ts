@@ -46,7 +46,9 @@ Catalog (generated from @pydantic/genai-prices × enabled providers × data/mode
 limits: --rpm N --tpm N --daily-budget USD --monthly-budget USD
 
 Store: the running local server's DynamoDB Local (or .local/dynamodb). For a deployed stack set
-CTR_REMOTE=1, AWS_REGION, CTR_TABLE_PREFIX=ctr- and CTR_KMS_KEY_ARN (stack outputs).`;
+CTR_ADMIN_URL=<EndpointUrl without /v1> (and AWS_PROFILE): signed with SigV4, needs only
+execute-api:Invoke on /admin/*. Direct table access: CTR_REMOTE=1, AWS_REGION, CTR_TABLE_PREFIX=ctr-
+and CTR_KMS_KEY_ARN (stack outputs).`;
 
 class UsageError extends Error {}
 
@@ -150,8 +152,8 @@ export async function run(argv: string[], out: (s: string) => void = (s) => proc
   });
 
   const opened = await openRuntime(env);
-  const svc = opened.runtime.accounts;
-  const privacy = opened.runtime.privacy;
+  const svc = opened.ops.accounts;
+  const privacy = opened.ops.privacy;
   try {
     switch (`${cmd} ${sub ?? ''}`.trim()) {
       case 'accounts create': {
@@ -236,7 +238,7 @@ export async function run(argv: string[], out: (s: string) => void = (s) => proc
       case 'support reply':
       case 'support resolve': {
         const account = need(v.account, '--account <id>');
-        const support = opened.runtime.support;
+        const support = opened.ops.support;
         const message = () => ({ from: v.author ?? 'customer', text: need(v.message, '--message') });
         const t =
           sub === 'open'
@@ -248,7 +250,7 @@ export async function run(argv: string[], out: (s: string) => void = (s) => proc
         return out(`Ticket ${t.ticketId}: ${t.status}${t.expiresAt ? `, deleted after ${t.expiresAt}` : ''} (${t.messages.length} message(s))`);
       }
       case 'support list': {
-        const list = await opened.runtime.support.list(need(v.account, '--account <id>'));
+        const list = await opened.ops.support.list(need(v.account, '--account <id>'));
         return emit(list, () => list.map((t) => ({ ticketId: t.ticketId, status: t.status, openedAt: t.openedAt, messages: t.messages.length, expiresAt: t.expiresAt ?? '' })));
       }
       case 'privacy export': {

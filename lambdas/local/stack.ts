@@ -3,6 +3,8 @@
  * `npm start` and the integration tests both use it.
  */
 import { jsonLogger, type Logger } from '../core/log';
+import type { Credentials } from '../core/sigv4';
+import { sigv4Operator } from '../handlers/operator-sigv4';
 import { createObservability, type LineWriter, setObservability } from '../handlers/observability';
 import { createRuntime, type Runtime } from '../handlers/runtime';
 import { tableNamesFromEnv } from '../store/tables';
@@ -27,6 +29,11 @@ export interface LocalStackOptions {
   /** Environment for the runtime (config, provider keys); CTR_DYNAMODB_ENDPOINT is added. */
   env?: NodeJS.ProcessEnv;
   log?: Logger;
+  /**
+   * Check SigV4 signatures on `/admin/*` against these credentials (as API Gateway's IAM
+   * authorization does in the cloud) instead of trusting loopback. Test credentials only.
+   */
+  operatorCredentials?: readonly Credentials[];
   /** Where the Powertools metrics (EMF lines) go; stdout by default, as in Lambda. */
   metricsWrite?: LineWriter;
   /** Reuse a running DynamoDB (Local) instead of starting one. */
@@ -43,7 +50,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     await createTables(dynamo.endpoint, tableNamesFromEnv(env));
     setObservability(createObservability(env, options.metricsWrite ?? ((line) => process.stdout.write(`${line}\n`))));
     const runtime = createRuntime(env, log);
-    const server = await startLocalServer({ port: options.port, runtime, log });
+    const operator = options.operatorCredentials ? sigv4Operator(options.operatorCredentials, env.AWS_REGION ?? 'us-east-1') : undefined;
+    const server = await startLocalServer({ port: options.port, runtime, log, operator });
     return {
       dynamo,
       server,
