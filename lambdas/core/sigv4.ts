@@ -123,6 +123,9 @@ export async function verifyRequest(
     if (value === undefined) return 'malformed';
     headers[n] = value;
   }
+  // The signer trusts a given payload hash header: check it against the body actually received.
+  const payloadHash = headers['x-amz-content-sha256'];
+  if (payloadHash !== undefined && payloadHash !== createHash('sha256').update(req.body ?? '', 'utf8').digest('hex')) return 'bad_signature';
   const expected = await signRequest({ ...req, headers }, credentials, region, at);
   const got = Buffer.from(signature!, 'utf8');
   const want = Buffer.from(AUTH.exec(expected.authorization ?? '')?.[6] ?? '', 'utf8');

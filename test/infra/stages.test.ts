@@ -139,7 +139,10 @@ describe('two stages in one account', () => {
     for (const { stackName, json } of [...dev.templates, ...prod.templates]) {
       const nested: string[] = [];
       const walk = (v: unknown, insideIntrinsic: boolean) => {
-        if (Array.isArray(v)) return v.forEach((x) => walk(x, insideIntrinsic));
+        if (Array.isArray(v)) {
+          for (const x of v) walk(x, insideIntrinsic);
+          return;
+        }
         if (!v || typeof v !== 'object') return;
         for (const [k, x] of Object.entries(v)) {
           if (k === 'Fn::GetStackOutput' && insideIntrinsic) nested.push(JSON.stringify(v).slice(0, 120));
