@@ -67,7 +67,7 @@ export interface CheapTokenRouterProps {
    */
   readonly throttlingBurstLimit?: number;
   /**
-   * Retention of the function, access and execution log groups. Access logs hold source IPs
+   * Retention of the function, access and execution log groups. Their lines carry account and key ids
    * (usage data, policy §2), so this may not exceed the config's `retention.usageDays`.
    *
    * @default logs.RetentionDays.ONE_MONTH
@@ -193,7 +193,7 @@ export class CheapTokenRouter extends Construct {
     const retention = props.logRetention ?? (ROUTER_DEFAULTS.logRetentionDays as logs.RetentionDays);
     if (retention > config.retention.usageDays) {
       throw new Error(
-        `CheapTokenRouter: logRetention ${retention} days exceeds retention.usageDays ${config.retention.usageDays} (access logs hold source IPs, usage data under policy §8)`,
+        `CheapTokenRouter: logRetention ${retention} days exceeds retention.usageDays ${config.retention.usageDays} (log lines carry account and key ids, usage data under policy §8)`,
       );
     }
     const streamTimeout = props.streamTimeout ?? Duration.seconds(ROUTER_DEFAULTS.streamTimeoutSeconds);

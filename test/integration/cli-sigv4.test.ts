@@ -33,7 +33,13 @@ beforeAll(async () => {
     CTR_LOCAL_MASTER_KEY: randomBytes(32).toString('hex'),
     CTR_CONFIG_JSON: JSON.stringify(defaultConfig()),
   };
-  stack = await startLocalStack({ port: 0, env, log: jsonLogger(() => undefined), operatorCredentials: [OPERATOR], metricsWrite: (l) => emf.push(l) });
+  stack = await startLocalStack({
+    port: 0,
+    env,
+    log: jsonLogger(() => undefined),
+    operatorCredentials: [OPERATOR],
+    metricsWrite: (l) => emf.push(l),
+  });
   // No table endpoint, no KMS key: only the admin URL and the operator's credentials.
   cliEnv = {
     PATH: process.env.PATH,
@@ -50,7 +56,9 @@ afterAll(async () => {
 
 describe('ctr through the admin API (SigV4)', () => {
   it('creates an account and a key, lists, rotates and revokes, reads usage: every call signed', async () => {
-    const account = JSON.parse(await ctr('accounts', 'create', 'globex', '--email', 'ops@globex.example', '--monthly-budget', '5', '--json'));
+    const account = JSON.parse(
+      await ctr('accounts', 'create', 'globex', '--email', 'ops@globex.example', '--monthly-budget', '5', '--json'),
+    );
     expect(account).toMatchObject({ accountId: 'globex', limits: { monthlyBudgetUsd: 5 } });
     const key = JSON.parse(await ctr('keys', 'create', '--account', 'globex', '--name', 'ci', '--json'));
     expect(key.key).toMatch(/^sk-ctr-/);
@@ -58,7 +66,9 @@ describe('ctr through the admin API (SigV4)', () => {
 
     const client = new OpenAI({ baseURL: stack.server.baseUrl, apiKey: key.key, maxRetries: 0 });
     await client.chat.completions.create({ model: 'mock/echo-small', messages: [{ role: 'user', content: 'hello' }], max_tokens: 20 });
-    await vi.waitFor(async () => expect(JSON.parse(await ctr('usage', '--account', 'globex', '--by', 'model', '--json'))).toHaveLength(1), { timeout: 10_000 });
+    await vi.waitFor(async () => expect(JSON.parse(await ctr('usage', '--account', 'globex', '--by', 'model', '--json'))).toHaveLength(1), {
+      timeout: 10_000,
+    });
 
     const rotated = JSON.parse(await ctr('keys', 'rotate', key.keyId, '--json'));
     expect(rotated.rotatedFrom).toBe(key.keyId);
@@ -84,12 +94,20 @@ describe('ctr through the admin API (SigV4)', () => {
     const unsigned = await fetch(url);
     expect(unsigned.status).toBe(403);
 
-    const wrongKey = await signRequest({ method: 'GET', url, headers: {} }, { ...OPERATOR, secretAccessKey: 'not-the-secret' }, 'us-east-1');
+    const wrongKey = await signRequest(
+      { method: 'GET', url, headers: {} },
+      { ...OPERATOR, secretAccessKey: 'not-the-secret' },
+      'us-east-1',
+    );
     const bad = await fetch(url, { headers: wrongKey });
     expect(bad.status).toBe(403);
     expect(((await bad.json()) as { error: { message: string } }).error.message).toContain('bad_signature');
 
-    const unknown = await signRequest({ method: 'GET', url, headers: {} }, { accessKeyId: 'AKIDSOMEONEELSE', secretAccessKey: 'x' }, 'us-east-1');
+    const unknown = await signRequest(
+      { method: 'GET', url, headers: {} },
+      { accessKeyId: 'AKIDSOMEONEELSE', secretAccessKey: 'x' },
+      'us-east-1',
+    );
     expect((await fetch(url, { headers: unknown })).status).toBe(403);
 
     // Signed for one body, sent with another.
