@@ -5,7 +5,7 @@
  * data key stays reserved for data, and the notification carries ids and amounts, never content.
  */
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import type * as iam from 'aws-cdk-lib/aws-iam';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
@@ -74,7 +74,11 @@ export class RouterBudgetAlerts extends Construct {
       masterKey: this.key,
       enforceSSL: true,
     });
-    for (const publisher of props.publishers) this.topic.grantPublish(publisher);
+    // Exact actions (grantPublish would add kms:GenerateDataKey*, a wildcard action).
+    for (const publisher of props.publishers) {
+      iam.Grant.addToPrincipal({ grantee: publisher, actions: ['sns:Publish'], resourceArns: [this.topic.topicArn] });
+      iam.Grant.addToPrincipal({ grantee: publisher, actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resourceArns: [this.key.keyArn] });
+    }
     if (props.email) this.topic.addSubscription(new subscriptions.EmailSubscription(props.email));
     if (props.webhookUrl) {
       if (!props.webhookUrl.startsWith('https://')) throw new Error('RouterBudgetAlerts: webhookUrl must be an https:// URL');
