@@ -66,6 +66,8 @@ export const ALARM_DEFAULTS = {
   apiLatencyP99Ms: undefined as number | undefined,
   /** A function's Duration p99 above this percentage of its timeout breaches (requests are about to be cut off). */
   durationP99PercentOfTimeout: 80,
+  /** Provider fallbacks (Powertools metric `Fallbacks`, all models) per period that breach the sustained fallback alarm. */
+  fallbacksPerPeriod: 20,
 } as const;
 
 /**
@@ -77,11 +79,9 @@ export const LOG_METRICS = {
   usageRecordFailed: { message: 'usage record failed', metricName: 'UsageRecordFailed' },
   /** A budget reservation could not be settled after every retry: the spend never reached the budget. */
   reservationSettleFailed: { message: 'reservation settle failed', metricName: 'ReservationSettleFailed' },
-  /** One provider attempt failed (the router fell back to the next offer, or answered 502 after the last). */
-  upstreamAttemptFailed: { message: 'upstream attempt failed', metricName: 'UpstreamAttemptFailed' },
 } as const;
 
-/** Namespace of the log-derived metrics; the name prefix is appended (`CheapTokenRouter/ctr`). */
+/** Namespace of the router's metrics (Powertools EMF and log-derived); the name prefix is appended (`CheapTokenRouter/ctr`). */
 export const METRIC_NAMESPACE = 'CheapTokenRouter';
 
 /** Defaults of the data layer (`RouterData`). */

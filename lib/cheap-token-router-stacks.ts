@@ -8,15 +8,19 @@
  *    exist first — which is why the keys are not in this stack.
  * 4. `<P>-Router-<region>` (primary and each replica region): API, functions, logs.
  *
- * Cross-region values (the primary key ARN, the secret ARN) travel by `Fn::GetStackOutput`, so no
- * custom resources are needed. Table names are deterministic and identical in every region.
+ * The primary key ARN travels by `Fn::GetStackOutput` (never nested in another intrinsic), so no
+ * custom resources are needed. Table and secret names are deterministic and identical in every
+ * region, so a replica region addresses its secret replica by name (see `replicaSecret`).
+ *
+ * Names, memory, alarms, WAF and tracing come from the config's `deployment` section; props
+ * given here override it.
  */
-import { Aws, type Environment, Fn, Stack } from 'aws-cdk-lib';
+import { ArnFormat, type Environment, Stack } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { RouterConfig } from '../lambdas/core/config';
+import { stackPrefixOf } from '../lambdas/core/deployment-config';
 import type { CheapTokenRouterProps } from './cheap-token-router';
-import { NAMING_DEFAULTS } from './cheap-token-router-defaults';
-import { stackNames } from './naming';
+import { providerSecretName, stackNames } from './naming';
 import { DataStack } from './stacks/data-stack';
 import { KeyStack } from './stacks/key-stack';
 import { RouterStack } from './stacks/router-stack';
@@ -35,13 +39,13 @@ export interface CheapTokenRouterStacksProps {
   /**
    * Prefix of stack names.
    *
-   * @default 'Ctr'
+   * @default - `config.deployment.stackPrefix`, else `namePrefix` capitalised ('Ctr')
    */
   readonly stackPrefix?: string;
   /**
-   * Prefix of physical resource names (tables, secret, key alias, API).
+   * Prefix of physical resource names (tables, secret, key alias, API, alarms, dashboard).
    *
-   * @default 'ctr'
+   * @default - `config.deployment.namePrefix` ('ctr')
    */
   readonly namePrefix?: string;
   /**
@@ -54,7 +58,7 @@ export interface CheapTokenRouterStacksProps {
    * Options of every regional router (memory, timeouts, throttling, logs, WAF, alarms, dashboard).
    * `alarmEmail` gives each region a topic of its own; an existing topic is per region, see `alarmTopicArns`.
    *
-   * @default - the `CheapTokenRouter` defaults
+   * @default - `config.deployment` (memory, alarm e-mail, WAF, dashboard, tracing), then the `CheapTokenRouter` defaults
    */
   readonly router?: Omit<CheapTokenRouterProps, 'config' | 'data' | 'namePrefix' | 'alarmTopic'>;
   /**
@@ -84,8 +88,9 @@ export interface CheapTokenRouterStacks {
  */
 export function addCheapTokenRouterStacks(scope: Construct, props: CheapTokenRouterStacksProps): CheapTokenRouterStacks {
   const { config } = props;
-  const stackPrefix = props.stackPrefix ?? NAMING_DEFAULTS.stackPrefix;
-  const namePrefix = props.namePrefix ?? NAMING_DEFAULTS.namePrefix;
+  const deployment = config.deployment;
+  const namePrefix = props.namePrefix ?? deployment.namePrefix;
+  const stackPrefix = props.stackPrefix ?? stackPrefixOf({ namePrefix, stackPrefix: deployment.stackPrefix });
   const account = props.account ?? process.env.CDK_DEFAULT_ACCOUNT;
   const env = (region: string): Environment => ({ account, region });
   const primary = config.primaryRegion;
@@ -118,6 +123,7 @@ export function addCheapTokenRouterStacks(scope: Construct, props: CheapTokenRou
     replicaRegions: config.replicaRegions,
     namePrefix,
     pitrRecoveryPeriodDays: props.pitrRecoveryPeriodDays,
+    replicaKeyArns: Object.fromEntries(config.replicaRegions.map((r) => [r, keyStacks[r]!.dataKey.keyArn])),
   });
   for (const region of config.replicaRegions)
     dataStack.addStackDependency(keyStacks[region]!, 'table and secret replicas are encrypted with the replica key');
@@ -131,21 +137,24 @@ export function addCheapTokenRouterStacks(scope: Construct, props: CheapTokenRou
       stackName: stackNames.router(stackPrefix, region),
       description: `Cheap Token Router: API and functions (${region}${region === primary ? ', home region' : ''})`,
       router: {
+        memorySizeMb: deployment.memorySizeMb,
+        alarmEmail: deployment.alarmEmail,
+        dashboard: deployment.dashboard,
+        manageApiGatewayAccountRole: deployment.manageApiGatewayAccountRole,
+        waf: deployment.waf,
+        tracing: deployment.tracing,
+        budgetAlerts: deployment.budgetAlerts,
         ...props.router,
         config,
         namePrefix,
         data: {
           tableNames: dataStack.data.tableNames,
           keyArn: keyStack.dataKey.keyArn,
-          // Same key id in every region (multi-Region key); only the region differs.
-          homeKeyArn: Stack.of(keyStack).formatArn({
-            service: 'kms',
-            region: primary,
-            resource: 'key',
-            resourceName: keyStack.dataKey.keyId,
-          }),
-          providerSecretArn:
-            region === primary ? dataStack.data.providerSecretArn : replicaSecretArn(dataStack.data.providerSecretArn, region),
+          // The home key's whole ARN, so a replica region reads it with a bare Fn::GetStackOutput.
+          homeKeyArn: primaryKey.dataKey.keyArn,
+          ...(region === primary
+            ? { providerSecretArn: dataStack.data.providerSecretArn }
+            : replicaSecret(Stack.of(keyStack), namePrefix, region)),
         },
       },
     });
@@ -156,9 +165,21 @@ export function addCheapTokenRouterStacks(scope: Construct, props: CheapTokenRou
 }
 
 /**
- * ARN of a secret's replica: Secrets Manager keeps name and random suffix, only the region
- * changes. `arn:aws:secretsmanager:<region>:<account>:secret:<name>-<suffix>`, field 6 is `<name>-<suffix>`.
+ * The provider secret's replica in a replica region, without a cross-region reference: Secrets
+ * Manager keeps the name in every replica (only the 6-character random suffix of the ARN is
+ * unknown), so the function reads it by name and its role may read `<name>-??????` — the form
+ * the Secrets Manager documentation gives for a secret whose suffix is not known.
  */
-function replicaSecretArn(primaryArn: string, region: string): string {
-  return Fn.join(':', ['arn', Aws.PARTITION, 'secretsmanager', region, Aws.ACCOUNT_ID, 'secret', Fn.select(6, Fn.split(':', primaryArn))]);
+function replicaSecret(stack: Stack, namePrefix: string, region: string): { providerSecretArn: string; providerSecretId: string } {
+  const name = providerSecretName(namePrefix);
+  return {
+    providerSecretArn: stack.formatArn({
+      service: 'secretsmanager',
+      region,
+      resource: 'secret',
+      resourceName: `${name}-??????`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    }),
+    providerSecretId: name,
+  };
 }

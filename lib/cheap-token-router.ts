@@ -18,9 +18,10 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import type { RouterConfig } from '../lambdas/core/config';
-import { NAMING_DEFAULTS, ROUTER_DEFAULTS } from './cheap-token-router-defaults';
+import { METRIC_NAMESPACE, NAMING_DEFAULTS, ROUTER_DEFAULTS } from './cheap-token-router-defaults';
 import { acknowledgeRouterFindings } from './nag-suppressions';
 import { RouterApi } from './router-api';
+import { type BudgetAlertOptions, budgetAlertsWanted, RouterBudgetAlerts } from './router-budget-alerts';
 import type { RouterDataReference } from './router-data-reference';
 import { RouterFunction } from './router-function';
 import { RouterFunctionRole } from './router-function-role';
@@ -67,7 +68,7 @@ export interface CheapTokenRouterProps {
    */
   readonly throttlingBurstLimit?: number;
   /**
-   * Retention of the function, access and execution log groups. Access logs hold source IPs
+   * Retention of the function, access and execution log groups. Their lines carry account and key ids
    * (usage data, policy §2), so this may not exceed the config's `retention.usageDays`.
    *
    * @default logs.RetentionDays.ONE_MONTH
@@ -121,6 +122,19 @@ export interface CheapTokenRouterProps {
    * @default true
    */
   readonly dashboard?: boolean;
+  /**
+   * AWS X-Ray active tracing of every function (Powertools Tracer); the trace never holds a body.
+   *
+   * @default false
+   */
+  readonly tracing?: boolean;
+  /**
+   * Budget alerts: an SNS topic (customer-managed key) the chat and api functions notify once per
+   * budget, period and threshold crossed, with optional e-mail and HTTPS webhook subscriptions.
+   *
+   * @default - no budget alerts (with `enabled`, `email` or `webhookUrl`: thresholds 50, 80 and 100 %)
+   */
+  readonly budgetAlerts?: BudgetAlertOptions;
   /**
    * Prefix of physical names (API name, alarm names, dashboard name, log-metric namespace).
    *
@@ -181,6 +195,8 @@ export class CheapTokenRouter extends Construct {
   public readonly alarmTopic?: sns.ITopic;
   /** The CloudWatch dashboard, unless `dashboard` is false. */
   public readonly dashboard?: cloudwatch.Dashboard;
+  /** The budget-alert topic and its key, when budget alerts are enabled. */
+  public readonly budgetAlerts?: RouterBudgetAlerts;
   /** Region-wildcard Bedrock model ARNs (cross-region inference profiles), acknowledged per role. */
   public readonly bedrockWildcards: readonly { role: iam.IRole; resource: string }[];
 
@@ -195,7 +211,7 @@ export class CheapTokenRouter extends Construct {
     const retention = props.logRetention ?? (ROUTER_DEFAULTS.logRetentionDays as logs.RetentionDays);
     if (retention > config.retention.usageDays) {
       throw new Error(
-        `CheapTokenRouter: logRetention ${retention} days exceeds retention.usageDays ${config.retention.usageDays} (access logs hold source IPs, usage data under policy §8)`,
+        `CheapTokenRouter: logRetention ${retention} days exceeds retention.usageDays ${config.retention.usageDays} (log lines carry account and key ids, usage data under policy §8)`,
       );
     }
     const streamTimeout = props.streamTimeout ?? Duration.seconds(ROUTER_DEFAULTS.streamTimeoutSeconds);
@@ -227,7 +243,16 @@ export class CheapTokenRouter extends Construct {
         timeout: name === 'chat' ? streamTimeout : (WORKER_TIMEOUTS[name] ?? bufferedTimeout),
         description: FUNCTION_DESCRIPTIONS[name],
         memorySizeMb: props.memorySizeMb,
+        metricsNamespace: `${METRIC_NAMESPACE}/${namePrefix}`,
+        tracing: props.tracing,
       });
+    }
+    if (budgetAlertsWanted(props.budgetAlerts)) {
+      // The functions that settle budget reservations (chat, embeddings) send the budget alerts.
+      this.budgetAlerts = new RouterBudgetAlerts(this, 'BudgetAlerts', { ...props.budgetAlerts, publishers: [roles.chat, roles.api] });
+      for (const fn of [functions.chat, functions.api]) {
+        for (const [k, v] of Object.entries(this.budgetAlerts.environment())) fn.addEnvironment(k, v);
+      }
     }
     this.chatFunction = functions.chat;
     this.apiFunction = functions.api;
@@ -298,6 +323,7 @@ export class CheapTokenRouter extends Construct {
     this.alarms = monitoring.alarms;
     this.alarmTopic = monitoring.alarmTopic;
     this.dashboard = monitoring.dashboard;
+    this.dashboard?.addWidgets(this.queues.depthWidget());
 
     this.logGroups = logGroups;
     acknowledgeRouterFindings(this);

@@ -15,6 +15,7 @@ import type { Construct } from 'constructs';
 import { ALARM_DEFAULTS } from './cheap-token-router-defaults';
 import { ADMIN_ACTIONS } from './data-key';
 import type { RouterLogMetrics } from './router-log-metrics';
+import { METRIC_NAMES, type RouterMetrics } from './router-metrics';
 import { ROUTER_FUNCTIONS, type RouterFunctionName } from './table-access';
 
 /** Alarm options of `CheapTokenRouterProps.alarms`. */
@@ -69,6 +70,12 @@ export interface RouterAlarmOptions {
    * @default 80
    */
   readonly durationP99PercentOfTimeout?: number;
+  /**
+   * Provider fallbacks (the Powertools `Fallbacks` metric, all models) per period at or above which the sustained fallback alarm breaches.
+   *
+   * @default 20
+   */
+  readonly fallbacksPerPeriod?: number;
 }
 
 /** The router's alarms in one region. */
@@ -87,6 +94,8 @@ export interface RouterAlarms {
   readonly usageRecordFailed: cloudwatch.Alarm;
   /** Any `reservation settle failed` log line: a spend never reached the budget. */
   readonly reservationSettleFailed: cloudwatch.Alarm;
+  /** Provider fallbacks (EMF `Fallbacks`) at or above the threshold (sustained). */
+  readonly upstreamFallbacks: cloudwatch.Alarm;
   /** Every alarm above. */
   readonly all: readonly cloudwatch.Alarm[];
 }
@@ -99,6 +108,8 @@ export interface RouterAlarmsProps {
   readonly functions: Readonly<Record<RouterFunctionName, lambda.Function>>;
   /** The log-derived metrics (lost usage records and settlements). */
   readonly logMetrics: RouterLogMetrics;
+  /** The functions' Powertools (EMF) metrics. */
+  readonly metrics: RouterMetrics;
   /** Prefix of the alarm names (`<namePrefix>-router-<alarm>`). */
   readonly namePrefix: string;
   /**
@@ -212,7 +223,7 @@ export function buildRouterAlarms(scope: Construct, props: RouterAlarmsProps): R
     ratePercent,
     sustained,
     `At least ${ratePercent}% of API requests (and at least ${minCount}) answered 5XX in ${window}. ` +
-      'A 502 from the router means every offer of a model failed: see "Upstream attempt failures" on the dashboard and the providers\' status pages. ' +
+      'A 502 from the router means every offer of a model failed: see "Provider fallbacks" on the dashboard and the providers\' status pages. ' +
       'A 500/503/504 from API Gateway means function errors, throttles or integration timeouts: see the function alarms and the API-Gateway-Execution-Logs log group. ' +
       'A 503 from the functions in a replica region can mean the home region (rate-limit and budget counters) is unreachable.',
   );
@@ -270,7 +281,7 @@ export function buildRouterAlarms(scope: Construct, props: RouterAlarmsProps): R
       thresholdMs,
       sustained,
       `The ${fnName} function's Duration p99 was at least ${percentOfTimeout}% of its ${timeoutMs / 1000} s timeout in ${window}; ` +
-        'requests that reach the timeout are cut off. Check upstream provider latency and "Upstream attempt failures" on the dashboard ' +
+        'requests that reach the timeout are cut off. Check upstream provider latency and "Provider fallbacks" on the dashboard ' +
         '(each fallback adds an attempt) and DynamoDB latency; for long generations raise router.streamTimeout (at most 15 minutes).',
     );
   }
@@ -298,6 +309,19 @@ export function buildRouterAlarms(scope: Construct, props: RouterAlarmsProps): R
       'requestId\'s "request metered" line carries the account and cost that the budget is missing.',
   );
 
+  const fallbacksPerPeriod = options.fallbacksPerPeriod ?? ALARM_DEFAULTS.fallbacksPerPeriod;
+  const upstreamFallbacks = alarm(
+    'UpstreamFallbacks',
+    'upstream-fallbacks',
+    props.metrics.total(METRIC_NAMES.fallbacks),
+    fallbacksPerPeriod,
+    sustained,
+    `At least ${fallbacksPerPeriod} provider attempts failed per ${minutes}-minute period in ${window} (Powertools metric Fallbacks): ` +
+      'requests are falling back to dearer or slower offers, or failing after the last one. The dashboard splits Fallbacks by model and ' +
+      'provider; check that provider\'s status page and its credential in the provider secret, and the "upstream attempt failed" log ' +
+      'lines (reason, upstreamStatus) in the chat and api log groups.',
+  );
+
   const all = [
     apiServerErrors,
     ...(apiLatencyP99 ? [apiLatencyP99] : []),
@@ -306,6 +330,7 @@ export function buildRouterAlarms(scope: Construct, props: RouterAlarmsProps): R
     ...Object.values(functionDuration),
     usageRecordFailed,
     reservationSettleFailed,
+    upstreamFallbacks,
   ];
   return {
     apiServerErrors,
@@ -315,6 +340,7 @@ export function buildRouterAlarms(scope: Construct, props: RouterAlarmsProps): R
     functionDuration,
     usageRecordFailed,
     reservationSettleFailed,
+    upstreamFallbacks,
     all,
   };
 }

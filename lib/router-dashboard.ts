@@ -11,6 +11,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import type { RouterAlarms } from './router-alarms';
 import type { RouterLogMetrics } from './router-log-metrics';
+import { METRIC_NAMES, type RouterMetrics } from './router-metrics';
 import { ROUTER_FUNCTIONS, type RouterFunctionName } from './table-access';
 
 /** Props of {@link buildRouterDashboard}. */
@@ -21,6 +22,8 @@ export interface RouterDashboardProps {
   readonly functions: Readonly<Record<RouterFunctionName, lambda.Function>>;
   /** The log-derived metrics. */
   readonly logMetrics: RouterLogMetrics;
+  /** The functions' Powertools (EMF) metrics. */
+  readonly metrics: RouterMetrics;
   /** Provider ids of the config: one line each in the upstream-failure widget. */
   readonly providerIds: readonly string[];
   /** Prefix of the dashboard name. */
@@ -34,7 +37,7 @@ export interface RouterDashboardProps {
 }
 
 export function buildRouterDashboard(scope: Construct, props: RouterDashboardProps): cloudwatch.Dashboard {
-  const { api, functions, namePrefix, providerIds, logMetrics, alarms } = props;
+  const { api, functions, namePrefix, logMetrics, metrics, alarms } = props;
   const stack = Stack.of(scope);
   const stage = api.deploymentStage;
   const period = Duration.minutes(5);
@@ -52,8 +55,8 @@ export function buildRouterDashboard(scope: Construct, props: RouterDashboardPro
     new cloudwatch.TextWidget({
       markdown:
         `# Cheap Token Router — ${stack.region}\n` +
-        "API Gateway stage, the chat / api / admin functions, and metrics counted from the router's own log lines. " +
-        'Usage-record and settle failures are money lost; upstream attempt failures are provider errors (each one a fallback or, after the last offer, a 502).',
+        "API Gateway stage, the chat / api / admin functions, the router's Powertools metrics (requests, tokens, cost, fallbacks, breakers, outbox) " +
+        'and two counts from its log lines. Usage-record and settle failures are money lost; a fallback is a failed provider attempt (the next offer was tried, or after the last a 502).',
       width: 24,
       height: 2,
     }),
@@ -95,10 +98,40 @@ export function buildRouterDashboard(scope: Construct, props: RouterDashboardPro
   dashboard.addWidgets(
     graph('Usage records lost (money)', [withLabel('usage record failed', logMetrics.usageRecordFailed)]),
     graph('Budget settlements lost (money)', [withLabel('reservation settle failed', logMetrics.reservationSettleFailed)]),
-    graph('Upstream attempt failures', [
-      withLabel('all providers', logMetrics.upstreamAttemptFailed),
-      ...providerIds.map((id) => withLabel(id, logMetrics.upstreamAttemptFailedBy(id))),
+    graph('Provider fallbacks', [
+      metrics.total(METRIC_NAMES.fallbacks, 'all providers'),
+      metrics.byModelAndProvider(METRIC_NAMES.fallbacks),
     ]),
+  );
+  dashboard.addWidgets(
+    graph(
+      'Requests by model / provider',
+      [metrics.total(METRIC_NAMES.requests, 'all'), metrics.byModelAndProvider(METRIC_NAMES.requests)],
+      { width: 6 },
+    ),
+    graph(
+      'Tokens',
+      [
+        metrics.total(METRIC_NAMES.promptTokens, 'prompt'),
+        metrics.total(METRIC_NAMES.completionTokens, 'completion'),
+        metrics.byModelAndProvider(METRIC_NAMES.completionTokens),
+      ],
+      { width: 6 },
+    ),
+    graph(
+      'Cost (USD) by model / provider',
+      [metrics.total(METRIC_NAMES.costUsd, 'all'), metrics.byModelAndProvider(METRIC_NAMES.costUsd)],
+      { width: 6 },
+    ),
+    graph(
+      'Breakers open (1 = open) / local outbox depth',
+      [
+        metrics.byModelAndProvider(METRIC_NAMES.breakerOpen, 'Maximum'),
+        // The local spool's depth; in the cloud the outbox is an SQS queue (its widget: router-queues.ts).
+        metrics.total(METRIC_NAMES.outboxDepth, 'outbox depth').with({ statistic: cloudwatch.Stats.MAXIMUM }),
+      ],
+      { width: 6 },
+    ),
   );
   if (alarms) {
     dashboard.addWidgets(new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: [...alarms.all], width: 24, height: 4 }));

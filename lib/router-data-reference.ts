@@ -9,6 +9,12 @@ export interface RouterDataReference {
   readonly keyArn: string;
   /** ARN of the data key in the home (primary) region, which encrypts the home-region counters. */
   readonly homeKeyArn: string;
-  /** ARN of the provider-credentials secret (its replica in this region). */
+  /** ARN of the provider-credentials secret (its replica in this region), or an ARN pattern (`<name>-??????`) for IAM. */
   readonly providerSecretArn: string;
+  /**
+   * What the functions pass as `SecretId` (an ARN or the secret's name).
+   *
+   * @default - providerSecretArn
+   */
+  readonly providerSecretId?: string;
 }

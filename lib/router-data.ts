@@ -34,6 +34,13 @@ export interface RouterDataProps {
    * @default 35
    */
   readonly pitrRecoveryPeriodDays?: number;
+  /**
+   * ARN of the data key in each replica region, as its own key stack outputs it (whole values: a
+   * cross-region reference is then a bare `Fn::GetStackOutput`, never nested in `Fn::Join`).
+   *
+   * @default - derived from `keyId` (same key id in every region of a multi-Region key)
+   */
+  readonly replicaKeyArns?: Readonly<Record<string, string>>;
 }
 
 const attribute = (k: KeyDefinition): dynamodb.Attribute => ({
@@ -72,7 +79,8 @@ export class RouterData extends Construct {
     // A multi-Region replica key has the primary's key id, so its ARN is known here.
     const replicaKeyArns: Record<string, string> = {};
     for (const region of props.replicaRegions) {
-      replicaKeyArns[region] = stack.formatArn({ service: 'kms', region, resource: 'key', resourceName: props.keyId });
+      replicaKeyArns[region] =
+        props.replicaKeyArns?.[region] ?? stack.formatArn({ service: 'kms', region, resource: 'key', resourceName: props.keyId });
     }
     this.replicaKeyArns = replicaKeyArns;
 

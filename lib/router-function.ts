@@ -11,6 +11,7 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { packConfigJson, type RouterConfig } from '../lambdas/core/config';
+import { SERVICE_NAME } from '../lambdas/core/metrics';
 import { type TableId, tableEnvVar } from '../lambdas/store/tables';
 import { ROUTER_DEFAULTS } from './cheap-token-router-defaults';
 import type { RouterDataReference } from './router-data-reference';
@@ -38,6 +39,18 @@ export interface RouterFunctionProps {
    * @default 256
    */
   readonly memorySizeMb?: number;
+  /**
+   * Namespace of the Powertools (EMF) metrics the function emits.
+   *
+   * @default 'CheapTokenRouter/ctr'
+   */
+  readonly metricsNamespace?: string;
+  /**
+   * AWS X-Ray active tracing through Powertools Tracer.
+   *
+   * @default false
+   */
+  readonly tracing?: boolean;
 }
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
@@ -61,7 +74,13 @@ export class RouterFunction extends NodejsFunction {
       loggingFormat: lambda.LoggingFormat.JSON,
       applicationLogLevelV2: lambda.ApplicationLogLevel.INFO,
       systemLogLevelV2: lambda.SystemLogLevel.WARN,
-      environment: routerFunctionEnvironment(props.functionName, props.config, props.data),
+      environment: {
+        ...routerFunctionEnvironment(props.functionName, props.config, props.data),
+        POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+        POWERTOOLS_METRICS_NAMESPACE: props.metricsNamespace ?? 'CheapTokenRouter/ctr',
+        POWERTOOLS_TRACE_ENABLED: String(props.tracing ?? false),
+      },
+      tracing: props.tracing ? lambda.Tracing.ACTIVE : lambda.Tracing.DISABLED,
       projectRoot: repoRoot,
       depsLockFilePath: lockFile,
       bundling: {
@@ -96,7 +115,7 @@ export function routerFunctionEnvironment(
     NODE_OPTIONS: '--enable-source-maps',
   };
   for (const id of Object.keys(TABLE_ACCESS[name]) as TableId[]) environment[tableEnvVar(id)] = data.tableNames[id];
-  if (SECRET_FUNCTIONS.includes(name)) environment.CTR_PROVIDER_SECRET_ARN = data.providerSecretArn;
+  if (SECRET_FUNCTIONS.includes(name)) environment.CTR_PROVIDER_SECRET_ARN = data.providerSecretId ?? data.providerSecretArn;
   if (DATA_KEY_ACTIONS[name]) environment.CTR_KMS_KEY_ARN = data.keyArn;
   return environment;
 }

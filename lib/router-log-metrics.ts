@@ -1,7 +1,8 @@
 /**
  * Metrics the router counts from its own JSON log lines: one CloudWatch Logs metric filter per
  * function log group and `LOG_METRICS` message (written by `lambdas/core`). Built into
- * `RouterMonitoring`'s scope.
+ * `RouterMonitoring`'s scope. Provider fallbacks, requests, tokens and cost are Powertools (EMF)
+ * metrics now (`router-metrics.ts`); only the two money-loss lines are still counted from logs.
  */
 import type { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -16,10 +17,6 @@ export interface RouterLogMetrics {
   readonly usageRecordFailed: cloudwatch.Metric;
   /** Count of `reservation settle failed` lines: spends that never reached the budget. */
   readonly reservationSettleFailed: cloudwatch.Metric;
-  /** Every failed provider attempt; `upstreamAttemptFailedBy(provider)` splits it by provider id. */
-  readonly upstreamAttemptFailed: cloudwatch.Metric;
-  /** `upstreamAttemptFailed` of one provider. */
-  readonly upstreamAttemptFailedBy: (providerId: string) => cloudwatch.Metric;
 }
 
 /** Props of {@link buildLogMetrics}. */
@@ -42,7 +39,7 @@ export function buildLogMetrics(scope: Construct, props: RouterLogMetricsProps):
   for (const fn of ROUTER_FUNCTIONS) {
     const logGroup = props.functionLogGroups[fn];
     const pascal = fn.charAt(0).toUpperCase() + fn.slice(1);
-    for (const [key, { message, metricName }] of Object.entries(LOG_METRICS)) {
+    for (const { message, metricName } of Object.values(LOG_METRICS)) {
       new logs.MetricFilter(scope, `${pascal}${metricName}`, {
         logGroup,
         filterPattern: pattern(message),
@@ -50,25 +47,13 @@ export function buildLogMetrics(scope: Construct, props: RouterLogMetricsProps):
         metricName,
         metricValue: '1',
       });
-      if (key === 'upstreamAttemptFailed') {
-        new logs.MetricFilter(scope, `${pascal}${metricName}ByProvider`, {
-          logGroup,
-          filterPattern: pattern(message),
-          metricNamespace: namespace,
-          metricName,
-          metricValue: '1',
-          dimensions: { Provider: '$.provider' },
-        });
-      }
     }
   }
   // No labels here: a labelled metric would turn each alarm into a metric-math alarm.
-  const metric = (metricName: string, dimensionsMap?: Record<string, string>) =>
-    new cloudwatch.Metric({ namespace, metricName, dimensionsMap, statistic: cloudwatch.Stats.SUM, period: props.period });
+  const metric = (metricName: string) =>
+    new cloudwatch.Metric({ namespace, metricName, statistic: cloudwatch.Stats.SUM, period: props.period });
   return {
     usageRecordFailed: metric(LOG_METRICS.usageRecordFailed.metricName),
     reservationSettleFailed: metric(LOG_METRICS.reservationSettleFailed.metricName),
-    upstreamAttemptFailed: metric(LOG_METRICS.upstreamAttemptFailed.metricName),
-    upstreamAttemptFailedBy: (providerId) => metric(LOG_METRICS.upstreamAttemptFailed.metricName, { Provider: providerId }),
   };
 }

@@ -17,6 +17,7 @@ import { ALARM_DEFAULTS, ROUTER_DEFAULTS } from './cheap-token-router-defaults';
 import { buildAlarmTopic, buildRouterAlarms, type RouterAlarmOptions, type RouterAlarms } from './router-alarms';
 import { buildRouterDashboard } from './router-dashboard';
 import { buildLogMetrics, type RouterLogMetrics } from './router-log-metrics';
+import { type RouterMetrics, routerMetrics } from './router-metrics';
 import type { RouterFunctionName } from './table-access';
 
 export type { RouterAlarmOptions, RouterAlarms } from './router-alarms';
@@ -64,6 +65,8 @@ export interface RouterMonitoringProps {
 export class RouterMonitoring extends Construct {
   /** Metrics counted from the functions' log lines. */
   public readonly logMetrics: RouterLogMetrics;
+  /** The functions' Powertools (EMF) metrics: requests, tokens, cost, fallbacks, breakers, outbox depth. */
+  public readonly metrics: RouterMetrics;
   /** The alarms, unless `alarms.enabled` is false. */
   public readonly alarms?: RouterAlarms;
   /** Where alarms notify (given, or created for `alarmEmail`). */
@@ -76,6 +79,7 @@ export class RouterMonitoring extends Construct {
     const options = props.alarms ?? {};
     const period = options.period ?? Duration.seconds(ALARM_DEFAULTS.periodSeconds);
     this.logMetrics = buildLogMetrics(this, { functionLogGroups: props.functionLogGroups, namePrefix: props.namePrefix, period });
+    this.metrics = routerMetrics(props.namePrefix, period);
 
     if (options.enabled ?? ALARM_DEFAULTS.enabled) {
       this.alarmTopic = props.alarmTopic ?? (props.alarmEmail !== undefined ? buildAlarmTopic(this, props.alarmEmail) : undefined);
@@ -83,6 +87,7 @@ export class RouterMonitoring extends Construct {
         api: props.api,
         functions: props.functions,
         logMetrics: this.logMetrics,
+        metrics: this.metrics,
         namePrefix: props.namePrefix,
         options,
       });
@@ -99,6 +104,7 @@ export class RouterMonitoring extends Construct {
         api: props.api,
         functions: props.functions,
         logMetrics: this.logMetrics,
+        metrics: this.metrics,
         providerIds: props.providerIds,
         namePrefix: props.namePrefix,
         alarms: this.alarms,

@@ -154,4 +154,16 @@ export class RouterQueues extends Construct {
       }),
     );
   }
+
+  /** A dashboard widget: messages waiting in the outbox and both DLQs (the outbox depth, as SQS counts it). */
+  depthWidget(): cloudwatch.GraphWidget {
+    const visible = (q: sqs.Queue, label: string) =>
+      q.metricApproximateNumberOfMessagesVisible({ label, statistic: cloudwatch.Stats.MAXIMUM, period: Duration.minutes(1) });
+    return new cloudwatch.GraphWidget({
+      title: 'Metering outbox depth (SQS)',
+      left: [visible(this.outbox, 'outbox'), visible(this.outboxDlq, 'outbox DLQ'), visible(this.erasureJobsDlq, 'erasure-job DLQ')],
+      width: 12,
+      height: 6,
+    });
+  }
 }

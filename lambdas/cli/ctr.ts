@@ -122,8 +122,8 @@ export async function run(
   });
 
   const opened = await openRuntime(env);
-  const svc = opened.runtime.accounts;
-  const privacy = opened.runtime.privacy;
+  const svc = opened.ops.accounts;
+  const privacy = opened.ops.privacy;
   try {
     switch (`${cmd} ${sub ?? ''}`.trim()) {
       case 'accounts create': {
@@ -235,7 +235,7 @@ export async function run(
       case 'support reply':
       case 'support resolve': {
         const account = need(v.account, '--account <id>');
-        const support = opened.runtime.support;
+        const support = opened.ops.support;
         const message = () => ({ from: v.author ?? 'customer', text: need(v.message, '--message') });
         const t =
           sub === 'open'
@@ -249,7 +249,7 @@ export async function run(
         );
       }
       case 'support list': {
-        const list = await opened.runtime.support.list(need(v.account, '--account <id>'));
+        const list = await opened.ops.support.list(need(v.account, '--account <id>'));
         return emit(list, () =>
           list.map((t) => ({
             ticketId: t.ticketId,

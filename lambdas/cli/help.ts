@@ -37,4 +37,6 @@ Catalog (generated from @pydantic/genai-prices × enabled providers × data/mode
 limits: --rpm N --tpm N --daily-budget USD --monthly-budget USD
 
 Store: the running local server's DynamoDB Local (or .local/dynamodb). For a deployed stack set
-CTR_REMOTE=1, AWS_REGION, CTR_TABLE_PREFIX=ctr- and CTR_KMS_KEY_ARN (stack outputs).`;
+CTR_ADMIN_URL=<EndpointUrl without /v1> (and AWS_PROFILE): signed with SigV4, needs only
+execute-api:Invoke on /admin/*. Direct table access: CTR_REMOTE=1, AWS_REGION, CTR_TABLE_PREFIX=ctr-
+and CTR_KMS_KEY_ARN (stack outputs).`;

@@ -7,6 +7,7 @@
 import { RouterError, type UpstreamError } from '../domain/errors';
 import type { ErrorBody } from '../domain/openai';
 import type { Logger } from './log';
+import { processMetrics, recordFallback } from './metrics';
 import type { RouteCandidate } from './routing';
 
 export function logAttemptFailure(log: Logger, requestId: string, candidate: RouteCandidate, attempt: number, err: UpstreamError): void {
@@ -20,6 +21,7 @@ export function logAttemptFailure(log: Logger, requestId: string, candidate: Rou
     reason: err.reason,
     upstreamStatus: err.status,
   });
+  if (!aborted) recordFallback(processMetrics(), { model: candidate.model.id, provider: candidate.offer.provider.id });
 }
 
 /** A request error the upstream rejected (not retried elsewhere): its status, and its own OpenAI-shape error when it sent one. */

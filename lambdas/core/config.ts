@@ -12,6 +12,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { z } from 'zod';
 import { PRESET_IDS, PROVIDER_KINDS, type ProviderSettings } from '../domain/provider';
 import { catalogInputSchema, modelSchema } from './config-catalog';
+import { deploymentSchema } from './deployment-config';
 
 /** Policy maxima (§8), in days. Config may shorten these, never lengthen them. */
 export const POLICY_MAX_DAYS = {
@@ -160,6 +161,9 @@ export const routerConfigSchema = z
       .describe('If set, only offers that declare one of these regions are routed to; offers without a region are excluded (policy §7)'),
     retention: retentionSchema.prefault({}),
     health: healthSchema.prefault({}),
+    deployment: deploymentSchema
+      .prefault({})
+      .describe('Deployment settings: name prefix (stage), memory, alarms, WAF, tracing, budget alerts'),
     providers: z.array(providerSchema).min(1),
     catalog: catalogInputSchema.optional().describe('Inputs of the catalog generator (`npm run catalog`), which writes `models`'),
     models: z

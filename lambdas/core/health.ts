@@ -127,6 +127,8 @@ export interface HealthOptions {
   random?: () => number;
   policy?: Partial<HealthPolicy>;
   log?: Logger;
+  /** Told when an offer's breaker opens (true) or closes again (false): the breaker-state metric. */
+  onBreaker?: (offerId: string, open: boolean) => void;
 }
 
 /** One region's view of its offers' health, held by each function instance. */
@@ -156,9 +158,10 @@ export class HealthMonitor {
     return Math.min(this.policy.maxCooldownMs, this.policy.baseCooldownMs * 2 ** Math.max(0, opens - 1));
   }
 
-  private open(b: Breaker, now: number): void {
+  private open(offerId: string, b: Breaker, now: number): void {
     b.opens++;
     b.openUntil = now + this.cooldown(b.opens);
+    this.options.onBreaker?.(offerId, true);
   }
 
   /** The window's totals for one offer (regional reads plus this instance's pending counts), optionally only from a minute on. */
@@ -194,6 +197,7 @@ export class HealthMonitor {
         bucket.outputTokens += Math.round(o.outputTokens);
         bucket.generationMs += Math.round(o.generationMs);
       }
+      if (b.openUntil) this.options.onBreaker?.(o.offerId, false);
       if (b.openUntil || b.consecutive) b.closedAt = now;
       b.consecutive = 0;
       b.opens = 0;
@@ -207,7 +211,7 @@ export class HealthMonitor {
     }
     b.consecutive++;
     const halfOpen = b.openUntil !== 0 && now >= b.openUntil;
-    if (halfOpen || (b.openUntil === 0 && b.consecutive >= this.policy.consecutiveFailures)) this.open(b, now);
+    if (halfOpen || (b.openUntil === 0 && b.consecutive >= this.policy.consecutiveFailures)) this.open(o.offerId, b, now);
   }
 
   /** Opens a closed breaker whose offer fails across the region (failures since it last closed). */
@@ -217,7 +221,7 @@ export class HealthMonitor {
       offerId,
       Math.max(Math.floor(b.closedAt / 60_000) + (b.closedAt ? 1 : 0), Math.floor(now / 60_000) - this.policy.windowMinutes + 1),
     );
-    if (t.attempts >= this.policy.minSamples && t.failures / t.attempts >= this.policy.openErrorRate) this.open(b, now);
+    if (t.attempts >= this.policy.minSamples && t.failures / t.attempts >= this.policy.openErrorRate) this.open(offerId, b, now);
   }
 
   /** Seconds until an offer is tried again, if it is benched or open. */

@@ -8,6 +8,7 @@ import type { Caller, RequestMeta } from '../domain/caller';
 import type { OutboxEntry, OutboxPort, Reservation } from '../domain/ports';
 import type { UsageEvent } from '../domain/usage';
 import type { Logger } from './log';
+import { processMetrics, recordRequestMetrics } from './metrics';
 
 export interface MeteringDeps {
   recordUsage(event: UsageEvent, options: { analytics: boolean }): Promise<unknown>;
@@ -15,6 +16,8 @@ export interface MeteringDeps {
   sealForAccount?(accountId: string, value: string): Promise<string | undefined>;
   /** Where metering goes that the store did not take after its retries (replayed later). */
   outbox?: OutboxPort;
+  /** Runs after a budgeted request's spend is settled (budget alerts); its failures are logged, never thrown. */
+  afterSettle?(caller: Caller): Promise<unknown>;
   log: Logger;
 }
 
@@ -95,6 +98,19 @@ export async function finishMetering(deps: MeteringDeps, event: UsageEvent, ctx:
   if (reservation && reservation.reservedNanoUsd !== undefined && event.costNanoUsd > reservation.reservedNanoUsd) {
     deps.log.log('warn', 'settled above reservation', { requestId: event.requestId, costNanoUsd: event.costNanoUsd });
   }
+  if (settled && reservation?.reservedNanoUsd !== undefined && deps.afterSettle) {
+    await deps
+      .afterSettle(caller)
+      .catch((err: Error) => deps.log.log('error', 'budget alert failed', { requestId: event.requestId, errorName: err.name }));
+  }
+  recordRequestMetrics(processMetrics(), {
+    model: event.servedModel,
+    provider: event.provider,
+    ok: event.status === 'ok',
+    promptTokens: event.promptTokens,
+    completionTokens: event.completionTokens,
+    costNanoUsd: event.costNanoUsd,
+  });
   deps.log.log('info', 'request metered', {
     requestId: event.requestId,
     accountId: event.accountId,

@@ -95,6 +95,24 @@ export interface BudgetStatus {
   remainingUsd: number;
 }
 
+/** One budget-alert notification: a budget of an account (or one of its keys) passed a threshold in a period. Ids and amounts only. */
+export interface BudgetAlert {
+  accountId: string;
+  /** Set when the budget is the key's own. */
+  keyId?: string;
+  scope: BudgetStatus['scope'];
+  /** The budget's period, e.g. `month#2026-11` or `day#2026-11-28`. */
+  period: string;
+  thresholdPercent: number;
+  limitUsd: number;
+  spentUsd: number;
+}
+
+/** Where budget alerts go (SNS in the cloud; a webhook or the log locally). */
+export interface BudgetAlertPublisher {
+  publish(alert: BudgetAlert): Promise<void>;
+}
+
 /** Budgets and rate limits; absent means unlimited. */
 export interface LimitsPort {
   /** Reserves a request's worst-case cost; throws `RateLimited` or `BudgetExceeded` if a limit would be exceeded. */

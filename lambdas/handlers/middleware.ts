@@ -16,8 +16,15 @@ import type { HttpResult } from './http-result';
 import type { Match, RouteTable } from './route-table';
 import type { Runtime } from './runtime';
 
-/** How operator (admin) routes are authorized: by API Gateway with IAM before the function runs, or loopback-only (local server). */
-export type OperatorTrust = 'iam' | 'loopback';
+/**
+ * How operator (admin) routes are authorized: by API Gateway with IAM before the function runs,
+ * loopback-only (local server), or a SigV4 signature checked here against known credentials (the
+ * local server standing in for API Gateway's IAM authorization, `operator-sigv4.ts`).
+ */
+export type OperatorTrust = 'iam' | 'loopback' | OperatorVerifier;
+
+/** Checks an operator request's signature; throws a `RouterError` (403) when it is refused. */
+export type OperatorVerifier = (event: APIGatewayProxyEvent) => Promise<void>;
 
 /** The request as it moves through the chain; the Lambda event stays untouched. */
 export interface RouteRequest<I = unknown> {
@@ -84,6 +91,7 @@ export function authenticate<I>(operator: OperatorTrust): RouteMiddleware<I> {
           return;
         case 'operator':
           // In the cloud API Gateway has authorized the SigV4 signature (IAM) before invoking the function.
+          if (typeof operator === 'function') return operator(event);
           if (operator === 'loopback' && !isLoopback(event.requestContext?.identity?.sourceIp ?? undefined)) {
             throw RouterError.forbidden('The admin API is reachable from loopback only in local mode.', 'admin_loopback_only');
           }

@@ -10,6 +10,7 @@ import type { RequestMeta } from '../domain/caller';
 import { toProxyResult } from './http';
 import type { HttpResult } from './http-result';
 import { authenticate, errors, matchRoute, type OperatorTrust, parseBody, type RouteRequest, withRuntime } from './middleware';
+import { observe } from './observability';
 import { type Auth, type BodySpec, type LambdaFn, type RouteSpec, type RouteTable, route } from './route-table';
 import { runtime as processRuntime, type Runtime } from './runtime';
 import { type StreamingHandler, streamingHandler } from './streaming';
@@ -52,7 +53,8 @@ export interface ResolverOptions {
 export type Resolver = (event: APIGatewayProxyEvent, context: Context, signal: AbortSignal) => Promise<HttpResult>;
 
 /**
- * Resolves requests against a table: errors → match → runtime → authentication → body → route.
+ * Resolves requests against a table: observability (Powertools) → errors → match → runtime →
+ * authentication → body → route.
  * Callable in-process (tests) with any event, context and signal.
  *
  * @example
@@ -65,6 +67,7 @@ export function createResolver(table: RouteTable<RouteInput>, options: ResolverO
     const sourceIp = req.event.requestContext?.identity?.sourceIp ?? undefined;
     return r.handle({ event: req.event, signal: req.signal, rt: req.rt!, meta: { sourceIp }, params, caller: req.caller, body: req.body });
   })
+    .use(observe())
     .use(errors(table))
     .use(matchRoute(table))
     .use(withRuntime(options.runtime ?? processRuntime))

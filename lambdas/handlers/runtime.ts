@@ -10,7 +10,7 @@ import { loadConfig, type RouterConfig } from '../core/config';
 import { ErasureJobs } from '../core/erasure-job';
 import { HealthMonitor } from '../core/health';
 import { InProcessJobRunner } from '../core/job-runner';
-import { jsonLogger, type Logger } from '../core/log';
+import type { Logger } from '../core/log';
 import type { OutboxReplayDeps } from '../core/outbox';
 import { keyProviderFromEnv, PersonalDataCipher } from '../core/personal-data';
 import { PrivacyService } from '../core/privacy';
@@ -33,7 +33,9 @@ import { SqsOutbox, sqsClient } from '../store/outbox-sqs';
 import { SupportRepo } from '../store/support-repo';
 import { type TableNames, tableNamesFromEnv } from '../store/tables';
 import { UsageRepo } from '../store/usage-repo';
+import { breakerMetric, budgetAlertsFromEnv } from './alerts';
 import { type Credentials, loadCredentials } from './credentials';
+import { observability } from './observability';
 
 export interface Runtime {
   config: RouterConfig;
@@ -64,7 +66,7 @@ export interface Runtime {
 let current: Promise<Runtime> | undefined;
 
 /** Builds a runtime from an environment (exported for tests and the local server). */
-export async function createRuntime(env: NodeJS.ProcessEnv = process.env, log: Logger = jsonLogger()): Promise<Runtime> {
+export async function createRuntime(env: NodeJS.ProcessEnv = process.env, log: Logger = observability().log): Promise<Runtime> {
   const config = loadConfig(env);
   const catalog = new Catalog(config);
   const tables = tableNamesFromEnv(env);
@@ -96,6 +98,7 @@ export async function createRuntime(env: NodeJS.ProcessEnv = process.env, log: L
         store: new HealthRepo(homeDb, tables.limits, (healthPolicy.windowMinutes + 1) * 60),
         policy: healthPolicy,
         log,
+        onBreaker: breakerMetric,
       })
     : undefined;
   const outbox = outboxFromEnv(env);
@@ -134,6 +137,12 @@ export async function createRuntime(env: NodeJS.ProcessEnv = process.env, log: L
     fetch: globalThis.fetch,
     recordUsage: (e, options) => usage.record(e, options),
     outbox,
+    afterSettle: budgetAlertsFromEnv(
+      env,
+      { db: homeDb, limitsTable: tables.limits, limits },
+      log,
+      config.deployment.budgetAlerts.thresholdsPercent,
+    ),
     sealForAccount: (accountId, value) => cipher.seal(accountId, value),
     limits,
     health,

@@ -13,6 +13,7 @@ import type { Logger } from '../core/log';
 import { RouterError } from '../domain/errors';
 import { MAX_BODY_BYTES } from '../handlers/http';
 import { httpErrorOf, isUnexpected } from '../handlers/http-errors';
+import type { OperatorTrust } from '../handlers/middleware';
 import { bufferedHandler, streamingChatHandler } from '../handlers/resolve';
 import { routeTable } from '../handlers/routes';
 import { type Runtime, setRuntime } from '../handlers/runtime';
@@ -103,16 +104,23 @@ export interface LocalServer {
  * Serves the handlers on 127.0.0.1. The runtime (config, tables, logger) must be set first
  * with `setRuntime`, so the handlers pick it up.
  */
-export async function startLocalServer(options: { port: number; runtime: Promise<Runtime>; log: Logger }): Promise<LocalServer> {
+export async function startLocalServer(options: {
+  port: number;
+  runtime: Promise<Runtime>;
+  log: Logger;
+  operator?: OperatorTrust;
+}): Promise<LocalServer> {
   installAwsLambdaEmulation();
   setRuntime(options.runtime);
   await options.runtime;
-  // The Lambda handlers, built as the entries build them; admin routes trust loopback instead of IAM.
-  const chat = streamingChatHandler(routeTable, { operator: 'loopback' });
+  // The Lambda handlers, built as the entries build them; admin routes trust loopback instead of
+  // IAM, or check a SigV4 signature against test credentials (`operator`).
+  const operator = options.operator ?? 'loopback';
+  const chat = streamingChatHandler(routeTable, { operator });
   const buffered = {
-    api: bufferedHandler(routeTable, 'api', { operator: 'loopback' }),
-    admin: bufferedHandler(routeTable, 'admin', { operator: 'loopback' }),
-    privacy: bufferedHandler(routeTable, 'privacy', { operator: 'loopback' }),
+    api: bufferedHandler(routeTable, 'api', { operator }),
+    admin: bufferedHandler(routeTable, 'admin', { operator }),
+    privacy: bufferedHandler(routeTable, 'privacy', { operator }),
   };
 
   const server = createServer(async (req, res) => {

@@ -4,7 +4,11 @@
  */
 import { dirname, join } from 'node:path';
 import { jsonLogger, type Logger } from '../core/log';
+import { processMetrics, recordOutboxDepth } from '../core/metrics';
 import { replayOutboxEntry } from '../core/outbox';
+import type { Credentials } from '../core/sigv4';
+import { createObservability, type LineWriter, setObservability } from '../handlers/observability';
+import { sigv4Operator } from '../handlers/operator-sigv4';
 import { createRuntime, type Runtime } from '../handlers/runtime';
 import { SpoolOutbox } from '../store/outbox-spool';
 import { tableNamesFromEnv } from '../store/tables';
@@ -29,6 +33,13 @@ export interface LocalStackOptions {
   /** Environment for the runtime (config, provider keys); CTR_DYNAMODB_ENDPOINT is added. */
   env?: NodeJS.ProcessEnv;
   log?: Logger;
+  /**
+   * Check SigV4 signatures on `/admin/*` against these credentials (as API Gateway's IAM
+   * authorization does in the cloud) instead of trusting loopback. Test credentials only.
+   */
+  operatorCredentials?: readonly Credentials[];
+  /** Where the Powertools metrics (EMF lines) go; stdout by default, as in Lambda. */
+  metricsWrite?: LineWriter;
   /** Reuse a running DynamoDB (Local) instead of starting one. */
   dynamoEndpoint?: string;
 }
@@ -44,6 +55,8 @@ export async function replaySpool(runtime: Runtime): Promise<void> {
   if (!(runtime.outbox instanceof SpoolOutbox)) return;
   const { replayed, failed } = await runtime.outbox.drain((entry) => replayOutboxEntry(runtime.outboxReplay, entry));
   if (replayed || failed) runtime.log.log('info', 'outbox spool replayed', { countReplayed: replayed, countFailed: failed });
+  // What is still waiting (the entries that failed again) is the outbox depth.
+  recordOutboxDepth(processMetrics(), failed);
 }
 
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
@@ -56,8 +69,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     // The outbox spool sits beside the DynamoDB data (.local/outbox.jsonl for `npm start`).
     if (!env.CTR_OUTBOX_SPOOL && options.dataDir) env.CTR_OUTBOX_SPOOL = join(dirname(options.dataDir), 'outbox.jsonl');
     await createTables(dynamo.endpoint, tableNamesFromEnv(env));
+    setObservability(createObservability(env, options.metricsWrite ?? ((line) => process.stdout.write(`${line}\n`))));
     const runtime = createRuntime(env, log);
-    const server = await startLocalServer({ port: options.port, runtime, log });
+    const operator = options.operatorCredentials ? sigv4Operator(options.operatorCredentials, env.AWS_REGION ?? 'us-east-1') : undefined;
+    const server = await startLocalServer({ port: options.port, runtime, log, operator });
     const rt = await runtime;
     const replay = () => replaySpool(rt).catch((err: Error) => log.log('error', 'outbox spool replay failed', { errorName: err.name }));
     await replay();

@@ -25,6 +25,12 @@ export interface DataStackProps extends StackProps {
    * @default 35
    */
   readonly pitrRecoveryPeriodDays?: number;
+  /**
+   * ARN of the data key in each replica region (from the key stacks).
+   *
+   * @default - derived from `keyId`
+   */
+  readonly replicaKeyArns?: Readonly<Record<string, string>>;
 }
 
 export class DataStack extends Stack {

@@ -19,6 +19,8 @@ export interface TestRouter {
   tables: TableNames;
   /** Every line the router logged. */
   logs: string[];
+  /** Every EMF metric record the router printed (Powertools Metrics; stdout in a Lambda function). */
+  metrics: string[];
   db: ReturnType<typeof documentClient>;
   keys: KeysRepo;
   /** Creates the account if needed (no limits) and a key for it; returns the secret. */
@@ -34,6 +36,7 @@ export interface TestRouter {
 
 export async function startTestRouter(config: unknown, extraEnv: NodeJS.ProcessEnv = {}): Promise<TestRouter> {
   const logs: string[] = [];
+  const metrics: string[] = [];
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
@@ -42,7 +45,12 @@ export async function startTestRouter(config: unknown, extraEnv: NodeJS.ProcessE
     CTR_LOCAL_MASTER_KEY: randomBytes(32).toString('hex'),
     ...extraEnv,
   };
-  const stack = await startLocalStack({ port: 0, env, log: jsonLogger((l) => logs.push(l), 'debug') });
+  const stack = await startLocalStack({
+    port: 0,
+    env,
+    log: jsonLogger((l) => logs.push(l), 'debug'),
+    metricsWrite: (l) => metrics.push(l),
+  });
   const tables = tableNamesFromEnv(stack.env);
   const db = documentClient({ endpoint: stack.dynamo.endpoint, region: 'us-east-1' });
   const keys = new KeysRepo(db, tables.apiKeys);
@@ -51,6 +59,7 @@ export async function startTestRouter(config: unknown, extraEnv: NodeJS.ProcessE
     baseUrl: stack.server.baseUrl,
     tables,
     logs,
+    metrics,
     db,
     keys,
     accounts: stack.runtime.accounts,

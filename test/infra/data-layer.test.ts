@@ -121,8 +121,8 @@ describe('tables', () => {
               region === s.config.primaryRegion
                 ? // The primary key itself, from the primary key stack.
                   { 'Fn::GetStackOutput': Match.objectLike({ StackName: primaryKeyStack, Region: s.config.primaryRegion }) }
-                : // The replica key of that region: same multi-Region key id, that region in the ARN.
-                  jsonIncludes(`:kms:${region}:`, ':key/', `"Fn::GetStackOutput":{"StackName":"${primaryKeyStack}"`),
+                : // The replica key of that region, its whole ARN from that region's key stack (a bare Fn::GetStackOutput).
+                  { 'Fn::GetStackOutput': Match.objectLike({ StackName: s.stacks.keyStacks[region]!.stackName, Region: region }) },
           },
         }),
       );
@@ -137,7 +137,10 @@ describe('provider secret', () => {
   it('is encrypted with the data key and replicated to every replica region with its replica key', () => {
     const t = s.template(s.stacks.dataStack);
     t.resourceCountIs('AWS::SecretsManager::Secret', 1);
-    const replicaRegions = s.config.replicaRegions.map((region) => ({ Region: region, KmsKeyId: jsonIncludes(`:kms:${region}:`) }));
+    const replicaRegions = s.config.replicaRegions.map((region) => ({
+      Region: region,
+      KmsKeyId: { 'Fn::GetStackOutput': Match.objectLike({ StackName: s.stacks.keyStacks[region]!.stackName, Region: region }) },
+    }));
     t.hasResource('AWS::SecretsManager::Secret', {
       Properties: Match.objectLike({ KmsKeyId: Match.anyValue() }),
       DeletionPolicy: 'Retain',

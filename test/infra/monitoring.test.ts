@@ -14,6 +14,7 @@ import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { logAttemptFailure } from '../../lambdas/core/attempt-failures';
 import { jsonLogger } from '../../lambdas/core/log';
 import { finishMetering, type MeteringContext } from '../../lambdas/core/metering';
+import { METRIC_NAMES, type MetricPoint, NO_METRICS, SERVICE_NAME, setProcessMetrics } from '../../lambdas/core/metrics';
 import type { RouteCandidate } from '../../lambdas/core/routing';
 import { UpstreamError } from '../../lambdas/domain/errors';
 import type { UsageEvent } from '../../lambdas/domain/usage';
@@ -181,26 +182,29 @@ describe('alarms in every router stack', () => {
     }
   });
 
-  it('counts upstream attempt failures in total and by provider (for the dashboard, no alarm)', () => {
+  it('fallbacks are a Powertools metric (no log filter): a sustained alarm on the EMF total', () => {
     for (const { region, t } of routers()) {
-      const { metricName, message } = LOG_METRICS.upstreamAttemptFailed;
-      const mine = { MetricTransformations: [Match.objectLike({ MetricName: metricName })] };
-      expect(idsWith(t, 'AWS::Logs::MetricFilter', mine), region).toHaveLength(2 * ROUTER_FUNCTIONS.length);
-      expect(idsWith(t, 'AWS::Logs::MetricFilter', { ...mine, FilterPattern: `{ $.message = "${message}" }` })).toHaveLength(
-        2 * ROUTER_FUNCTIONS.length,
-      );
-      const byProvider = {
-        MetricTransformations: [Match.objectLike({ MetricName: metricName, Dimensions: [{ Key: 'Provider', Value: '$.provider' }] })],
-      };
-      expect(idsWith(t, 'AWS::Logs::MetricFilter', byProvider)).toHaveLength(ROUTER_FUNCTIONS.length);
-      expect(idsWith(t, 'AWS::CloudWatch::Alarm', { Namespace: NAMESPACE, MetricName: metricName })).toEqual([]);
+      expect(
+        idsWith(t, 'AWS::Logs::MetricFilter', { MetricTransformations: [Match.objectLike({ MetricName: 'UpstreamAttemptFailed' })] }),
+        region,
+      ).toEqual([]);
+      t.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        AlarmName: 'ctr-router-upstream-fallbacks',
+        Namespace: NAMESPACE,
+        MetricName: METRIC_NAMES.fallbacks,
+        Dimensions: [{ Name: 'service', Value: SERVICE_NAME }],
+        Statistic: 'Sum',
+        Threshold: ALARM_DEFAULTS.fallbacksPerPeriod,
+        EvaluationPeriods: ALARM_DEFAULTS.evaluationPeriods,
+        DatapointsToAlarm: ALARM_DEFAULTS.datapointsToAlarm,
+      });
     }
   });
 
   it('every alarm is named, says what to do, and has no action by default', () => {
     for (const { region, t } of routers()) {
-      // Three per function, three of the API, three of the queues (router-queues.ts).
-      t.resourceCountIs('AWS::CloudWatch::Alarm', 3 * ROUTER_FUNCTIONS.length + 3 + 3);
+      // Three per function, three of the API, the fallbacks alarm, three of the queues (router-queues.ts).
+      t.resourceCountIs('AWS::CloudWatch::Alarm', 3 * ROUTER_FUNCTIONS.length + 3 + 1 + 3);
       const namedWithRunbook = {
         AlarmName: Match.stringLikeRegexp('^ctr-router-'),
         // Long enough to say what to do (over 150 characters), within CloudWatch's 1024.
@@ -253,18 +257,37 @@ describe('metric filters match what the router really logs', () => {
         metricName,
       ).toHaveLength(1);
     }
-    // Other lines (none expected here) would not count.
-    expect(lines.filter((l) => patternMatches(patternFor(LOG_METRICS.upstreamAttemptFailed.metricName), l))).toEqual([]);
   });
 
-  it('a failed provider attempt produces one matching line that names the provider (the metric dimension)', async () => {
-    const candidate = { offer: { provider: { id: 'groq' }, upstreamModel: 'llama' } } as unknown as RouteCandidate;
-    const lines = await linesOf((log) => logAttemptFailure(log, 'req-2', candidate, 1, new UpstreamError('HTTP 503', 'http', 503)));
-    const pattern = patternFor(LOG_METRICS.upstreamAttemptFailed.metricName);
-    const matched = lines.filter((l) => patternMatches(pattern, l));
-    expect(matched).toHaveLength(1);
-    expect(JSON.parse(matched[0]!).provider).toBe('groq');
-    expect(patternMatches(patternFor(LOG_METRICS.usageRecordFailed.metricName), matched[0]!)).toBe(false);
+  it('a failed provider attempt emits one Fallbacks point by model and provider, and one total (the alarm metric)', () => {
+    const points: MetricPoint[] = [];
+    setProcessMetrics({ emit: (p) => points.push(p) });
+    try {
+      const candidate = {
+        model: { id: 'llama-70b' },
+        offer: { provider: { id: 'groq' }, upstreamModel: 'llama' },
+      } as unknown as RouteCandidate;
+      logAttemptFailure(
+        jsonLogger(() => undefined),
+        'req-2',
+        candidate,
+        1,
+        new UpstreamError('HTTP 503', 'http', 503),
+      );
+      logAttemptFailure(
+        jsonLogger(() => undefined),
+        'req-3',
+        candidate,
+        1,
+        new UpstreamError('client left', 'aborted'),
+      );
+    } finally {
+      setProcessMetrics(NO_METRICS);
+    }
+    expect(points).toEqual([
+      { dimensions: { model: 'llama-70b', provider: 'groq' }, values: [{ name: METRIC_NAMES.fallbacks, unit: 'Count', value: 1 }] },
+      { dimensions: {}, values: [{ name: METRIC_NAMES.fallbacks, unit: 'Count', value: 1 }] },
+    ]);
   });
 });
 
@@ -295,6 +318,11 @@ describe('dashboard', () => {
       ]) {
         expect(has('AWS/ApiGateway', name!, stat!), `${region} ${name} ${stat}`).toBe(true);
       }
+      // The outbox depth as SQS counts it, and breaker state from the functions' EMF metrics.
+      expect(
+        lines.filter((l) => l[0] === 'AWS/SQS' && l[1] === 'ApproximateNumberOfMessagesVisible' && l.at(-1).stat === 'Maximum'),
+      ).toHaveLength(3);
+      expect(JSON.stringify(body)).toContain('BreakerOpen');
       for (const fn of ROUTER_FUNCTIONS) {
         const ref = JSON.stringify({ Ref: logicalIdOf(functionOf(router, fn)) });
         for (const [name, stat] of [
@@ -308,8 +336,21 @@ describe('dashboard', () => {
       }
       for (const { metricName } of Object.values(LOG_METRICS))
         expect(has(NAMESPACE, metricName, 'Sum'), `${region} ${metricName}`).toBe(true);
-      for (const provider of s.config.providers) {
-        expect(has(NAMESPACE, LOG_METRICS.upstreamAttemptFailed.metricName, 'Sum', ['Provider', provider.id]), provider.id).toBe(true);
+      for (const name of [
+        METRIC_NAMES.requests,
+        METRIC_NAMES.fallbacks,
+        METRIC_NAMES.costUsd,
+        METRIC_NAMES.promptTokens,
+        METRIC_NAMES.completionTokens,
+      ])
+        expect(has(NAMESPACE, name, 'Sum', ['service', SERVICE_NAME]), `${region} ${name}`).toBe(true);
+      // By model and provider: SEARCH expressions over the EMF dimension set.
+      const searches = lines.filter((l) => typeof l.at(-1)?.expression === 'string').map((l) => l.at(-1).expression as string);
+      for (const name of [METRIC_NAMES.requests, METRIC_NAMES.fallbacks, METRIC_NAMES.costUsd, METRIC_NAMES.breakerOpen]) {
+        expect(
+          searches.some((e) => e.includes(`{${NAMESPACE},service,model,provider} MetricName="${name}"`)),
+          name,
+        ).toBe(true);
       }
       // The alarm status widget lists every alarm.
       const alarmWidget = widgets.find((w) => w.type === 'alarm');
@@ -326,7 +367,7 @@ describe('dashboard', () => {
     for (const stack of Object.values(s.stacks.routerStacks)) {
       const { router } = stack;
       expect(router.dashboard).toBeDefined();
-      expect(router.alarms!.all).toHaveLength(3 * ROUTER_FUNCTIONS.length + 3);
+      expect(router.alarms!.all).toHaveLength(3 * ROUTER_FUNCTIONS.length + 4);
       expect(Object.keys(router.alarms!.functionErrors).sort()).toEqual([...ROUTER_FUNCTIONS].sort());
       expect(router.alarms!.apiLatencyP99).toBeUndefined();
       expect(router.logMetrics.usageRecordFailed.namespace).toBe(NAMESPACE);
@@ -410,7 +451,8 @@ describe('monitoring options', () => {
     t.resourceCountIs('AWS::CloudWatch::Alarm', 0);
     t.resourceCountIs('AWS::CloudWatch::Dashboard', 0);
     t.resourceCountIs('AWS::SNS::Topic', 0);
-    t.resourceCountIs('AWS::Logs::MetricFilter', 4 * ROUTER_FUNCTIONS.length);
+    // Each function × the 2 money-loss messages (fallbacks are a Powertools metric now).
+    t.resourceCountIs('AWS::Logs::MetricFilter', 2 * ROUTER_FUNCTIONS.length);
     expect(router.alarms).toBeUndefined();
     expect(router.dashboard).toBeUndefined();
   });

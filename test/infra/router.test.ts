@@ -351,7 +351,13 @@ describe('multi-region counters (home region)', () => {
           if (home) {
             expectStatement(t, stack.router, name, {
               Condition: { StringEquals: { 'kms:ViaService': `dynamodb.${s.config.primaryRegion}.amazonaws.com` } },
-              Resource: jsonIncludes(`:kms:${s.config.primaryRegion}:`),
+              // The home key's whole ARN, from the primary region's key stack.
+              Resource: {
+                'Fn::GetStackOutput': Match.objectLike({
+                  StackName: s.stacks.keyStacks[s.config.primaryRegion]!.stackName,
+                  Region: s.config.primaryRegion,
+                }),
+              },
             });
           }
         }

@@ -46,8 +46,11 @@ function sampleCommitted(pk: string, sk: string): { stop(): Promise<number[]> } 
   const loop = (async () => {
     const until = Date.now() + 120_000;
     while (running && Date.now() < until) {
-      const out = await router.db.send(new GetCommand({ TableName: router.tables.limits, Key: { pk, sk }, ConsistentRead: true }));
-      if (out.Item?.committed !== undefined) samples.push(Number(out.Item.committed));
+      // A sample the overloaded store does not answer in time is skipped, not a failure of the test.
+      const out = await router.db
+        .send(new GetCommand({ TableName: router.tables.limits, Key: { pk, sk }, ConsistentRead: true }))
+        .catch(() => undefined);
+      if (out?.Item?.committed !== undefined) samples.push(Number(out.Item.committed));
       await new Promise((r) => setTimeout(r, 5));
     }
   })();

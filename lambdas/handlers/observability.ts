@@ -1,0 +1,138 @@
+/**
+ * Powertools for AWS Lambda in the router's handlers: the Logger behind the allow-list `Logger`
+ * port (so a log entry can still only carry ids, counts, timings and codes — never content),
+ * Metrics as the process's `MetricsSink` (one EMF record per point, published at once, because
+ * metering runs after the response and after any middy `after`), and the Tracer, loaded only
+ * when `POWERTOOLS_TRACE_ENABLED` is `true` (deployment.tracing), so it costs nothing when off.
+ */
+
+import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import type { LogFields, Logger } from '../core/log';
+import { type MetricPoint, type MetricsSink, SERVICE_NAME, setProcessMetrics } from '../core/metrics';
+
+/** Metric namespace when `POWERTOOLS_METRICS_NAMESPACE` is unset (local mode); the CDK sets `CheapTokenRouter/<namePrefix>`. */
+export const DEFAULT_NAMESPACE = 'CheapTokenRouter/local';
+
+/** Where Powertools writes its JSON lines (stdout in Lambda; the local server's log sink locally). */
+export type LineWriter = (line: string) => void;
+
+/** A console-like object writing each line to `write` (Powertools prints through `console.*`). */
+function consoleTo(write: LineWriter): Console {
+  const out = (...args: unknown[]) => write(args.map(String).join(' '));
+  return { log: out, info: out, warn: out, error: out, debug: out, trace: out } as unknown as Console;
+}
+
+export interface Observability {
+  logger: PowertoolsLogger;
+  metrics: Metrics;
+  /** The allow-list logger the core uses, backed by `logger`. */
+  log: Logger;
+  sink: MetricsSink;
+}
+
+/**
+ * Builds the Powertools logger and metrics. With `write`, both print there instead of stdout.
+ *
+ * @example
+ * const obs = createObservability(process.env);
+ * setProcessMetrics(obs.sink);
+ */
+export function createObservability(env: NodeJS.ProcessEnv = process.env, write?: LineWriter): Observability {
+  const logger = new PowertoolsLogger({ serviceName: SERVICE_NAME, logLevel: 'INFO' });
+  const metrics = new Metrics({ namespace: env.POWERTOOLS_METRICS_NAMESPACE ?? DEFAULT_NAMESPACE, serviceName: SERVICE_NAME });
+  if (write) {
+    // Powertools' own console is fixed to stdout; the local server and the tests collect lines instead.
+    (logger as unknown as { console: Console }).console = consoleTo(write);
+    (metrics as unknown as { console: Console }).console = consoleTo(write);
+  }
+  const log: Logger = {
+    log(level, message, fields: LogFields = {}) {
+      logger[level](message, { ...fields });
+    },
+  };
+  const sink: MetricsSink = {
+    emit(point: MetricPoint) {
+      try {
+        if (Object.keys(point.dimensions).length) metrics.addDimensions({ ...point.dimensions });
+        for (const v of point.values) metrics.addMetric(v.name, v.unit === 'Count' ? MetricUnit.Count : MetricUnit.NoUnit, v.value);
+        metrics.publishStoredMetrics();
+      } catch (err) {
+        // A metric must never fail a request; drop the point and say so, by name only.
+        metrics.clearMetrics();
+        metrics.clearDimensions();
+        log.log('warn', 'metric dropped', { errorName: (err as Error).name });
+      }
+    },
+  };
+  return { logger, metrics, log, sink };
+}
+
+let current: Observability | undefined;
+
+/** The process's Powertools instances, created on first use and installed as the process metrics sink. */
+export function observability(): Observability {
+  if (!current) {
+    current = createObservability();
+    setProcessMetrics(current.sink);
+  }
+  return current;
+}
+
+/** Replaces the process's instances (the local server, tests). */
+export function setObservability(obs: Observability): void {
+  current = obs;
+  setProcessMetrics(obs.sink);
+}
+
+interface WithRequestId {
+  event?: { requestContext?: { requestId?: string } };
+}
+
+/**
+ * Middy middleware: adds the Lambda context and the API Gateway request id to every log entry,
+ * counts cold starts, publishes any metric still buffered, and (when enabled) traces the
+ * invocation with X-Ray through Powertools Tracer.
+ */
+export function observe<E extends WithRequestId, R>(): middy.MiddlewareObj<E, R, Error, Context> {
+  let tracing: Promise<middy.MiddlewareObj<E, R, Error, Context> | undefined> | undefined;
+  const tracer = () => {
+    tracing ??= process.env.POWERTOOLS_TRACE_ENABLED === 'true' ? loadTracer<E, R>() : Promise.resolve(undefined);
+    return tracing;
+  };
+  const flush = () => {
+    const { metrics } = observability();
+    if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
+  };
+  return {
+    before: async (request) => {
+      const { logger, metrics } = observability();
+      if (request.context?.awsRequestId) logger.addContext(request.context);
+      logger.resetKeys();
+      const requestId = request.event?.event?.requestContext?.requestId;
+      if (requestId) logger.appendKeys({ requestId });
+      metrics.captureColdStartMetric();
+      await (await tracer())?.before?.(request);
+    },
+    after: async (request) => {
+      flush();
+      await (await tracer())?.after?.(request);
+    },
+    onError: async (request) => {
+      flush();
+      await (await tracer())?.onError?.(request);
+    },
+  };
+}
+
+/** Powertools Tracer, imported only when tracing is on (it pulls in the X-Ray SDK). */
+async function loadTracer<E, R>(): Promise<middy.MiddlewareObj<E, R, Error, Context>> {
+  const [{ Tracer }, { captureLambdaHandler }] = await Promise.all([
+    import('@aws-lambda-powertools/tracer'),
+    import('@aws-lambda-powertools/tracer/middleware'),
+  ]);
+  const tracer = new Tracer({ serviceName: SERVICE_NAME });
+  return captureLambdaHandler(tracer, { captureResponse: false }) as unknown as middy.MiddlewareObj<E, R, Error, Context>;
+}
