@@ -16,6 +16,8 @@ export interface BudgetAlertDeps {
   limits: Pick<LimitsPort, 'budgetStatus'>;
   /** Writes `key` unless it exists; true when this call wrote it (and so sends the alert). */
   markOnce(key: string, expiresAtSec: number): Promise<boolean>;
+  /** Removes a marker whose alert could not be published, so a later check sends it again. */
+  unmark?(key: string): Promise<void>;
   publish(alert: BudgetAlert): Promise<void>;
   /** Ascending percentages, e.g. [50, 80, 100]. */
   thresholdsPercent: readonly number[];
@@ -45,7 +47,8 @@ export async function checkBudgetAlerts(deps: BudgetAlertDeps, caller: Caller): 
       const owner = createHash('sha256')
         .update(b.scope === 'key' ? `key#${caller.keyId}` : `acct#${caller.accountId}`)
         .digest('hex');
-      if (!(await deps.markOnce(`alert#${owner}#${b.period}#${threshold}`, nowSec + MARKER_TTL_SECONDS))) continue;
+      const marker = `alert#${owner}#${b.period}#${threshold}`;
+      if (!(await deps.markOnce(marker, nowSec + MARKER_TTL_SECONDS))) continue;
       const alert: BudgetAlert = {
         accountId: caller.accountId,
         ...(b.scope === 'key' ? { keyId: caller.keyId } : {}),
@@ -55,7 +58,12 @@ export async function checkBudgetAlerts(deps: BudgetAlertDeps, caller: Caller): 
         limitUsd: b.limitUsd,
         spentUsd: b.spentUsd,
       };
-      await deps.publish(alert);
+      try {
+        await deps.publish(alert);
+      } catch (err) {
+        await deps.unmark?.(marker).catch(() => undefined);
+        throw err;
+      }
       if (deps.metrics) recordBudgetAlert(deps.metrics);
       sent.push(alert);
     }

@@ -10,7 +10,7 @@ import type { Logger } from '../core/log';
 import { processMetrics, recordBreakerState } from '../core/metrics';
 import type { Caller } from '../domain/caller';
 import type { BudgetAlertPublisher, LimitsPort } from '../domain/ports';
-import { markOnce } from '../store/alert-markers';
+import { markOnce, unmark } from '../store/alert-markers';
 import { snsAlertPublisher, webhookAlertPublisher } from '../store/alert-publishers';
 
 /** The thresholds (percent) of `CTR_BUDGET_ALERT_THRESHOLDS` ("50,80,100"), or the defaults. */
@@ -44,6 +44,7 @@ export function budgetAlertsFromEnv(
       {
         limits: store.limits,
         markOnce: (key, expiresAtSec) => markOnce(store.db, store.limitsTable, key, expiresAtSec),
+        unmark: (key) => unmark(store.db, store.limitsTable, key),
         publish: async (alert) => {
           await publisher.publish(alert);
           log.log('info', 'budget alert sent', {

@@ -3,7 +3,7 @@
  * put that succeeds for exactly one writer per key; the item expires by TTL.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 
 /**
  * True when this call wrote the marker, false when it already existed.
@@ -25,4 +25,9 @@ export async function markOnce(db: DynamoDBDocumentClient, table: string, key: s
     if (err instanceof ConditionalCheckFailedException || (err as Error).name === 'ConditionalCheckFailedException') return false;
     throw err;
   }
+}
+
+/** Deletes a marker (its alert could not be sent: a later check may send it). */
+export async function unmark(db: DynamoDBDocumentClient, table: string, key: string): Promise<void> {
+  await db.send(new DeleteCommand({ TableName: table, Key: { pk: key, sk: 'marker' } }));
 }

@@ -173,6 +173,13 @@ export const ITEM_KINDS: readonly ItemKind[] = [
   },
   {
     table: 'limits',
+    name: 'budget alert marker',
+    // Hashed owner, then the period and threshold: no account is named.
+    matches: pk('alert#'),
+    attributes: { pk: 'id', sk: { enum: ['marker'] }, expiresAt: 'number' },
+  },
+  {
+    table: 'limits',
     name: 'erasure fence',
     // Hashed account id: the fence outlives the erasure and must not name the account.
     matches: pk('erased#'),

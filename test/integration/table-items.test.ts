@@ -11,6 +11,8 @@
  */
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { checkBudgetAlerts } from '../../lambdas/core/budget-alerts';
+import { markOnce } from '../../lambdas/store/alert-markers';
 import { HealthRepo } from '../../lambdas/store/health-repo';
 import { RESERVATION_TTL_SECONDS } from '../../lambdas/store/limits-repo';
 import { TABLES, type TableId } from '../../lambdas/store/tables';
@@ -81,6 +83,21 @@ beforeAll(async () => {
     new Map([
       ['cheap:llama-cheap', { attempts: 3, failures: 1, timeouts: 0, ttftMsSum: 420, ttftCount: 2, outputTokens: 40, generationMs: 900 }],
     ]),
+  );
+
+  // A budget alert's once-only marker, written by the product's check (the budget read is a stub at 60 %).
+  await checkBudgetAlerts(
+    {
+      limits: {
+        budgetStatus: async () => [
+          { scope: 'account', period: 'month#2031-05', limitUsd: 50, committedUsd: 30, spentUsd: 30, remainingUsd: 20 },
+        ],
+      },
+      markOnce: (key, expiresAtSec) => markOnce(router.db, router.tables.limits, key, expiresAtSec),
+      publish: async () => undefined,
+      thresholdsPercent: [50],
+    },
+    caller!,
   );
 
   // Statements: a finished month and the current one.
@@ -180,5 +197,8 @@ describe('table items', () => {
     const settled = expiry('limits', startsWith('pk', 'settled#'));
     expect(settled).toHaveLength(2);
     expect(new Set(settled)).toEqual(new Set([NOW_S + 2 * DAY]));
+    // Budget-alert markers outlive the longest period (a month) with a margin: 40 days; erasure fences two days.
+    expect(expiry('limits', startsWith('pk', 'alert#'))).toEqual([NOW_S + 40 * DAY]);
+    expect(expiry('limits', startsWith('pk', 'erased#'))).toEqual([NOW_S + 2 * DAY]);
   });
 });

@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 /** Budget alerts: each threshold crossed is sent once per budget and period, whoever asks again. */
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { type BudgetAlert, checkBudgetAlerts } from '../../lambdas/core/budget-alerts';
 import type { MetricPoint } from '../../lambdas/core/metrics';
@@ -25,6 +25,9 @@ function setup(budgets: BudgetStatus[]) {
       if (markers.has(key)) return false;
       markers.add(key);
       return true;
+    },
+    unmark: async (key: string) => {
+      markers.delete(key);
     },
     publish: async (a: BudgetAlert) => {
       sent.push(a);
@@ -67,5 +70,18 @@ describe('checkBudgetAlerts', () => {
     const { deps, sent } = setup([status('account', 'month#2026-11', 4, 4)]);
     await Promise.all(Array.from({ length: 8 }, () => checkBudgetAlerts(deps, caller)));
     expect(sent.map((a) => a.thresholdPercent).sort((a, b) => a - b)).toEqual([50, 80, 100]);
+  });
+
+  it('an alert that could not be published is sent by the next check', async () => {
+    const { deps, sent, markers } = setup([status('account', 'month#2026-11', 10, 5)]);
+    const publish = deps.publish;
+    deps.publish = async () => {
+      throw new Error('topic unreachable');
+    };
+    await expect(checkBudgetAlerts(deps, caller)).rejects.toThrow('topic unreachable');
+    expect(markers.size).toBe(0);
+    deps.publish = publish;
+    await checkBudgetAlerts(deps, caller);
+    expect(sent.map((a) => a.thresholdPercent)).toEqual([50]);
   });
 });
