@@ -23,6 +23,7 @@ export type ValueKind =
   | 'flags'
   | 'counts'
   | 'counterKeys'
+  | 'holders'
   | 'ids'
   | 'erasureCursor'
   | 'statementLines'
@@ -157,7 +158,18 @@ export const ITEM_KINDS: readonly ItemKind[] = [
     table: 'limits',
     name: 'budget counter',
     matches: pk('budget#'),
-    attributes: { pk: 'id', sk: 'id', committed: 'number', limit: 'number', spent: 'number', requests: 'number', expiresAt: 'number' },
+    attributes: {
+      pk: 'id',
+      sk: 'id',
+      committed: 'number',
+      limit: 'number',
+      spent: 'number',
+      requests: 'number',
+      expiresAt: 'number',
+      // Budget leases: each holder's (a function instance's random name) amount held and lease expiry.
+      leases: 'holders',
+      leaseUntil: 'holders',
+    },
   },
   {
     table: 'limits',
@@ -332,6 +344,8 @@ export function violation(value: unknown, kind: ValueKind, names: CatalogNames):
           Array.isArray(value) &&
           value.every((c) => isObject(c) && Object.keys(c).sort().join() === 'pk,sk' && ID.test(String(c.pk)) && ID.test(String(c.sk)))
         );
+      case 'holders':
+        return isObject(value) && Object.entries(value).every(([k, v]) => /^[A-Za-z0-9-]{1,64}$/.test(k) && typeof v === 'number');
       case 'statementLines':
         return (
           Array.isArray(value) &&
