@@ -1,6 +1,6 @@
 /**
  * Writing a budget lease's batch back, once: the settled spend of many requests moves from the
- * holder's lease (`leases.<holder>` of the counter item) to the counter's `spent`, and unused lease
+ * holder's lease (`lease_<holder>` of the counter item) to the counter's `spent`, and unused lease
  * is returned (`committed` falls by it). `committed` keeps its meaning — settled spend plus every
  * outstanding hold, leases included — so `committed ≤ limit` stays the store's invariant.
  *
@@ -27,23 +27,22 @@ function update(table: string, batch: LeaseBatch, w: Write, mode: Mode) {
       UpdateExpression: 'ADD committed :s, spent :s, requests :n SET expiresAt = if_not_exists(expiresAt, :exp)',
       ExpressionAttributeValues: common,
     };
-  const names = { '#h': batch.holder };
+  const names = { '#h': `lease_${batch.holder}`, '#u': `leaseUntil_${batch.holder}` };
   if (mode === 'recreate')
     return {
       TableName: table,
       Key: w.key,
-      UpdateExpression:
-        'ADD committed :c, spent :s, requests :n SET leases.#h = :hold, leaseUntil.#h = :until, expiresAt = if_not_exists(expiresAt, :exp)',
-      ConditionExpression: 'attribute_exists(leases) AND attribute_exists(leaseUntil)',
+      UpdateExpression: 'ADD committed :c, spent :s, requests :n SET #h = :hold, #u = :until, expiresAt = if_not_exists(expiresAt, :exp)',
+      // The counter still exists (not deleted by an erasure, not expired): the holder's lease is re-created in it.
+      ConditionExpression: 'attribute_exists(committed)',
       ExpressionAttributeNames: names,
       ExpressionAttributeValues: { ...common, ':c': w.spent + w.hold, ':hold': w.hold, ':until': batch.until },
     };
   return {
     TableName: table,
     Key: w.key,
-    UpdateExpression:
-      'ADD committed :c, spent :s, requests :n SET leases.#h = leases.#h + :dh, leaseUntil.#h = :until, expiresAt = if_not_exists(expiresAt, :exp)',
-    ConditionExpression: 'attribute_exists(leases.#h)',
+    UpdateExpression: 'ADD committed :c, spent :s, requests :n, #h :dh SET #u = :until, expiresAt = if_not_exists(expiresAt, :exp)',
+    ConditionExpression: 'attribute_exists(#h)',
     ExpressionAttributeNames: names,
     ExpressionAttributeValues: { ...common, ':c': w.spent + w.holdDelta, ':dh': w.holdDelta, ':until': batch.until },
   };

@@ -4,8 +4,8 @@
  * locally (core/leases.ts).
  *
  * - Budget counter items keep `committed` = settled spend + every outstanding hold; a lease is a
- *   hold, recorded per holder in the item's `leases` map (amount) and `leaseUntil` map (expiry,
- *   epoch seconds), updated in the same write as `committed`. So `committed ≤ limit` stays the
+ *   hold, recorded per holder in the item's `lease_<holder>` (amount) and `leaseUntil_<holder>`
+ *   (expiry, epoch seconds) attributes, updated in the same write as `committed`. So `committed ≤ limit` stays the
  *   invariant DynamoDB enforces, and a dead holder's lease can be found and released from the item.
  * - A rate window's slice is a conditional ADD to its `requests`/`tokens`; it ends with its minute.
  */
@@ -16,24 +16,27 @@ import { writeLeaseBatch } from './lease-batch';
 import { budgetCounters, scopesOf } from './limit-counters';
 
 /** A raw DynamoDB attribute value, as a conditional check failure returns the item. */
-type Raw = { N?: string; M?: Record<string, Raw> };
+type Raw = { N?: string };
 
 const num = (v: unknown) => (typeof v === 'number' ? v : Number((v as Raw | undefined)?.N ?? v ?? 0));
-const map = (v: unknown): Record<string, unknown> => (v as Raw | undefined)?.M ?? (v as Record<string, unknown> | undefined) ?? {};
+
+/** The attributes of a holder's lease in a budget counter item. */
+const HELD = 'lease_';
+const UNTIL = 'leaseUntil_';
 
 /** What a take learns from an item (plain, or raw from a failed condition). */
 function answer(taken: boolean, item: Record<string, unknown> | undefined, dims: string[], holder: string, nowSec: number): TakeAnswer {
   const used: LeaseAmounts = {};
   for (const d of dims) used[d as keyof LeaseAmounts] = num(item?.[d]);
-  const held = map(item?.leases);
-  const until = map(item?.leaseUntil);
-  const expired = Object.entries(until)
-    .filter(([h, u]) => h !== holder && num(u) < nowSec)
-    .map(([h, u]) => ({ holder: h, held: num(held[h]), until: num(u) }));
-  return { taken, used, expired, ...(holder in held ? { held: num(held[holder]) } : {}) };
+  const expired = Object.entries(item ?? {})
+    .filter(([a, u]) => a.startsWith(UNTIL) && a !== `${UNTIL}${holder}` && num(u) < nowSec)
+    .map(([a, u]) => {
+      const h = a.slice(UNTIL.length);
+      return { holder: h, held: num(item?.[`${HELD}${h}`]), until: num(u) };
+    });
+  const mine = item?.[`${HELD}${holder}`];
+  return { taken, used, expired, ...(mine !== undefined ? { held: num(mine) } : {}) };
 }
-
-const isMissingMap = (err: unknown) => (err as Error).name === 'ValidationException' && /document path/i.test((err as Error).message);
 
 export class LeaseRepo implements LeaseStore {
   constructor(
@@ -85,35 +88,20 @@ export class LeaseRepo implements LeaseStore {
       const out = await this.send(counter.key, `ADD ${adds.join(', ')} SET expiresAt = :exp`, conditions.join(' AND '), values);
       return answer(out.taken, out.item, dims, holder, nowSec);
     }
-    const held = amount.committed ?? 0;
-    Object.assign(values, { ':limit': counter.limits.committed, ':exp': Math.floor(counter.resetAt.getTime() / 1000) + 86_400 });
-    const set = `SET #limit = :limit, expiresAt = :exp`;
-    const names = { '#limit': 'limit', '#h': holder };
-    // The holder's entry in the lease maps; the first lease of a counter creates the maps.
-    for (let attempt = 0; attempt < 3; attempt++) {
-      try {
-        const out = await this.send(
-          counter.key,
-          `ADD ${adds.join(', ')} ${set}, leases.#h = if_not_exists(leases.#h, :zero) + :a0, leaseUntil.#h = :until`,
-          conditions.join(' AND '),
-          { ...values, ':zero': 0, ':until': until },
-          names,
-        );
-        return answer(out.taken, out.item, dims, holder, nowSec);
-      } catch (err) {
-        if (!isMissingMap(err)) throw err;
-      }
-      const out = await this.send(
-        counter.key,
-        `ADD ${adds.join(', ')} ${set}, leases = :lm, leaseUntil = :um`,
-        `${conditions.join(' AND ')} AND attribute_not_exists(leases)`,
-        { ...values, ':lm': { [holder]: held }, ':um': { [holder]: until } },
-        { '#limit': 'limit' },
-      );
-      // Refused because another holder created the maps first: take through them.
-      if (out.taken || out.item?.leases === undefined) return answer(out.taken, out.item, dims, holder, nowSec);
-    }
-    throw new Error('lease not taken');
+    Object.assign(values, {
+      ':limit': counter.limits.committed,
+      ':exp': Math.floor(counter.resetAt.getTime() / 1000) + 86_400,
+      ':until': until,
+    });
+    // The holder's lease is a pair of attributes of the counter item, written with `committed`.
+    const out = await this.send(
+      counter.key,
+      `ADD ${adds.join(', ')}, #h :a0 SET #limit = :limit, expiresAt = :exp, #u = :until`,
+      conditions.join(' AND '),
+      values,
+      { '#limit': 'limit', '#h': `${HELD}${holder}`, '#u': `${UNTIL}${holder}` },
+    );
+    return answer(out.taken, out.item, dims, holder, nowSec);
   }
 
   /** One conditional update; a failed condition returns the item as it was found. */
@@ -152,10 +140,10 @@ export class LeaseRepo implements LeaseStore {
           new UpdateCommand({
             TableName: this.table,
             Key: counter.key,
-            UpdateExpression: 'ADD committed :neg REMOVE leases.#h, leaseUntil.#h',
+            UpdateExpression: 'ADD committed :neg REMOVE #h, #u',
             // Only if the holder has not renewed or changed it meanwhile.
-            ConditionExpression: 'leaseUntil.#h = :u AND leases.#h = :held',
-            ExpressionAttributeNames: { '#h': e.holder },
+            ConditionExpression: '#u = :u AND #h = :held',
+            ExpressionAttributeNames: { '#h': `${HELD}${e.holder}`, '#u': `${UNTIL}${e.holder}` },
             ExpressionAttributeValues: { ':neg': -e.held, ':u': e.until, ':held': e.held },
           }),
         );

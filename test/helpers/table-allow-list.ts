@@ -23,7 +23,6 @@ export type ValueKind =
   | 'flags'
   | 'counts'
   | 'counterKeys'
-  | 'holders'
   | 'ids'
   | 'erasureCursor'
   | 'statementLines'
@@ -167,8 +166,8 @@ export const ITEM_KINDS: readonly ItemKind[] = [
       requests: 'number',
       expiresAt: 'number',
       // Budget leases: each holder's (a function instance's random name) amount held and lease expiry.
-      leases: 'holders',
-      leaseUntil: 'holders',
+      'lease_*': 'number',
+      'leaseUntil_*': 'number',
     },
   },
   {
@@ -344,8 +343,6 @@ export function violation(value: unknown, kind: ValueKind, names: CatalogNames):
           Array.isArray(value) &&
           value.every((c) => isObject(c) && Object.keys(c).sort().join() === 'pk,sk' && ID.test(String(c.pk)) && ID.test(String(c.sk)))
         );
-      case 'holders':
-        return isObject(value) && Object.entries(value).every(([k, v]) => /^[A-Za-z0-9-]{1,64}$/.test(k) && typeof v === 'number');
       case 'statementLines':
         return (
           Array.isArray(value) &&
@@ -395,7 +392,8 @@ export function allowListBreaches(
     }
     seen.add(kind.name);
     for (const [attr, value] of Object.entries(item)) {
-      const allowed = kind.attributes[attr];
+      // Per-holder attributes (`lease_<holder>`) are listed once, as `lease_*`.
+      const allowed = kind.attributes[attr] ?? kind.attributes[attr.replace(/_[A-Za-z0-9-]{1,64}$/, '_*')];
       if (!allowed) breaches.push(`${table} ${kind.name}: attribute ${attr} is not on the allow-list`);
       else {
         const why = violation(value, allowed, names);
