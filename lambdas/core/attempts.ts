@@ -81,7 +81,12 @@ export async function runAttempts<T>(deps: AttemptDeps, plan: AttemptPlan<T>): P
     if (deps.limits && !trace.reservation) {
       // Reserve once, at the most expensive candidate's worst case, so a fallback never overspends.
       const worst = Math.max(...plan.route.map((r) => r.maxCostNano));
-      trace.reservation = await deps.limits.reserve(plan.caller, trace.requestId, worst, plan.maxTokens);
+      const t = performance.now();
+      try {
+        trace.reservation = await deps.limits.reserve(plan.caller, trace.requestId, worst, plan.maxTokens);
+      } finally {
+        trace.timed('store', t);
+      }
     }
     const abort = new AbortController();
     const ctx: ProviderCallContext = {
@@ -91,8 +96,10 @@ export async function runAttempts<T>(deps: AttemptDeps, plan: AttemptPlan<T>): P
       fetch: deps.fetch,
     };
     const startedAt = trace.clock();
+    const t = performance.now();
     try {
       const value = await plan.call({ candidate, adapter, ctx, abort });
+      trace.timed('upstream', t);
       trace.attempts++;
       trace.served = candidate;
       trace.answered = { startedAt };
@@ -103,6 +110,7 @@ export async function runAttempts<T>(deps: AttemptDeps, plan: AttemptPlan<T>): P
         reasons.push(err);
         continue;
       }
+      trace.timed('upstream', t);
       trace.attempts++;
       trace.served = candidate;
       if (!(err instanceof UpstreamError)) {

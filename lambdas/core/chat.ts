@@ -46,6 +46,7 @@ export function servedBy(trace: RequestTrace, c: RouteCandidate, costNanoUsd?: n
     attempts: trace.attempts,
     ...(trace.reservation ? { rateLimit: trace.reservation.rateLimit } : {}),
     ...(costNanoUsd !== undefined ? { costNanoUsd } : {}),
+    timing: { ...trace.timing },
   };
 }
 
@@ -73,10 +74,12 @@ export async function runChat(
   clientSignal: AbortSignal,
   meta: RequestMeta = {},
 ): Promise<ChatOutcome> {
+  const planning = performance.now();
   assertModelKind(deps.catalog, request, 'chat');
   const needs = chatNeeds(request);
   const route = planRoute(request, needs, routingContext(deps));
   const trace = new RequestTrace(deps, caller, route[0]!.model.id, needs.promptTokens, Boolean(request.stream), meta);
+  trace.timed('plan', planning);
   trace.route = route;
   const maxTokens = (needs.maxPromptTokens ?? needs.promptTokens) + Math.max(...route.map((r) => r.maxOutputTokens));
   const finish = () => trace.finish();

@@ -71,10 +71,12 @@ export async function runEmbeddings(
   signal: AbortSignal,
   meta: RequestMeta = {},
 ): Promise<EmbeddingsOutcome> {
+  const planning = performance.now();
   assertModelKind(deps.catalog, request, 'embedding');
   const needs = embeddingNeeds(request);
   const route = planRoute(request, needs, routingContext(deps));
   const trace = new RequestTrace(deps, caller, route[0]!.model.id, needs.promptTokens, false, meta);
+  trace.timed('plan', planning);
   trace.route = route;
   const { candidate, value: result } = await runAttempts(deps, {
     route,

@@ -19,6 +19,15 @@ export interface Served {
   rateLimit?: RateLimitState;
   /** The exact cost in nano-USD, when known before the body is sent (buffered answers). */
   costNanoUsd?: number;
+  /** Where the time went before the response headers (milliseconds; rendered as `Server-Timing`). */
+  timing?: StageTimings;
+}
+
+/** Milliseconds spent per stage of a request: routing, the store (limits), the upstream call(s). */
+export interface StageTimings {
+  plan?: number;
+  store?: number;
+  upstream?: number;
 }
 
 /**

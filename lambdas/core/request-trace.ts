@@ -10,6 +10,7 @@ import { type NormalizedUsage, toOpenAIUsage, type UsageEvent, ZERO_USAGE } from
 import type { HealthMonitor } from './health';
 import { newRequestId } from './ids';
 import { finishMetering, type MeteringDeps } from './metering';
+import type { StageTimings } from './outcome';
 import { costNanoUsd } from './pricing';
 import type { RouteCandidate } from './routing';
 import { referenceCostNanoUsd } from './savings';
@@ -43,6 +44,8 @@ export class RequestTrace {
   status: RequestStatus = 'ok';
   /** The planned route: the requested model's offers in it price the reference cost (savings). */
   route: readonly RouteCandidate[] = [];
+  /** Milliseconds per stage so far (Server-Timing). */
+  readonly timing: StageTimings = {};
   private recorded = false;
 
   constructor(
@@ -76,6 +79,11 @@ export class RequestTrace {
   /** OpenAI's usage object with OpenRouter's `cost` (USD) at the served offer's price. */
   openAIUsage(usage: NormalizedUsage): OpenAIUsage {
     return { ...toOpenAIUsage(usage), cost: nanoToUsd(this.costOf(usage)) };
+  }
+
+  /** Adds the time since `startedAt` (a `performance.now()` reading) to a stage. */
+  timed(stage: keyof StageTimings, startedAt: number): void {
+    this.timing[stage] = (this.timing[stage] ?? 0) + (performance.now() - startedAt);
   }
 
   /** Milliseconds on the injected clock. */

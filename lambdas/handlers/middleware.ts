@@ -34,6 +34,8 @@ export interface RouteRequest<I = unknown> {
   match?: Match<I>;
   rt?: Runtime;
   caller?: Caller;
+  /** When authentication started and ended (`performance.now()`), for `Server-Timing`. */
+  authTimes?: [number, number?];
   body?: unknown;
 }
 

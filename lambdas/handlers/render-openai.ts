@@ -8,9 +8,19 @@ import { nanoToUsd } from '../domain/money';
 import { rateLimitHeaders } from './http-errors';
 import type { HttpResult } from './http-result';
 
+/** `Server-Timing` of the stages known when the headers go out (durations in ms, 0.1 ms precision). */
+export function serverTiming(timing: Served['timing']): string {
+  return (['plan', 'store', 'upstream'] as const)
+    .filter((k) => timing?.[k] !== undefined)
+    .map((k) => `${k};dur=${timing![k]!.toFixed(1)}`)
+    .join(', ');
+}
+
 /** The headers every served request carries. */
 export function servedHeaders(served: Served): Record<string, string> {
+  const timing = serverTiming(served.timing);
   return {
+    ...(timing ? { 'server-timing': timing } : {}),
     'x-request-id': served.requestId,
     'x-ctr-provider': served.provider,
     'x-ctr-model': served.model,

@@ -65,13 +65,39 @@ export function createResolver(table: RouteTable<RouteInput>, options: ResolverO
   const chain = middy<RouteRequest<RouteInput>, HttpResult, Error, Context>(async (req: RouteRequest<RouteInput>) => {
     const { route: r, params } = req.match!;
     const sourceIp = req.event.requestContext?.identity?.sourceIp ?? undefined;
-    return r.handle({ event: req.event, signal: req.signal, rt: req.rt!, meta: { sourceIp }, params, caller: req.caller, body: req.body });
+    const result = await r.handle({
+      event: req.event,
+      signal: req.signal,
+      rt: req.rt!,
+      meta: { sourceIp },
+      params,
+      caller: req.caller,
+      body: req.body,
+    });
+    const [authStart, authEnd] = req.authTimes ?? [];
+    if (authStart !== undefined && authEnd !== undefined) {
+      // Server-Timing: authentication first, then the stages the route reported (plan, store, upstream).
+      const auth = `auth;dur=${(authEnd - authStart).toFixed(1)}`;
+      const rest = result.headers['server-timing'];
+      result.headers = { ...result.headers, 'server-timing': rest ? `${auth}, ${rest}` : auth };
+    }
+    return result;
   })
     .use(observe())
     .use(errors(table))
     .use(matchRoute(table))
     .use(withRuntime(options.runtime ?? processRuntime))
+    .use({
+      before: (r) => {
+        r.event.authTimes = [performance.now()];
+      },
+    })
     .use(authenticate(options.operator ?? 'iam'))
+    .use({
+      before: (r) => {
+        r.event.authTimes?.push(performance.now());
+      },
+    })
     .use(parseBody());
   return (event, context, signal) => chain({ event, signal }, context);
 }

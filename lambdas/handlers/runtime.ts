@@ -10,6 +10,7 @@ import { loadConfig, type RouterConfig } from '../core/config';
 import { ErasureJobs } from '../core/erasure-job';
 import { HealthMonitor } from '../core/health';
 import { InProcessJobRunner } from '../core/job-runner';
+import { LeasedLimits } from '../core/leased-limits';
 import type { Logger } from '../core/log';
 import type { OutboxReplayDeps } from '../core/outbox';
 import { keyProviderFromEnv, PersonalDataCipher } from '../core/personal-data';
@@ -27,6 +28,7 @@ import { ErasureRepo } from '../store/erasure-repo';
 import { HealthRepo } from '../store/health-repo';
 import { SqsJobRunner } from '../store/job-queue-sqs';
 import { KeysRepo } from '../store/keys-repo';
+import { LeaseRepo } from '../store/lease-repo';
 import { LimitsRepo } from '../store/limits-repo';
 import { SpoolOutbox } from '../store/outbox-spool';
 import { SqsOutbox, sqsClient } from '../store/outbox-sqs';
@@ -45,6 +47,8 @@ export interface Runtime {
   keys: KeysRepo;
   usage: UsageRepo;
   limits: LimitsRepo;
+  /** Budgets and rate limits as the request pipelines enforce them: leases on the limits table's counters. */
+  leases: LeasedLimits;
   accounts: AccountService;
   privacy: PrivacyService;
   support: SupportService;
@@ -78,6 +82,10 @@ export async function createRuntime(env: NodeJS.ProcessEnv = process.env, log: L
   const usage = new UsageRepo(db, tables.usage, config.retention.usageDays, tables.accounts);
   const cipher = new PersonalDataCipher(keyProviderFromEnv(env), new DataKeysRepo(db, tables.dataKeys));
   const limits = new LimitsRepo(homeDb, tables.limits, config.retention.rateLimitSeconds);
+  const leases = new LeasedLimits({
+    store: new LeaseRepo(homeDb, tables.limits, config.retention.rateLimitSeconds),
+    status: (caller) => limits.budgetStatus(caller),
+  });
   const accountsRepo = new AccountsRepo(db, tables.accounts);
   const billing = new BillingRepo(db, tables.billing, config.retention.billingDays);
   const accounts = new AccountService({
@@ -144,7 +152,7 @@ export async function createRuntime(env: NodeJS.ProcessEnv = process.env, log: L
       config.deployment.budgetAlerts.thresholdsPercent,
     ),
     sealForAccount: (accountId, value) => cipher.seal(accountId, value),
-    limits,
+    limits: leases,
     health,
     log,
     now: () => new Date(),
@@ -171,6 +179,7 @@ export async function createRuntime(env: NodeJS.ProcessEnv = process.env, log: L
     keys,
     usage,
     limits,
+    leases,
     accounts,
     privacy,
     support,

@@ -2,7 +2,7 @@
  * Keys and expiry of the limits table's counters: rate windows (`rate#…`/`min#…`), budget periods
  * (`budget#…`/`day#…` or `month#…`) and reservations (`resv#acct#…`/`<expiry>#<request>`).
  */
-import type { Limits } from '../domain/caller';
+import type { Caller, Limits } from '../domain/caller';
 
 /** Whose limits a counter counts: the account's or one key's. */
 export type Scope = { kind: 'acct' | 'key'; id: string; limits: Limits };
@@ -26,4 +26,44 @@ export function periodEnd(now: Date, period: 'day' | 'month'): Date {
   return period === 'day'
     ? new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1))
     : new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1));
+}
+
+/** A budget period counter of a scope, with its limit and what a refusal names. */
+export type BudgetCounter = CounterKey & { limit: number; label: string; resetAt: Date; who: 'account' | 'API key' };
+
+/** The account's and the key's limits, account first. */
+export function scopesOf(caller: Caller): Scope[] {
+  return [
+    { kind: 'acct', id: caller.accountId, limits: caller.accountLimits ?? {} },
+    { kind: 'key', id: caller.keyId, limits: caller.keyLimits ?? {} },
+  ];
+}
+
+/** The budget counters (daily, monthly) that apply to these scopes at `now`. */
+export function budgetCounters(scopes: Scope[], now: Date): BudgetCounter[] {
+  const day = now.toISOString().slice(0, 10);
+  const month = day.slice(0, 7);
+  const out: BudgetCounter[] = [];
+  for (const s of scopes) {
+    const who = s.kind === 'acct' ? 'account' : 'API key';
+    if (s.limits.dailyBudgetNanoUsd !== undefined)
+      out.push({
+        pk: `budget#${s.kind}#${s.id}`,
+        sk: `day#${day}`,
+        limit: s.limits.dailyBudgetNanoUsd,
+        label: `daily budget of this ${who}`,
+        resetAt: periodEnd(now, 'day'),
+        who,
+      });
+    if (s.limits.monthlyBudgetNanoUsd !== undefined)
+      out.push({
+        pk: `budget#${s.kind}#${s.id}`,
+        sk: `month#${month}`,
+        limit: s.limits.monthlyBudgetNanoUsd,
+        label: `monthly budget of this ${who}`,
+        resetAt: periodEnd(now, 'month'),
+        who,
+      });
+  }
+  return out;
 }

@@ -24,7 +24,8 @@ import { nanoToUsd } from '../domain/money';
 import type { BudgetStatus, LimitsPort, Reservation, SettleTicket } from '../domain/ports';
 import { settleBudget } from './budget-settle';
 import { withConflictRetry } from './dynamo';
-import { type CounterKey, counterExpiry, pad, periodEnd, type Scope } from './limit-counters';
+import { writeLeaseBatch } from './lease-batch';
+import { type BudgetCounter, budgetCounters, type CounterKey, counterExpiry, pad, type Scope, scopesOf } from './limit-counters';
 
 /** How long a reservation may stay unsettled: the longest a request can run (Lambda's 15 min) plus a margin. */
 export const RESERVATION_TTL_SECONDS = 16 * 60;
@@ -38,10 +39,7 @@ export class LimitsRepo implements LimitsPort {
   ) {}
 
   private scopes(caller: Caller): Scope[] {
-    return [
-      { kind: 'acct', id: caller.accountId, limits: caller.accountLimits ?? {} },
-      { kind: 'key', id: caller.keyId, limits: caller.keyLimits ?? {} },
-    ];
+    return scopesOf(caller);
   }
 
   /** Counts the request in each rate window; throws `RateLimited` when a window is full. Returns the tightest windows' state. */
@@ -120,30 +118,8 @@ export class LimitsRepo implements LimitsPort {
     }
   }
 
-  private budgetCounters(scopes: Scope[], now: Date): Array<CounterKey & { limit: number; label: string; resetAt: Date }> {
-    const day = now.toISOString().slice(0, 10);
-    const month = day.slice(0, 7);
-    const out: Array<CounterKey & { limit: number; label: string; resetAt: Date }> = [];
-    for (const s of scopes) {
-      const who = s.kind === 'acct' ? 'account' : 'API key';
-      if (s.limits.dailyBudgetNanoUsd !== undefined)
-        out.push({
-          pk: `budget#${s.kind}#${s.id}`,
-          sk: `day#${day}`,
-          limit: s.limits.dailyBudgetNanoUsd,
-          label: `daily budget of this ${who}`,
-          resetAt: periodEnd(now, 'day'),
-        });
-      if (s.limits.monthlyBudgetNanoUsd !== undefined)
-        out.push({
-          pk: `budget#${s.kind}#${s.id}`,
-          sk: `month#${month}`,
-          limit: s.limits.monthlyBudgetNanoUsd,
-          label: `monthly budget of this ${who}`,
-          resetAt: periodEnd(now, 'month'),
-        });
-    }
-    return out;
+  private budgetCounters(scopes: Scope[], now: Date): BudgetCounter[] {
+    return budgetCounters(scopes, now);
   }
 
   /** Releases the holds of an account's reservations that expired unsettled (their requests crashed). */
@@ -317,6 +293,11 @@ export class LimitsRepo implements LimitsPort {
    * Idempotent with that settle and with itself, by the reservation's settle marker.
    */
   async settleFromOutbox(ticket: SettleTicket, actualCostNano: number): Promise<void> {
+    // A lease write-back (many requests' settles): replayed as written, by its flush marker.
+    if ('lease' in ticket) {
+      await writeLeaseBatch(this.db, this.table, ticket.accountId, ticket.lease, false);
+      return;
+    }
     await this.settleBudget(ticket.reservationKey, ticket.counters, ticket.reservedNanoUsd, actualCostNano);
   }
 

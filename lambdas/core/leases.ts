@@ -1,0 +1,234 @@
+/**
+ * In-process accounting of one lease: the slice of one counter (a budget period, or a rate window)
+ * that this instance took from the store and spends locally. A request whose worst case the slice
+ * covers is granted with no store call; otherwise it waits for a refill — one conditional write
+ * shared by every request waiting at that moment (single flight), sized for all of them plus a
+ * slice that shrinks with the remaining room, down to exactly the waiting requests' worst cases
+ * near the limit. The store's condition (`used + slice ≤ limit`) is what makes overspending
+ * impossible; this class only decides how much to ask for and who may use it.
+ */
+import type { LeaseAmounts, LeaseCounter, LeaseDim, LeaseStore, TakeAnswer } from '../domain/ports';
+
+/** A lease is renewed (by every take and write-back) to this many seconds ahead. */
+export const LEASE_TTL_SECONDS = 32 * 60;
+/** A budget lease grants only while it has this long left: the longest a request runs (Lambda's 15 min) plus a margin. */
+export const LEASE_MIN_LEFT_SECONDS = 16 * 60;
+/** The share of a budget's remaining room one slice takes. */
+export const BUDGET_SLICE_FRACTION = 1 / 8;
+/** The share of a rate window's remaining room one slice takes. */
+export const RATE_SLICE_FRACTION = 1 / 4;
+/** A slice covers at most this many requests' worst cases. */
+export const SLICE_MAX_REQUESTS = 64;
+/** Near the limit (room below this many worst cases), unused lease is returned at every write-back. */
+export const NEAR_LIMIT_REQUESTS = 4;
+/** Refills tried for one batch of waiters before the rest is refused (each try follows a refusal with fresh room). */
+const MAX_REFILL_ROUNDS = 4;
+
+/** A request the counter cannot admit: the store reported `room` left. */
+export class LeaseRefused extends Error {
+  constructor(
+    readonly counter: LeaseCounter,
+    readonly dim: LeaseDim,
+    readonly room: number,
+  ) {
+    super('lease refused');
+  }
+}
+
+interface Waiter {
+  short: LeaseAmounts;
+  resolve(): void;
+  reject(err: unknown): void;
+}
+
+const dimsOf = (c: LeaseCounter) => Object.keys(c.limits) as LeaseDim[];
+
+/** What the lease needs from its owner. */
+export interface LeaseEnv {
+  store: LeaseStore;
+  holder: string;
+  nowSec(): number;
+  /** True while a write-back of this counter's account is unwritten (the store's hold may lag ours). */
+  writing(): boolean;
+}
+
+export class CounterLease {
+  /** Leased and not granted (may go negative when a request settled above its worst case). */
+  readonly free: LeaseAmounts = {};
+  /** Granted to requests in flight (budgets). */
+  granted = 0;
+  /** Settled spend and requests not yet written back (budgets). */
+  spent = 0;
+  requests = 0;
+  /** This holder's lease in the store once every cut batch is written (budgets). */
+  held = 0;
+  /** Epoch seconds the store lease is renewed until (budgets). */
+  until = 0;
+  /** The counter's values the store last reported (0 assumed before the first answer). */
+  used: LeaseAmounts = {};
+  /** The largest worst case asked of this lease (sizes slices and the near-limit rule). */
+  readonly maxNeed: LeaseAmounts = {};
+  lastUse = 0;
+  private queue: Waiter[] = [];
+  private draining = false;
+
+  constructor(
+    public counter: LeaseCounter,
+    private readonly env: LeaseEnv,
+  ) {}
+
+  /** The room left in the store (limit − used) of a dimension, as last reported. */
+  room(d: LeaseDim): number {
+    return this.counter.limits[d]! - (this.used[d] ?? 0);
+  }
+
+  /** True once the counter's period or minute is over. */
+  resetPassed(now: Date): boolean {
+    return this.counter.resetAt.getTime() <= now.getTime();
+  }
+
+  /** True when the remaining room is under a few worst cases: slices are per request, unused lease goes back. */
+  near(): boolean {
+    return dimsOf(this.counter).some((d) => this.room(d) < NEAR_LIMIT_REQUESTS * (this.maxNeed[d] ?? 0));
+  }
+
+  /**
+   * Holds `need` for one request: at once from the slice when it covers it (no store call), else
+   * after a refill. Rejects with `LeaseRefused` when the store cannot cover it.
+   */
+  acquire(need: LeaseAmounts): Promise<void> {
+    const dims = dimsOf(this.counter);
+    this.lastUse = this.env.nowSec();
+    for (const d of dims) this.maxNeed[d] = Math.max(this.maxNeed[d] ?? 0, need[d] ?? 0);
+    const usable = this.counter.kind === 'rate' || this.until - this.env.nowSec() >= LEASE_MIN_LEFT_SECONDS;
+    if (usable && !this.queue.length && dims.every((d) => (this.free[d] ?? 0) >= (need[d] ?? 0))) {
+      this.hold(need, 1);
+      return Promise.resolve();
+    }
+    // Take what the slice has, wait for the rest.
+    const part: LeaseAmounts = {};
+    const short: LeaseAmounts = {};
+    for (const d of dims) {
+      part[d] = usable ? Math.max(0, Math.min(this.free[d] ?? 0, need[d] ?? 0)) : 0;
+      short[d] = (need[d] ?? 0) - part[d]!;
+    }
+    this.hold(part, 1);
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({
+        short,
+        resolve,
+        reject: (err) => {
+          this.hold(part, -1);
+          reject(err);
+        },
+      });
+      void this.drain();
+    });
+  }
+
+  /** Gives a grant back unused (a request refused by another counter, or never sent). */
+  release(need: LeaseAmounts): void {
+    this.hold(need, -1);
+  }
+
+  /** Moves `amounts` from the slice to the requests in flight (`sign` 1), or back (−1). */
+  private hold(amounts: LeaseAmounts, sign: 1 | -1): void {
+    for (const d of dimsOf(this.counter)) this.free[d] = (this.free[d] ?? 0) - sign * (amounts[d] ?? 0);
+    if (this.counter.kind === 'budget') this.granted += sign * (amounts.committed ?? 0);
+  }
+
+  /** A budget request settled: its worst case leaves the grants, its actual cost waits for the write-back. */
+  settle(worst: number, actual: number): void {
+    this.granted -= worst;
+    this.spent += actual;
+    this.requests++;
+    this.free.committed = (this.free.committed ?? 0) + worst - actual;
+  }
+
+  /** A rate-window request settled: tokens it did not use go back to the slice (this instance's, for this minute). */
+  settleTokens(reserved: number, used: number): void {
+    if (this.counter.limits.tokens !== undefined) this.free.tokens = (this.free.tokens ?? 0) + reserved - used;
+  }
+
+  /** The slice to ask for: the waiters' needs, or a share of the room (at most a few worst cases) if larger. */
+  private sliceFor(demand: LeaseAmounts): LeaseAmounts {
+    const fraction = this.counter.kind === 'budget' ? BUDGET_SLICE_FRACTION : RATE_SLICE_FRACTION;
+    const size: LeaseAmounts = {};
+    for (const d of dimsOf(this.counter)) {
+      const room = this.room(d);
+      const target = Math.min(Math.floor(room * fraction), SLICE_MAX_REQUESTS * (this.maxNeed[d] ?? 0), room);
+      size[d] = Math.max(demand[d] ?? 0, target);
+    }
+    return size;
+  }
+
+  private async take(size: LeaseAmounts): Promise<TakeAnswer> {
+    const until = this.env.nowSec() + LEASE_TTL_SECONDS;
+    let ans = await this.env.store.take(this.counter, this.env.holder, size, until);
+    // Refused while dead instances' leases expired in the item: release them and try once more.
+    if (!ans.taken && ans.expired.length && (await this.env.store.releaseExpired(this.counter, ans.expired)) > 0)
+      ans = await this.env.store.take(this.counter, this.env.holder, size, until);
+    this.used = ans.used;
+    if (ans.taken && this.counter.kind === 'budget') {
+      this.until = until;
+      this.held += size.committed ?? 0;
+      // Someone released this holder's lease (it outlived its expiry): trust the store's figure.
+      if (ans.held !== undefined && ans.held !== this.held && !this.env.writing()) {
+        this.free.committed = (this.free.committed ?? 0) + ans.held - this.held;
+        this.held = ans.held;
+      }
+    }
+    return ans;
+  }
+
+  /** Serves the waiting requests, one refill (one store write) for all waiting at that moment. */
+  private async drain(): Promise<void> {
+    if (this.draining) return;
+    this.draining = true;
+    try {
+      // Requests arriving in the same turn of the event loop share the refill.
+      await Promise.resolve();
+      while (this.queue.length) await this.serve(this.queue.splice(0));
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  private async serve(batch: Waiter[]): Promise<void> {
+    const dims = dimsOf(this.counter);
+    let pending = batch;
+    try {
+      for (let round = 0; round < MAX_REFILL_ROUNDS && pending.length; round++) {
+        const demand: LeaseAmounts = {};
+        for (const d of dims) demand[d] = pending.reduce((n, w) => n + (w.short[d] ?? 0), 0);
+        const size = round === 0 ? this.sliceFor(demand) : demand;
+        const ans = await this.take(size);
+        if (ans.taken) {
+          for (const d of dims) this.free[d] = (this.free[d] ?? 0) + (size[d] ?? 0) - (demand[d] ?? 0);
+          if (this.counter.kind === 'budget') this.granted += demand.committed ?? 0;
+          for (const w of pending) w.resolve();
+          return;
+        }
+        // Refused: admit the waiters that fit the room the store just reported, in order; refuse the others.
+        const room: LeaseAmounts = {};
+        for (const d of dims) room[d] = this.room(d);
+        const fit: Waiter[] = [];
+        for (const w of pending) {
+          const refusedOn = dims.find((d) => (w.short[d] ?? 0) > room[d]!);
+          if (refusedOn) {
+            w.reject(new LeaseRefused(this.counter, refusedOn, Math.max(0, room[refusedOn]!)));
+            continue;
+          }
+          for (const d of dims) room[d] = room[d]! - (w.short[d] ?? 0);
+          fit.push(w);
+        }
+        pending = fit;
+      }
+      const d = dims[0]!;
+      for (const w of pending) w.reject(new LeaseRefused(this.counter, d, Math.max(0, this.room(d))));
+    } catch (err) {
+      // The store failed: every waiter of this refill gets the error (503 before the first byte).
+      for (const w of pending) w.reject(err);
+    }
+  }
+}
