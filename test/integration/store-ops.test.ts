@@ -86,10 +86,13 @@ async function metered(accountId: string, n: number): Promise<void> {
     },
     { timeout: 30_000, interval: 100 },
   );
-  let last = -1;
-  while (counter.roundTrips() !== last) {
-    last = counter.roundTrips();
-    await new Promise((r) => setTimeout(r, 300));
+  // The settle and the log line follow the usage record: wait for 1 s without a store call or a log line.
+  let last = '';
+  for (;;) {
+    const now = `${counter.roundTrips()}|${logs.length}`;
+    if (now === last) return;
+    last = now;
+    await new Promise((r) => setTimeout(r, 1000));
   }
 }
 
