@@ -1,5 +1,5 @@
 /** What operators may send to create and change accounts and keys, validated (per-field errors, no values quoted). */
-import { z } from 'zod';
+import * as z from 'zod';
 import { limitsInputSchema } from './limits';
 
 export const accountIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'account ids are 1-64 letters, digits, _ or -');

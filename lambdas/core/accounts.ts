@@ -2,7 +2,7 @@
  * Accounts, keys, limits, usage reports and statements: the operations behind the admin API,
  * the `ctr` CLI and key-holder self-service. One implementation; the transports only parse input.
  */
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { Caller, Limits } from '../domain/caller';
 import { RouterError } from '../domain/errors';
 import { nanoToUsd } from '../domain/money';

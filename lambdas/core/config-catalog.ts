@@ -3,7 +3,7 @@
  * cache reads and writes, reasoning, per-request fees) with each price's source, and the inputs of
  * the catalog generator (`npm run catalog`). `config.ts` composes it into the whole config.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** A price in USD per million tokens, at most 6 decimals (so it is an integer number of pico-USD per token). */
 const usdPerMillion = z

@@ -1,5 +1,5 @@
 /** Per-key and per-account limits. Budgets are held in integer nano-USD. */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Limits } from '../domain/caller';
 import { usdToNano } from '../domain/money';
 

@@ -8,7 +8,7 @@
  * One small interface, `KeyProvider`: AWS KMS in the cloud, a local AES-GCM master key in local mode.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { DecryptCommand, GenerateDataKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import type { KMSClient } from '@aws-sdk/client-kms';
 import type { DataKeyStore } from '../domain/ports';
 
 /** A freshly generated data key: the plaintext (kept in memory only) and its wrapped form (stored). */
@@ -22,23 +22,40 @@ export interface KeyProvider {
   unwrap(accountId: string, wrapped: string): Promise<Buffer>;
 }
 
+let kmsSdk: Promise<typeof import('./kms-sdk')> | undefined;
+/** The KMS SDK, loaded on the first data key a function needs (after that, keys come from the cipher's cache). */
+const loadKms = () => {
+  kmsSdk ??= import('./kms-sdk');
+  return kmsSdk;
+};
+
 /** KMS-backed key provider (cloud). The account id is bound as encryption context. */
 export class KmsKeyProvider implements KeyProvider {
+  private client?: Promise<Pick<KMSClient, 'send'>>;
+
+  /** `kms`: a client to use (tests); by default one is created on the first call. */
   constructor(
     private readonly keyId: string,
-    private readonly kms: KMSClient = new KMSClient({}),
-  ) {}
+    kms?: Pick<KMSClient, 'send'>,
+  ) {
+    if (kms) this.client = Promise.resolve(kms);
+  }
+
+  private kms(): Promise<Pick<KMSClient, 'send'>> {
+    this.client ??= loadKms().then(({ KMSClient }) => new KMSClient({}));
+    return this.client;
+  }
 
   async generateDataKey(accountId: string): Promise<DataKey> {
-    const out = await this.kms.send(
-      new GenerateDataKeyCommand({ KeyId: this.keyId, KeySpec: 'AES_256', EncryptionContext: { accountId } }),
-    );
+    const [{ GenerateDataKeyCommand }, kms] = await Promise.all([loadKms(), this.kms()]);
+    const out = await kms.send(new GenerateDataKeyCommand({ KeyId: this.keyId, KeySpec: 'AES_256', EncryptionContext: { accountId } }));
     if (!out.Plaintext || !out.CiphertextBlob) throw new Error('KMS returned no data key');
     return { plaintext: Buffer.from(out.Plaintext), wrapped: Buffer.from(out.CiphertextBlob).toString('base64') };
   }
 
   async unwrap(accountId: string, wrapped: string): Promise<Buffer> {
-    const out = await this.kms.send(
+    const [{ DecryptCommand }, kms] = await Promise.all([loadKms(), this.kms()]);
+    const out = await kms.send(
       new DecryptCommand({ KeyId: this.keyId, CiphertextBlob: Buffer.from(wrapped, 'base64'), EncryptionContext: { accountId } }),
     );
     if (!out.Plaintext) throw new Error('KMS returned no plaintext');

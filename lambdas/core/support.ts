@@ -3,7 +3,7 @@
  * account's data key (so erasure reaches them); a resolved ticket expires after the configured
  * period (policy §8).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { RouterError } from '../domain/errors';
 import type { SupportStore } from '../domain/ports';
 import type { SupportTicket } from '../domain/records';

@@ -3,7 +3,7 @@
  * (`models`, `provider`). Validation failures become OpenAI-format 400 errors naming the
  * parameter; messages never quote the request's content.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { RouterError } from './errors';
 import { jsonBoundsProblem, MAX_BODY_DEPTH, MAX_BODY_NODES, MAX_FIELD_DEPTH, MAX_SCHEMA_CHARS } from './json-bounds';
 

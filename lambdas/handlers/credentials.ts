@@ -3,7 +3,6 @@
  * config names; in the cloud from one Secrets Manager secret (a JSON object keyed by the
  * credential's `secretField`, default the provider id), read once per cold start.
  */
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { ProviderConfig, RouterConfig } from '../core/config';
 
 export interface Credentials {
@@ -16,6 +15,8 @@ export interface Credentials {
 export async function loadCredentials(config: RouterConfig, env: NodeJS.ProcessEnv = process.env): Promise<Credentials> {
   let secret: Record<string, string> = {};
   if (env.CTR_PROVIDER_SECRET_ARN) {
+    // Loaded only here: local mode and the functions without provider credentials never evaluate it.
+    const { GetSecretValueCommand, SecretsManagerClient } = await import('./secrets-sdk');
     const client = new SecretsManagerClient({});
     const out = await client.send(new GetSecretValueCommand({ SecretId: env.CTR_PROVIDER_SECRET_ARN }));
     try {

@@ -1,26 +1,70 @@
 /**
- * Builds a Lambda handler the way the stacks bundle it (lib/cheap-token-router.ts: minified ESM,
- * AWS SDK bundled, a `require` shim for CommonJS dependencies, the router config inlined), for the
- * bundle tests and `npm run bench`.
+ * Builds a Lambda handler the way the stacks bundle it (lib/router-function.ts: minified ESM,
+ * AWS SDK bundled, a `require` shim for CommonJS dependencies, the router config inlined and packed),
+ * for the bundle tests and `npm run bench`; and the baseline the cold-start figures are compared
+ * with: a bundle that only imports the DynamoDB clients and constructs one.
  */
 import { join } from 'node:path';
-import { build } from 'esbuild';
-import type { RouterConfig } from '../../lambdas/core/config';
+import { type BuildOptions, build } from 'esbuild';
+import { packValidatedConfig, parseConfig, type RouterConfig } from '../../lambdas/core/config';
+import type { RouterFunctionName } from '../../lib/table-access';
 
-export async function bundleHandler(name: 'chat' | 'api' | 'admin', outDir: string, config: RouterConfig): Promise<string> {
+const REQUIRE_SHIM = "import{createRequire as __ctrCreateRequire}from'node:module';const require=__ctrCreateRequire(import.meta.url);";
+
+const common = (outfile: string, sourcemap: boolean): BuildOptions => ({
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  minify: true,
+  mainFields: ['module', 'main'],
+  outfile,
+  logLevel: 'silent',
+  banner: { js: REQUIRE_SHIM },
+  ...(sourcemap ? { sourcemap: true, sourcesContent: false } : {}),
+});
+
+export interface BundleOptions {
+  /** Write a source map next to the bundle, as the stacks do. Default false. */
+  sourcemap?: boolean;
+}
+
+/** Bundles `lambdas/handlers/<name>.ts` into `<outDir>/<name>.mjs` and returns that path. */
+export async function bundleHandler(
+  name: RouterFunctionName,
+  outDir: string,
+  config: RouterConfig,
+  options: BundleOptions = {},
+): Promise<string> {
   const outfile = join(outDir, `${name}.mjs`);
+  // As the CDK app does: the config is validated here, and the bundle trusts it.
+  const { $schema: _ignored, ...inline } = parseConfig(config);
   await build({
+    ...common(outfile, options.sourcemap ?? false),
     entryPoints: [`lambdas/handlers/${name}.ts`],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    minify: true,
-    mainFields: ['module', 'main'],
-    outfile,
-    logLevel: 'silent',
-    banner: { js: "import{createRequire as __ctrCreateRequire}from'node:module';const require=__ctrCreateRequire(import.meta.url);" },
-    define: { 'process.env.CTR_CONFIG_JSON': JSON.stringify(JSON.stringify(config)) },
+    define: { 'process.env.CTR_CONFIG_JSON': JSON.stringify(packValidatedConfig(inline)) },
+  });
+  return outfile;
+}
+
+/**
+ * The cold-start baseline: a handler that imports `@aws-sdk/client-dynamodb` and `@aws-sdk/lib-dynamodb`
+ * and constructs a document client at init — what any function that talks to DynamoDB pays.
+ */
+export async function bundleDynamoOnly(outDir: string, options: BundleOptions = {}): Promise<string> {
+  const outfile = join(outDir, 'dynamodb-only.mjs');
+  await build({
+    ...common(outfile, options.sourcemap ?? false),
+    stdin: {
+      contents: [
+        "import { DynamoDBClient } from '@aws-sdk/client-dynamodb';",
+        "import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';",
+        'const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));',
+        'export const handler = async () => ({ statusCode: 200, body: typeof client.send });',
+      ].join('\n'),
+      resolveDir: process.cwd(),
+      loader: 'js',
+    },
   });
   return outfile;
 }

@@ -1,6 +1,6 @@
 /** The generated catalog makes the config too large for one command-line argument: Lambda bundles inline it gzipped. */
 import { describe, expect, it } from 'vitest';
-import { loadConfig, packConfigJson, unpackConfigJson } from '../../lambdas/core/config';
+import { ConfigError, loadConfig, packConfigJson, packValidatedConfig, unpackConfigJson } from '../../lambdas/core/config';
 import { defaultConfig } from '../helpers/config';
 
 describe('inlined config packing', () => {
@@ -17,5 +17,11 @@ describe('inlined config packing', () => {
     const json = JSON.stringify({ primaryRegion: 'us-east-1' });
     expect(packConfigJson(json)).toBe(json);
     expect(unpackConfigJson(json)).toBe(json);
+  });
+
+  it('reads a config the CDK app validated without validating it again; an unmarked one is still validated', () => {
+    const { $schema: _ignored, ...config } = defaultConfig();
+    expect(loadConfig({ CTR_CONFIG_JSON: packValidatedConfig(config) })).toEqual(config);
+    expect(() => loadConfig({ CTR_CONFIG_JSON: JSON.stringify({ ...config, primaryRegion: 'nowhere' }) })).toThrow(ConfigError);
   });
 });

@@ -3,7 +3,7 @@
  * (https://docs.anthropic.com/en/api/messages), plus the router's routing extensions
  * (`models`, `provider`). Validation errors name Anthropic's parameters, never their values.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { boundedJson, jsonSchemaObject, MAX_OUTPUT_TOKENS, providerPreferences } from '../../domain/chat-request';
 import { MAX_SCHEMA_CHARS, MAX_TOOL_INPUT_CHARS } from '../../domain/json-bounds';
 

@@ -6,14 +6,14 @@
 import type { BedrockRuntimeClient, BedrockRuntimeClientConfig } from '@aws-sdk/client-bedrock-runtime';
 import type { ProviderSettings } from '../../domain/provider';
 
-type BedrockSdk = typeof import('@aws-sdk/client-bedrock-runtime');
+type BedrockSdk = typeof import('./sdk');
 let sdkModule: Promise<BedrockSdk> | undefined;
 /**
  * The SDK, loaded on first use: deployments without a Bedrock provider never pay for
  * evaluating it at cold start (the registry imports every adapter).
  */
 export function bedrockSdk(): Promise<BedrockSdk> {
-  sdkModule ??= import('@aws-sdk/client-bedrock-runtime');
+  sdkModule ??= import('./sdk');
   return sdkModule;
 }
 
