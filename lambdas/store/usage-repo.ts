@@ -5,16 +5,26 @@
  * ids and timings only: no prompt, no completion.
  */
 
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { UsageStore } from '../domain/ports';
 import type { DailyAggregate, UsageEvent } from '../domain/usage';
 import { isExpired, ttlAfterDays, withConflictRetry } from './dynamo';
+import { type BatchTarget, conditionFailed, type PendingRecord, recordItems, takeBatch, writeBatch } from './usage-batch';
 
 /** Partition of the anonymized service-wide statistics (§2: anonymized usage statistics). */
 export const STATS_PK = 'stats#global';
 
 export class UsageRepo implements UsageStore {
+  /** Statistics not yet written, by sort key (day and model), and the write in flight (group commit). */
+  private statsPending = new Map<string, { requests: number; promptTokens: number; completionTokens: number; expiresAt: number }>();
+  private statsFlight: Promise<void> | undefined;
+  /** Records waiting for the next write, and the write in flight (group commit). */
+  private pending: PendingRecord[] = [];
+  private flight: Promise<void> | undefined;
+  private get batchTarget(): BatchTarget {
+    return { db: this.db, table: this.table, accountsTable: this.accountsTable };
+  }
+
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
@@ -32,77 +42,78 @@ export class UsageRepo implements UsageStore {
   async record(event: UsageEvent, options: { analytics: boolean } = { analytics: true }): Promise<boolean> {
     const day = event.at.slice(0, 10);
     const expiresAt = ttlAfterDays(new Date(event.at), this.retentionDays);
-    try {
-      await withConflictRetry(() =>
-        this.db.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              {
-                Put: {
-                  TableName: this.table,
-                  Item: { pk: `acct#${event.accountId}`, sk: `evt#${event.requestId}`, type: 'event', ...event, expiresAt },
-                  ConditionExpression: 'attribute_not_exists(sk)',
-                },
-              },
-              {
-                Update: {
-                  TableName: this.table,
-                  Key: { pk: `acct#${event.accountId}`, sk: `day#${day}` },
-                  UpdateExpression:
-                    'SET #type = :type, #day = :day, expiresAt = :exp ADD requests :one, promptTokens :p, completionTokens :c, cachedReadTokens :cr, cacheWriteTokens :cw, reasoningTokens :r, costNanoUsd :cost, referenceCostNanoUsd :ref',
-                  ExpressionAttributeNames: { '#type': 'type', '#day': 'day' },
-                  ExpressionAttributeValues: {
-                    ':type': 'daily',
-                    ':day': day,
-                    ':exp': expiresAt,
-                    ':one': 1,
-                    ':p': event.promptTokens,
-                    ':c': event.completionTokens,
-                    ':cr': event.cachedReadTokens,
-                    ':cw': event.cacheWriteTokens,
-                    ':r': event.reasoningTokens,
-                    ':cost': event.costNanoUsd,
-                    ':ref': event.referenceCostNanoUsd,
-                  },
-                },
-              },
-              ...(this.accountsTable
-                ? [
-                    {
-                      ConditionCheck: {
-                        TableName: this.accountsTable,
-                        Key: { pk: `acct#${event.accountId}` },
-                        ConditionExpression: 'attribute_not_exists(erasedAt)',
-                      },
-                    },
-                  ]
-                : []),
-            ],
-          }),
-        ),
-      );
-    } catch (err) {
-      // Already recorded (a retried write), or the account was erased meanwhile: nothing to add.
-      if (err instanceof TransactionCanceledException && err.CancellationReasons?.some((r) => r.Code === 'ConditionalCheckFailed'))
-        return false;
-      throw err;
+    const entry: PendingRecord = { event, day, expiresAt };
+    this.pending.push(entry);
+    // Group commit: a lone record is written at once; records that arrive while a write is in
+    // flight are written together by the next one (one transaction, usage-batch.ts).
+    while (!entry.outcome) {
+      if (this.flight) {
+        await this.flight;
+        continue;
+      }
+      const batch = takeBatch(this.pending);
+      this.flight = writeBatch(batch, (e) => this.recordOne(e), this.batchTarget).then(() => {
+        this.flight = undefined;
+      });
+      await this.flight;
     }
+    if ('error' in entry.outcome) throw entry.outcome.error;
+    if (!entry.outcome.recorded) return false;
     // The service-wide statistics item is shared by every account: updating it outside the transaction
     // keeps it from turning records into conflicts. Best effort: the statistics are anonymized
     // aggregates, not billing data.
-    if (options.analytics) {
-      await this.db
-        .send(
-          new UpdateCommand({
-            TableName: this.table,
-            Key: { pk: STATS_PK, sk: `day#${day}#${event.servedModel}` },
-            UpdateExpression: 'SET expiresAt = :exp ADD requests :one, promptTokens :p, completionTokens :c',
-            ExpressionAttributeValues: { ':exp': expiresAt, ':one': 1, ':p': event.promptTokens, ':c': event.completionTokens },
-          }),
-        )
-        .catch(() => undefined);
+    if (options.analytics) await this.addStats(`day#${day}#${event.servedModel}`, expiresAt, event.promptTokens, event.completionTokens);
+    return true;
+  }
+
+  /** Writes one record and its day's aggregate in one transaction; false if already recorded or the account was erased. */
+  private async recordOne(entry: PendingRecord): Promise<boolean> {
+    const target = this.batchTarget;
+    try {
+      await withConflictRetry(() => this.db.send(new TransactWriteCommand({ TransactItems: recordItems(target, [entry]) })));
+    } catch (err) {
+      // Already recorded (a retried write), or the account was erased meanwhile: nothing to add.
+      if (conditionFailed(err)) return false;
+      throw err;
     }
     return true;
+  }
+
+  /**
+   * Adds one request to the statistics by group commit: while a write of them is in flight, what
+   * arrives is summed and written by the next one (one update per day and model). A lone request
+   * writes at once; concurrent ones share writes. Resolves once a write that includes this request
+   * has ended; failures are dropped (best effort).
+   */
+  private async addStats(sk: string, expiresAt: number, promptTokens: number, completionTokens: number): Promise<void> {
+    const prev = this.statsPending.get(sk);
+    if (prev) {
+      prev.requests++;
+      prev.promptTokens += promptTokens;
+      prev.completionTokens += completionTokens;
+      prev.expiresAt = Math.max(prev.expiresAt, expiresAt);
+    } else this.statsPending.set(sk, { requests: 1, promptTokens, completionTokens, expiresAt });
+    while (this.statsFlight) await this.statsFlight;
+    if (!this.statsPending.size) return;
+    const batch = this.statsPending;
+    this.statsPending = new Map();
+    this.statsFlight = Promise.all(
+      [...batch].map(([key, d]) =>
+        this.db
+          .send(
+            new UpdateCommand({
+              TableName: this.table,
+              Key: { pk: STATS_PK, sk: key },
+              UpdateExpression: 'SET expiresAt = :exp ADD requests :n, promptTokens :p, completionTokens :c',
+              ExpressionAttributeValues: { ':exp': d.expiresAt, ':n': d.requests, ':p': d.promptTokens, ':c': d.completionTokens },
+            }),
+          )
+          .catch(() => undefined),
+      ),
+    ).then(() => {
+      this.statsFlight = undefined;
+    });
+    await this.statsFlight;
   }
 
   private async query(accountId: string, prefix: string, from: string, to: string): Promise<Record<string, unknown>[]> {

@@ -104,7 +104,15 @@ async function measure(accountId: string, limits: Record<string, number> | undef
   await metered(accountId, 3);
   counter.reset();
   logs.length = 0;
-  for (let i = 0; i < N; i++) await chat(key, stream);
+  // One request at a time, each metered before the next, as a Lambda instance serves them (the
+  // local server would otherwise share writes between overlapping requests: group commit).
+  for (let i = 0; i < N; i++) {
+    await chat(key, stream);
+    await vi.waitFor(() => expect(logs.filter((l) => l.includes('"request metered"')).length).toBe(i + 1), {
+      timeout: 30_000,
+      interval: 5,
+    });
+  }
   await metered(accountId, 3 + N);
   const ids = Object.entries(tableNamesFromEnv(stack.env)) as Array<[TableId, string]>;
   const tables: PerRequestOps['tables'] = {};
