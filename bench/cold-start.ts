@@ -8,7 +8,8 @@
  * The environment is a Lambda's (region, function name, KMS key, queue URLs) without the provider
  * secret, whose read is one Secrets Manager round trip in the cloud.
  *
- * `tsx bench/cold-start.ts` prints the table on its own; `npm run bench` includes it.
+ * `tsx bench/cold-start.ts` prints the table on its own (`TARGETS=chat RUNS=15` for one function);
+ * `npm run bench` includes it.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -169,7 +170,9 @@ export function coldStartTable(rows: readonly ColdStartRow[]): Array<Record<stri
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const { table } = await import('./stats');
   const runs = Number(process.env.RUNS) || 9;
+  // TARGETS=chat measures one function (and the baseline), e.g. after a change to its imports.
+  const targets = process.env.TARGETS ? (process.env.TARGETS.split(',') as RouterFunctionName[]) : ROUTER_FUNCTIONS;
   console.log(
-    `## Lambda cold start (fresh Node ${process.version} process each; median of ${runs})\n${table(coldStartTable(await measureColdStarts(runs)))}`,
+    `## Lambda cold start (fresh Node ${process.version} process each; median of ${runs})\n${table(coldStartTable(await measureColdStarts(runs, targets)))}`,
   );
 }
