@@ -8,12 +8,13 @@
  * The environment is a Lambda's (region, function name, KMS key, queue URLs) without the provider
  * secret, whose read is one Secrets Manager round trip in the cloud.
  *
- * `tsx bench/cold-start.ts` prints the table on its own; `npm run bench` includes it.
+ * `tsx bench/cold-start.ts` prints the table on its own (`TARGETS=chat RUNS=15` for one function);
+ * `npm run bench` includes it.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DEFAULT_CONFIG_PATH, loadConfigFile } from '../lambdas/core/config';
 import { ERASURE_JOB_SENDERS, OUTBOX_SENDERS, ROUTER_FUNCTIONS, type RouterFunctionName } from '../lib/table-access';
@@ -81,8 +82,20 @@ process.stdout.write('\\nCOLD ' + JSON.stringify({ importMs: t1 - t0, initMs: t2
 `;
 }
 
+/** Bytes a cold start reads: the entry file and the chunks it imports statically (not those loaded with `import()`). */
+function loadedBytes(file: string, seen = new Set<string>()): number {
+  if (seen.has(file)) return 0;
+  seen.add(file);
+  const code = readFileSync(file, 'utf8');
+  let bytes = statSync(file).size;
+  for (const m of code.matchAll(/(?:^|[;}\s])import(?:[^"'()]*?from)?\s*"(\.{1,2}\/[^"]+)"/g))
+    bytes += loadedBytes(join(dirname(file), m[1]!), seen);
+  return bytes;
+}
+
 export interface ColdStartRow {
   target: Target;
+  /** The entry file and its static imports (lazily imported chunks excluded). */
   bytes: number;
   importMs: number;
   initMs: number;
@@ -128,7 +141,7 @@ export async function measureColdStarts(runs = 9, targets: readonly RouterFuncti
       const s = samples.get(target)!;
       return {
         target,
-        bytes: statSync(bundle).size,
+        bytes: loadedBytes(bundle),
         importMs: median(s.map((x) => x.importMs)),
         initMs: median(s.map((x) => x.initMs)),
         cpuMs: median(s.map((x) => x.cpuMs)),
@@ -145,7 +158,7 @@ export function coldStartTable(rows: readonly ColdStartRow[]): Array<Record<stri
   const base = rows.find((r) => r.target === 'dynamodb-only')!;
   return rows.map((r) => ({
     bundle: r.target,
-    size: `${(r.bytes / 1024).toFixed(0)} KiB`,
+    'size (entry + static chunks)': `${(r.bytes / 1024).toFixed(0)} KiB`,
     import: `${r.importMs.toFixed(1)} ms`,
     'import + init': `${r.initMs.toFixed(1)} ms`,
     'CPU (import + init)': `${r.cpuMs.toFixed(1)} ms`,
@@ -157,7 +170,9 @@ export function coldStartTable(rows: readonly ColdStartRow[]): Array<Record<stri
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const { table } = await import('./stats');
   const runs = Number(process.env.RUNS) || 9;
+  // TARGETS=chat measures one function (and the baseline), e.g. after a change to its imports.
+  const targets = process.env.TARGETS ? (process.env.TARGETS.split(',') as RouterFunctionName[]) : ROUTER_FUNCTIONS;
   console.log(
-    `## Lambda cold start (fresh Node ${process.version} process each; median of ${runs})\n${table(coldStartTable(await measureColdStarts(runs)))}`,
+    `## Lambda cold start (fresh Node ${process.version} process each; median of ${runs})\n${table(coldStartTable(await measureColdStarts(runs, targets)))}`,
   );
 }

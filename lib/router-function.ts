@@ -1,19 +1,22 @@
 /**
  * `RouterFunction`: what the router's three Lambda functions share — arm64, the newest Node.js LTS
- * runtime, a small esbuild ESM bundle with the validated config inlined, JSON logs into its own
- * log group, and the environment that tells the runtime where its tables, key and secret are.
+ * runtime, a small esbuild ESM bundle with the validated config inlined and lazily loaded SDKs in
+ * chunks of their own (`function-bundle.ts`), JSON logs into its own log group, and the environment
+ * that tells the runtime where its tables, key and secret are.
  */
+import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import type { Duration } from 'aws-cdk-lib';
+import { AssetHashType, type Duration } from 'aws-cdk-lib';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { buildSync } from 'esbuild';
 import { packValidatedConfig, parseConfig, type RouterConfig } from '../lambdas/core/config';
 import { SERVICE_NAME } from '../lambdas/core/metrics';
 import { type TableId, tableEnvVar } from '../lambdas/store/tables';
 import { ROUTER_DEFAULTS } from './cheap-token-router-defaults';
+import { functionBundleOptions } from './function-bundle';
 import type { RouterDataReference } from './router-data-reference';
 import { DATA_KEY_ACTIONS, type RouterFunctionName, SECRET_FUNCTIONS, TABLE_ACCESS } from './table-access';
 
@@ -54,17 +57,46 @@ export interface RouterFunctionProps {
 }
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
-const lockFile = fileURLToPath(new URL('../package-lock.json', import.meta.url));
 const handlerEntry = (name: RouterFunctionName) => fileURLToPath(new URL(`../lambdas/handlers/${name}.ts`, import.meta.url));
 
+/**
+ * The function's code: bundled locally with esbuild (a dependency of this package, so always
+ * there), as `index.mjs` and `chunks/`. NodejsFunction writes one file (`--outfile`), which
+ * cannot be split; a single file makes every cold start compile the SDKs it loads lazily.
+ */
+function bundledCode(name: RouterFunctionName, configJson: string): lambda.Code {
+  return lambda.Code.fromAsset(repoRoot, {
+    assetHashType: AssetHashType.OUTPUT,
+    bundling: {
+      image: lambda.Runtime.NODEJS_24_X.bundlingImage,
+      // Never run (local bundling always succeeds); it names the function and the config, because the
+      // bundling options are the key under which CDK reuses a bundle within an app.
+      command: [
+        'bash',
+        '-c',
+        `echo "router function ${name} (config ${sha256(configJson)}) is bundled locally with esbuild (npm ci installs it)" >&2; exit 1`,
+      ],
+      local: {
+        tryBundle(outputDir: string): boolean {
+          const opts = { entry: handlerEntry(name), outdir: outputDir, entryName: 'index', configJson, target: 'node24' };
+          buildSync({ ...functionBundleOptions({ ...opts, sourcemap: true }), absWorkingDir: repoRoot });
+          return true;
+        },
+      },
+    },
+  });
+}
+
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+
 /** One router function, bundled from `lambdas/handlers/<functionName>.ts`. */
-export class RouterFunction extends NodejsFunction {
+export class RouterFunction extends lambda.Function {
   constructor(scope: Construct, id: string, props: RouterFunctionProps) {
     // Validated here, at synth, so the function does not validate it again on every cold start.
     const configJson = packValidatedConfig(inlineConfig(parseConfig(props.config)));
     super(scope, id, {
-      entry: handlerEntry(props.functionName),
-      handler: 'handler',
+      code: bundledCode(props.functionName, configJson),
+      handler: 'index.handler',
       description: props.description,
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
@@ -82,22 +114,6 @@ export class RouterFunction extends NodejsFunction {
         POWERTOOLS_TRACE_ENABLED: String(props.tracing ?? false),
       },
       tracing: props.tracing ? lambda.Tracing.ACTIVE : lambda.Tracing.DISABLED,
-      projectRoot: repoRoot,
-      depsLockFilePath: lockFile,
-      bundling: {
-        format: OutputFormat.ESM,
-        target: 'node24',
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        mainFields: ['module', 'main'],
-        // Bundle the AWS SDK too: the same pinned version runs locally, in tests and in Lambda,
-        // and a tree-shaken, minified bundle initializes faster than the runtime's full SDK.
-        externalModules: [],
-        // CommonJS dependencies inside an ESM bundle still call require() for Node built-ins.
-        banner: "import{createRequire as __ctrCreateRequire}from'node:module';const require=__ctrCreateRequire(import.meta.url);",
-        define: { 'process.env.CTR_CONFIG_JSON': JSON.stringify(configJson) },
-      },
     });
   }
 }

@@ -114,7 +114,7 @@ export class AccountService {
   constructor(private readonly d: AccountServiceDeps) {}
 
   private async record(accountId: string): Promise<AccountRecord> {
-    const a = await this.d.accounts.get(parse(accountIdSchema, accountId), this.d.now());
+    const a = await this.d.accounts.get(parse(accountIdSchema(), accountId), this.d.now());
     if (!a) throw RouterError.notFound(`No account ${accountId}.`, 'accountId', 'account_not_found');
     return a;
   }
@@ -135,7 +135,7 @@ export class AccountService {
   }
 
   async createAccount(input: unknown): Promise<AccountView> {
-    const req = parse(createAccountSchema, input);
+    const req = parse(createAccountSchema(), input);
     if (await this.d.accounts.get(req.accountId, this.d.now()))
       throw RouterError.conflict(`Account ${req.accountId} already exists.`, 'accountId', 'account_exists');
     await this.d.cipher.createKey(req.accountId);
@@ -164,7 +164,7 @@ export class AccountService {
 
   /** Updates status, limits or personal fields (policy §6 correction). */
   async updateAccount(accountId: string, input: unknown): Promise<AccountView> {
-    const req = parse(updateAccountSchema, input);
+    const req = parse(updateAccountSchema(), input);
     const a = await this.record(accountId);
     const changes: Partial<AccountRecord> = {};
     if (req.status) changes.status = req.status;
@@ -204,7 +204,7 @@ export class AccountService {
   async createKey(accountId: string, input: unknown): Promise<{ key: string } & ReturnType<typeof keyView>> {
     const a = await this.record(accountId);
     if (a.status === 'closed') throw RouterError.conflict('The account is closed.', null, 'account_closed');
-    const req = parse(createKeySchema, input);
+    const req = parse(createKeySchema(), input);
     const { record, secret } = await this.d.keys.create(a.accountId, req.name, this.d.now(), {
       validUntil: req.validUntil,
       limits: req.limits ? limitsFromInput(req.limits) : undefined,
@@ -244,7 +244,7 @@ export class AccountService {
 
   async setKeyLimits(keyId: string, input: unknown) {
     const k = await this.keyRecord(keyId);
-    const limits = { ...(k.limits ?? {}), ...limitsFromInput(parse(limitsInputSchema, input)) };
+    const limits = { ...(k.limits ?? {}), ...limitsFromInput(parse(limitsInputSchema(), input)) };
     await this.d.keys.setLimits(k.keyId, limits);
     return keyView((await this.d.keys.getById(k.keyId))!);
   }
@@ -253,7 +253,7 @@ export class AccountService {
   async events(accountId: string, from: string, to: string): Promise<UsageEvent[]> {
     if (!isDay(from) || !isDay(to)) throw RouterError.invalidRequest('from and to are days, YYYY-MM-DD.', isDay(from) ? 'to' : 'from');
     return this.d.usage.events(
-      parse(accountIdSchema, accountId),
+      parse(accountIdSchema(), accountId),
       requestIdAt(Date.parse(`${from}T00:00:00Z`)),
       requestIdAt(Date.parse(`${dayAfter(to)}T00:00:00Z`)),
     );
@@ -283,7 +283,7 @@ export class AccountService {
   /** Builds (and stores, for the billing retention period) an account's statement for a month. */
   async statement(accountId: string, month: string): Promise<Statement> {
     if (!MONTH.test(month)) throw RouterError.invalidRequest('month is YYYY-MM.', 'month');
-    const a = await this.d.accounts.get(parse(accountIdSchema, accountId), this.d.now());
+    const a = await this.d.accounts.get(parse(accountIdSchema(), accountId), this.d.now());
     const stored = await this.d.billing.get(accountId, month);
     const monthStart = `${month}-01`;
     const nextMonth = new Date(Date.UTC(Number(month.slice(0, 4)), Number(month.slice(5, 7)), 1));

@@ -5,13 +5,14 @@
  */
 import * as z from 'zod';
 import { RouterError } from '../domain/errors';
+import { lazy } from '../domain/lazy';
 import type { SupportStore } from '../domain/ports';
 import type { SupportTicket } from '../domain/records';
 import type { PersonalDataCipher } from './personal-data';
 
-const messageSchema = z
-  .object({ from: z.enum(['customer', 'operator']).default('customer'), text: z.string().min(1).max(20_000) })
-  .strict();
+const messageSchema = lazy(() =>
+  z.object({ from: z.enum(['customer', 'operator']).default('customer'), text: z.string().min(1).max(20_000) }).strict(),
+);
 
 /** A ticket as the API shows it: message texts opened. */
 export interface SupportTicketView extends Omit<SupportTicket, 'messages' | 'expiresAt'> {
@@ -27,7 +28,7 @@ export class SupportService {
   ) {}
 
   private async sealMessage(accountId: string, input: unknown) {
-    const parsed = messageSchema.safeParse(input ?? {});
+    const parsed = messageSchema().safeParse(input ?? {});
     if (!parsed.success)
       throw RouterError.invalidRequest(
         'A support message is {"from": "customer"|"operator", "text": "…"}.',

@@ -6,6 +6,7 @@
 import * as z from 'zod';
 import { RouterError } from './errors';
 import { jsonBoundsProblem, MAX_BODY_DEPTH, MAX_BODY_NODES, MAX_FIELD_DEPTH, MAX_SCHEMA_CHARS } from './json-bounds';
+import { lazy } from './lazy';
 
 /** A free-form JSON field within depth and size bounds (measured without recursion): a 400 otherwise. */
 export function boundedJson<T extends z.ZodType>(schema: T, chars: number, depth = MAX_FIELD_DEPTH) {
@@ -15,208 +16,220 @@ export function boundedJson<T extends z.ZodType>(schema: T, chars: number, depth
   });
 }
 
-/** A free-form JSON Schema (tool parameters, response formats, Anthropic input_schema). */
-export const jsonSchemaObject = boundedJson(z.record(z.string(), z.unknown()), MAX_SCHEMA_CHARS);
+/** A free-form JSON Schema (tool parameters, response formats, Anthropic input_schema); built on first use. */
+export const jsonSchemaObject = lazy(() => boundedJson(z.record(z.string(), z.unknown()), MAX_SCHEMA_CHARS));
 
 /** Output tokens a request may ask for: above every model's output cap, below anything absurd. */
 export const MAX_OUTPUT_TOKENS = 1_048_576;
 /** Embedding dimensions a request may ask for (the largest common models have 3072-4096). */
 export const MAX_EMBEDDING_DIMENSIONS = 8192;
 
-const textPart = z.object({ type: z.literal('text'), text: z.string() });
-const imagePart = z.object({
-  type: z.literal('image_url'),
-  image_url: z.object({ url: z.string().min(1), detail: z.enum(['auto', 'low', 'high']).optional() }),
-});
-const audioPart = z.object({
-  type: z.literal('input_audio'),
-  input_audio: z.object({ data: z.string(), format: z.enum(['wav', 'mp3']) }),
-});
-// file_id refers to OpenAI's Files API, which a multi-provider router cannot resolve; files travel inline.
-const filePart = z.object({
-  type: z.literal('file'),
-  file: z
+/** OpenRouter's provider-routing object. */
+export const providerPreferences = lazy(() => {
+  const priceLimit = z.number().nonnegative();
+  return z
     .object({
-      file_data: z.string().min(1, 'send the file inline as file_data; file_id is not supported'),
-      filename: z.string().optional(),
+      order: z.array(z.string()).optional(),
+      only: z.array(z.string()).optional(),
+      ignore: z.array(z.string()).optional(),
+      sort: z.enum(['price', 'latency', 'throughput']).optional(),
+      max_price: z
+        .object({ prompt: priceLimit.optional(), completion: priceLimit.optional(), request: priceLimit.optional() })
+        .strict()
+        .optional(),
+      allow_fallbacks: z.boolean().optional(),
+      data_collection: z.enum(['allow', 'deny']).optional(),
+      require_parameters: z.boolean().optional(),
     })
-    .strict(),
+    .strict();
 });
-const refusalPart = z.object({ type: z.literal('refusal'), refusal: z.string() });
+export type ProviderPreferences = z.infer<ReturnType<typeof providerPreferences>>;
 
-export const userContentPart = z.discriminatedUnion('type', [textPart, imagePart, audioPart, filePart]);
-export type UserContentPart = z.infer<typeof userContentPart>;
+/** A model name in a request. */
+const modelName = lazy(() => z.string().min(1).max(256));
 
-const toolCall = z.object({
-  id: z.string().min(1),
-  type: z.literal('function'),
-  function: z.object({ name: z.string().min(1), arguments: z.string() }),
-});
-
-const systemMessage = z.object({
-  role: z.enum(['system', 'developer']),
-  content: z.union([z.string(), z.array(textPart).min(1)]),
-  name: z.string().optional(),
-});
-const userMessage = z.object({
-  role: z.literal('user'),
-  content: z.union([z.string(), z.array(userContentPart).min(1)]),
-  name: z.string().optional(),
-});
-const assistantMessage = z
-  .object({
-    role: z.literal('assistant'),
-    content: z.union([z.string(), z.array(z.discriminatedUnion('type', [textPart, refusalPart])), z.null()]).optional(),
-    name: z.string().optional(),
-    refusal: z.string().nullable().optional(),
-    tool_calls: z.array(toolCall).optional(),
-  })
-  .refine((m) => (m.content !== undefined && m.content !== null) || (m.tool_calls?.length ?? 0) > 0, {
-    message: 'an assistant message needs content or tool_calls',
+/** The chat completion schemas, built on first use (the first chat request, not the import). */
+const chatSchemas = lazy(() => {
+  const textPart = z.object({ type: z.literal('text'), text: z.string() });
+  const imagePart = z.object({
+    type: z.literal('image_url'),
+    image_url: z.object({ url: z.string().min(1), detail: z.enum(['auto', 'low', 'high']).optional() }),
   });
-const toolMessage = z.object({
-  role: z.literal('tool'),
-  content: z.union([z.string(), z.array(textPart).min(1)]),
-  tool_call_id: z.string().min(1),
-});
+  const audioPart = z.object({
+    type: z.literal('input_audio'),
+    input_audio: z.object({ data: z.string(), format: z.enum(['wav', 'mp3']) }),
+  });
+  // file_id refers to OpenAI's Files API, which a multi-provider router cannot resolve; files travel inline.
+  const filePart = z.object({
+    type: z.literal('file'),
+    file: z
+      .object({
+        file_data: z.string().min(1, 'send the file inline as file_data; file_id is not supported'),
+        filename: z.string().optional(),
+      })
+      .strict(),
+  });
+  const refusalPart = z.object({ type: z.literal('refusal'), refusal: z.string() });
 
-export const chatMessage = z.discriminatedUnion('role', [systemMessage, userMessage, assistantMessage, toolMessage]);
-export type ChatMessage = z.infer<typeof chatMessage>;
+  const userContentPart = z.discriminatedUnion('type', [textPart, imagePart, audioPart, filePart]);
 
-const functionTool = z.object({
-  type: z.literal('function'),
-  function: z.object({
-    name: z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/, 'tool names are 1-64 letters, digits, underscores or dashes'),
-    description: z.string().optional(),
-    parameters: jsonSchemaObject.optional(),
-    strict: z.boolean().nullable().optional(),
-  }),
-});
-export type FunctionTool = z.infer<typeof functionTool>;
+  const toolCall = z.object({
+    id: z.string().min(1),
+    type: z.literal('function'),
+    function: z.object({ name: z.string().min(1), arguments: z.string() }),
+  });
 
-const toolChoice = z.union([
-  z.enum(['none', 'auto', 'required']),
-  z.object({ type: z.literal('function'), function: z.object({ name: z.string().min(1) }) }),
-]);
+  const systemMessage = z.object({
+    role: z.enum(['system', 'developer']),
+    content: z.union([z.string(), z.array(textPart).min(1)]),
+    name: z.string().optional(),
+  });
+  const userMessage = z.object({
+    role: z.literal('user'),
+    content: z.union([z.string(), z.array(userContentPart).min(1)]),
+    name: z.string().optional(),
+  });
+  const assistantMessage = z
+    .object({
+      role: z.literal('assistant'),
+      content: z.union([z.string(), z.array(z.discriminatedUnion('type', [textPart, refusalPart])), z.null()]).optional(),
+      name: z.string().optional(),
+      refusal: z.string().nullable().optional(),
+      tool_calls: z.array(toolCall).optional(),
+    })
+    .refine((m) => (m.content !== undefined && m.content !== null) || (m.tool_calls?.length ?? 0) > 0, {
+      message: 'an assistant message needs content or tool_calls',
+    });
+  const toolMessage = z.object({
+    role: z.literal('tool'),
+    content: z.union([z.string(), z.array(textPart).min(1)]),
+    tool_call_id: z.string().min(1),
+  });
 
-const responseFormat = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('text') }),
-  z.object({ type: z.literal('json_object') }),
-  z.object({
-    type: z.literal('json_schema'),
-    json_schema: z.object({
-      name: z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/),
+  const chatMessage = z.discriminatedUnion('role', [systemMessage, userMessage, assistantMessage, toolMessage]);
+
+  const functionTool = z.object({
+    type: z.literal('function'),
+    function: z.object({
+      name: z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/, 'tool names are 1-64 letters, digits, underscores or dashes'),
       description: z.string().optional(),
-      schema: jsonSchemaObject.optional(),
+      parameters: jsonSchemaObject().optional(),
       strict: z.boolean().nullable().optional(),
     }),
-  }),
-]);
-
-const priceLimit = z.number().nonnegative();
-
-/** OpenRouter's provider-routing object. */
-export const providerPreferences = z
-  .object({
-    order: z.array(z.string()).optional(),
-    only: z.array(z.string()).optional(),
-    ignore: z.array(z.string()).optional(),
-    sort: z.enum(['price', 'latency', 'throughput']).optional(),
-    max_price: z
-      .object({ prompt: priceLimit.optional(), completion: priceLimit.optional(), request: priceLimit.optional() })
-      .strict()
-      .optional(),
-    allow_fallbacks: z.boolean().optional(),
-    data_collection: z.enum(['allow', 'deny']).optional(),
-    require_parameters: z.boolean().optional(),
-  })
-  .strict();
-export type ProviderPreferences = z.infer<typeof providerPreferences>;
-
-const modelName = z.string().min(1).max(256);
-
-export const chatRequestSchema = z
-  .object({
-    model: modelName,
-    models: z.array(modelName).min(1).max(10).optional(),
-    provider: providerPreferences.optional(),
-    messages: z.array(chatMessage).min(1),
-    stream: z.boolean().nullable().optional(),
-    stream_options: z.object({ include_usage: z.boolean().optional() }).nullable().optional(),
-    max_tokens: z.number().int().positive().max(MAX_OUTPUT_TOKENS).nullable().optional(),
-    max_completion_tokens: z.number().int().positive().max(MAX_OUTPUT_TOKENS).nullable().optional(),
-    temperature: z.number().min(0).max(2).nullable().optional(),
-    top_p: z.number().min(0).max(1).nullable().optional(),
-    n: z.literal(1, 'only n=1 is supported').nullable().optional(),
-    stop: z
-      .union([z.string(), z.array(z.string()).max(4)])
-      .nullable()
-      .optional(),
-    presence_penalty: z.number().min(-2).max(2).nullable().optional(),
-    frequency_penalty: z.number().min(-2).max(2).nullable().optional(),
-    seed: z.number().int().min(Number.MIN_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER).nullable().optional(),
-    user: z.string().max(256).optional(),
-    tools: z.array(functionTool).max(128).optional(),
-    tool_choice: toolChoice.optional(),
-    parallel_tool_calls: z.boolean().optional(),
-    response_format: responseFormat.optional(),
-    logit_bias: z
-      .record(z.string().max(16), z.number().min(-100).max(100))
-      .refine((m) => Object.keys(m).length <= 1024, 'has more than 1024 entries')
-      .nullable()
-      .optional(),
-    reasoning_effort: z.enum(['minimal', 'low', 'medium', 'high']).nullable().optional(),
-  })
-  .superRefine((r, ctx) => {
-    if (r.tool_choice && typeof r.tool_choice === 'object') {
-      const name = r.tool_choice.function.name;
-      if (!r.tools?.some((t) => t.function.name === name))
-        ctx.addIssue({ code: 'custom', path: ['tool_choice'], message: `tool_choice names a function that is not in tools` });
-    }
-    if ((r.tool_choice === 'required' || typeof r.tool_choice === 'object') && !r.tools?.length)
-      ctx.addIssue({ code: 'custom', path: ['tool_choice'], message: 'tool_choice requires tools' });
-    if (r.stream_options && !r.stream)
-      ctx.addIssue({ code: 'custom', path: ['stream_options'], message: 'stream_options is only allowed when stream is true' });
   });
 
-/** A validated chat completion request. */
-export type ChatRequest = z.infer<typeof chatRequestSchema>;
+  const toolChoice = z.union([
+    z.enum(['none', 'auto', 'required']),
+    z.object({ type: z.literal('function'), function: z.object({ name: z.string().min(1) }) }),
+  ]);
 
-/** A token id in an embeddings input (vocabularies are far below 2^32). */
-const tokenId = z
-  .number()
-  .int()
-  .nonnegative()
-  .max(2 ** 32);
+  const responseFormat = z.discriminatedUnion('type', [
+    z.object({ type: z.literal('text') }),
+    z.object({ type: z.literal('json_object') }),
+    z.object({
+      type: z.literal('json_schema'),
+      json_schema: z.object({
+        name: z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/),
+        description: z.string().optional(),
+        schema: jsonSchemaObject().optional(),
+        strict: z.boolean().nullable().optional(),
+      }),
+    }),
+  ]);
 
-export const embeddingsRequestSchema = z.object({
-  model: modelName,
-  models: z.array(modelName).min(1).max(10).optional(),
-  provider: providerPreferences.optional(),
-  input: z.union([
-    z.string(),
-    z.array(z.string()).min(1).max(2048),
-    z.array(tokenId).min(1),
-    z.array(z.array(tokenId).min(1)).min(1).max(2048),
-  ]),
-  encoding_format: z.enum(['float', 'base64']).optional(),
-  dimensions: z.number().int().positive().max(MAX_EMBEDDING_DIMENSIONS).optional(),
-  user: z.string().max(256).optional(),
+  const chatRequest = z
+    .object({
+      model: modelName(),
+      models: z.array(modelName()).min(1).max(10).optional(),
+      provider: providerPreferences().optional(),
+      messages: z.array(chatMessage).min(1),
+      stream: z.boolean().nullable().optional(),
+      stream_options: z.object({ include_usage: z.boolean().optional() }).nullable().optional(),
+      max_tokens: z.number().int().positive().max(MAX_OUTPUT_TOKENS).nullable().optional(),
+      max_completion_tokens: z.number().int().positive().max(MAX_OUTPUT_TOKENS).nullable().optional(),
+      temperature: z.number().min(0).max(2).nullable().optional(),
+      top_p: z.number().min(0).max(1).nullable().optional(),
+      n: z.literal(1, 'only n=1 is supported').nullable().optional(),
+      stop: z
+        .union([z.string(), z.array(z.string()).max(4)])
+        .nullable()
+        .optional(),
+      presence_penalty: z.number().min(-2).max(2).nullable().optional(),
+      frequency_penalty: z.number().min(-2).max(2).nullable().optional(),
+      seed: z.number().int().min(Number.MIN_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER).nullable().optional(),
+      user: z.string().max(256).optional(),
+      tools: z.array(functionTool).max(128).optional(),
+      tool_choice: toolChoice.optional(),
+      parallel_tool_calls: z.boolean().optional(),
+      response_format: responseFormat.optional(),
+      logit_bias: z
+        .record(z.string().max(16), z.number().min(-100).max(100))
+        .refine((m) => Object.keys(m).length <= 1024, 'has more than 1024 entries')
+        .nullable()
+        .optional(),
+      reasoning_effort: z.enum(['minimal', 'low', 'medium', 'high']).nullable().optional(),
+    })
+    .superRefine((r, ctx) => {
+      if (r.tool_choice && typeof r.tool_choice === 'object') {
+        const name = r.tool_choice.function.name;
+        if (!r.tools?.some((t) => t.function.name === name))
+          ctx.addIssue({ code: 'custom', path: ['tool_choice'], message: `tool_choice names a function that is not in tools` });
+      }
+      if ((r.tool_choice === 'required' || typeof r.tool_choice === 'object') && !r.tools?.length)
+        ctx.addIssue({ code: 'custom', path: ['tool_choice'], message: 'tool_choice requires tools' });
+      if (r.stream_options && !r.stream)
+        ctx.addIssue({ code: 'custom', path: ['stream_options'], message: 'stream_options is only allowed when stream is true' });
+    });
+  return { userContentPart, chatMessage, functionTool, chatRequest };
 });
-export type EmbeddingsRequest = z.infer<typeof embeddingsRequestSchema>;
+
+/** The chat completion request schema. */
+export const chatRequestSchema = () => chatSchemas().chatRequest;
+type ChatSchemas = ReturnType<typeof chatSchemas>;
+export type UserContentPart = z.infer<ChatSchemas['userContentPart']>;
+export type ChatMessage = z.infer<ChatSchemas['chatMessage']>;
+export type FunctionTool = z.infer<ChatSchemas['functionTool']>;
+
+/** A validated chat completion request. */
+export type ChatRequest = z.infer<ReturnType<typeof chatRequestSchema>>;
+
+/** The embeddings request schema, built on first use. */
+export const embeddingsRequestSchema = lazy(() => {
+  /** A token id in an embeddings input (vocabularies are far below 2^32). */
+  const tokenId = z
+    .number()
+    .int()
+    .nonnegative()
+    .max(2 ** 32);
+  return z.object({
+    model: modelName(),
+    models: z.array(modelName()).min(1).max(10).optional(),
+    provider: providerPreferences().optional(),
+    input: z.union([
+      z.string(),
+      z.array(z.string()).min(1).max(2048),
+      z.array(tokenId).min(1),
+      z.array(z.array(tokenId).min(1)).min(1).max(2048),
+    ]),
+    encoding_format: z.enum(['float', 'base64']).optional(),
+    dimensions: z.number().int().positive().max(MAX_EMBEDDING_DIMENSIONS).optional(),
+    user: z.string().max(256).optional(),
+  });
+});
+export type EmbeddingsRequest = z.infer<ReturnType<typeof embeddingsRequestSchema>>;
 
 /**
  * Parses a request body against a schema, turning the first issue into an OpenAI-format 400.
  * The message names the parameter and the rule, never the offending value.
  */
-export function validate<T>(schema: z.ZodType<T>, body: unknown): T {
+export function validate<T>(schema: z.ZodType<T> | (() => z.ZodType<T>), body: unknown): T {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     throw RouterError.invalidRequest('Request body must be a JSON object.');
   }
   // Before anything walks the body: a depth or size bomb anywhere (typed field or not) is a 400.
   const problem = jsonBoundsProblem(body, { depth: MAX_BODY_DEPTH, nodes: MAX_BODY_NODES });
   if (problem) throw RouterError.invalidRequest(`Request body ${problem}.`, null, 'invalid_value');
-  const result = schema.safeParse(body);
+  const result = (typeof schema === 'function' ? schema() : schema).safeParse(body);
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
   const param = issue.path.length ? formatPath(issue.path) : null;

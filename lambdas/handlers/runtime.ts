@@ -1,6 +1,7 @@
 /**
  * The per-process runtime: config, catalog, repositories and credentials, built once on the
- * first invocation (cold start) and reused. Everything the handlers need comes from here.
+ * first invocation (cold start) and reused. Everything the handlers need comes from here; what
+ * only some functions use (privacy, support, erasure jobs) is built on first use.
  */
 import { AccountService } from '../core/accounts';
 import { Authenticator } from '../core/auth';
@@ -16,6 +17,7 @@ import type { OutboxReplayDeps } from '../core/outbox';
 import { keyProviderFromEnv, PersonalDataCipher } from '../core/personal-data';
 import { PrivacyService } from '../core/privacy';
 import { SupportService } from '../core/support';
+import { lazy } from '../domain/lazy';
 import type { OutboxPort } from '../domain/ports';
 import { adapterFor } from '../providers/registry';
 import { AccountsRepo } from '../store/accounts-repo';
@@ -110,22 +112,26 @@ export async function createRuntime(env: NodeJS.ProcessEnv = process.env, log: L
       })
     : undefined;
   const outbox = outboxFromEnv(env);
-  const audit = new PrivacyAuditRepo(db, tables.privacyAudit, config.retention.privacyAuditDays);
+  // Only the privacy, admin and erasure functions use these: built on first use, not at every cold start.
+  const audit = lazy(() => new PrivacyAuditRepo(db, tables.privacyAudit, config.retention.privacyAuditDays));
   const localJobs = env.CTR_ERASURE_QUEUE_URL ? undefined : new InProcessJobRunner(log);
-  const erasureJobs = new ErasureJobs({
-    accounts,
-    accountsRepo,
-    keys,
-    billing,
-    audit,
-    cipher,
-    erasure: new ErasureRepo(db, homeDb, tables),
-    jobs: new ErasureJobsRepo(db, tables.privacyAudit, config.retention.privacyAuditDays),
-    runner: localJobs ?? new SqsJobRunner(sqsClient(), env.CTR_ERASURE_QUEUE_URL!),
-    accountGraceDays: config.retention.accountGraceDays,
-    now: () => new Date(),
-  });
-  localJobs?.bind((jobId) => erasureJobs.run(jobId));
+  const erasureJobs = lazy(
+    () =>
+      new ErasureJobs({
+        accounts,
+        accountsRepo,
+        keys,
+        billing,
+        audit: audit(),
+        cipher,
+        erasure: new ErasureRepo(db, homeDb, tables),
+        jobs: new ErasureJobsRepo(db, tables.privacyAudit, config.retention.privacyAuditDays),
+        runner: localJobs ?? new SqsJobRunner(sqsClient(), env.CTR_ERASURE_QUEUE_URL!),
+        accountGraceDays: config.retention.accountGraceDays,
+        now: () => new Date(),
+      }),
+  );
+  localJobs?.bind((jobId) => erasureJobs().run(jobId));
   const outboxReplay: OutboxReplayDeps = {
     recordUsage: (e, options) => usage.record(e, options),
     settleFromOutbox: (ticket, actual) => limits.settleFromOutbox(ticket, actual),
@@ -157,20 +163,24 @@ export async function createRuntime(env: NodeJS.ProcessEnv = process.env, log: L
     log,
     now: () => new Date(),
   };
-  const support = new SupportService(new SupportRepo(db, tables.support, config.retention.supportResolvedDays), cipher);
-  const privacy = new PrivacyService({
-    support,
-    accounts,
-    accountsRepo,
-    keys,
-    usage,
-    billing,
-    audit,
-    cipher,
-    jobs: erasureJobs,
-    accountGraceDays: config.retention.accountGraceDays,
-    now: () => new Date(),
-  });
+  const support = lazy(() => new SupportService(new SupportRepo(db, tables.support, config.retention.supportResolvedDays), cipher));
+  const privacy = lazy(
+    () =>
+      new PrivacyService({
+        support: support(),
+        accounts,
+        accountsRepo,
+        keys,
+        usage,
+        billing,
+        audit: audit(),
+        cipher,
+        jobs: erasureJobs(),
+        accountGraceDays: config.retention.accountGraceDays,
+        now: () => new Date(),
+      }),
+  );
+  const privacyAuth = lazy(() => new Authenticator((secret) => accounts.resolveCaller(secret, { allowRestricted: true })));
   return {
     config,
     catalog,
@@ -181,12 +191,20 @@ export async function createRuntime(env: NodeJS.ProcessEnv = process.env, log: L
     limits,
     leases,
     accounts,
-    privacy,
-    support,
+    get privacy() {
+      return privacy();
+    },
+    get support() {
+      return support();
+    },
     auth: new Authenticator((secret) => accounts.resolveCaller(secret)),
-    privacyAuth: new Authenticator((secret) => accounts.resolveCaller(secret, { allowRestricted: true })),
+    get privacyAuth() {
+      return privacyAuth();
+    },
     chat,
-    erasureJobs,
+    get erasureJobs() {
+      return erasureJobs();
+    },
     localJobs,
     outbox,
     outboxReplay,

@@ -1,15 +1,15 @@
 /**
- * Builds a Lambda handler the way the stacks bundle it (lib/router-function.ts: minified ESM,
- * AWS SDK bundled, a `require` shim for CommonJS dependencies, the router config inlined and packed),
+ * Builds a Lambda handler the way the stacks bundle it (lib/function-bundle.ts: minified ESM,
+ * AWS SDK bundled, a `require` shim for CommonJS dependencies, the router config inlined and packed,
+ * lazily loaded modules split into chunks),
  * for the bundle tests and `npm run bench`; and the baseline the cold-start figures are compared
  * with: a bundle that only imports the DynamoDB clients and constructs one.
  */
 import { join } from 'node:path';
 import { type BuildOptions, build } from 'esbuild';
 import { packValidatedConfig, parseConfig, type RouterConfig } from '../../lambdas/core/config';
+import { functionBundleOptions, REQUIRE_SHIM } from '../../lib/function-bundle';
 import type { RouterFunctionName } from '../../lib/table-access';
-
-const REQUIRE_SHIM = "import{createRequire as __ctrCreateRequire}from'node:module';const require=__ctrCreateRequire(import.meta.url);";
 
 const common = (outfile: string, sourcemap: boolean): BuildOptions => ({
   bundle: true,
@@ -29,22 +29,27 @@ export interface BundleOptions {
   sourcemap?: boolean;
 }
 
-/** Bundles `lambdas/handlers/<name>.ts` into `<outDir>/<name>.mjs` and returns that path. */
+/** Bundles `lambdas/handlers/<name>.ts` into `<outDir>/<name>/<name>.mjs` (and its chunks) and returns that path. */
 export async function bundleHandler(
   name: RouterFunctionName,
   outDir: string,
   config: RouterConfig,
   options: BundleOptions = {},
 ): Promise<string> {
-  const outfile = join(outDir, `${name}.mjs`);
   // As the CDK app does: the config is validated here, and the bundle trusts it.
   const { $schema: _ignored, ...inline } = parseConfig(config);
-  await build({
-    ...common(outfile, options.sourcemap ?? false),
-    entryPoints: [`lambdas/handlers/${name}.ts`],
-    define: { 'process.env.CTR_CONFIG_JSON': JSON.stringify(packValidatedConfig(inline)) },
-  });
-  return outfile;
+  const outdir = join(outDir, name);
+  await build(
+    functionBundleOptions({
+      entry: `lambdas/handlers/${name}.ts`,
+      outdir,
+      entryName: name,
+      configJson: packValidatedConfig(inline),
+      target: 'node20',
+      sourcemap: options.sourcemap ?? false,
+    }),
+  );
+  return join(outdir, `${name}.mjs`);
 }
 
 /**

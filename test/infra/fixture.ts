@@ -1,6 +1,6 @@
 /**
  * Shared synthesis for the infra tests: the two-replica-region example config, synthesized once
- * per test file (NodejsFunction bundling runs esbuild, so synths are kept few); a standalone
+ * per test file (bundling each function runs esbuild, so synths are kept few); a standalone
  * router in a fresh stack (bundling skipped, cheap enough for one per test); and helpers that find
  * a resource by the construct that made it, so no generated logical id is written in a test.
  */

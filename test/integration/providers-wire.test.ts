@@ -149,7 +149,7 @@ function ctxFor(c: (typeof cases)[number], url = mocks[c.name].url, signal = new
   return { provider, apiKey: c.apiKey, signal, fetch };
 }
 const requestFor = (name: string, over: Record<string, unknown> = {}): ChatRequest =>
-  chatRequestSchema.parse({ ...json<object>(name, 'chat.openai-request.json'), ...over });
+  chatRequestSchema().parse({ ...json<object>(name, 'chat.openai-request.json'), ...over });
 
 const EXPECTED_TOOL = { name: 'get_weather', args: { city: 'Lyon', unit: 'c' } };
 

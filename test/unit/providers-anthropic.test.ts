@@ -24,9 +24,9 @@ import { assemble, collect } from '../helpers/stream-events';
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/anthropic/${name}`, import.meta.url), 'utf8');
 const json = <T>(name: string): T => JSON.parse(fixture(name)) as T;
 const chatRequest = (over: Partial<ChatRequest> = {}): ChatRequest =>
-  chatRequestSchema.parse({ ...json<object>('chat.openai-request.json'), ...over });
+  chatRequestSchema().parse({ ...json<object>('chat.openai-request.json'), ...over });
 const simple = (over: Record<string, unknown> = {}): ChatRequest =>
-  chatRequestSchema.parse({ model: 'claude-x', messages: [{ role: 'user', content: 'Hi' }], ...over });
+  chatRequestSchema().parse({ model: 'claude-x', messages: [{ role: 'user', content: 'Hi' }], ...over });
 
 /** A Response whose body arrives in `size`-byte pieces, to cross every SSE boundary. */
 function sliced(text: string, size: number, init: ResponseInit = {}): Response {

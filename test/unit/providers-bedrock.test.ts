@@ -29,9 +29,9 @@ import { assemble, collect } from '../helpers/stream-events';
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/bedrock/${name}`, import.meta.url), 'utf8');
 const json = <T>(name: string): T => JSON.parse(fixture(name)) as T;
-const chatRequest = (): ChatRequest => chatRequestSchema.parse(json('chat.openai-request.json'));
+const chatRequest = (): ChatRequest => chatRequestSchema().parse(json('chat.openai-request.json'));
 const simple = (over: Record<string, unknown> = {}): ChatRequest =>
-  chatRequestSchema.parse({ model: 'amazon.nova-lite-v1:0', messages: [{ role: 'user', content: 'Hi' }], ...over });
+  chatRequestSchema().parse({ model: 'amazon.nova-lite-v1:0', messages: [{ role: 'user', content: 'Hi' }], ...over });
 
 /** The fixture's event-stream messages as the SDK hands them over: `{ [eventType]: payload }`. */
 const streamEvents = (name: string): ConverseStreamOutput[] =>

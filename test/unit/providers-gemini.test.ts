@@ -23,9 +23,9 @@ import { assemble, collect } from '../helpers/stream-events';
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/gemini/${name}`, import.meta.url), 'utf8');
 const json = <T>(name: string): T => JSON.parse(fixture(name)) as T;
-const chatRequest = (): ChatRequest => chatRequestSchema.parse(json('chat.openai-request.json'));
+const chatRequest = (): ChatRequest => chatRequestSchema().parse(json('chat.openai-request.json'));
 const simple = (over: Record<string, unknown> = {}): ChatRequest =>
-  chatRequestSchema.parse({ model: 'gemini-2.5-flash', messages: [{ role: 'user', content: 'Hi' }], ...over });
+  chatRequestSchema().parse({ model: 'gemini-2.5-flash', messages: [{ role: 'user', content: 'Hi' }], ...over });
 
 function sliced(text: string, size: number, status = 200): Response {
   const bytes = new TextEncoder().encode(text);

@@ -88,7 +88,7 @@ const ctx = (p: ProviderConfig, fetchImpl: typeof fetch, apiKey = 'sk-test'): Pr
   fetch: fetchImpl,
 });
 const request = (over: Record<string, unknown> = {}): ChatRequest =>
-  chatRequestSchema.parse({
+  chatRequestSchema().parse({
     model: 'gpt-4o-mini',
     messages: [{ role: 'user', content: 'Hi', name: 'alice' }],
     logit_bias: { '50256': -100 },

@@ -63,7 +63,7 @@ const TOOLS = [
   { type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } } },
 ];
 const request = (tools: boolean): ChatRequest =>
-  chatRequestSchema.parse({
+  chatRequestSchema().parse({
     model: 'm',
     stream: true,
     messages: [{ role: 'user', content: 'Weather in Zürich?' }],
