@@ -73,7 +73,10 @@ describe('offer health', () => {
     }
     // At most a handful of half-open probes reached the failing offer.
     expect(up.cheap.requests.length - failing).toBeLessThanOrEqual(5);
-    expect(median(open)).toBeLessThanOrEqual(median(healthy) * 1.2);
+    // Once open, the failing offer (150 ms per failed attempt) is not waited on: the route costs about
+    // what a healthy one does. Bounded by a margin well under one failed attempt, not by a ratio, so
+    // a loaded machine's jitter does not decide it (speed itself is measured in npm run bench).
+    expect(median(open)).toBeLessThanOrEqual(median(healthy) + 75);
     expect(median(before)).toBeGreaterThan(median(open) + 100);
 
     const models = (await (await fetch(`${router.baseUrl}/models/acme%2Fllama-test`)).json()) as {
