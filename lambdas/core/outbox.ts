@@ -4,7 +4,7 @@
  * the time. The SQS drain function and the local spool both call `replayOutboxEntry`.
  */
 
-import type { OutboxEntry, SettleTicket } from '../domain/ports';
+import type { AccountsStore, OutboxEntry, SettleTicket, UsageStore } from '../domain/ports';
 import type { UsageEvent } from '../domain/usage';
 import type { Logger } from './log';
 
@@ -14,6 +14,28 @@ export interface OutboxReplayDeps {
   /** True if the account was erased (or is gone): its budget counters were deleted, nothing is settled into them. */
   accountErased(accountId: string): Promise<boolean>;
   log: Logger;
+}
+
+/**
+ * What a replay needs, from the stores: usage records, budget settles, and whether an account was
+ * erased (or is gone). Shared by the SQS drain function and the local runtime.
+ */
+export function outboxReplayDeps(stores: {
+  usage: Pick<UsageStore, 'record'>;
+  limits: { settleFromOutbox(ticket: SettleTicket, actualCostNano: number): Promise<void> };
+  accounts: Pick<AccountsStore, 'get'>;
+  log: Logger;
+}): OutboxReplayDeps {
+  const { usage, limits, accounts, log } = stores;
+  return {
+    recordUsage: (e, options) => usage.record(e, options),
+    settleFromOutbox: (ticket, actual) => limits.settleFromOutbox(ticket, actual),
+    accountErased: async (accountId) => {
+      const a = await accounts.get(accountId);
+      return !a || a.erasedAt !== undefined;
+    },
+    log,
+  };
 }
 
 /** True if a value parsed from a queue message or spool line is an outbox entry. */

@@ -5,7 +5,7 @@
  */
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { loadConfig } from '../core/config';
-import { type OutboxReplayDeps, replayOutboxEntry } from '../core/outbox';
+import { type OutboxReplayDeps, outboxReplayDeps, replayOutboxEntry } from '../core/outbox';
 import { AccountsRepo } from '../store/accounts-repo';
 import { LimitsRepo } from '../store/limits-repo';
 import { UsageRepo } from '../store/usage-repo';
@@ -20,15 +20,7 @@ function replayDeps(): OutboxReplayDeps {
   const usage = new UsageRepo(db, tables.usage, config.retention.usageDays, tables.accounts);
   const limits = new LimitsRepo(homeDb, tables.limits, config.retention.rateLimitSeconds);
   const accounts = new AccountsRepo(db, tables.accounts);
-  deps = {
-    recordUsage: (e, options) => usage.record(e, options),
-    settleFromOutbox: (ticket, actual) => limits.settleFromOutbox(ticket, actual),
-    accountErased: async (accountId) => {
-      const a = await accounts.get(accountId);
-      return !a || a.erasedAt !== undefined;
-    },
-    log,
-  };
+  deps = outboxReplayDeps({ usage, limits, accounts, log });
   return deps;
 }
 

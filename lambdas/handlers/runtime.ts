@@ -13,7 +13,7 @@ import { HealthMonitor } from '../core/health';
 import { InProcessJobRunner } from '../core/job-runner';
 import { LeasedLimits } from '../core/leased-limits';
 import type { Logger } from '../core/log';
-import type { OutboxReplayDeps } from '../core/outbox';
+import { type OutboxReplayDeps, outboxReplayDeps } from '../core/outbox';
 import { keyProviderFromEnv, PersonalDataCipher } from '../core/personal-data';
 import { PrivacyService } from '../core/privacy';
 import { SupportService } from '../core/support';
@@ -132,15 +132,8 @@ export async function createRuntime(env: NodeJS.ProcessEnv = process.env, log: L
       }),
   );
   localJobs?.bind((jobId) => erasureJobs().run(jobId));
-  const outboxReplay: OutboxReplayDeps = {
-    recordUsage: (e, options) => usage.record(e, options),
-    settleFromOutbox: (ticket, actual) => limits.settleFromOutbox(ticket, actual),
-    accountErased: async (accountId) => {
-      const a = await accountsRepo.get(accountId);
-      return !a || a.erasedAt !== undefined;
-    },
-    log,
-  };
+  const outboxReplay = outboxReplayDeps({ usage, limits, accounts: accountsRepo, log });
+
   const chat: ChatDeps = {
     catalog,
     usableProviders: credentials.usable,

@@ -1,6 +1,7 @@
 /** Reads usage records back from DynamoDB Local, as the router wrote them. */
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { expect, vi } from 'vitest';
+import type { UsageEvent } from '../../lambdas/domain/usage';
 import type { TestRouter } from './local-router';
 
 /** Every usage event of an account (consistent read). */
@@ -26,4 +27,30 @@ export async function usageEventFor(router: TestRouter, accountId: string, reque
     },
     { timeout: 10_000, interval: 50 },
   );
+}
+
+/** A usage event as metering writes it (counts, ids and timings only), with the fields a test cares about. */
+export function usageEventOf(fields: Pick<UsageEvent, 'accountId' | 'requestId'> & Partial<UsageEvent>): UsageEvent {
+  return {
+    keyId: 'key_1',
+    at: new Date().toISOString(),
+    requestedModel: 'mock/echo-small',
+    servedModel: 'mock/echo-small',
+    provider: 'mock',
+    upstreamModel: 'echo-small',
+    stream: false,
+    latencyMs: 5,
+    ttftMs: 5,
+    status: 'ok',
+    usageSource: 'upstream',
+    attempts: 1,
+    promptTokens: 10,
+    completionTokens: 5,
+    cachedReadTokens: 0,
+    cacheWriteTokens: 0,
+    reasoningTokens: 0,
+    costNanoUsd: 70,
+    referenceCostNanoUsd: 70,
+    ...fields,
+  };
 }

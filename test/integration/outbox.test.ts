@@ -23,6 +23,7 @@ import { LimitsRepo } from '../../lambdas/store/limits-repo';
 import { SpoolOutbox } from '../../lambdas/store/outbox-spool';
 import { tableNamesFromEnv } from '../../lambdas/store/tables';
 import { UsageRepo } from '../../lambdas/store/usage-repo';
+import { usageEventOf } from '../helpers/usage-records';
 
 const dir = mkdtempSync(join(tmpdir(), 'ctr-outbox-'));
 const tables = tableNamesFromEnv({}, 'ob-');
@@ -32,29 +33,7 @@ const logs: string[] = [];
 const log = jsonLogger((l) => logs.push(l), 'debug');
 
 function event(requestId: string, costNanoUsd: number): UsageEvent {
-  return {
-    requestId,
-    accountId: 'acct-ob',
-    keyId: 'key-ob',
-    at: new Date().toISOString(),
-    requestedModel: 'mock/echo-small',
-    servedModel: 'mock/echo-small',
-    provider: 'mock',
-    upstreamModel: 'echo-small',
-    stream: false,
-    latencyMs: 5,
-    ttftMs: 5,
-    status: 'ok',
-    usageSource: 'upstream',
-    attempts: 1,
-    promptTokens: 10,
-    completionTokens: 5,
-    cachedReadTokens: 0,
-    cacheWriteTokens: 0,
-    reasoningTokens: 0,
-    costNanoUsd,
-    referenceCostNanoUsd: costNanoUsd,
-  };
+  return usageEventOf({ requestId, accountId: 'acct-ob', keyId: 'key-ob', costNanoUsd, referenceCostNanoUsd: costNanoUsd });
 }
 
 beforeAll(async () => {

@@ -5,6 +5,7 @@
  * its own write path (a retention period in the past), and every read path must return the live
  * item and never the expired one.
  */
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AccountRecord, Statement } from '../../lambdas/domain/records';
 import type { UsageEvent } from '../../lambdas/domain/usage';
@@ -18,6 +19,7 @@ import { KeysRepo } from '../../lambdas/store/keys-repo';
 import { SupportRepo } from '../../lambdas/store/support-repo';
 import { type TableNames, tableNamesFromEnv } from '../../lambdas/store/tables';
 import { UsageRepo } from '../../lambdas/store/usage-repo';
+import { usageEventOf } from '../helpers/usage-records';
 
 let dynamo: LocalDynamo;
 let db: ReturnType<typeof documentClient>;
@@ -36,29 +38,17 @@ afterAll(async () => {
   await dynamo?.stop();
 });
 
-const usageEvent = (accountId: string, requestId: string, at: Date, servedModel: string): UsageEvent => ({
-  requestId,
-  accountId,
-  keyId: 'key_1',
-  at: at.toISOString(),
-  requestedModel: servedModel,
-  servedModel,
-  provider: 'mock',
-  upstreamModel: 'm',
-  stream: false,
-  latencyMs: 5,
-  ttftMs: 5,
-  status: 'ok',
-  usageSource: 'upstream',
-  attempts: 1,
-  promptTokens: 3,
-  completionTokens: 4,
-  cachedReadTokens: 0,
-  cacheWriteTokens: 0,
-  reasoningTokens: 0,
-  costNanoUsd: 70,
-  referenceCostNanoUsd: 70,
-});
+const usageEvent = (accountId: string, requestId: string, at: Date, servedModel: string): UsageEvent =>
+  usageEventOf({
+    accountId,
+    requestId,
+    at: at.toISOString(),
+    requestedModel: servedModel,
+    servedModel,
+    upstreamModel: 'm',
+    promptTokens: 3,
+    completionTokens: 4,
+  });
 
 const account = (accountId: string): AccountRecord =>
   ({ accountId, status: 'active', createdAt: new Date().toISOString(), limits: {}, flags: {} }) as AccountRecord;

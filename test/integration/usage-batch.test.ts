@@ -15,34 +15,21 @@ import { AccountsRepo } from '../../lambdas/store/accounts-repo';
 import { documentClient } from '../../lambdas/store/dynamo';
 import { tableNamesFromEnv } from '../../lambdas/store/tables';
 import { UsageRepo } from '../../lambdas/store/usage-repo';
+import { usageEventOf } from '../helpers/usage-records';
 
 const dir = mkdtempSync(join(tmpdir(), 'ctr-usage-batch-'));
 const tables = tableNamesFromEnv({}, 'ub-');
 let dynamo: LocalDynamo;
 
-const event = (accountId: string, requestId: string, cost: number): UsageEvent => ({
-  requestId,
-  accountId,
-  keyId: 'key-ub',
-  at: '2031-05-14T10:00:00.000Z',
-  requestedModel: 'mock/echo-small',
-  servedModel: 'mock/echo-small',
-  provider: 'mock',
-  upstreamModel: 'echo-small',
-  stream: false,
-  latencyMs: 5,
-  ttftMs: 5,
-  status: 'ok',
-  usageSource: 'upstream',
-  attempts: 1,
-  promptTokens: 10,
-  completionTokens: 5,
-  cachedReadTokens: 0,
-  cacheWriteTokens: 0,
-  reasoningTokens: 0,
-  costNanoUsd: cost,
-  referenceCostNanoUsd: 2 * cost,
-});
+const event = (accountId: string, requestId: string, cost: number): UsageEvent =>
+  usageEventOf({
+    accountId,
+    requestId,
+    keyId: 'key-ub',
+    at: '2031-05-14T10:00:00.000Z',
+    costNanoUsd: cost,
+    referenceCostNanoUsd: 2 * cost,
+  });
 
 beforeAll(async () => {
   dynamo = await startDynamoLocal({ port: await freePort(), dataDir: join(dir, 'dynamodb') });
