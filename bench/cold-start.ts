@@ -11,6 +11,7 @@
  * `tsx bench/cold-start.ts` prints the table on its own (`TARGETS=chat RUNS=15` for one function);
  * `npm run bench` includes it.
  */
+
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,24 +19,13 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DEFAULT_CONFIG_PATH, loadConfigFile } from '../lambdas/core/config';
 import { ERASURE_JOB_SENDERS, OUTBOX_SENDERS, ROUTER_FUNCTIONS, type RouterFunctionName } from '../lib/table-access';
+import { apiGatewayEvent } from '../test/helpers/api-event';
 import { bundleDynamoOnly, bundleHandler } from '../test/helpers/bundle';
 
 type Target = RouterFunctionName | 'dynamodb-only';
 
-const apiEvent = (method: string, path: string, headers: Record<string, string> = {}, body: string | null = null) => ({
-  httpMethod: method,
-  path,
-  resource: path,
-  headers,
-  multiValueHeaders: {},
-  queryStringParameters: null,
-  multiValueQueryStringParameters: null,
-  pathParameters: null,
-  stageVariables: null,
-  body,
-  isBase64Encoded: false,
-  requestContext: { requestId: 'cold', identity: { sourceIp: '198.51.100.7' } },
-});
+const apiEvent = (method: string, path: string, headers: Record<string, string> = {}, body: string | null = null) =>
+  apiGatewayEvent(method, path, { headers, body, requestId: 'cold' });
 
 /** The first invocation of each function (no network needed). */
 const FIRST_CALL: Record<Target, unknown> = {

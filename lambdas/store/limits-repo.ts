@@ -309,19 +309,21 @@ export class LimitsRepo implements LimitsPort {
   async budgetStatus(caller: Caller): Promise<BudgetStatus[]> {
     const now = this.now();
     const counters = this.budgetCounters(this.scopes(caller), now);
-    const out = [];
-    for (const c of counters) {
-      const item = (await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: c.pk, sk: c.sk } }))).Item ?? {};
+    // The counters are read in parallel: one round trip of latency, not one per counter.
+    const items = await Promise.all(
+      counters.map(async (c) => (await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: c.pk, sk: c.sk } }))).Item ?? {}),
+    );
+    return counters.map((c, i) => {
+      const item = items[i]!;
       const committed = Number(item.committed ?? 0);
-      out.push({
+      return {
         scope: c.pk.startsWith('budget#acct#') ? 'account' : 'key',
         period: c.sk,
         limitUsd: nanoToUsd(c.limit),
         committedUsd: nanoToUsd(committed),
         spentUsd: nanoToUsd(Number(item.spent ?? 0)),
         remainingUsd: nanoToUsd(Math.max(0, c.limit - committed)),
-      });
-    }
-    return out;
+      };
+    });
   }
 }

@@ -12,6 +12,26 @@ import { type DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-
 import type { UsageEvent } from '../domain/usage';
 import { withConflictRetry } from './dynamo';
 
+/**
+ * Group commit: a caller whose work is not written yet waits for the write in flight, then the
+ * first waiter writes everything gathered meanwhile. `write` must not throw, and must mark what it
+ * wrote so that `done` turns true for the callers it covered.
+ */
+export class GroupCommit {
+  private flight: Promise<void> | undefined;
+
+  async until(done: () => boolean, write: () => Promise<void>): Promise<void> {
+    while (!done()) {
+      if (!this.flight) {
+        this.flight = write().finally(() => {
+          this.flight = undefined;
+        });
+      }
+      await this.flight;
+    }
+  }
+}
+
 /** At most this many records per transaction: ≤ 3 items each, within DynamoDB's 100. */
 export const USAGE_BATCH_MAX = 25;
 

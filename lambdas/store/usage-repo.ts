@@ -9,18 +9,26 @@ import { type DynamoDBDocumentClient, QueryCommand, TransactWriteCommand, Update
 import type { UsageStore } from '../domain/ports';
 import type { DailyAggregate, UsageEvent } from '../domain/usage';
 import { isExpired, ttlAfterDays, withConflictRetry } from './dynamo';
-import { type BatchTarget, conditionFailed, type PendingRecord, recordItems, takeBatch, writeBatch } from './usage-batch';
+import { type BatchTarget, conditionFailed, GroupCommit, type PendingRecord, recordItems, takeBatch, writeBatch } from './usage-batch';
+
+/** One request's share of the anonymized statistics, until a write has counted it. */
+interface StatsDelta {
+  sk: string;
+  expiresAt: number;
+  promptTokens: number;
+  completionTokens: number;
+  written?: true;
+}
 
 /** Partition of the anonymized service-wide statistics (§2: anonymized usage statistics). */
 export const STATS_PK = 'stats#global';
 
 export class UsageRepo implements UsageStore {
-  /** Statistics not yet written, by sort key (day and model), and the write in flight (group commit). */
-  private statsPending = new Map<string, { requests: number; promptTokens: number; completionTokens: number; expiresAt: number }>();
-  private statsFlight: Promise<void> | undefined;
-  /** Records waiting for the next write, and the write in flight (group commit). */
+  /** Records and statistics waiting for the next write, each written by group commit (usage-batch.ts). */
   private pending: PendingRecord[] = [];
-  private flight: Promise<void> | undefined;
+  private readonly recordsCommit = new GroupCommit();
+  private statsPending: StatsDelta[] = [];
+  private readonly statsCommit = new GroupCommit();
   private get batchTarget(): BatchTarget {
     return { db: this.db, table: this.table, accountsTable: this.accountsTable };
   }
@@ -46,19 +54,13 @@ export class UsageRepo implements UsageStore {
     this.pending.push(entry);
     // Group commit: a lone record is written at once; records that arrive while a write is in
     // flight are written together by the next one (one transaction, usage-batch.ts).
-    while (!entry.outcome) {
-      if (this.flight) {
-        await this.flight;
-        continue;
-      }
-      const batch = takeBatch(this.pending);
-      this.flight = writeBatch(batch, (e) => this.recordOne(e), this.batchTarget).then(() => {
-        this.flight = undefined;
-      });
-      await this.flight;
-    }
-    if ('error' in entry.outcome) throw entry.outcome.error;
-    if (!entry.outcome.recorded) return false;
+    await this.recordsCommit.until(
+      () => entry.outcome !== undefined,
+      () => writeBatch(takeBatch(this.pending), (e) => this.recordOne(e), this.batchTarget),
+    );
+    const outcome = entry.outcome!;
+    if ('error' in outcome) throw outcome.error;
+    if (!outcome.recorded) return false;
     // The service-wide statistics item is shared by every account: updating it outside the transaction
     // keeps it from turning records into conflicts. Best effort: the statistics are anonymized
     // aggregates, not billing data.
@@ -86,34 +88,38 @@ export class UsageRepo implements UsageStore {
    * has ended; failures are dropped (best effort).
    */
   private async addStats(sk: string, expiresAt: number, promptTokens: number, completionTokens: number): Promise<void> {
-    const prev = this.statsPending.get(sk);
-    if (prev) {
-      prev.requests++;
-      prev.promptTokens += promptTokens;
-      prev.completionTokens += completionTokens;
-      prev.expiresAt = Math.max(prev.expiresAt, expiresAt);
-    } else this.statsPending.set(sk, { requests: 1, promptTokens, completionTokens, expiresAt });
-    while (this.statsFlight) await this.statsFlight;
-    if (!this.statsPending.size) return;
-    const batch = this.statsPending;
-    this.statsPending = new Map();
-    this.statsFlight = Promise.all(
-      [...batch].map(([key, d]) =>
-        this.db
-          .send(
-            new UpdateCommand({
-              TableName: this.table,
-              Key: { pk: STATS_PK, sk: key },
-              UpdateExpression: 'SET expiresAt = :exp ADD requests :n, promptTokens :p, completionTokens :c',
-              ExpressionAttributeValues: { ':exp': d.expiresAt, ':n': d.requests, ':p': d.promptTokens, ':c': d.completionTokens },
-            }),
-          )
-          .catch(() => undefined),
-      ),
-    ).then(() => {
-      this.statsFlight = undefined;
-    });
-    await this.statsFlight;
+    const delta: StatsDelta = { sk, expiresAt, promptTokens, completionTokens };
+    this.statsPending.push(delta);
+    await this.statsCommit.until(
+      () => delta.written === true,
+      async () => {
+        const batch = this.statsPending.splice(0);
+        const bySk = new Map<string, { requests: number; promptTokens: number; completionTokens: number; expiresAt: number }>();
+        for (const d of batch) {
+          const sum = bySk.get(d.sk) ?? { requests: 0, promptTokens: 0, completionTokens: 0, expiresAt: 0 };
+          sum.requests++;
+          sum.promptTokens += d.promptTokens;
+          sum.completionTokens += d.completionTokens;
+          sum.expiresAt = Math.max(sum.expiresAt, d.expiresAt);
+          bySk.set(d.sk, sum);
+        }
+        await Promise.all(
+          [...bySk].map(([key, d]) =>
+            this.db
+              .send(
+                new UpdateCommand({
+                  TableName: this.table,
+                  Key: { pk: STATS_PK, sk: key },
+                  UpdateExpression: 'SET expiresAt = :exp ADD requests :n, promptTokens :p, completionTokens :c',
+                  ExpressionAttributeValues: { ':exp': d.expiresAt, ':n': d.requests, ':p': d.promptTokens, ':c': d.completionTokens },
+                }),
+              )
+              .catch(() => undefined),
+          ),
+        );
+        for (const d of batch) d.written = true;
+      },
+    );
   }
 
   private async query(accountId: string, prefix: string, from: string, to: string): Promise<Record<string, unknown>[]> {

@@ -15,6 +15,7 @@ import { jsonLogger } from '../../lambdas/core/log';
 import { createRuntime, type Runtime } from '../../lambdas/handlers/runtime';
 import { createTables, type LocalDynamo, startDynamoLocal } from '../../lambdas/local/dynamodb-local';
 import { tableNamesFromEnv } from '../../lambdas/store/tables';
+import { apiGatewayEvent } from '../helpers/api-event';
 import { bundleHandler } from '../helpers/bundle';
 import { defaultConfig } from '../helpers/config';
 
@@ -25,20 +26,8 @@ const saved = { ...process.env };
 
 const bundle = (name: 'chat' | 'api') => bundleHandler(name, dir, defaultConfig());
 
-const event = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => ({
-  httpMethod: method,
-  path,
-  resource: path,
-  headers,
-  multiValueHeaders: {},
-  queryStringParameters: null,
-  multiValueQueryStringParameters: null,
-  pathParameters: null,
-  stageVariables: null,
-  body: body === undefined ? null : JSON.stringify(body),
-  isBase64Encoded: false,
-  requestContext: { requestId: 'r', identity: { sourceIp: '198.51.100.7' } },
-});
+const event = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) =>
+  apiGatewayEvent(method, path, { body: body === undefined ? null : JSON.stringify(body), headers, requestId: 'r' });
 const context = { getRemainingTimeInMillis: () => 60_000, awsRequestId: 'r' };
 
 beforeAll(async () => {

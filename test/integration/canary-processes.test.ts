@@ -11,6 +11,7 @@
  * Upstreams are mock servers on 127.0.0.1 speaking the OpenAI, Anthropic, Bedrock and Gemini wire
  * formats; their reply ("The answer is forty-two.") is the completion canary.
  */
+
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,6 +24,7 @@ import { jsonLogger } from '../../lambdas/core/log';
 import { createRuntime } from '../../lambdas/handlers/runtime';
 import { createTables, freePort } from '../../lambdas/local/dynamodb-local';
 import { tableNamesFromEnv } from '../../lambdas/store/tables';
+import { apiGatewayEvent } from '../helpers/api-event';
 import { bundleHandler } from '../helpers/bundle';
 import { canaryFormsIn } from '../helpers/canary-forms';
 import { filesUnder, spawnNode, type WatchedChild } from '../helpers/child-output';
@@ -329,20 +331,12 @@ describe('no prompt or completion leaves a child process', () => {
 
 /** An API Gateway REST proxy event, as the bundles receive it. */
 function apiEvent(path: string, body: unknown, headers: Record<string, string>) {
-  return {
-    httpMethod: 'POST',
-    path,
-    resource: path,
-    headers: { 'content-type': 'application/json', ...headers },
-    multiValueHeaders: {},
-    queryStringParameters: null,
-    multiValueQueryStringParameters: null,
-    pathParameters: null,
-    stageVariables: null,
+  return apiGatewayEvent('POST', path, {
     body: JSON.stringify(body),
-    isBase64Encoded: false,
-    requestContext: { requestId: randomBytes(4).toString('hex'), identity: { sourceIp: '198.51.100.9' } },
-  };
+    headers: { 'content-type': 'application/json', ...headers },
+    sourceIp: '198.51.100.9',
+    requestId: randomBytes(4).toString('hex'),
+  });
 }
 
 /**

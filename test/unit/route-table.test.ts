@@ -15,33 +15,12 @@ import { createResolver, defineRoute, jsonBody, type RouteInput } from '../../la
 import { RouteTable } from '../../lambdas/handlers/route-table';
 import { routeTable } from '../../lambdas/handlers/routes';
 import type { Runtime } from '../../lambdas/handlers/runtime';
+import { apiGatewayEvent } from '../helpers/api-event';
 
 const KEY = 'sk-ctr-good';
 const caller = { accountId: 'acct-1', keyId: 'key-1' };
 
-function event(
-  method: string,
-  path: string,
-  options: { body?: string; headers?: Record<string, string>; sourceIp?: string } = {},
-): APIGatewayProxyEvent {
-  return {
-    httpMethod: method,
-    path,
-    resource: path,
-    headers: options.headers ?? {},
-    multiValueHeaders: {},
-    queryStringParameters: null,
-    multiValueQueryStringParameters: null,
-    pathParameters: null,
-    stageVariables: null,
-    body: options.body ?? null,
-    isBase64Encoded: false,
-    requestContext: {
-      requestId: 'r-1',
-      identity: { sourceIp: options.sourceIp ?? '198.51.100.7' },
-    } as APIGatewayProxyEvent['requestContext'],
-  };
-}
+const event = apiGatewayEvent;
 
 const bearer = { authorization: `Bearer ${KEY}` };
 
