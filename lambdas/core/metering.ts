@@ -27,6 +27,22 @@ export interface MeteringContext {
   reservation?: Reservation;
 }
 
+/**
+ * How long the metering of an answered request may wait for others to share its store writes
+ * (usage records, statistics, budget write-backs), `CTR_METERING_LINGER_MS`, 0–1000 ms. A Lambda
+ * instance serves one request at a time, so there is nothing to wait for: 0, the default. The local
+ * server, one long-running process, sets `LOCAL_METERING_LINGER_MS`. The wait runs after the
+ * response has been sent; it only delays when the record is durable (a process that dies in it
+ * loses those records, as it would lose a write in flight), and a server stopping waits for it.
+ */
+export function meteringLingerMs(env: NodeJS.ProcessEnv = process.env): number {
+  const ms = Number(env.CTR_METERING_LINGER_MS);
+  return Number.isFinite(ms) && ms > 0 ? Math.min(ms, 1000) : 0;
+}
+
+/** The local server's linger: at a few hundred requests a second, some tens of answered requests share each write. */
+export const LOCAL_METERING_LINGER_MS = 25;
+
 /** Attempts to write a usage record before giving up (the write is idempotent by request id). */
 export const RECORD_ATTEMPTS = 5;
 

@@ -13,6 +13,7 @@ import { HealthMonitor } from '../core/health';
 import { InProcessJobRunner } from '../core/job-runner';
 import { LeasedLimits } from '../core/leased-limits';
 import type { Logger } from '../core/log';
+import { meteringLingerMs } from '../core/metering';
 import { type OutboxReplayDeps, outboxReplayDeps } from '../core/outbox';
 import { keyProviderFromEnv, PersonalDataCipher } from '../core/personal-data';
 import { PrivacyService } from '../core/privacy';
@@ -81,12 +82,15 @@ export async function createRuntime(env: NodeJS.ProcessEnv = process.env, log: L
   // Budget and rate-limit counters have one writer region, the home region (see store/limits-repo.ts).
   const homeDb = env.CTR_HOME_REGION && env.CTR_HOME_REGION !== env.AWS_REGION ? documentClient({ region: env.CTR_HOME_REGION }, env) : db;
   const keys = new KeysRepo(db, tables.apiKeys);
-  const usage = new UsageRepo(db, tables.usage, config.retention.usageDays, tables.accounts);
+  // Answered requests close in time share their metering writes in a long-running server (core/metering.ts).
+  const lingerMs = meteringLingerMs(env);
+  const usage = new UsageRepo(db, tables.usage, config.retention.usageDays, tables.accounts, lingerMs);
   const cipher = new PersonalDataCipher(keyProviderFromEnv(env), new DataKeysRepo(db, tables.dataKeys));
   const limits = new LimitsRepo(homeDb, tables.limits, config.retention.rateLimitSeconds);
   const leases = new LeasedLimits({
     store: new LeaseRepo(homeDb, tables.limits, config.retention.rateLimitSeconds),
     status: (caller) => limits.budgetStatus(caller),
+    lingerMs,
   });
   const accountsRepo = new AccountsRepo(db, tables.accounts);
   const billing = new BillingRepo(db, tables.billing, config.retention.billingDays);

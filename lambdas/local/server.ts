@@ -93,6 +93,9 @@ function toEvent(req: IncomingMessage, body: string, requestId: string): APIGate
   };
 }
 
+/** How long closing the server waits for running invocations (their metering, its retries included). */
+export const CLOSE_WAIT_MS = 5_000;
+
 export interface LocalServer {
   server: Server;
   port: number;
@@ -123,7 +126,13 @@ export async function startLocalServer(options: {
     privacy: bufferedHandler(routeTable, 'privacy', { operator }),
   };
 
-  const server = createServer(async (req, res) => {
+  // Invocations still running (metering after the response); closing waits for them.
+  const running = new Set<Promise<void>>();
+  const server = createServer((req, res) => {
+    const invocation = serve(req, res).finally(() => running.delete(invocation));
+    running.add(invocation);
+  });
+  const serve = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const requestId = randomUUID();
     let path = '/';
     try {
@@ -146,7 +155,7 @@ export async function startLocalServer(options: {
       if (!res.headersSent) res.writeHead(error.status, error.headers);
       res.end(error.body);
     }
-  });
+  };
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolveListen, reject) => {
     server.once('error', reject);
@@ -157,10 +166,13 @@ export async function startLocalServer(options: {
     server,
     port,
     baseUrl: `http://127.0.0.1:${port}/v1`,
-    close: () =>
-      new Promise<void>((done) => {
-        server.closeAllConnections();
-        server.close(() => done());
-      }),
+    close: async () => {
+      // New connections are refused at once; answered requests finish their metering (bounded).
+      const closed = new Promise<void>((done) => server.close(() => done()));
+      server.closeIdleConnections();
+      await Promise.race([Promise.allSettled([...running]), new Promise((r) => setTimeout(r, CLOSE_WAIT_MS).unref())]);
+      server.closeAllConnections();
+      await closed;
+    },
   };
 }

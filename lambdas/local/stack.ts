@@ -4,6 +4,7 @@
  */
 import { dirname, join } from 'node:path';
 import { jsonLogger, type Logger } from '../core/log';
+import { LOCAL_METERING_LINGER_MS } from '../core/metering';
 import { processMetrics, recordOutboxDepth } from '../core/metrics';
 import { replayOutboxEntry } from '../core/outbox';
 import type { Credentials } from '../core/sigv4';
@@ -65,7 +66,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     ? { endpoint: options.dynamoEndpoint, port: Number(new URL(options.dynamoEndpoint).port), stop: async () => undefined }
     : await startDynamoLocal({ port: options.dynamoPort, dataDir: options.dataDir });
   try {
-    const env: NodeJS.ProcessEnv = { ...(options.env ?? process.env), CTR_DYNAMODB_ENDPOINT: dynamo.endpoint, AWS_REGION: 'us-east-1' };
+    const env: NodeJS.ProcessEnv = {
+      // One long-running process: requests answered close together share their metering writes.
+      CTR_METERING_LINGER_MS: String(LOCAL_METERING_LINGER_MS),
+      ...(options.env ?? process.env),
+      CTR_DYNAMODB_ENDPOINT: dynamo.endpoint,
+      AWS_REGION: 'us-east-1',
+    };
     // The outbox spool sits beside the DynamoDB data (.local/outbox.jsonl for `npm start`).
     if (!env.CTR_OUTBOX_SPOOL && options.dataDir) env.CTR_OUTBOX_SPOOL = join(dirname(options.dataDir), 'outbox.jsonl');
     await createTables(dynamo.endpoint, tableNamesFromEnv(env));

@@ -16,19 +16,45 @@ import { withConflictRetry } from './dynamo';
  * Group commit: a caller whose work is not written yet waits for the write in flight, then the
  * first waiter writes everything gathered meanwhile. `write` must not throw, and must mark what it
  * wrote so that `done` turns true for the callers it covered.
+ *
+ * With a linger (`lingerMs` > 0 in a long-running server: `meteringLingerMs`, core/metering.ts), a write that would
+ * start with no other in flight first waits up to `lingerMs` for more work to gather, or until
+ * `nudge()` says a batch is full, so requests answered close together share one write.
  */
 export class GroupCommit {
   private flight: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
+
+  constructor(private readonly lingerMs = 0) {}
 
   async until(done: () => boolean, write: () => Promise<void>): Promise<void> {
     while (!done()) {
       if (!this.flight) {
-        this.flight = write().finally(() => {
-          this.flight = undefined;
-        });
+        this.flight = this.gather()
+          .then(write)
+          .finally(() => {
+            this.flight = undefined;
+          });
       }
       await this.flight;
     }
+  }
+
+  /** Ends the linger of the write being gathered (its batch is full). */
+  nudge(): void {
+    this.wake?.();
+  }
+
+  private gather(): Promise<void> {
+    if (this.lingerMs <= 0) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(() => this.wake?.(), this.lingerMs);
+      this.wake = () => {
+        this.wake = undefined;
+        clearTimeout(timer);
+        resolve();
+      };
+    });
   }
 }
 

@@ -9,7 +9,16 @@ import { type DynamoDBDocumentClient, QueryCommand, TransactWriteCommand, Update
 import type { UsageStore } from '../domain/ports';
 import type { DailyAggregate, UsageEvent } from '../domain/usage';
 import { isExpired, ttlAfterDays, withConflictRetry } from './dynamo';
-import { type BatchTarget, conditionFailed, GroupCommit, type PendingRecord, recordItems, takeBatch, writeBatch } from './usage-batch';
+import {
+  type BatchTarget,
+  conditionFailed,
+  GroupCommit,
+  type PendingRecord,
+  recordItems,
+  takeBatch,
+  USAGE_BATCH_MAX,
+  writeBatch,
+} from './usage-batch';
 
 /** One request's share of the anonymized statistics, until a write has counted it. */
 interface StatsDelta {
@@ -26,9 +35,9 @@ export const STATS_PK = 'stats#global';
 export class UsageRepo implements UsageStore {
   /** Records and statistics waiting for the next write, each written by group commit (usage-batch.ts). */
   private pending: PendingRecord[] = [];
-  private readonly recordsCommit = new GroupCommit();
+  private readonly recordsCommit: GroupCommit;
   private statsPending: StatsDelta[] = [];
-  private readonly statsCommit = new GroupCommit();
+  private readonly statsCommit: GroupCommit;
   private get batchTarget(): BatchTarget {
     return { db: this.db, table: this.table, accountsTable: this.accountsTable };
   }
@@ -39,7 +48,12 @@ export class UsageRepo implements UsageStore {
     private readonly retentionDays: number,
     /** The accounts table: a request still in flight when its account is erased (§6) leaves no record behind. */
     private readonly accountsTable?: string,
-  ) {}
+    /** How long a write waits for more records to share it (`meteringLingerMs`, core/metering.ts); 0 writes at once. */
+    lingerMs = 0,
+  ) {
+    this.recordsCommit = new GroupCommit(lingerMs);
+    this.statsCommit = new GroupCommit(lingerMs);
+  }
 
   /**
    * Records one usage event and adds it to the account's daily aggregate, atomically.
@@ -52,8 +66,9 @@ export class UsageRepo implements UsageStore {
     const expiresAt = ttlAfterDays(new Date(event.at), this.retentionDays);
     const entry: PendingRecord = { event, day, expiresAt };
     this.pending.push(entry);
-    // Group commit: a lone record is written at once; records that arrive while a write is in
-    // flight are written together by the next one (one transaction, usage-batch.ts).
+    if (this.pending.length >= USAGE_BATCH_MAX) this.recordsCommit.nudge();
+    // Group commit: a lone record is written at once (or after the linger); records that arrive while
+    // a write is in flight or lingering are written together by the next one (one transaction, usage-batch.ts).
     await this.recordsCommit.until(
       () => entry.outcome !== undefined,
       () => writeBatch(takeBatch(this.pending), (e) => this.recordOne(e), this.batchTarget),
