@@ -162,17 +162,21 @@ export async function overhead(o: OverheadOptions, deadline: number): Promise<Ov
       `\n## Added latency, one request at a time (p50/p90/p99 of ${o.perTarget} per row, ${o.rounds} interleaved rounds)\n${table(rows)}`,
     );
 
-    // Throughput: buffered requests at a fixed concurrency.
+    // Throughput: buffered requests at a fixed concurrency, in rounds that interleave the targets
+    // (as above), so drift in the machine's load and JIT warm-up fall on all of them alike.
     const tput: Array<Record<string, string | number>> = [];
     const rate = new Map<string, number>();
+    const runs = new Map<string, { samples: Sample[]; seconds: number }>();
+    const tputDeadline = Math.min(deadline, Date.now() + o.throughputSeconds * 1000 * (targets.length - 1));
+    const perRound = Math.ceil(o.throughputCount / o.rounds);
+    for (let r = 0; r < o.rounds; r++)
+      for (const t of targets.slice(1)) {
+        const got = await run(t, false, perRound, o.concurrency, tputDeadline);
+        const sum = runs.get(t.name) ?? { samples: [], seconds: 0 };
+        runs.set(t.name, { samples: [...sum.samples, ...got.samples], seconds: sum.seconds + got.seconds });
+      }
     for (const t of targets.slice(1)) {
-      const { samples, seconds } = await run(
-        t,
-        false,
-        o.throughputCount,
-        o.concurrency,
-        Math.min(deadline, Date.now() + o.throughputSeconds * 1000),
-      );
+      const { samples, seconds } = runs.get(t.name)!;
       const rps = samples.length / seconds;
       rate.set(t.name, rps);
       tput.push({
@@ -196,7 +200,7 @@ export async function overhead(o: OverheadOptions, deadline: number): Promise<Ov
       });
     }
     console.log(
-      `\n## Throughput (buffered, ${o.concurrency} concurrent, client, servers and upstream in this one process)\n${table(tput)}`,
+      `\n## Throughput (buffered, ${o.concurrency} concurrent, ${o.rounds} interleaved rounds; client, servers and upstream in this one process)\n${table(tput)}`,
     );
     const mem = process.memoryUsage();
     console.log(`bench process: rss ${(mem.rss / 2 ** 20).toFixed(0)} MiB, heap used ${(mem.heapUsed / 2 ** 20).toFixed(0)} MiB`);

@@ -146,7 +146,7 @@ export interface CheapTokenRouterProps {
 /** The Lambda description of each function. */
 const FUNCTION_DESCRIPTIONS: Readonly<Record<RouterFunctionName, string>> = {
   chat: 'Streaming chat completions and messages',
-  api: 'Models, embeddings and usage',
+  api: 'Models, usage and key status',
   admin: 'Admin operations (IAM-authorized, operator role only)',
   privacy: "The key holder's own privacy rights (API key)",
   outbox: 'Replays metering from the outbox queue',
@@ -167,7 +167,7 @@ export class CheapTokenRouter extends Construct {
   public readonly baseUrl: string;
   /** Streaming chat function (`POST /v1/chat/completions`, `POST /v1/messages`). */
   public readonly chatFunction: RouterFunction;
-  /** Buffered API function (`/v1/models`, `/v1/embeddings`, `/v1/usage`, `/v1/key`). */
+  /** Buffered API function (`/v1/models`, `/v1/usage`, `/v1/key`, `/v1/dashboard`). */
   public readonly apiFunction: RouterFunction;
   /** Admin function (`/admin/*`, IAM-authorized, operator role only). */
   public readonly adminFunction: RouterFunction;
@@ -248,11 +248,9 @@ export class CheapTokenRouter extends Construct {
       });
     }
     if (budgetAlertsWanted(props.budgetAlerts)) {
-      // The functions that settle budget reservations (chat, embeddings) send the budget alerts.
-      this.budgetAlerts = new RouterBudgetAlerts(this, 'BudgetAlerts', { ...props.budgetAlerts, publishers: [roles.chat, roles.api] });
-      for (const fn of [functions.chat, functions.api]) {
-        for (const [k, v] of Object.entries(this.budgetAlerts.environment())) fn.addEnvironment(k, v);
-      }
+      // The function that settles budget reservations (chat completions, messages, embeddings) sends the budget alerts.
+      this.budgetAlerts = new RouterBudgetAlerts(this, 'BudgetAlerts', { ...props.budgetAlerts, publishers: [roles.chat] });
+      for (const [k, v] of Object.entries(this.budgetAlerts.environment())) functions.chat.addEnvironment(k, v);
     }
     this.chatFunction = functions.chat;
     this.apiFunction = functions.api;

@@ -81,9 +81,10 @@ export interface RouterRoute {
 export const ROUTER_ROUTES: readonly RouterRoute[] = [
   { method: 'POST', path: '/v1/chat/completions', target: 'chat', auth: 'apiKey', jsonBody: true },
   { method: 'POST', path: '/v1/messages', target: 'chat', auth: 'apiKey', jsonBody: true },
+  // Streamed like chat, so metering runs after the client has the whole answer (a buffered function returns only after it).
+  { method: 'POST', path: '/v1/embeddings', target: 'chat', auth: 'apiKey', jsonBody: true },
   { method: 'GET', path: '/v1/models', target: 'api', auth: 'apiKey' },
   { method: 'GET', path: '/v1/models/{model+}', target: 'api', auth: 'apiKey' },
-  { method: 'POST', path: '/v1/embeddings', target: 'api', auth: 'apiKey', jsonBody: true },
   { method: 'GET', path: '/v1/usage', target: 'api', auth: 'apiKey' },
   { method: 'GET', path: '/v1/key', target: 'api', auth: 'apiKey' },
   // The key holder's read-only page; it holds no data and calls /v1/usage and /v1/key with the key the user pastes.

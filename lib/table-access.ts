@@ -19,7 +19,7 @@ export const ROUTER_FUNCTIONS: readonly RouterFunctionName[] = ['chat', 'api', '
 export const API_FUNCTIONS: readonly RouterFunctionName[] = ['chat', 'api', 'admin', 'privacy'];
 
 /** Functions that queue metering to the outbox, and those that queue erasure jobs (SQS send grants). */
-export const OUTBOX_SENDERS: readonly RouterFunctionName[] = ['chat', 'api'];
+export const OUTBOX_SENDERS: readonly RouterFunctionName[] = ['chat'];
 export const ERASURE_JOB_SENDERS: readonly RouterFunctionName[] = ['admin', 'privacy', 'erasure'];
 
 /** Level of access to one table. */
@@ -27,10 +27,11 @@ export type TableAccess = 'read' | 'readWrite';
 
 /** Table access per function (least privilege: a function not listed for a table gets nothing on it). */
 export const TABLE_ACCESS: Readonly<Record<RouterFunctionName, Readonly<Partial<Record<TableId, TableAccess>>>>> = {
-  // chat and api (embeddings) meter requests: usage records, budget and rate-limit counters, and the
-  // caller's IP sealed with the account's data key (policy §2, §5).
+  // chat (chat completions, messages, embeddings) meters requests: usage records, budget and
+  // rate-limit counters, and the caller's IP sealed with the account's data key (policy §2, §5).
   chat: { apiKeys: 'read', accounts: 'read', usage: 'readWrite', limits: 'readWrite', dataKeys: 'read' },
-  api: { apiKeys: 'read', accounts: 'read', usage: 'readWrite', limits: 'readWrite', dataKeys: 'read' },
+  // api answers reads only: models (with the region's offer health), usage, key and budget status.
+  api: { apiKeys: 'read', accounts: 'read', usage: 'read', limits: 'read' },
   admin: Object.fromEntries(TABLES.map((t: TableDefinition) => [t.id, 'readWrite' as const])),
   // The key holder's rights (§6): export reads what is held; correction, restriction and objection
   // update the account; erasure marks it, shreds its data key, deletes its keys and queues the job
@@ -78,7 +79,7 @@ export const DYNAMODB_WRITE_ACTIONS = [
 /** Functions that may Scan (privacy export/erasure and reports walk whole tables). */
 export const SCAN_FUNCTIONS: readonly RouterFunctionName[] = ['admin'];
 
-/** Functions that read the provider-credentials secret. */
+/** Functions that read the provider-credentials secret (api: to list only the models it can serve). */
 export const SECRET_FUNCTIONS: readonly RouterFunctionName[] = ['chat', 'api'];
 
 /**
@@ -87,10 +88,9 @@ export const SECRET_FUNCTIONS: readonly RouterFunctionName[] = ['chat', 'api'];
  */
 export const DATA_KEY_ACTIONS: Readonly<Partial<Record<RouterFunctionName, readonly string[]>>> = {
   chat: ['kms:Decrypt'],
-  api: ['kms:Decrypt'],
   admin: ['kms:GenerateDataKey', 'kms:Decrypt'],
   privacy: ['kms:Decrypt'],
 };
 
 /** Functions that call upstream models: Bedrock offers are invoked with their IAM role. */
-export const BEDROCK_FUNCTIONS: readonly RouterFunctionName[] = ['chat', 'api'];
+export const BEDROCK_FUNCTIONS: readonly RouterFunctionName[] = ['chat'];

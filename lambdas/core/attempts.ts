@@ -88,11 +88,15 @@ export async function runAttempts<T>(deps: AttemptDeps, plan: AttemptPlan<T>): P
         trace.timed('store', t);
       }
     }
+    // The attempt's own signal, aborted by the router (silence bound) or when the client goes away.
     const abort = new AbortController();
+    const follow = () => abort.abort(plan.clientSignal.reason);
+    if (plan.clientSignal.aborted) follow();
+    else plan.clientSignal.addEventListener('abort', follow, { once: true });
     const ctx: ProviderCallContext = {
       provider: candidate.offer.provider,
       apiKey: deps.apiKeyFor(candidate.offer.provider),
-      signal: AbortSignal.any([plan.clientSignal, abort.signal]),
+      signal: abort.signal,
       fetch: deps.fetch,
     };
     const startedAt = trace.clock();

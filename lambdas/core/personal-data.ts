@@ -63,8 +63,23 @@ export class KmsKeyProvider implements KeyProvider {
   }
 }
 
+/** Random IVs drawn from one buffer of CSPRNG output, refilled when used up (one RNG call per 256 seals, not one each). */
+const IV_BYTES = 12;
+let ivPool = Buffer.alloc(0);
+let ivAt = 0;
+function freshIv(): Buffer {
+  if (ivAt + IV_BYTES > ivPool.length) {
+    ivPool = randomBytes(IV_BYTES * 256);
+    ivAt = 0;
+  }
+  // Each slice is handed out once; a used-up pool is replaced, never rewritten, so earlier slices stay valid.
+  const iv = ivPool.subarray(ivAt, ivAt + IV_BYTES);
+  ivAt += IV_BYTES;
+  return iv;
+}
+
 function seal(key: Buffer, plaintext: Buffer, aad: string): string {
-  const iv = randomBytes(12);
+  const iv = freshIv();
   const cipher = createCipheriv('aes-256-gcm', key, iv);
   cipher.setAAD(Buffer.from(aad, 'utf8'));
   const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);

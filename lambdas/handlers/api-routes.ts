@@ -1,18 +1,15 @@
 /**
- * The api function's routes (buffered): models (no key needed), embeddings, usage, key status and
- * the key holder's page.
+ * The api function's routes (buffered): models (no key needed), usage, key status and the key
+ * holder's page. Reads only: what meters requests runs in the chat function (chat-routes.ts).
  * Authentication and body parsing happen in the middleware chain; each route only calls core.
  */
 import { routingContext } from '../core/chat';
-import { runEmbeddings } from '../core/embeddings';
 import { listModels } from '../core/models';
-import { embeddingsRequestSchema, validate } from '../domain/chat-request';
 import { RouterError } from '../domain/errors';
 import { dashboardPage } from './dashboard-page';
 import { query } from './http';
 import { jsonResult } from './http-result';
-import { renderEmbeddings } from './render-openai';
-import { defineRoute, jsonBody } from './resolve';
+import { defineRoute } from './resolve';
 
 const USAGE_GROUPS = ['day', 'model', 'provider', 'key'] as const;
 
@@ -44,14 +41,6 @@ export const apiRoutes = [
       if (!model) throw RouterError.notFound(`The model \`${params.model}\` does not exist.`, 'model', 'model_not_found');
       return jsonResult(200, model);
     },
-  }),
-  defineRoute({
-    method: 'POST',
-    path: '/v1/embeddings',
-    fn: 'api',
-    auth: 'key',
-    body: jsonBody((raw) => validate(embeddingsRequestSchema, raw)),
-    handle: async ({ body, caller, rt, signal, meta }) => renderEmbeddings(await runEmbeddings(body, caller, rt.chat, signal, meta)),
   }),
   defineRoute({
     method: 'GET',

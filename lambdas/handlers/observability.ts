@@ -1,8 +1,9 @@
 /**
  * Powertools for AWS Lambda in the router's handlers: the Logger behind the allow-list `Logger`
  * port (so a log entry can still only carry ids, counts, timings and codes — never content),
- * Metrics as the process's `MetricsSink` (one EMF record per point, published at once, because
- * metering runs after the response and after any middy `after`), and the Tracer, loaded only
+ * Metrics as the process's `MetricsSink` (in Lambda one EMF record per point, published at once,
+ * because metering runs after the response and after any middy `after`; in the long-running local
+ * server the points of a metering linger share a record per dimension set), and the Tracer, loaded only
  * when `POWERTOOLS_TRACE_ENABLED` is `true` (deployment.tracing), so it costs nothing when off.
  */
 
@@ -11,6 +12,7 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type { LogFields, Logger } from '../core/log';
+import { meteringLingerMs } from '../core/metering';
 import { type MetricPoint, type MetricsSink, SERVICE_NAME, setProcessMetrics } from '../core/metrics';
 
 /** Metric namespace when `POWERTOOLS_METRICS_NAMESPACE` is unset (local mode); the CDK sets `CheapTokenRouter/<namePrefix>`. */
@@ -31,7 +33,12 @@ export interface Observability {
   /** The allow-list logger the core uses, backed by `logger`. */
   log: Logger;
   sink: MetricsSink;
+  /** Publishes the points still gathering (a server stopping). */
+  flush(): void;
 }
+
+/** Points of one dimension set gathered at most before they are published (a long-running server). */
+const MAX_GATHERED_POINTS = 50;
 
 /**
  * Builds the Powertools logger and metrics. With `write`, both print there instead of stdout.
@@ -53,21 +60,45 @@ export function createObservability(env: NodeJS.ProcessEnv = process.env, write?
       logger[level](message, { ...fields });
     },
   };
+  // One EMF record per dimension set: every point's values under those dimensions (repeated names
+  // become value arrays, which CloudWatch aggregates as it would separate records).
+  const publish = (dimensions: MetricPoint['dimensions'], points: readonly MetricPoint[]) => {
+    try {
+      if (Object.keys(dimensions).length) metrics.addDimensions({ ...dimensions });
+      for (const point of points)
+        for (const v of point.values) metrics.addMetric(v.name, v.unit === 'Count' ? MetricUnit.Count : MetricUnit.NoUnit, v.value);
+      metrics.publishStoredMetrics();
+    } catch (err) {
+      // A metric must never fail a request; drop the points and say so, by name only.
+      metrics.clearMetrics();
+      metrics.clearDimensions();
+      log.log('warn', 'metric dropped', { errorName: (err as Error).name });
+    }
+  };
+  // With a metering linger (a long-running server, core/metering.ts), points gather for that long
+  // and go out as one record per dimension set; otherwise (Lambda) each point is published at once.
+  const lingerMs = meteringLingerMs(env);
+  const gathered = new Map<string, MetricPoint[]>();
+  let timer: NodeJS.Timeout | undefined;
+  const flush = () => {
+    clearTimeout(timer);
+    timer = undefined;
+    for (const points of gathered.values()) publish(points[0]!.dimensions, points);
+    gathered.clear();
+  };
   const sink: MetricsSink = {
     emit(point: MetricPoint) {
-      try {
-        if (Object.keys(point.dimensions).length) metrics.addDimensions({ ...point.dimensions });
-        for (const v of point.values) metrics.addMetric(v.name, v.unit === 'Count' ? MetricUnit.Count : MetricUnit.NoUnit, v.value);
-        metrics.publishStoredMetrics();
-      } catch (err) {
-        // A metric must never fail a request; drop the point and say so, by name only.
-        metrics.clearMetrics();
-        metrics.clearDimensions();
-        log.log('warn', 'metric dropped', { errorName: (err as Error).name });
-      }
+      if (lingerMs <= 0) return publish(point.dimensions, [point]);
+      const key = JSON.stringify(point.dimensions);
+      const points = gathered.get(key) ?? [];
+      points.push(point);
+      gathered.set(key, points);
+      // Powertools publishes by itself at 100 values of one name; stay under that.
+      if (points.length >= MAX_GATHERED_POINTS) flush();
+      else timer ??= setTimeout(flush, lingerMs).unref();
     },
   };
-  return { logger, metrics, log, sink };
+  return { logger, metrics, log, sink, flush };
 }
 
 let current: Observability | undefined;

@@ -36,17 +36,21 @@ export function streamingHandler(
   if (!lambda) throw new Error('awslambda global missing: not running in Lambda or the local server');
   const fn: StreamingHandler = async (event, responseStream, context) => {
     // Listen before producing: a client that leaves during the time to first token must also abort the upstream call.
+    // `upstream` stops the upstream call: the client left, or the deadline below passed.
     const clientGone = new AbortController();
-    const onClose = () => clientGone.abort();
+    const upstream = new AbortController();
+    const onClose = () => {
+      clientGone.abort();
+      upstream.abort();
+    };
     responseStream.once('close', onClose);
     responseStream.once('error', onClose);
     // Stop the upstream a little before Lambda would kill the invocation, so the stream still ends
     // with an error event and the request is still metered.
-    const deadline = new AbortController();
     const remaining = context.getRemainingTimeInMillis?.();
     const timer =
-      remaining === undefined ? undefined : setTimeout(() => deadline.abort(), Math.max(1000, remaining - DEADLINE_MARGIN_MS)).unref();
-    const result = await produce(event, context, AbortSignal.any([clientGone.signal, deadline.signal]));
+      remaining === undefined ? undefined : setTimeout(() => upstream.abort(), Math.max(1000, remaining - DEADLINE_MARGIN_MS)).unref();
+    const result = await produce(event, context, upstream.signal);
     try {
       const out = lambda.HttpResponseStream.from(responseStream, { statusCode: result.status, headers: result.headers });
       if (typeof result.body === 'string') out.write(result.body);

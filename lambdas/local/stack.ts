@@ -76,7 +76,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     // The outbox spool sits beside the DynamoDB data (.local/outbox.jsonl for `npm start`).
     if (!env.CTR_OUTBOX_SPOOL && options.dataDir) env.CTR_OUTBOX_SPOOL = join(dirname(options.dataDir), 'outbox.jsonl');
     await createTables(dynamo.endpoint, tableNamesFromEnv(env));
-    setObservability(createObservability(env, options.metricsWrite ?? ((line) => process.stdout.write(`${line}\n`))));
+    const obs = createObservability(env, options.metricsWrite ?? ((line) => process.stdout.write(`${line}\n`)));
+    setObservability(obs);
     const runtime = createRuntime(env, log);
     const operator = options.operatorCredentials ? sigv4Operator(options.operatorCredentials, env.AWS_REGION ?? 'us-east-1') : undefined;
     const server = await startLocalServer({ port: options.port, runtime, log, operator });
@@ -94,6 +95,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         clearInterval(timer);
         await rt.localJobs?.idle();
         await server.close();
+        obs.flush();
         await dynamo.stop();
       },
     };

@@ -29,6 +29,9 @@ interface StatsDelta {
   written?: true;
 }
 
+/** With a metering linger, how long statistics gather before one update per day and model. */
+export const STATS_LINGER_MS = 250;
+
 /** Partition of the anonymized service-wide statistics (§2: anonymized usage statistics). */
 export const STATS_PK = 'stats#global';
 
@@ -52,7 +55,8 @@ export class UsageRepo implements UsageStore {
     lingerMs = 0,
   ) {
     this.recordsCommit = new GroupCommit(lingerMs);
-    this.statsCommit = new GroupCommit(lingerMs);
+    // The statistics are sums (no batch limit) and best effort: with a linger they may gather longer.
+    this.statsCommit = new GroupCommit(lingerMs > 0 ? Math.max(lingerMs, STATS_LINGER_MS) : 0);
   }
 
   /**

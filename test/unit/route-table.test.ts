@@ -140,7 +140,7 @@ describe('route table: matching', () => {
     expect(routeTable.functionFor('POST', '/v1/messages')).toBe('chat');
     expect(routeTable.functionFor('GET', '/v1/chat/completions')).toBe('chat'); // which answers 405
     expect(routeTable.functionFor('GET', '/v1/models/acme/llama')).toBe('api');
-    expect(routeTable.functionFor('POST', '/v1/embeddings')).toBe('api');
+    expect(routeTable.functionFor('POST', '/v1/embeddings')).toBe('chat'); // streamed: metered after the answer
     expect(routeTable.functionFor('GET', '/v1/privacy/export')).toBe('privacy');
     expect(routeTable.functionFor('POST', '/admin/accounts/a/keys')).toBe('admin');
     expect(routeTable.functionFor('GET', '/nothing-here')).toBe('api'); // which answers 404
