@@ -185,6 +185,22 @@ export class PersonalDataCipher {
   }
 }
 
+/**
+ * The key provider for an environment, chosen on first use (a function that never touches a data
+ * key, such as api, is deployed without a key and never asks for one).
+ */
+export function lazyKeyProvider(env: NodeJS.ProcessEnv = process.env): KeyProvider {
+  let provider: KeyProvider | undefined;
+  const get = () => {
+    provider ??= keyProviderFromEnv(env);
+    return provider;
+  };
+  return {
+    generateDataKey: async (accountId) => get().generateDataKey(accountId),
+    unwrap: async (accountId, wrapped) => get().unwrap(accountId, wrapped),
+  };
+}
+
 /** The key provider for an environment: KMS when `CTR_KMS_KEY_ARN` is set, else the local master key. */
 export function keyProviderFromEnv(env: NodeJS.ProcessEnv = process.env): KeyProvider {
   if (env.CTR_KMS_KEY_ARN) return new KmsKeyProvider(env.CTR_KMS_KEY_ARN);

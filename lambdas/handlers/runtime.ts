@@ -15,7 +15,7 @@ import { LeasedLimits } from '../core/leased-limits';
 import type { Logger } from '../core/log';
 import { meteringLingerMs } from '../core/metering';
 import { type OutboxReplayDeps, outboxReplayDeps } from '../core/outbox';
-import { keyProviderFromEnv, PersonalDataCipher } from '../core/personal-data';
+import { lazyKeyProvider, PersonalDataCipher } from '../core/personal-data';
 import { PrivacyService } from '../core/privacy';
 import { SupportService } from '../core/support';
 import { lazy } from '../domain/lazy';
@@ -85,7 +85,7 @@ export async function createRuntime(env: NodeJS.ProcessEnv = process.env, log: L
   // Answered requests close in time share their metering writes in a long-running server (core/metering.ts).
   const lingerMs = meteringLingerMs(env);
   const usage = new UsageRepo(db, tables.usage, config.retention.usageDays, tables.accounts, lingerMs);
-  const cipher = new PersonalDataCipher(keyProviderFromEnv(env), new DataKeysRepo(db, tables.dataKeys));
+  const cipher = new PersonalDataCipher(lazyKeyProvider(env), new DataKeysRepo(db, tables.dataKeys));
   const limits = new LimitsRepo(homeDb, tables.limits, config.retention.rateLimitSeconds);
   const leases = new LeasedLimits({
     store: new LeaseRepo(homeDb, tables.limits, config.retention.rateLimitSeconds),

@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { jsonLogger, type Logger } from '../core/log';
 import { LOCAL_METERING_LINGER_MS } from '../core/metering';
 import { processMetrics, recordOutboxDepth } from '../core/metrics';
+import { keyProviderFromEnv } from '../core/personal-data';
 import { replayOutboxEntry } from '../core/outbox';
 import type { Credentials } from '../core/sigv4';
 import { createObservability, type LineWriter, setObservability } from '../handlers/observability';
@@ -78,6 +79,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     await createTables(dynamo.endpoint, tableNamesFromEnv(env));
     const obs = createObservability(env, options.metricsWrite ?? ((line) => process.stdout.write(`${line}\n`)));
     setObservability(obs);
+    keyProviderFromEnv(env); // fails fast without a master key (the runtime only asks for it on first use)
     const runtime = createRuntime(env, log);
     const operator = options.operatorCredentials ? sigv4Operator(options.operatorCredentials, env.AWS_REGION ?? 'us-east-1') : undefined;
     const server = await startLocalServer({ port: options.port, runtime, log, operator });

@@ -40,6 +40,11 @@ export class GroupCommit {
     }
   }
 
+  /** Resolves once nothing is gathering or being written. */
+  async idle(): Promise<void> {
+    while (this.flight) await this.flight;
+  }
+
   /** Ends the linger of the write being gathered (its batch is full). */
   nudge(): void {
     this.wake?.();

@@ -87,6 +87,14 @@ export class UsageRepo implements UsageStore {
     return true;
   }
 
+  /** Resolves once the records and statistics handed in so far are written (tests, a server stopping). */
+  async idle(): Promise<void> {
+    await this.recordsCommit.idle();
+    // A record's statistics are handed in once the record is written.
+    await new Promise((r) => setImmediate(r));
+    await this.statsCommit.idle();
+  }
+
   /** Writes one record and its day's aggregate in one transaction; false if already recorded or the account was erased. */
   private async recordOne(entry: PendingRecord): Promise<boolean> {
     const target = this.batchTarget;

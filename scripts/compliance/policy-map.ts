@@ -174,7 +174,7 @@ export const POLICY_MAP: readonly PolicyCommitment[] = [
       {
         file: ROUTER_TEST,
         title:
-          'gives the provider secret to chat and api only; only admin creates data keys, chat and api only unwrap them, always with the account context',
+          'gives the provider secret to chat and api only; only admin creates data keys, chat and privacy only unwrap them, always with the account context',
       },
       { file: ROUTER_TEST, title: 'each function can build its runtime from exactly the environment the template gives it' },
       { file: 'test/unit/auth.test.ts', title: 'a revoked key stops working within the cache TTL (the documented revocation bound)' },

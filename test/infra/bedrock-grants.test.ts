@@ -1,6 +1,6 @@
 /**
  * Bedrock grants (`lib/bedrock-grants.ts`): the ARNs derived from the config's Bedrock offers, and
- * the one invoke statement that chat and api (never admin) get, in a fresh stack per test.
+ * the one invoke statement that chat (never api or admin) gets, in a fresh stack per test.
  */
 import { readFileSync } from 'node:fs';
 import { App, Stack } from 'aws-cdk-lib';
@@ -59,14 +59,14 @@ describe('bedrockModelArns', () => {
 });
 
 describe('Bedrock invoke grant', () => {
-  it('lets chat and api invoke exactly the configured Bedrock models, in the provider region', () => {
+  it('lets chat (the only function that calls providers) invoke exactly the configured Bedrock models, in the provider region', () => {
     const { router, t } = standaloneRouter({}, { config: withBedrock(), region: 'eu-west-1' });
     const invoke = Match.objectLike({ Action: jsonIncludes('bedrock:') });
     const withBedrockStatement = idsWith(t, 'AWS::IAM::Policy', { PolicyDocument: { Statement: Match.arrayWith([invoke]) } });
     for (const name of ROUTER_FUNCTIONS) {
       const policy = router.functionRoles[name].node.findChild('DefaultPolicy');
-      expect(withBedrockStatement.includes(logicalIdOf(policy)), name).toBe(name === 'chat' || name === 'api');
-      if (name !== 'chat' && name !== 'api') continue;
+      expect(withBedrockStatement.includes(logicalIdOf(policy)), name).toBe(name === 'chat');
+      if (name !== 'chat') continue;
       expectProps(t, policy, {
         PolicyDocument: {
           Statement: Match.arrayWith([
@@ -84,7 +84,7 @@ describe('Bedrock invoke grant', () => {
       });
     }
     // The region wildcard is acknowledged (cdk-nag IAM5) per role that has it.
-    expect(router.bedrockWildcards.map((w) => w.role)).toEqual([router.functionRoles.chat, router.functionRoles.api]);
+    expect(router.bedrockWildcards.map((w) => w.role)).toEqual([router.functionRoles.chat]);
   });
 
   it('no Bedrock statement without a Bedrock provider', () => {

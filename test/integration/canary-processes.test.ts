@@ -288,21 +288,26 @@ describe('no prompt or completion leaves a child process', () => {
         { model: 'canary/ant', max_tokens: 64, system: CANARY, messages: [{ role: 'user', content: CANARY }] },
         auth,
       ),
-    ];
-    const apiEvents = [
+      // Embeddings are served (and metered) by the chat function too.
       apiEvent('/v1/embeddings', { model: 'mock/embed-small', input: [`embed ${CANARY}`] }, auth),
+      apiEvent('/v1/embeddings', { model: CANARY, input: CANARY }, auth),
+    ];
+    // The api function answers reads; a request with content that reaches it anyway is refused without being echoed.
+    const apiEvents = [
+      apiGatewayEvent('GET', '/v1/key', { headers: auth, sourceIp: '198.51.100.9', requestId: 'key' }),
+      apiGatewayEvent('GET', '/v1/models', { sourceIp: '198.51.100.9', requestId: 'models' }),
       apiEvent('/v1/embeddings', { model: CANARY, input: CANARY }, auth),
     ];
     const [chatRun, apiRun] = await Promise.all([invokeBundle(chat, chatEvents, env), invokeBundle(api, apiEvents, env)]);
 
     // The invocations did what they should, so the output below had something to leak.
-    expect(chatRun.results.map((r) => r.statusCode)).toEqual([200, 200, 200, 200, 200, 200, 200, 200, 200, 400, 400, 200]);
+    expect(chatRun.results.map((r) => r.statusCode)).toEqual([200, 200, 200, 200, 200, 200, 200, 200, 200, 400, 400, 200, 200, 404]);
     // Buffered replies carry the completion canary whole; streamed ones carry it in pieces, then [DONE].
     expect(chatRun.results.filter((r) => r.body.includes(COMPLETION))).toHaveLength(5);
     expect(chatRun.results.filter((r) => r.body.includes(' forty') && r.body.includes('-two') && r.body.includes('[DONE]'))).toHaveLength(
       4,
     );
-    expect(apiRun.results.map((r) => r.statusCode)).toEqual([200, 404]);
+    expect(apiRun.results.map((r) => r.statusCode)).toEqual([200, 200, 404]);
     expect((await runtime.usage.events('acct-canary-bundle')).length).toBeGreaterThanOrEqual(11);
     expect(chatRun.stdout.split('\n').filter((l) => l.startsWith('{')).length).toBeGreaterThanOrEqual(chatEvents.length);
     for (const [name, run] of [
