@@ -55,6 +55,8 @@ export function streamingHandler(
       const out = lambda.HttpResponseStream.from(responseStream, { statusCode: result.status, headers: result.headers });
       if (typeof result.body === 'string') out.write(result.body);
       else {
+        // The status and headers reach the client before the first event (Lambda sends its prelude at once; the local server's stream needs telling).
+        (out as Writable & { flushHeaders?: () => void }).flushHeaders?.();
         for await (const piece of result.body) {
           if (clientGone.signal.aborted) break;
           if (!out.write(piece)) await once(out, 'drain', { signal: clientGone.signal }).catch(() => undefined);

@@ -27,9 +27,9 @@ export function installAwsLambdaEmulation(): void {
   const lambda = g.awslambda;
   lambda.streamifyResponse ??= (fn) => fn;
   lambda.HttpResponseStream ??= {
+    // The prelude goes out with the first body bytes (streamed bodies flush it at once: streaming.ts).
     from(stream: Writable, prelude) {
       (stream as ServerResponse).writeHead(prelude.statusCode, prelude.headers);
-      (stream as ServerResponse).flushHeaders();
       return stream;
     },
   };
