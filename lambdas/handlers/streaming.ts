@@ -53,7 +53,8 @@ export function streamingHandler(
     const result = await produce(event, context, upstream.signal);
     try {
       const out = lambda.HttpResponseStream.from(responseStream, { statusCode: result.status, headers: result.headers });
-      if (typeof result.body === 'string') out.write(result.body);
+      // A buffered body goes out in one write with the prelude (the local server then sends a Content-Length).
+      if (typeof result.body === 'string') out.end(result.body);
       else {
         // The status and headers reach the client before the first event (Lambda sends its prelude at once; the local server's stream needs telling).
         (out as Writable & { flushHeaders?: () => void }).flushHeaders?.();
@@ -61,8 +62,8 @@ export function streamingHandler(
           if (clientGone.signal.aborted) break;
           if (!out.write(piece)) await once(out, 'drain', { signal: clientGone.signal }).catch(() => undefined);
         }
+        out.end();
       }
-      out.end();
     } catch {
       // The client went away or the stream broke: the body's own finally records the outcome.
     } finally {
