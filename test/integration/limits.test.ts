@@ -173,6 +173,8 @@ describe('budgets under concurrency', () => {
       for (const r of results) if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(OpenAI.RateLimitError);
       lastBurst = results.filter((r) => r.status === 'fulfilled').length;
       served += lastBurst;
+      // Metering (and the settle that frees the unspent part of each reservation) runs after the answers: let it land.
+      await vi.waitFor(async () => expect((await events('acct-embed-budget')).length).toBe(served), { timeout: 20_000, interval: 50 });
     }
     expect(lastBurst).toBe(0);
     const recorded = await vi.waitFor(

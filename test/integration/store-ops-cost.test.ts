@@ -39,7 +39,10 @@ beforeAll(async () => {
       CHEAP_KEY: 'k',
       CTR_TABLE_PREFIX: `ops${Math.random().toString(36).slice(2, 6)}-`,
       CTR_LOCAL_MASTER_KEY: randomBytes(32).toString('hex'),
+      // As in Lambda: each request writes its own metering (no linger shared with others).
+      CTR_METERING_LINGER_MS: '0',
     },
+    metricsWrite: () => undefined,
     // The deployed functions log at INFO.
     log: jsonLogger((line) => logs.push(line), 'info'),
   });

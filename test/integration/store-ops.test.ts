@@ -29,7 +29,8 @@ beforeAll(async () => {
   } as typeof writeHead;
   up = await startOpenAIUpstream('cheap');
   up.usage = { prompt: 8, completion: 20, cached: 0 };
-  router = await startTestRouter(threeProviderConfig({ cheap: up.url, mid: up.url, dear: up.url }), { CHEAP_KEY: 'k' });
+  // As in Lambda (the counts model a function): each request writes its own metering, no linger shared with others.
+  router = await startTestRouter(threeProviderConfig({ cheap: up.url, mid: up.url, dear: up.url }), { CHEAP_KEY: 'k', CTR_METERING_LINGER_MS: '0' });
   // Every repository of the runtime shares one client (the home region's is the same locally): count its calls.
   const db = (router.stack.runtime.usage as unknown as { db: DynamoDBDocumentClient }).db;
   db.middlewareStack.add(
