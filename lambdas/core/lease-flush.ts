@@ -48,6 +48,11 @@ export class AccountFlush {
     return this.unwritten.length > 0 || this.inflight !== undefined;
   }
 
+  /** Resolves when the write-back in flight (or lingering) has ended, whether or not the store took it. */
+  written(): Promise<void> {
+    return (this.inflight ?? Promise.resolve()).catch(() => undefined);
+  }
+
   /** The ticket of batch `seq` if it is still unwritten (for the outbox). */
   ticket(seq: number): LeaseTicket | undefined {
     const cut = this.unwritten.find((c) => c.seq === seq);

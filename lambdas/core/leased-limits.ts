@@ -60,6 +60,7 @@ export class LeasedLimits implements LimitsPort {
         holder: this.holder,
         nowSec: this.nowSec,
         writing: () => !!flush?.writing(),
+        written: () => flush?.written() ?? Promise.resolve(),
       });
       flush?.leases.add(l);
       this.leases.set(id, l);

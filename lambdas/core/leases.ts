@@ -50,6 +50,8 @@ export interface LeaseEnv {
   nowSec(): number;
   /** True while a write-back of this counter's account is unwritten (the store's hold may lag ours). */
   writing(): boolean;
+  /** Resolves when the write-back now in flight has ended, written or not (bounded by the store's timeouts). */
+  written?(): Promise<void>;
 }
 
 export class CounterLease {
@@ -202,7 +204,14 @@ export class CounterLease {
         const demand: LeaseAmounts = {};
         for (const d of dims) demand[d] = pending.reduce((n, w) => n + (w.short[d] ?? 0), 0);
         const size = round === 0 ? this.sliceFor(demand) : demand;
-        const ans = await this.take(size);
+        let ans = await this.take(size);
+        // Refused while this instance's own write-back (which returns unused lease) is in flight: the
+        // store's figure is about to drop, so wait for it (one write, bounded) and ask again, rather
+        // than refuse a request the budget can still cover.
+        if (!ans.taken && this.counter.kind === 'budget' && this.env.writing() && this.env.written) {
+          await this.env.written();
+          ans = await this.take(size);
+        }
         if (ans.taken) {
           for (const d of dims) this.free[d] = (this.free[d] ?? 0) + (size[d] ?? 0) - (demand[d] ?? 0);
           if (this.counter.kind === 'budget') this.granted += demand.committed ?? 0;

@@ -16,6 +16,8 @@ export interface MeteringDeps {
   sealForAccount?(accountId: string, value: string): Promise<string | undefined>;
   /** Where metering goes that the store did not take after its retries (replayed later). */
   outbox?: OutboxPort;
+  /** Resolves once what metering handed to the store is written (statistics gather after records); never rejects. */
+  written?(): Promise<unknown>;
   /** Runs after a budgeted request's spend is settled (budget alerts); its failures are logged, never thrown. */
   afterSettle?(caller: Caller): Promise<unknown>;
   log: Logger;
@@ -119,6 +121,8 @@ export async function finishMetering(deps: MeteringDeps, event: UsageEvent, ctx:
       .afterSettle(caller)
       .catch((err: Error) => deps.log.log('error', 'budget alert failed', { requestId: event.requestId, errorName: err.name }));
   }
+  // The invocation ends only once its writes are done (a frozen Lambda would hold them).
+  await deps.written?.().catch(() => undefined);
   recordRequestMetrics(processMetrics(), {
     model: event.servedModel,
     provider: event.provider,

@@ -21,14 +21,19 @@ export interface OutboxReplayDeps {
  * erased (or is gone). Shared by the SQS drain function and the local runtime.
  */
 export function outboxReplayDeps(stores: {
-  usage: Pick<UsageStore, 'record'>;
+  usage: Pick<UsageStore, 'record' | 'idle'>;
   limits: { settleFromOutbox(ticket: SettleTicket, actualCostNano: number): Promise<void> };
   accounts: Pick<AccountsStore, 'get'>;
   log: Logger;
 }): OutboxReplayDeps {
   const { usage, limits, accounts, log } = stores;
   return {
-    recordUsage: (e, options) => usage.record(e, options),
+    // A replay ends once its statistics are written too (a queue worker's invocation must not end before).
+    recordUsage: async (e, options) => {
+      const recorded = await usage.record(e, options);
+      await usage.idle?.();
+      return recorded;
+    },
     settleFromOutbox: (ticket, actual) => limits.settleFromOutbox(ticket, actual),
     accountErased: async (accountId) => {
       const a = await accounts.get(accountId);

@@ -234,6 +234,8 @@ export interface KeysStore {
 export interface UsageStore {
   /** Writes one request's record and its day's aggregate, idempotent by request id. */
   record(event: UsageEvent, options?: { analytics: boolean }): Promise<boolean>;
+  /** Resolves once everything recorded so far is written, the statistics that follow records included. */
+  idle?(): Promise<void>;
   events(accountId: string, fromId?: string, toId?: string): Promise<UsageEvent[]>;
   daily(accountId: string, fromDay: string, toDay: string): Promise<DailyAggregate[]>;
 }

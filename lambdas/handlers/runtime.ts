@@ -147,6 +147,7 @@ export async function createRuntime(env: NodeJS.ProcessEnv = process.env, log: L
     apiKeyFor: credentials.apiKeyFor,
     fetch: globalThis.fetch,
     recordUsage: (e, options) => usage.record(e, options),
+    written: () => usage.idle(),
     outbox,
     afterSettle: budgetAlertsFromEnv(
       env,

@@ -41,6 +41,8 @@ export class UsageRepo implements UsageStore {
   private readonly recordsCommit: GroupCommit;
   private statsPending: StatsDelta[] = [];
   private readonly statsCommit: GroupCommit;
+  /** Statistics writes not yet ended (never rejected: best effort). */
+  private readonly statsWrites = new Set<Promise<void>>();
   private get batchTarget(): BatchTarget {
     return { db: this.db, table: this.table, accountsTable: this.accountsTable };
   }
@@ -82,17 +84,25 @@ export class UsageRepo implements UsageStore {
     if (!outcome.recorded) return false;
     // The service-wide statistics item is shared by every account: updating it outside the transaction
     // keeps it from turning records into conflicts. Best effort: the statistics are anonymized
-    // aggregates, not billing data.
-    if (options.analytics) await this.addStats(`day#${day}#${event.servedModel}`, expiresAt, event.promptTokens, event.completionTokens);
+    // aggregates, not billing data, so the caller (metering, whose budget settle comes next) does not
+    // wait for them; `idle()` does.
+    if (options.analytics) {
+      const written = this.addStats(`day#${day}#${event.servedModel}`, expiresAt, event.promptTokens, event.completionTokens);
+      this.statsWrites.add(written);
+      void written.finally(() => this.statsWrites.delete(written));
+    }
     return true;
   }
 
-  /** Resolves once the records and statistics handed in so far are written (tests, a server stopping). */
+  /**
+   * Resolves once the records and statistics handed in so far are written (metering waits for it
+   * before its invocation ends; tests).
+   */
   async idle(): Promise<void> {
     await this.recordsCommit.idle();
     // A record's statistics are handed in once the record is written.
     await new Promise((r) => setImmediate(r));
-    await this.statsCommit.idle();
+    await Promise.all([...this.statsWrites]);
   }
 
   /** Writes one record and its day's aggregate in one transaction; false if already recorded or the account was erased. */
