@@ -128,3 +128,33 @@ describe('lease arithmetic (property)', () => {
     );
   });
 });
+
+describe('a refill while this instance writes back', () => {
+  it('waits for its own write-back (which returns unused lease) instead of refusing a request the budget covers', async () => {
+    const worst = 1000;
+    const store = new MemoryStore(3.5 * worst, () => 0);
+    // The write-back is held until the test lets it through.
+    let open: () => void = () => undefined;
+    const gate = new Promise<void>((r) => {
+      open = r;
+    });
+    const writeBatch = store.writeBatch.bind(store);
+    store.writeBatch = async (...args) => {
+      await gate;
+      return writeBatch(...args);
+    };
+    const limits = new LeasedLimits({ store, status: async () => [] });
+    const caller = { accountId: 'a', keyId: 'k' };
+    const held = [];
+    for (let i = 0; i < 3; i++) held.push(await limits.reserve(caller as never, `r${i}`, worst, 1));
+    // Three settle at a quarter of their worst case; near the limit their write-back returns the rest.
+    const settled = held.map((r) => r.settle(worst / 4, 1));
+    await new Promise((r) => setTimeout(r, 20)); // the write-back is cut and waits at the gate
+    expect(store.committed).toBe(3 * worst);
+    const fourth = limits.reserve(caller as never, 'r3', worst, 1);
+    setTimeout(open, 20);
+    await expect(fourth).resolves.toBeDefined();
+    await Promise.all(settled);
+    expect(store.committed).toBeLessThanOrEqual(3.5 * worst);
+  });
+});
