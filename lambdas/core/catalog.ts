@@ -3,7 +3,7 @@
  * process (each model's offers when they are first read).
  */
 import { KIND_CAPABILITIES } from '../domain/provider';
-import type { Capabilities, ModelConfig, OfferConfig, ProviderConfig, RouterConfig } from './config';
+import { type Capabilities, inlinedModels, type ModelConfig, type OfferConfig, type ProviderConfig, type RouterConfig } from './config';
 import { type OfferPrice, offerPrice } from './pricing';
 
 export interface Offer {
@@ -35,17 +35,25 @@ function intersect(a: Capabilities, b: Capabilities): Capabilities {
   };
 }
 
-/** A model of the catalog; its offers are built when first read. */
+/** A model of the catalog; its config (when inlined, see `inlinedModels`) and its offers are built when first read. */
 class Model implements CatalogModel {
+  readonly #configOf: () => ModelConfig;
   readonly #providerOf: (id: string) => ProviderConfig;
+  #config: ModelConfig | undefined;
   #offers: readonly Offer[] | undefined;
 
   constructor(
     readonly id: string,
-    readonly config: ModelConfig,
+    configOf: () => ModelConfig,
     providerOf: (id: string) => ProviderConfig,
   ) {
+    this.#configOf = configOf;
     this.#providerOf = providerOf;
+  }
+
+  get config(): ModelConfig {
+    this.#config ??= this.#configOf();
+    return this.#config;
   }
 
   /**
@@ -53,7 +61,8 @@ class Model implements CatalogModel {
    * whole catalog (about 300 models), so a cold start does not price every offer.
    */
   get offers(): readonly Offer[] {
-    this.#offers ??= this.config.offers.map((o) => {
+    const m = this.config;
+    this.#offers ??= m.offers.map((o) => {
       const provider = this.#providerOf(o.provider);
       return {
         id: `${o.provider}/${o.upstreamModel}`,
@@ -62,9 +71,9 @@ class Model implements CatalogModel {
         upstreamModel: o.upstreamModel,
         price: offerPrice(o.price),
         config: o,
-        contextWindow: o.contextWindow ?? this.config.contextWindow,
-        maxOutput: o.maxOutput ?? this.config.maxOutput,
-        capabilities: intersect(this.config.capabilities, KIND_CAPABILITIES[provider.kind]),
+        contextWindow: o.contextWindow ?? m.contextWindow,
+        maxOutput: o.maxOutput ?? m.maxOutput,
+        capabilities: intersect(m.capabilities, KIND_CAPABILITIES[provider.kind]),
       };
     });
     return this.#offers;
@@ -79,7 +88,11 @@ export class Catalog {
     const providers = new Map(config.providers.map((p) => [p.id, p]));
     this.providers = providers;
     const providerOf = (id: string) => providers.get(id)!;
-    this.models = new Map(config.models.map((m) => [m.id, new Model(m.id, m, providerOf)]));
+    // An inlined config's models are parsed when the catalog first reads them (config.ts, packValidatedConfig).
+    const inlined = inlinedModels(config);
+    this.models = inlined
+      ? new Map(inlined.ids.map((id, i) => [id, new Model(id, () => inlined.model(i), providerOf)]))
+      : new Map(config.models.map((m) => [m.id, new Model(m.id, () => m, providerOf)]));
   }
 
   /** Every offer of every model. */

@@ -1,7 +1,8 @@
 /** Lambda bundles inline the config validated at synth (esbuild `define`); `loadConfig` reads it without validating it again. */
 import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, packValidatedConfig } from '../../lambdas/core/config';
+import { Catalog } from '../../lambdas/core/catalog';
+import { ConfigError, inlinedModels, loadConfig, packValidatedConfig } from '../../lambdas/core/config';
 import { defaultConfig } from '../helpers/config';
 
 describe('inlined config packing', () => {
@@ -34,5 +35,28 @@ describe('inlined config packing', () => {
     };
     expect(inlined).toBe(packed);
     expect(loadConfig({ CTR_CONFIG_JSON: inlined })).toEqual(config);
+  });
+
+  it('parses an inlined model when it is first read: the catalog of a cold start parses only the models a request names', () => {
+    const { $schema: _ignored, ...config } = defaultConfig();
+    const [first, second] = config.models;
+    const lines = packValidatedConfig(config).split('\n');
+    // The line of the second model is broken: only reading that model fails.
+    lines[3] = '{';
+    const loaded = loadConfig({ CTR_CONFIG_JSON: lines.join('\n') });
+    expect(inlinedModels(loaded)?.ids).toEqual(config.models.map((m) => m.id));
+    const catalog = new Catalog(loaded);
+    expect([...catalog.models.keys()]).toEqual(config.models.map((m) => m.id));
+    expect(catalog.models.get(first!.id)!.config).toEqual(first);
+    expect(catalog.models.get(first!.id)!.offers.map((o) => o.upstreamModel)).toEqual(first!.offers.map((o) => o.upstreamModel));
+    expect(() => catalog.models.get(second!.id)!.config).toThrow(SyntaxError);
+    expect(() => loaded.models).toThrow(SyntaxError);
+  });
+
+  it('builds the same catalog from an inlined config as from the parsed one', () => {
+    const { $schema: _ignored, ...config } = defaultConfig();
+    const view = (c: Catalog) =>
+      [...c.models.values()].map((m) => ({ id: m.id, config: m.config, offers: m.offers.map(({ model: _m, ...o }) => o) }));
+    expect(view(new Catalog(loadConfig({ CTR_CONFIG_JSON: packValidatedConfig(config) })))).toEqual(view(new Catalog(config)));
   });
 });
