@@ -24,8 +24,8 @@ describe('inlined config packing', () => {
     expect(packed.length).toBeGreaterThan(128 * 1024);
     // The define travels to esbuild through its JS API (stdin), as lib/function-bundle.ts bundles.
     const out = await build({
-      stdin: { contents: 'export const config = process.env.CTR_CONFIG_JSON;', loader: 'js' },
-      define: { 'process.env.CTR_CONFIG_JSON': JSON.stringify(packed) },
+      stdin: { contents: 'export const config = process.env.CTR_INLINED_CONFIG;', loader: 'js' },
+      define: { 'process.env.CTR_INLINED_CONFIG': JSON.stringify(packed) },
       format: 'esm',
       write: false,
       logLevel: 'silent',
