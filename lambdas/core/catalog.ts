@@ -3,7 +3,8 @@
  * process (each model's offers when they are first read).
  */
 import { KIND_CAPABILITIES } from '../domain/provider';
-import { type Capabilities, inlinedModels, type ModelConfig, type OfferConfig, type ProviderConfig, type RouterConfig } from './config';
+import type { Capabilities, ModelConfig, OfferConfig, ProviderConfig, RouterConfig } from './config';
+import { inlinedModels } from './config-inline';
 import { type OfferPrice, offerPrice } from './pricing';
 
 export interface Offer {
@@ -88,7 +89,7 @@ export class Catalog {
     const providers = new Map(config.providers.map((p) => [p.id, p]));
     this.providers = providers;
     const providerOf = (id: string) => providers.get(id)!;
-    // An inlined config's models are parsed when the catalog first reads them (config.ts, packValidatedConfig).
+    // An inlined config's models are parsed when the catalog first reads them (config-inline.ts).
     const inlined = inlinedModels(config);
     this.models = inlined
       ? new Map(inlined.ids.map((id, i) => [id, new Model(id, () => inlined.model(i), providerOf)]))

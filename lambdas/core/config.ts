@@ -12,6 +12,7 @@ import * as z from 'zod';
 import { lazy } from '../domain/lazy';
 import { PRESET_IDS, PROVIDER_KINDS, type ProviderSettings } from '../domain/provider';
 import { catalogSchemas } from './config-catalog';
+import { unpackValidatedConfig, VALIDATED } from './config-inline';
 import { deploymentSchema } from './deployment-config';
 
 /** Policy maxima (§8), in days. Config may shorten these, never lengthen them. */
@@ -290,66 +291,9 @@ const INLINED_CONFIG: string | undefined = process.env.CTR_INLINED_CONFIG;
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): RouterConfig {
   const inline = env === process.env ? (INLINED_CONFIG ?? process.env.CTR_CONFIG_JSON) : env.CTR_CONFIG_JSON;
   // The CDK app validated the inlined config at synth, with this very schema: a cold start does not validate it again.
-  if (inline?.startsWith(VALIDATED)) return unpackValidatedConfig(inline.slice(VALIDATED.length));
+  if (inline?.startsWith(VALIDATED)) return unpackValidatedConfig<RouterConfig, ModelConfig>(inline.slice(VALIDATED.length));
   if (inline) return parseConfig(JSON.parse(inline), 'inline router config');
   return loadConfigFile(configPath(env));
-}
-
-const VALIDATED = 'validated:';
-
-/**
- * A config that `parseConfig` returned, as it is inlined into a Lambda bundle, marked as validated,
- * so that `loadConfig` trusts it instead of validating ~200 KB again on every cold start (about
- * 45 ms of the chat function's init, measured by bench/cold-start.ts).
- *
- * Lines of JSON: the config without its models, the model ids, then one line per model (JSON never
- * holds a raw line break). `loadConfig` parses a model when it is first read — a request reads the
- * models it names, not the whole catalog (~300 models, most of the ~210 KB). Not compressed: the
- * bundler receives the `define` through esbuild's JS API (on its standard input, not a command
- * line, so no 128 KiB argument limit applies), and a cold start would spend longer gunzipping.
- *
- * @example
- * define: { 'process.env.CTR_INLINED_CONFIG': JSON.stringify(packValidatedConfig(parseConfig(raw))) }
- */
-export function packValidatedConfig(config: Omit<RouterConfig, '$schema'>): string {
-  const { models, ...rest } = config;
-  return [VALIDATED + JSON.stringify(rest), JSON.stringify(models.map((m) => m.id)), ...models.map((m) => JSON.stringify(m))].join('\n');
-}
-
-/** The models of a config `loadConfig` unpacked: their ids, and each model parsed when first read. */
-export interface InlinedModels {
-  readonly ids: readonly string[];
-  model(index: number): ModelConfig;
-}
-
-const inlinedModelsOf = new WeakMap<RouterConfig, InlinedModels>();
-
-/** The models of `config`, each parsed on first use, if `config` came packed (`packValidatedConfig`); `Catalog` reads them so. */
-export function inlinedModels(config: RouterConfig): InlinedModels | undefined {
-  return inlinedModelsOf.get(config);
-}
-
-function unpackValidatedConfig(packed: string): RouterConfig {
-  const [head = '{}', idsLine = '[]', ...lines] = packed.split('\n');
-  const ids = JSON.parse(idsLine) as string[];
-  if (lines.length !== ids.length) throw new ConfigError(`inlined router config: ${ids.length} model ids, ${lines.length} models`);
-  const parsed: Array<ModelConfig | undefined> = [];
-  const model = (i: number): ModelConfig => {
-    parsed[i] ??= JSON.parse(lines[i]!) as ModelConfig;
-    return parsed[i];
-  };
-  const config = JSON.parse(head) as RouterConfig;
-  let models: ModelConfig[] | undefined;
-  // `config.models` is still the whole list, parsed when first read.
-  Object.defineProperty(config, 'models', {
-    enumerable: true,
-    get: () => {
-      models ??= ids.map((_, i) => model(i));
-      return models;
-    },
-  });
-  inlinedModelsOf.set(config, { ids, model });
-  return config;
 }
 
 /** The config schema as JSON Schema (draft 2020-12), for editors and external validation. */

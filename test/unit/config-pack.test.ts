@@ -2,7 +2,8 @@
 import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 import { Catalog } from '../../lambdas/core/catalog';
-import { ConfigError, inlinedModels, loadConfig, packValidatedConfig } from '../../lambdas/core/config';
+import { ConfigError, loadConfig } from '../../lambdas/core/config';
+import { inlinedModels, packValidatedConfig } from '../../lambdas/core/config-inline';
 import { defaultConfig } from '../helpers/config';
 
 describe('inlined config packing', () => {
