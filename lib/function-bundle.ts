@@ -46,7 +46,8 @@ export function functionBundleOptions(o: FunctionBundleOptions): BuildOptions {
     chunkNames: CHUNK_NAMES,
     outExtension: { '.js': '.mjs' },
     banner: { js: REQUIRE_SHIM },
-    define: { 'process.env.CTR_CONFIG_JSON': JSON.stringify(o.configJson) },
+    // Read at the top level of lambdas/core/config.ts (`INLINED_CONFIG`).
+    define: { 'process.env.CTR_INLINED_CONFIG': JSON.stringify(o.configJson) },
     logLevel: 'silent',
     ...(o.sourcemap ? { sourcemap: true, sourcesContent: false } : {}),
   };

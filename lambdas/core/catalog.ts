@@ -1,8 +1,10 @@
 /**
- * The catalog: models, their offers and integer prices, built once from the router config.
+ * The catalog: models, their offers and integer prices, built from the router config once per
+ * process (each model's offers when they are first read).
  */
 import { KIND_CAPABILITIES } from '../domain/provider';
 import type { Capabilities, ModelConfig, OfferConfig, ProviderConfig, RouterConfig } from './config';
+import { inlinedModels } from './config-inline';
 import { type OfferPrice, offerPrice } from './pricing';
 
 export interface Offer {
@@ -34,32 +36,64 @@ function intersect(a: Capabilities, b: Capabilities): Capabilities {
   };
 }
 
+/** A model of the catalog; its config (when inlined, see `inlinedModels`) and its offers are built when first read. */
+class Model implements CatalogModel {
+  readonly #configOf: () => ModelConfig;
+  readonly #providerOf: (id: string) => ProviderConfig;
+  #config: ModelConfig | undefined;
+  #offers: readonly Offer[] | undefined;
+
+  constructor(
+    readonly id: string,
+    configOf: () => ModelConfig,
+    providerOf: (id: string) => ProviderConfig,
+  ) {
+    this.#configOf = configOf;
+    this.#providerOf = providerOf;
+  }
+
+  get config(): ModelConfig {
+    this.#config ??= this.#configOf();
+    return this.#config;
+  }
+
+  /**
+   * Built on first use: a request reads the offers of the models it names, not those of the
+   * whole catalog (about 300 models), so a cold start does not price every offer.
+   */
+  get offers(): readonly Offer[] {
+    const m = this.config;
+    this.#offers ??= m.offers.map((o) => {
+      const provider = this.#providerOf(o.provider);
+      return {
+        id: `${o.provider}/${o.upstreamModel}`,
+        model: this,
+        provider,
+        upstreamModel: o.upstreamModel,
+        price: offerPrice(o.price),
+        config: o,
+        contextWindow: o.contextWindow ?? m.contextWindow,
+        maxOutput: o.maxOutput ?? m.maxOutput,
+        capabilities: intersect(m.capabilities, KIND_CAPABILITIES[provider.kind]),
+      };
+    });
+    return this.#offers;
+  }
+}
+
 export class Catalog {
   readonly models: ReadonlyMap<string, CatalogModel>;
   readonly providers: ReadonlyMap<string, ProviderConfig>;
 
   constructor(readonly config: RouterConfig) {
-    this.providers = new Map(config.providers.map((p) => [p.id, p]));
-    const models = new Map<string, CatalogModel>();
-    for (const m of config.models) {
-      const offers: Offer[] = [];
-      const model: CatalogModel = { id: m.id, config: m, offers };
-      for (const o of m.offers) {
-        offers.push({
-          id: `${o.provider}/${o.upstreamModel}`,
-          model,
-          provider: this.providers.get(o.provider)!,
-          upstreamModel: o.upstreamModel,
-          price: offerPrice(o.price),
-          config: o,
-          contextWindow: o.contextWindow ?? m.contextWindow,
-          maxOutput: o.maxOutput ?? m.maxOutput,
-          capabilities: intersect(m.capabilities, KIND_CAPABILITIES[this.providers.get(o.provider)!.kind]),
-        });
-      }
-      models.set(m.id, model);
-    }
-    this.models = models;
+    const providers = new Map(config.providers.map((p) => [p.id, p]));
+    this.providers = providers;
+    const providerOf = (id: string) => providers.get(id)!;
+    // An inlined config's models are parsed when the catalog first reads them (config-inline.ts).
+    const inlined = inlinedModels(config);
+    this.models = inlined
+      ? new Map(inlined.ids.map((id, i) => [id, new Model(id, () => inlined.model(i), providerOf)]))
+      : new Map(config.models.map((m) => [m.id, new Model(m.id, () => m, providerOf)]));
   }
 
   /** Every offer of every model. */

@@ -8,11 +8,11 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { gunzipSync, gzipSync } from 'node:zlib';
 import * as z from 'zod';
 import { lazy } from '../domain/lazy';
 import { PRESET_IDS, PROVIDER_KINDS, type ProviderSettings } from '../domain/provider';
 import { catalogSchemas } from './config-catalog';
+import { unpackValidatedConfig, VALIDATED } from './config-inline';
 import { deploymentSchema } from './deployment-config';
 
 /** Policy maxima (§8), in days. Config may shorten these, never lengthen them. */
@@ -276,50 +276,24 @@ export function loadConfigFile(path: string): RouterConfig {
 }
 
 /**
- * Loads the config the runtime uses. Lambda bundles carry it inline (`CTR_CONFIG_JSON`,
- * set at bundle time by the CDK construct) so cold starts read no file.
+ * The config inlined into a Lambda bundle: esbuild's `define` (lib/function-bundle.ts) replaces
+ * `process.env.CTR_INLINED_CONFIG` with it; unset elsewhere. Read at the top level of the module,
+ * so that V8 scans the ~210 KB literal once, when it compiles the module, and not a second time
+ * when it compiles `loadConfig` at the first call (about 1 ms of a cold start).
+ */
+const INLINED_CONFIG: string | undefined = process.env.CTR_INLINED_CONFIG;
+
+/**
+ * Loads the config the runtime uses. Lambda bundles carry it inline (`INLINED_CONFIG`, set at
+ * bundle time by the CDK construct) so cold starts read no file; otherwise `CTR_CONFIG_JSON`
+ * (tests, child processes) or the config file.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): RouterConfig {
-  // Spelled out as `process.env.CTR_CONFIG_JSON` so that esbuild's `define` inlines the config into Lambda bundles.
-  const inline = env === process.env ? process.env.CTR_CONFIG_JSON : env.CTR_CONFIG_JSON;
+  const inline = env === process.env ? (INLINED_CONFIG ?? process.env.CTR_CONFIG_JSON) : env.CTR_CONFIG_JSON;
   // The CDK app validated the inlined config at synth, with this very schema: a cold start does not validate it again.
-  if (inline?.startsWith(VALIDATED)) return JSON.parse(unpackConfigJson(inline.slice(VALIDATED.length))) as RouterConfig;
-  if (inline) return parseConfig(JSON.parse(unpackConfigJson(inline)), 'inline router config');
+  if (inline?.startsWith(VALIDATED)) return unpackValidatedConfig<RouterConfig, ModelConfig>(inline.slice(VALIDATED.length));
+  if (inline) return parseConfig(JSON.parse(inline), 'inline router config');
   return loadConfigFile(configPath(env));
-}
-
-const PACKED = 'gzip-base64:';
-/** Configs longer than this are inlined gzipped: esbuild's `define` travels on a command line, where one argument may be at most 128 KiB. */
-const PACK_ABOVE_CHARS = 64 * 1024;
-
-/**
- * The config JSON as it is inlined into a Lambda bundle: as it is when small, gzipped and base64-encoded
- * when large (the generated catalog is about 200 KB). `loadConfig` reads both.
- *
- * @example
- * define: { 'process.env.CTR_CONFIG_JSON': JSON.stringify(packConfigJson(JSON.stringify(config))) }
- */
-export function packConfigJson(json: string): string {
-  return json.length <= PACK_ABOVE_CHARS ? json : PACKED + gzipSync(json, { level: 9 }).toString('base64');
-}
-
-const VALIDATED = 'validated:';
-
-/**
- * A config that `parseConfig` returned, packed for inlining into a Lambda bundle and marked as
- * validated, so that `loadConfig` trusts it instead of validating ~200 KB again on every cold start
- * (about 45 ms of the chat function's init, measured by bench/cold-start.ts).
- *
- * @example
- * define: { 'process.env.CTR_CONFIG_JSON': JSON.stringify(packValidatedConfig(parseConfig(raw))) }
- */
-export function packValidatedConfig(config: Omit<RouterConfig, '$schema'>): string {
-  return VALIDATED + packConfigJson(JSON.stringify(config));
-}
-
-/** The inverse of `packConfigJson`. */
-export function unpackConfigJson(inline: string): string {
-  return inline.startsWith(PACKED) ? gunzipSync(Buffer.from(inline.slice(PACKED.length), 'base64')).toString('utf8') : inline;
 }
 
 /** The config schema as JSON Schema (draft 2020-12), for editors and external validation. */

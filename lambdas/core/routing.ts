@@ -90,9 +90,10 @@ export function resolveModelSpec(catalog: Catalog, spec: string): ModelSpec | un
   const providerId = name.slice(0, slash);
   const rest = name.slice(slash + 1);
   if (!catalog.providers.has(providerId)) return undefined;
+  // Searched in the config, so that only the matching model's offers are built (catalog.ts).
   for (const m of catalog.models.values()) {
-    const offer = m.offers.find((o) => o.provider.id === providerId && (o.upstreamModel === rest || m.id === rest));
-    if (offer) return { model: m, pinned: offer, sort };
+    const i = m.config.offers.findIndex((o) => o.provider === providerId && (o.upstreamModel === rest || m.id === rest));
+    if (i >= 0) return { model: m, pinned: m.offers[i], sort };
   }
   return undefined;
 }

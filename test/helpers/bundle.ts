@@ -7,7 +7,8 @@
  */
 import { join } from 'node:path';
 import { type BuildOptions, build } from 'esbuild';
-import { packValidatedConfig, parseConfig, type RouterConfig } from '../../lambdas/core/config';
+import { parseConfig, type RouterConfig } from '../../lambdas/core/config';
+import { packValidatedConfig } from '../../lambdas/core/config-inline';
 import { functionBundleOptions, REQUIRE_SHIM } from '../../lib/function-bundle';
 import type { RouterFunctionName } from '../../lib/table-access';
 

@@ -194,7 +194,7 @@ describe('router stacks', () => {
   it('inlines the validated config into every function bundle', () => {
     const code = [...bundles(s.outdir).values()];
     expect(code.length).toBeGreaterThanOrEqual(3);
-    // Needs loadConfig() to read `process.env.CTR_CONFIG_JSON` literally, so esbuild's define can replace it.
+    // Needs config.ts to read `process.env.CTR_INLINED_CONFIG` literally, so esbuild's define can replace it.
     for (const c of code) {
       expect(
         c.includes('meta-llama/llama-3.1-8b-instruct') && c.includes('ap-southeast-2'),
