@@ -30,7 +30,10 @@ beforeAll(async () => {
   up = await startOpenAIUpstream('cheap');
   up.usage = { prompt: 8, completion: 20, cached: 0 };
   // As in Lambda (the counts model a function): each request writes its own metering, no linger shared with others.
-  router = await startTestRouter(threeProviderConfig({ cheap: up.url, mid: up.url, dear: up.url }), { CHEAP_KEY: 'k', CTR_METERING_LINGER_MS: '0' });
+  router = await startTestRouter(threeProviderConfig({ cheap: up.url, mid: up.url, dear: up.url }), {
+    CHEAP_KEY: 'k',
+    CTR_METERING_LINGER_MS: '0',
+  });
   // Every repository of the runtime shares one client (the home region's is the same locally): count its calls.
   const db = (router.stack.runtime.usage as unknown as { db: DynamoDBDocumentClient }).db;
   db.middlewareStack.add(
@@ -103,7 +106,8 @@ describe('store round trips per request', () => {
       const started = Math.floor(Date.now() / 60_000);
       const r = await oneRequest(key);
       const ended = Math.floor(Date.now() / 60_000);
-      if ((started !== minute || ended !== started) && r.before.length) expect(r.before).toEqual(['UpdateItemCommand', 'UpdateItemCommand']);
+      if ((started !== minute || ended !== started) && r.before.length)
+        expect(r.before).toEqual(['UpdateItemCommand', 'UpdateItemCommand']);
       else warm.push(r);
       minute = ended;
     }
