@@ -47,8 +47,6 @@ export class RequestTrace {
   /** Milliseconds per stage so far (Server-Timing). */
   readonly timing: StageTimings = {};
   private recorded = false;
-  /** Set when the breakers already learned this request's outcome (before a metering window). */
-  private healthRecorded = false;
 
   constructor(
     private readonly deps: TraceDeps,
@@ -107,12 +105,7 @@ export class RequestTrace {
   async afterResponse(): Promise<void> {
     if (this.recorded || !this.served) return;
     const end = this.deps.now().getTime();
-    if (this.deps.meteringWindow) {
-      // The breakers learn the outcome at once (in memory); only the writes wait for the window.
-      this.recordHealth(this.billedUsage(), end);
-      this.healthRecorded = true;
-      await this.deps.meteringWindow();
-    }
+    await this.deps.meteringWindow?.();
     await this.finish(end);
   }
 
@@ -143,7 +136,7 @@ export class RequestTrace {
       usageSource: source,
       attempts: this.attempts,
     };
-    if (!this.healthRecorded) this.recordHealth(usage, end);
+    this.recordHealth(usage, end);
     await finishMetering(this.deps, event, { caller: this.caller, meta: this.meta, reservation: this.reservation });
   }
 
