@@ -82,7 +82,7 @@ export async function runChat(
   trace.timed('plan', planning);
   trace.route = route;
   const maxTokens = (needs.maxPromptTokens ?? needs.promptTokens) + Math.max(...route.map((r) => r.maxOutputTokens));
-  const finish = () => trace.afterResponse();
+  const finish = () => trace.finish();
 
   const plan = { route, trace, caller, clientSignal, maxTokens };
   /** The request one offer is sent, with the usage bounds of that attempt. */

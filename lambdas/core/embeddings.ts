@@ -106,5 +106,5 @@ export async function runEmbeddings(
     provider: candidate.offer.provider.id,
     usage: { prompt_tokens: trace.usage.promptTokens, total_tokens: trace.usage.promptTokens, cost: trace.openAIUsage(trace.usage).cost },
   };
-  return { kind: 'embeddings', served: servedBy(trace, candidate, cost), response, finish: () => trace.afterResponse() };
+  return { kind: 'embeddings', served: servedBy(trace, candidate, cost), response, finish: () => trace.finish() };
 }

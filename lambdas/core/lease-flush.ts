@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import type { LeaseBatch, LeaseStore, LeaseTicket } from '../domain/ports';
 import { type CounterLease, LEASE_TTL_SECONDS } from './leases';
 
-/** Settles arriving within this many milliseconds of each other share one write. */
+/** Settles arriving within this many milliseconds of each other share one write (longer with a metering linger). */
 export const FLUSH_COALESCE_MS = 2;
 /** Without a grant for this long, the account's unused budget leases are returned. */
 export const LEASE_IDLE_MS = 10_000;
@@ -39,6 +39,8 @@ export class AccountFlush {
     private readonly store: LeaseStore,
     private readonly holder: string,
     private readonly nowSec: () => number,
+    /** The metering linger (`meteringLingerMs`, metering.ts); the write waits at least FLUSH_COALESCE_MS. */
+    private readonly lingerMs = 0,
   ) {}
 
   /** True while a cut batch is not yet written (the store's holds lag the local ones). */
@@ -61,7 +63,7 @@ export class AccountFlush {
   flush(returnAll = false): Promise<void> {
     if (returnAll) return this.chain(() => this.run(true));
     this.next ??= this.chain(async () => {
-      await new Promise((r) => setTimeout(r, FLUSH_COALESCE_MS));
+      await new Promise((r) => setTimeout(r, Math.max(FLUSH_COALESCE_MS, this.lingerMs)));
       this.next = undefined;
       await this.run(false);
     });

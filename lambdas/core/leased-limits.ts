@@ -21,6 +21,8 @@ export interface LeasedLimitsDeps {
   now?: () => Date;
   /** This instance's name in the leases it holds; default random per process. */
   holder?: string;
+  /** How long a budget write-back waits for more settles to share it (`meteringLingerMs`, metering.ts). */
+  lingerMs?: number;
 }
 
 const keyOf = (c: LeaseCounter) => `${c.key.pk}|${c.key.sk}`;
@@ -42,7 +44,7 @@ export class LeasedLimits implements LimitsPort {
   private flusher(accountId: string): AccountFlush {
     let f = this.accounts.get(accountId);
     if (!f) {
-      f = new AccountFlush(accountId, this.deps.store, this.holder, this.nowSec);
+      f = new AccountFlush(accountId, this.deps.store, this.holder, this.nowSec, this.deps.lingerMs);
       this.accounts.set(accountId, f);
     }
     return f;

@@ -11,8 +11,6 @@ import type { Logger } from './log';
 import { processMetrics, recordRequestMetrics } from './metrics';
 
 export interface MeteringDeps {
-  /** Waits for the metering window after a response (`meteringWindow`); absent: meter at once. */
-  meteringWindow?(): Promise<void>;
   recordUsage(event: UsageEvent, options: { analytics: boolean }): Promise<unknown>;
   /** Seals a value (the client IP) with the account's data key; undefined if the account has none. */
   sealForAccount?(accountId: string, value: string): Promise<string | undefined>;
@@ -46,28 +44,6 @@ export function meteringLingerMs(env: NodeJS.ProcessEnv = process.env): number {
 
 /** The local server's linger: at a few hundred requests a second, some tens of answered requests share each write. */
 export const LOCAL_METERING_LINGER_MS = 25;
-
-/**
- * A window of `ms`: every caller waiting in it resumes at its end, together, so the metering of
- * requests answered close in time runs back to back and shares its writes (one usage transaction,
- * one statistics update, one budget write-back). Undefined for 0 (Lambda: nothing to wait for).
- */
-export function meteringWindow(ms: number): (() => Promise<void>) | undefined {
-  if (ms <= 0) return undefined;
-  let waiting: Array<() => void> = [];
-  let timer: NodeJS.Timeout | undefined;
-  const close = () => {
-    const resume = waiting;
-    waiting = [];
-    timer = undefined;
-    for (const r of resume) r();
-  };
-  return () =>
-    new Promise<void>((resolve) => {
-      waiting.push(resolve);
-      timer ??= setTimeout(close, ms);
-    });
-}
 
 /** Attempts to write a usage record before giving up (the write is idempotent by request id). */
 export const RECORD_ATTEMPTS = 5;

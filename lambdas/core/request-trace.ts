@@ -98,24 +98,14 @@ export class RequestTrace {
     await this.finish();
   }
 
-  /**
-   * Metering once the client has the whole response (the transports' `finish`): the end is taken
-   * now, the work waits for the metering window (`meteringWindow`, metering.ts) when there is one.
-   */
-  async afterResponse(): Promise<void> {
-    if (this.recorded || !this.served) return;
-    const end = this.deps.now().getTime();
-    await this.deps.meteringWindow?.();
-    await this.finish(end);
-  }
-
   /** Writes the usage record (once) and settles the reservation. Never throws. */
-  async finish(end = this.deps.now().getTime()): Promise<void> {
+  async finish(): Promise<void> {
     if (this.recorded || !this.served) return;
     this.recorded = true;
     const c = this.served;
     const source = this.usage ? 'upstream' : 'estimated';
     const usage = this.billedUsage();
+    const end = this.deps.now().getTime();
     const cost = this.costOf(usage);
     const event: UsageEvent = {
       requestId: this.requestId,

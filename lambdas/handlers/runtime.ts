@@ -13,7 +13,7 @@ import { HealthMonitor } from '../core/health';
 import { InProcessJobRunner } from '../core/job-runner';
 import { LeasedLimits } from '../core/leased-limits';
 import type { Logger } from '../core/log';
-import { meteringLingerMs, meteringWindow } from '../core/metering';
+import { meteringLingerMs } from '../core/metering';
 import { type OutboxReplayDeps, outboxReplayDeps } from '../core/outbox';
 import { lazyKeyProvider, PersonalDataCipher } from '../core/personal-data';
 import { PrivacyService } from '../core/privacy';
@@ -82,7 +82,7 @@ export async function createRuntime(env: NodeJS.ProcessEnv = process.env, log: L
   // Budget and rate-limit counters have one writer region, the home region (see store/limits-repo.ts).
   const homeDb = env.CTR_HOME_REGION && env.CTR_HOME_REGION !== env.AWS_REGION ? documentClient({ region: env.CTR_HOME_REGION }, env) : db;
   const keys = new KeysRepo(db, tables.apiKeys);
-  // Answered requests close in time are metered together in a long-running server (core/metering.ts).
+  // Answered requests close in time share their metering writes in a long-running server (core/metering.ts).
   const lingerMs = meteringLingerMs(env);
   const usage = new UsageRepo(db, tables.usage, config.retention.usageDays, tables.accounts, lingerMs);
   const cipher = new PersonalDataCipher(lazyKeyProvider(env), new DataKeysRepo(db, tables.dataKeys));
@@ -90,6 +90,7 @@ export async function createRuntime(env: NodeJS.ProcessEnv = process.env, log: L
   const leases = new LeasedLimits({
     store: new LeaseRepo(homeDb, tables.limits, config.retention.rateLimitSeconds),
     status: (caller) => limits.budgetStatus(caller),
+    lingerMs,
   });
   const accountsRepo = new AccountsRepo(db, tables.accounts);
   const billing = new BillingRepo(db, tables.billing, config.retention.billingDays);
@@ -145,7 +146,6 @@ export async function createRuntime(env: NodeJS.ProcessEnv = process.env, log: L
     adapterFor,
     apiKeyFor: credentials.apiKeyFor,
     fetch: globalThis.fetch,
-    meteringWindow: meteringWindow(lingerMs),
     recordUsage: (e, options) => usage.record(e, options),
     written: () => usage.idle(),
     outbox,

@@ -17,11 +17,13 @@ import { withConflictRetry } from './dynamo';
  * first waiter writes everything gathered meanwhile. `write` must not throw, and must mark what it
  * wrote so that `done` turns true for the callers it covered.
  *
- * With a linger (`lingerMs` > 0: the statistics in a long-running server, usage-repo.ts), a write
- * that would start with no other in flight first waits `lingerMs` for more work to gather.
+ * With a linger (`lingerMs` > 0 in a long-running server: `meteringLingerMs`, core/metering.ts), a write that would
+ * start with no other in flight first waits up to `lingerMs` for more work to gather, or until
+ * `nudge()` says a batch is full, so requests answered close together share one write.
  */
 export class GroupCommit {
   private flight: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
 
   constructor(private readonly lingerMs = 0) {}
 
@@ -43,8 +45,21 @@ export class GroupCommit {
     while (this.flight) await this.flight;
   }
 
+  /** Ends the linger of the write being gathered (its batch is full). */
+  nudge(): void {
+    this.wake?.();
+  }
+
   private gather(): Promise<void> {
-    return this.lingerMs > 0 ? new Promise((resolve) => setTimeout(resolve, this.lingerMs)) : Promise.resolve();
+    if (this.lingerMs <= 0) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(() => this.wake?.(), this.lingerMs);
+      this.wake = () => {
+        this.wake = undefined;
+        clearTimeout(timer);
+        resolve();
+      };
+    });
   }
 }
 

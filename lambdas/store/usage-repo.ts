@@ -9,7 +9,16 @@ import { type DynamoDBDocumentClient, QueryCommand, TransactWriteCommand, Update
 import type { UsageStore } from '../domain/ports';
 import type { DailyAggregate, UsageEvent } from '../domain/usage';
 import { isExpired, ttlAfterDays, withConflictRetry } from './dynamo';
-import { type BatchTarget, conditionFailed, GroupCommit, type PendingRecord, recordItems, takeBatch, writeBatch } from './usage-batch';
+import {
+  type BatchTarget,
+  conditionFailed,
+  GroupCommit,
+  type PendingRecord,
+  recordItems,
+  takeBatch,
+  USAGE_BATCH_MAX,
+  writeBatch,
+} from './usage-batch';
 
 /** One request's share of the anonymized statistics, until a write has counted it. */
 interface StatsDelta {
@@ -44,11 +53,10 @@ export class UsageRepo implements UsageStore {
     private readonly retentionDays: number,
     /** The accounts table: a request still in flight when its account is erased (§6) leaves no record behind. */
     private readonly accountsTable?: string,
-    /** With a metering linger (`meteringLingerMs`, core/metering.ts) the statistics gather for `STATS_LINGER_MS`; 0 writes at once. */
+    /** How long a write waits for more records to share it (`meteringLingerMs`, core/metering.ts); 0 writes at once. */
     lingerMs = 0,
   ) {
-    // Records need no linger of their own: requests metered together (the metering window) hand them in at once.
-    this.recordsCommit = new GroupCommit();
+    this.recordsCommit = new GroupCommit(lingerMs);
     // The statistics are sums (no batch limit) and best effort: with a linger they may gather longer.
     this.statsCommit = new GroupCommit(lingerMs > 0 ? Math.max(lingerMs, STATS_LINGER_MS) : 0);
   }
@@ -64,6 +72,7 @@ export class UsageRepo implements UsageStore {
     const expiresAt = ttlAfterDays(new Date(event.at), this.retentionDays);
     const entry: PendingRecord = { event, day, expiresAt };
     this.pending.push(entry);
+    if (this.pending.length >= USAGE_BATCH_MAX) this.recordsCommit.nudge();
     // Group commit: a lone record is written at once (or after the linger); records that arrive while
     // a write is in flight or lingering are written together by the next one (one transaction, usage-batch.ts).
     await this.recordsCommit.until(
