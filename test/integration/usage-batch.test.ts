@@ -84,4 +84,30 @@ describe('usage records by group commit', () => {
     expect(await usage.record(burst[0]!)).toBe(false);
     expect((await usage.daily('acct-b', '2031-05-14', '2031-05-14'))[0]).toMatchObject({ requests: 20 });
   }, 60_000);
+
+  it('with a linger (a long-running server), records answered one at a time within it share one transaction, and the statistics one update', async () => {
+    const db = documentClient({ endpoint: dynamo.endpoint, region: 'us-east-1' });
+    const sent: string[] = [];
+    const send = db.send.bind(db);
+    db.send = ((cmd: { constructor: { name: string } }, ...rest: unknown[]) => {
+      sent.push(cmd.constructor.name);
+      return (send as (...a: unknown[]) => Promise<unknown>)(cmd, ...rest);
+    }) as typeof db.send;
+    const usage = new UsageRepo(db, tables.usage, 730, tables.accounts, 40);
+    const accounts = new AccountsRepo(db, tables.accounts);
+    await accounts.create({ accountId: 'acct-linger', status: 'active', createdAt: new Date().toISOString() } as never);
+    sent.length = 0;
+    // Five requests answered 2 ms apart, as sequential requests are: each record handed in on its own.
+    const written: Array<Promise<boolean>> = [];
+    for (let i = 0; i < 5; i++) {
+      written.push(usage.record(event('acct-linger', `req_linger_${i}`, 10)));
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    expect(await Promise.all(written)).toEqual([true, true, true, true, true]);
+    await usage.idle();
+    expect(sent.filter((n) => n === 'TransactWriteCommand')).toHaveLength(1);
+    expect(sent.filter((n) => n === 'UpdateCommand')).toHaveLength(1);
+    expect((await usage.daily('acct-linger', '2031-05-14', '2031-05-14'))[0]).toMatchObject({ requests: 5, costNanoUsd: 50 });
+    expect((await usage.stats('2031-05-14')).find((x) => x.model === 'mock/echo-small')?.requests).toBeGreaterThanOrEqual(5);
+  }, 60_000);
 });
