@@ -145,7 +145,7 @@ export interface CheapTokenRouterProps {
 
 /** The Lambda description of each function. */
 const FUNCTION_DESCRIPTIONS: Readonly<Record<RouterFunctionName, string>> = {
-  chat: 'Streaming chat completions and messages',
+  chat: 'Streaming chat completions, messages and embeddings',
   api: 'Models, usage and key status',
   admin: 'Admin operations (IAM-authorized, operator role only)',
   privacy: "The key holder's own privacy rights (API key)",
@@ -165,7 +165,7 @@ export class CheapTokenRouter extends Construct {
   public readonly api: RouterApi;
   /** OpenAI-compatible base URL (`…/<stage>/v1`). */
   public readonly baseUrl: string;
-  /** Streaming chat function (`POST /v1/chat/completions`, `POST /v1/messages`). */
+  /** Streaming chat function (`POST /v1/chat/completions`, `POST /v1/messages`, `POST /v1/embeddings`). */
   public readonly chatFunction: RouterFunction;
   /** Buffered API function (`/v1/models`, `/v1/usage`, `/v1/key`, `/v1/dashboard`). */
   public readonly apiFunction: RouterFunction;

@@ -51,7 +51,7 @@ export interface LeaseEnv {
   /** True while a write-back of this counter's account is unwritten (the store's hold may lag ours). */
   writing(): boolean;
   /** Resolves when the write-back now in flight has ended, written or not (bounded by the store's timeouts). */
-  written?(): Promise<void>;
+  written(): Promise<void>;
 }
 
 export class CounterLease {
@@ -208,7 +208,7 @@ export class CounterLease {
         // Refused while this instance's own write-back (which returns unused lease) is in flight: the
         // store's figure is about to drop, so wait for it (one write, bounded) and ask again, rather
         // than refuse a request the budget can still cover.
-        if (!ans.taken && this.counter.kind === 'budget' && this.env.writing() && this.env.written) {
+        if (!ans.taken && this.counter.kind === 'budget' && this.env.writing()) {
           await this.env.written();
           ans = await this.take(size);
         }

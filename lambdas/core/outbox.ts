@@ -10,6 +10,8 @@ import type { Logger } from './log';
 
 export interface OutboxReplayDeps {
   recordUsage(event: UsageEvent, options: { analytics: boolean }): Promise<unknown>;
+  /** Resolves once the records replayed so far are written, their statistics included (a worker waits once per batch). */
+  written?(): Promise<unknown>;
   settleFromOutbox(ticket: SettleTicket, actualCostNano: number): Promise<void>;
   /** True if the account was erased (or is gone): its budget counters were deleted, nothing is settled into them. */
   accountErased(accountId: string): Promise<boolean>;
@@ -28,12 +30,8 @@ export function outboxReplayDeps(stores: {
 }): OutboxReplayDeps {
   const { usage, limits, accounts, log } = stores;
   return {
-    // A replay ends once its statistics are written too (a queue worker's invocation must not end before).
-    recordUsage: async (e, options) => {
-      const recorded = await usage.record(e, options);
-      await usage.idle?.();
-      return recorded;
-    },
+    recordUsage: (e, options) => usage.record(e, options),
+    written: async () => usage.idle?.(),
     settleFromOutbox: (ticket, actual) => limits.settleFromOutbox(ticket, actual),
     accountErased: async (accountId) => {
       const a = await accounts.get(accountId);

@@ -26,5 +26,8 @@ function replayDeps(): OutboxReplayDeps {
 
 export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
   const d = replayDeps();
-  return eachRecord(event, (record) => replayOutboxEntry(d, JSON.parse(record.body)), d.log);
+  const result = await eachRecord(event, (record) => replayOutboxEntry(d, JSON.parse(record.body)), d.log);
+  // The invocation ends once the batch's statistics are written too (a frozen function would hold them).
+  await d.written?.();
+  return result;
 }

@@ -35,8 +35,8 @@ export function streamingHandler(
   const lambda = awsLambdaGlobal();
   if (!lambda) throw new Error('awslambda global missing: not running in Lambda or the local server');
   const fn: StreamingHandler = async (event, responseStream, context) => {
-    // Listen before producing: a client that leaves during the time to first token must also abort the upstream call.
-    // `upstream` stops the upstream call: the client left, or the deadline below passed.
+    // Listen before producing: a client that leaves during the time to first token must also stop the
+    // upstream call (`upstream`, which the deadline below stops too).
     const clientGone = new AbortController();
     const upstream = new AbortController();
     const onClose = () => {

@@ -56,6 +56,7 @@ export const OUTBOX_REPLAY_INTERVAL_MS = 30_000;
 export async function replaySpool(runtime: Runtime): Promise<void> {
   if (!(runtime.outbox instanceof SpoolOutbox)) return;
   const { replayed, failed } = await runtime.outbox.drain((entry) => replayOutboxEntry(runtime.outboxReplay, entry));
+  await runtime.outboxReplay.written?.();
   if (replayed || failed) runtime.log.log('info', 'outbox spool replayed', { countReplayed: replayed, countFailed: failed });
   // What is still waiting (the entries that failed again) is the outbox depth.
   recordOutboxDepth(processMetrics(), failed);

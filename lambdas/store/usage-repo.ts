@@ -41,8 +41,6 @@ export class UsageRepo implements UsageStore {
   private readonly recordsCommit: GroupCommit;
   private statsPending: StatsDelta[] = [];
   private readonly statsCommit: GroupCommit;
-  /** Statistics writes not yet ended (never rejected: best effort). */
-  private readonly statsWrites = new Set<Promise<void>>();
   private get batchTarget(): BatchTarget {
     return { db: this.db, table: this.table, accountsTable: this.accountsTable };
   }
@@ -86,11 +84,7 @@ export class UsageRepo implements UsageStore {
     // keeps it from turning records into conflicts. Best effort: the statistics are anonymized
     // aggregates, not billing data, so the caller (metering, whose budget settle comes next) does not
     // wait for them; `idle()` does.
-    if (options.analytics) {
-      const written = this.addStats(`day#${day}#${event.servedModel}`, expiresAt, event.promptTokens, event.completionTokens);
-      this.statsWrites.add(written);
-      void written.finally(() => this.statsWrites.delete(written));
-    }
+    if (options.analytics) void this.addStats(`day#${day}#${event.servedModel}`, expiresAt, event.promptTokens, event.completionTokens);
     return true;
   }
 
@@ -102,7 +96,7 @@ export class UsageRepo implements UsageStore {
     await this.recordsCommit.idle();
     // A record's statistics are handed in once the record is written.
     await new Promise((r) => setImmediate(r));
-    await Promise.all([...this.statsWrites]);
+    await this.statsCommit.idle();
   }
 
   /** Writes one record and its day's aggregate in one transaction; false if already recorded or the account was erased. */
