@@ -23,6 +23,15 @@ export function awsLambdaGlobal(): AwsLambdaGlobal | undefined {
 /** How long before the Lambda timeout the upstream call is stopped (metering and the closing event need a moment). */
 export const DEADLINE_MARGIN_MS = 10_000;
 
+/**
+ * Resolves once the event loop has polled for I/O: work after the response (metering) then runs
+ * behind whatever is already waiting on a socket — the client reading its answer, other requests.
+ * The first immediate runs in this loop turn's check phase, the second after the next poll.
+ */
+export function afterPendingIo(): Promise<void> {
+  return new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
+}
+
 export type StreamingHandler = (event: APIGatewayProxyEvent, responseStream: Writable, context: Context) => Promise<void>;
 
 /**
@@ -70,7 +79,10 @@ export function streamingHandler(
       clearTimeout(timer);
       responseStream.off('close', onClose);
       responseStream.off('error', onClose);
-      await result.afterResponse?.();
+      if (result.afterResponse) {
+        await afterPendingIo();
+        await result.afterResponse();
+      }
     }
   };
   return lambda.streamifyResponse(fn) as StreamingHandler;
