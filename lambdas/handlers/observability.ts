@@ -124,8 +124,9 @@ interface WithRequestId {
 
 /**
  * Middy middleware: adds the Lambda context and the API Gateway request id to every log entry,
- * counts cold starts, publishes any metric still buffered, and (when enabled) traces the
- * invocation with X-Ray through Powertools Tracer.
+ * counts cold starts, and (when enabled) traces the invocation with X-Ray through Powertools Tracer.
+ * Metrics need no flush here: the sink publishes every point itself (at once in Lambda, at the end
+ * of its linger in the local server), so Powertools' own buffer is empty after every request.
  */
 export function observe<E extends WithRequestId, R>(): middy.MiddlewareObj<E, R, Error, Context> {
   let tracing: Promise<middy.MiddlewareObj<E, R, Error, Context> | undefined> | undefined;
@@ -133,26 +134,21 @@ export function observe<E extends WithRequestId, R>(): middy.MiddlewareObj<E, R,
     tracing ??= process.env.POWERTOOLS_TRACE_ENABLED === 'true' ? loadTracer<E, R>() : Promise.resolve(undefined);
     return tracing;
   };
-  const flush = () => {
-    const { metrics } = observability();
-    if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
-  };
   return {
     before: async (request) => {
       const { logger, metrics } = observability();
       if (request.context?.awsRequestId) logger.addContext(request.context);
-      logger.resetKeys();
+      // The request id is the only temporary key: replacing it is cheaper than clearing all keys first.
       const requestId = request.event?.event?.requestContext?.requestId;
       if (requestId) logger.appendKeys({ requestId });
+      else logger.resetKeys();
       metrics.captureColdStartMetric();
       await (await tracer())?.before?.(request);
     },
     after: async (request) => {
-      flush();
       await (await tracer())?.after?.(request);
     },
     onError: async (request) => {
-      flush();
       await (await tracer())?.onError?.(request);
     },
   };

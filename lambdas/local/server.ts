@@ -64,12 +64,11 @@ async function readBody(req: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-function toEvent(req: IncomingMessage, body: string, requestId: string): APIGatewayProxyEvent {
-  const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+function toEvent(req: IncomingMessage, url: URL, body: string, requestId: string): APIGatewayProxyEvent {
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers[k] = v;
   const query: Record<string, string> = {};
-  for (const [k, v] of url.searchParams) query[k] = v;
+  if (url.search) for (const [k, v] of url.searchParams) query[k] = v;
   const path = url.pathname.replace(/\/{2,}/g, '/');
   return {
     resource: path,
@@ -136,8 +135,9 @@ export async function startLocalServer(options: {
     const requestId = randomUUID();
     let path = '/';
     try {
-      path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
-      const event = toEvent(req, await readBody(req), requestId);
+      const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+      path = url.pathname;
+      const event = toEvent(req, url, await readBody(req), requestId);
       const context = lambdaContext(requestId);
       // The function API Gateway would invoke; it answers 404/405 itself from the same table.
       const fn = routeTable.functionFor(event.httpMethod, event.path);
