@@ -97,6 +97,7 @@ export async function overhead(o: OverheadOptions, deadline: number): Promise<Ov
   up.usage = { prompt: 20, completion: 6, cached: 0 };
   const pass = await startPassthrough(up.url);
   const stack = await startLocalStack({
+    backgroundStore: true,
     metricsWrite: () => undefined,
     port: 0,
     env: {

@@ -75,6 +75,7 @@ async function deadCheapest(): Promise<void> {
   dead.mode = { kind: 'status', status: 500, delayMs: 100 };
   live.usage = { prompt: 20, completion: 6, cached: 0 };
   const stack = await startLocalStack({
+    backgroundStore: true,
     metricsWrite: () => undefined,
     port: 0,
     env: {

@@ -188,19 +188,35 @@ function trackChild(child: ChildProcess): void {
   });
 }
 
+/** The niceness of a store started in the background (see `startDynamoLocal`). */
+export const BACKGROUND_NICENESS = 10;
+
+export interface DynamoLocalOptions {
+  port?: number;
+  dataDir?: string;
+  /**
+   * Run the JVM at a lower CPU priority (niceness BACKGROUND_NICENESS, through `nice`; not on
+   * Windows). On a machine with few cores, its bursts of work (a write, its own garbage collector)
+   * then wait for the router's request path instead of preempting it: a deployed router's store
+   * runs on other machines. `npm start` and the bench use it; the tests do not, so that a busy
+   * test run never slows the store they wait on.
+   */
+  background?: boolean;
+}
+
 /**
  * Starts DynamoDB Local on 127.0.0.1 only. With `dataDir` the data survives restarts (on the port
  * derived from the directory unless `port` is given); without, it is in memory on a free port.
  * It never adopts a store it did not start: if the port already answers, it fails with a message.
  */
-export async function startDynamoLocal(options: { port?: number; dataDir?: string } = {}): Promise<LocalDynamo> {
+export async function startDynamoLocal(options: DynamoLocalOptions = {}): Promise<LocalDynamo> {
   checkJava();
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
   const fixedPort = options.port ?? (options.dataDir ? storePortFor(options.dataDir) : undefined);
   // A free port can be taken by another process before the JVM binds it: try a few fresh ones.
   for (let attempt = 1; ; attempt++) {
     try {
-      return await spawnDynamoLocal(fixedPort ?? (await freePort()), options.dataDir);
+      return await spawnDynamoLocal(fixedPort ?? (await freePort()), options.dataDir, options.background ?? false);
     } catch (err) {
       if (fixedPort !== undefined || attempt >= 3) throw err;
     }
@@ -209,7 +225,7 @@ export async function startDynamoLocal(options: { port?: number; dataDir?: strin
 
 const START_TIMEOUT_MS = 60_000;
 
-async function spawnDynamoLocal(port: number, dataDir: string | undefined): Promise<LocalDynamo> {
+async function spawnDynamoLocal(port: number, dataDir: string | undefined, background: boolean): Promise<LocalDynamo> {
   if (dataDir) {
     const running = runningStore(dataDir);
     if (running)
@@ -221,7 +237,12 @@ async function spawnDynamoLocal(port: number, dataDir: string | undefined): Prom
     throw new Error(`port ${port} on 127.0.0.1 is already in use; the store is not adopted. Stop that process or set CTR_DYNAMODB_PORT`);
   }
   // stdin stays an open pipe: the launcher exits when it closes (this process ended, however).
-  const child: ChildProcess = spawn('java', dynamoLocalArgs(port, dataDir), { stdio: ['pipe', 'pipe', 'ignore'], detached: false });
+  // `nice` execs java in place: the child's pid is the JVM's.
+  const [command, args] =
+    background && process.platform !== 'win32'
+      ? ['nice', ['-n', String(BACKGROUND_NICENESS), 'java', ...dynamoLocalArgs(port, dataDir)]]
+      : ['java', dynamoLocalArgs(port, dataDir)];
+  const child: ChildProcess = spawn(command, args, { stdio: ['pipe', 'pipe', 'ignore'], detached: false });
   trackChild(child);
   let exited = false;
   child.once('exit', () => {

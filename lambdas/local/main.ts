@@ -15,7 +15,13 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 async function main(): Promise<void> {
   const port = Number(process.env.PORT ?? 8787);
   const env = { ...process.env, CTR_LOCAL_MASTER_KEY: process.env.CTR_LOCAL_MASTER_KEY ?? localMasterKey() };
-  const stack = await startLocalStack({ port, dataDir: LOCAL_DATA_DIR, dynamoPort: storePortFor(LOCAL_DATA_DIR), env });
+  const stack = await startLocalStack({
+    port,
+    dataDir: LOCAL_DATA_DIR,
+    dynamoPort: storePortFor(LOCAL_DATA_DIR),
+    backgroundStore: true,
+    env,
+  });
   const url = stack.server.baseUrl;
   process.stdout.write(
     [

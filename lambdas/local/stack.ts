@@ -32,6 +32,8 @@ export interface LocalStackOptions {
   /** Keep DynamoDB data here; in memory if unset. */
   dataDir?: string;
   dynamoPort?: number;
+  /** Start DynamoDB Local at a lower CPU priority (`npm start`, the bench): see `DynamoLocalOptions.background`. */
+  backgroundStore?: boolean;
   /** Environment for the runtime (config, provider keys); CTR_DYNAMODB_ENDPOINT is added. */
   env?: NodeJS.ProcessEnv;
   log?: Logger;
@@ -66,7 +68,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const log = options.log ?? jsonLogger();
   const dynamo: LocalDynamo = options.dynamoEndpoint
     ? { endpoint: options.dynamoEndpoint, port: Number(new URL(options.dynamoEndpoint).port), stop: async () => undefined }
-    : await startDynamoLocal({ port: options.dynamoPort, dataDir: options.dataDir });
+    : await startDynamoLocal({ port: options.dynamoPort, dataDir: options.dataDir, background: options.backgroundStore });
   try {
     const env: NodeJS.ProcessEnv = {
       // One long-running process: requests answered close together share their metering writes.
