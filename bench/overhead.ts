@@ -156,6 +156,8 @@ export async function overhead(o: OverheadOptions, deadline: number): Promise<Ov
           p99: ms(pct(xs, 99)),
           'added p50': t.name === 'direct' ? '-' : ms(add),
           'added / passthrough added': t.name === 'direct' || floor === undefined ? '-' : `${(add / floor).toFixed(2)}×`,
+          // The same gap in milliseconds: less swayed by the passthrough's own (small, noisy) figure.
+          'added beyond passthrough': t.name === 'direct' || t.name === 'passthrough' || floor === undefined ? '-' : ms(add - floor),
         });
       }
     }
