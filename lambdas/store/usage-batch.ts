@@ -40,7 +40,13 @@ export class GroupCommit {
     }
   }
 
-  /** Resolves once nothing is gathering or being written. */
+  /**
+   * Resolves once nothing is gathering or being written that was handed in before this call. Under a
+   * steady stream it still ends: when a flight settles, the callers waiting on it since before this
+   * call resume first (promise reactions run in order) and start the next flight only for their own
+   * leftover work; callers that came later wait behind this one, so it sees no flight and returns.
+   * At most two flights, then (test/unit/group-commit.test.ts).
+   */
   async idle(): Promise<void> {
     while (this.flight) await this.flight;
   }
