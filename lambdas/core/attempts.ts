@@ -9,6 +9,7 @@ import type { Caller } from '../domain/caller';
 import { RouterError, UnsupportedByOffer, UpstreamError } from '../domain/errors';
 import type { LimitsPort, ProviderAdapter, ProviderCallContext } from '../domain/ports';
 import type { ProviderSettings } from '../domain/provider';
+import type { UpstreamFetch } from '../domain/upstream';
 import { allProvidersFailed, logAttemptFailure, providersRateLimited, upstreamRejected } from './attempt-failures';
 import type { HealthMonitor } from './health';
 import type { Logger } from './log';
@@ -19,7 +20,7 @@ import type { RouteCandidate } from './routing';
 export interface AttemptDeps {
   adapterFor(provider: ProviderSettings): ProviderAdapter;
   apiKeyFor(provider: ProviderSettings): string | undefined;
-  fetch: typeof fetch;
+  fetch: UpstreamFetch;
   limits?: LimitsPort;
   /** Offer health; absent, routes keep their order and nothing is learned. */
   health?: HealthMonitor;

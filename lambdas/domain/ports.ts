@@ -10,6 +10,7 @@ import type { RateLimitState } from './errors';
 import type { ChatCompletion, ChatCompletionChunk, EmbeddingResponse } from './openai';
 import type { ProviderSettings } from './provider';
 import type { AccountRecord, ApiKeyRecord, AuditEntry, Statement, SupportMessage, SupportTicket } from './records';
+import type { UpstreamFetch } from './upstream';
 import type { DailyAggregate, NormalizedUsage, UsageEvent } from './usage';
 
 // ── Providers ───────────────────────────────────────────────────────────────────────────────
@@ -21,8 +22,8 @@ export interface ProviderCallContext {
   apiKey: string | undefined;
   /** Aborts the upstream call (client gone, timeout). */
   signal: AbortSignal;
-  /** The fetch to use (keep-alive agent); injectable for tests. */
-  fetch: typeof fetch;
+  /** The HTTP client of upstream calls (providers/transport.ts; tests may pass `fetch`). */
+  fetch: UpstreamFetch;
 }
 
 /** One event of a normalized upstream stream. */

@@ -21,6 +21,7 @@ import { SupportService } from '../core/support';
 import { lazy } from '../domain/lazy';
 import type { OutboxPort } from '../domain/ports';
 import { adapterFor } from '../providers/registry';
+import { upstreamPost } from '../providers/transport';
 import { AccountsRepo } from '../store/accounts-repo';
 import { PrivacyAuditRepo } from '../store/audit-repo';
 import { BillingRepo } from '../store/billing-repo';
@@ -145,7 +146,7 @@ export async function createRuntime(env: NodeJS.ProcessEnv = process.env, log: L
     allowedOfferRegions: config.allowedOfferRegions,
     adapterFor,
     apiKeyFor: credentials.apiKeyFor,
-    fetch: globalThis.fetch,
+    fetch: upstreamPost,
     recordUsage: (e, options) => usage.record(e, options),
     written: () => usage.idle(),
     outbox,

@@ -8,6 +8,7 @@
 import { UpstreamError } from '../domain/errors';
 import type { ErrorBody } from '../domain/openai';
 import type { ProviderCallContext } from '../domain/ports';
+import type { UpstreamResponse } from '../domain/upstream';
 import { openAIErrorBody } from './mapping-tables';
 import { retryAfterSeconds } from './retry-after';
 import { readSse, type SseEvent } from './sse';
@@ -23,7 +24,9 @@ export function networkError(ctx: ProviderCallContext, err: unknown, phase: 'con
   if (err instanceof UpstreamError) return err;
   if (timedOut) return new UpstreamError(`${id} did not answer within ${ctx.provider.timeoutMs} ms`, 'timeout');
   if (ctx.signal.aborted) return new UpstreamError(`request to ${id} aborted`, 'aborted');
-  const code = (err as { cause?: { code?: unknown } } | undefined)?.cause?.code;
+  // node:http puts the system error code on the error, fetch on its cause.
+  const e = err as { code?: unknown; cause?: { code?: unknown } } | undefined;
+  const code = typeof e?.code === 'string' ? e.code : e?.cause?.code;
   const suffix = typeof code === 'string' && /^[A-Z_]{1,32}$/.test(code) ? ` (${code})` : '';
   return phase === 'connect'
     ? new UpstreamError(`could not connect to ${id}${suffix}`, 'connect')
@@ -72,7 +75,7 @@ export async function postJson(
   headers: Record<string, string>,
   body: unknown,
   mapError: ErrorMapper,
-): Promise<Response> {
+): Promise<UpstreamResponse> {
   const res = await withDeadline(
     ctx,
     (signal) =>
@@ -113,9 +116,14 @@ const BODY_TIMEOUT = Symbol('body timeout');
  * or trickles is cancelled, which closes the connection, and becomes a retryable `timeout`). With
  * `maxChars`, stops reading (and cancels the rest) once that much text has arrived.
  */
-export async function readBodyWithin(ctx: ProviderCallContext, res: Response, maxChars = Number.POSITIVE_INFINITY): Promise<string> {
+export async function readBodyWithin(
+  ctx: ProviderCallContext,
+  res: UpstreamResponse,
+  maxChars = Number.POSITIVE_INFINITY,
+): Promise<string> {
   if (!res.body) return '';
-  const reader = res.body.getReader();
+  const bytes = res.body[Symbol.asyncIterator]();
+  const cancel = () => (res.cancel ? res.cancel() : void Promise.resolve(bytes.return?.()).catch(() => undefined));
   const decoder = new TextDecoder();
   const parts: string[] = [];
   let size = 0;
@@ -126,20 +134,20 @@ export async function readBodyWithin(ctx: ProviderCallContext, res: Response, ma
   deadline.catch(() => undefined);
   try {
     for (;;) {
-      const { done, value } = await Promise.race([reader.read(), deadline]);
+      const { done, value } = await Promise.race([bytes.next(), deadline]);
       if (done) break;
       const text = decoder.decode(value, { stream: true });
       parts.push(text);
       size += text.length;
       if (size >= maxChars) {
-        void reader.cancel().catch(() => undefined);
+        cancel();
         return parts.join('').slice(0, maxChars);
       }
     }
     parts.push(decoder.decode());
     return parts.join('');
   } catch (err) {
-    void reader.cancel().catch(() => undefined);
+    cancel();
     if (err === BODY_TIMEOUT)
       throw new UpstreamError(`${ctx.provider.id} did not send its response body within ${ctx.provider.timeoutMs} ms`, 'timeout');
     throw networkError(ctx, err, 'read');
@@ -149,7 +157,7 @@ export async function readBodyWithin(ctx: ProviderCallContext, res: Response, ma
 }
 
 /** Reads a buffered JSON response body, bounded like `readBodyWithin`. */
-export async function readJson(ctx: ProviderCallContext, res: Response): Promise<unknown> {
+export async function readJson(ctx: ProviderCallContext, res: UpstreamResponse): Promise<unknown> {
   const text = await readBodyWithin(ctx, res);
   try {
     return JSON.parse(text);
@@ -161,10 +169,10 @@ export async function readJson(ctx: ProviderCallContext, res: Response): Promise
 /** The response's Server-Sent Events, each `data` parsed as JSON; read failures become UpstreamErrors. */
 export async function* readJsonEvents(
   ctx: ProviderCallContext,
-  res: Response,
+  res: UpstreamResponse,
 ): AsyncGenerator<{ event: SseEvent['event']; json: unknown }> {
   if (!res.body) throw new UpstreamError(`${ctx.provider.id} sent no stream body`, 'protocol');
-  const events = readSse(res.body as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
+  const events = readSse(res.body)[Symbol.asyncIterator]();
   try {
     for (;;) {
       let next: IteratorResult<SseEvent>;

@@ -5,6 +5,7 @@
 import type { ChatRequest } from '../../domain/chat-request';
 import { UpstreamError } from '../../domain/errors';
 import type { ProviderAdapter, ProviderCallContext, StreamEvent } from '../../domain/ports';
+import type { UpstreamResponse } from '../../domain/upstream';
 import { postJson, readJson, readJsonEvents } from '../http';
 import { anthropicHeaders, messagesUrl } from './api';
 import { toAnthropicRequest } from './request';
@@ -32,7 +33,7 @@ export const anthropicAdapter: ProviderAdapter = {
   },
 };
 
-async function* translate(res: Response, model: string, ctx: ProviderCallContext): AsyncGenerator<StreamEvent> {
+async function* translate(res: UpstreamResponse, model: string, ctx: ProviderCallContext): AsyncGenerator<StreamEvent> {
   const t = new AnthropicStreamTranslator(model, ctx.provider.id);
   for await (const { json } of readJsonEvents(ctx, res)) {
     for (const chunk of t.handle(json as AnthropicStreamEvent)) yield { type: 'chunk', chunk };

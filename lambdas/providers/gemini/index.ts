@@ -6,6 +6,7 @@
 import type { ChatRequest } from '../../domain/chat-request';
 import { UpstreamError } from '../../domain/errors';
 import type { ProviderAdapter, ProviderCallContext, StreamEvent } from '../../domain/ports';
+import type { UpstreamResponse } from '../../domain/upstream';
 import { postJson, readJson, readJsonEvents } from '../http';
 import { geminiHeaders, generateUrl } from './api';
 import { toGeminiRequest } from './request';
@@ -33,7 +34,7 @@ export const geminiAdapter: ProviderAdapter = {
   },
 };
 
-async function* translate(res: Response, model: string, ctx: ProviderCallContext): AsyncGenerator<StreamEvent> {
+async function* translate(res: UpstreamResponse, model: string, ctx: ProviderCallContext): AsyncGenerator<StreamEvent> {
   const t = new GeminiStreamTranslator(model, ctx.provider.id);
   for await (const { json } of readJsonEvents(ctx, res)) {
     const resp = json as GeminiResponse & { error?: { code?: unknown } };

@@ -7,6 +7,7 @@ import type { ChatRequest, EmbeddingsRequest } from '../../domain/chat-request';
 import { UpstreamError } from '../../domain/errors';
 import type { ChatCompletion, ChatCompletionChunk, EmbeddingResponse, ErrorBody, OpenAIUsage } from '../../domain/openai';
 import type { ProviderAdapter, ProviderCallContext, StreamEvent } from '../../domain/ports';
+import type { UpstreamResponse } from '../../domain/upstream';
 import type { NormalizedUsage } from '../../domain/usage';
 import { type ErrorMapper, postJson, readJson } from '../http';
 import { openAIErrorBody, safeCode } from '../mapping-tables';
@@ -69,7 +70,7 @@ const openAIErrors: ErrorMapper = (status, body) => {
   };
 };
 
-function post(path: string, body: Record<string, unknown>, ctx: ProviderCallContext): Promise<Response> {
+function post(path: string, body: Record<string, unknown>, ctx: ProviderCallContext): Promise<UpstreamResponse> {
   const ep = endpoint(ctx.provider);
   dropParams(body, ep.drop);
   return postJson(
@@ -81,10 +82,10 @@ function post(path: string, body: Record<string, unknown>, ctx: ProviderCallCont
   );
 }
 
-async function* streamEvents(response: Response, ctx: ProviderCallContext): AsyncGenerator<StreamEvent> {
+async function* streamEvents(response: UpstreamResponse, ctx: ProviderCallContext): AsyncGenerator<StreamEvent> {
   if (!response.body) throw new UpstreamError(`${ctx.provider.id} sent no stream body`, 'protocol');
   try {
-    yield* parseStream(response.body as AsyncIterable<Uint8Array>, ctx);
+    yield* parseStream(response.body, ctx);
   } catch (err) {
     if (err instanceof UpstreamError) throw err;
     throw new UpstreamError(`the connection to ${ctx.provider.id} broke mid-stream`, 'connect');

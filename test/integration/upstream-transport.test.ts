@@ -1,0 +1,134 @@
+/**
+ * The upstream HTTP client (lambdas/providers/transport.ts) against the mock OpenAI upstream over
+ * real sockets on 127.0.0.1: connections are kept alive and reused (after a buffered answer, and
+ * after a stream whose reader stopped at its last event), an unfinished body that is cancelled or
+ * aborted closes its connection, and errors carry the system code the adapters report.
+ */
+import { createServer } from 'node:http';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { freePort } from '../../lambdas/local/dynamodb-local';
+import { readSse } from '../../lambdas/providers/sse';
+import { upstreamPost } from '../../lambdas/providers/transport';
+import { type MockUpstream, startOpenAIUpstream } from '../helpers/openai-upstream';
+
+let up: MockUpstream;
+beforeAll(async () => {
+  up = await startOpenAIUpstream('transport');
+});
+afterAll(() => up.close());
+beforeEach(() => {
+  up.mode = { kind: 'ok' };
+});
+
+const post = (body: Record<string, unknown>, signal = new AbortController().signal) =>
+  upstreamPost(`${up.url}/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: 'Bearer k' },
+    body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'hi' }], ...body }),
+    signal,
+  });
+
+async function text(body: AsyncIterable<Uint8Array> | null): Promise<string> {
+  const parts: Buffer[] = [];
+  for await (const piece of body ?? []) parts.push(Buffer.from(piece));
+  return Buffer.concat(parts).toString('utf8');
+}
+
+describe('upstreamPost', () => {
+  it('reuses one kept-alive connection for buffered answers, and reads status, headers and body', async () => {
+    const before = up.connections;
+    for (let i = 0; i < 10; i++) {
+      const res = await post({});
+      expect(res.status).toBe(200);
+      expect(res.ok).toBe(true);
+      expect(res.headers.get('Content-Type')).toBe('application/json');
+      expect(res.headers.get('x-absent')).toBeNull();
+      expect(JSON.parse(await text(res.body)).object).toBe('chat.completion');
+    }
+    expect(up.connections - before).toBeLessThanOrEqual(1);
+    expect(up.requests.at(-1)?.authorization).toBe('Bearer k');
+  });
+
+  it('keeps the connection of a stream whose reader stops at [DONE], before the body has ended', async () => {
+    const before = up.connections;
+    for (let i = 0; i < 10; i++) {
+      const res = await post({ stream: true });
+      let events = 0;
+      for await (const ev of readSse(res.body!)) {
+        events++;
+        if (ev.data === '[DONE]') break;
+      }
+      expect(events).toBeGreaterThan(2);
+    }
+    expect(up.connections - before).toBeLessThanOrEqual(1);
+  });
+
+  it('closes the connection of a body cancelled before it has all arrived', async () => {
+    up.mode = { kind: 'stall-after-role' };
+    const abandoned = up.abandoned;
+    const res = await post({ stream: true });
+    const first = await res.body![Symbol.asyncIterator]().next();
+    expect(Buffer.from(first.value!).toString('utf8')).toContain('"role":"assistant"');
+    res.cancel?.();
+    await vi.waitFor(() => expect(up.abandoned).toBe(abandoned + 1));
+  });
+
+  it('an abort before the headers rejects with the reason and closes the connection; after them, the body read fails', async () => {
+    up.mode = { kind: 'hang' };
+    const abandoned = up.abandoned;
+    const requests = up.requests.length;
+    const controller = new AbortController();
+    const pending = post({}, controller.signal);
+    await vi.waitFor(() => expect(up.requests.length).toBe(requests + 1));
+    controller.abort(new Error('gave up'));
+    await expect(pending).rejects.toThrow('gave up');
+    await vi.waitFor(() => expect(up.abandoned).toBe(abandoned + 1));
+
+    up.mode = { kind: 'stall-after-role' };
+    const later = new AbortController();
+    const res = await post({ stream: true }, later.signal);
+    const reading = text(res.body);
+    later.abort(new Error('silence bound'));
+    await expect(reading).rejects.toThrow();
+  });
+
+  it('sends once more, on a new connection, a request whose kept-alive connection was reset before any answer', async () => {
+    // A server that resets a connection at its second request: what a client meets when it reuses a
+    // connection the server dropped while it sat idle (a Lambda instance thawing after a pause).
+    let requests = 0;
+    let connections = 0;
+    const perSocket = new WeakMap<object, number>();
+    const server = createServer((req, res) => {
+      requests++;
+      const seen = (perSocket.get(req.socket) ?? 0) + 1;
+      perSocket.set(req.socket, seen);
+      if (seen === 2) return void req.socket.destroy();
+      req.resume();
+      req.on('end', () => res.end('{"ok":true}'));
+    });
+    server.on('connection', () => connections++);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/v1/chat/completions`;
+      const call = () => upstreamPost(url, { method: 'POST', headers: {}, body: '{}', signal: new AbortController().signal });
+      expect(await text((await call()).body)).toBe('{"ok":true}');
+      expect(await text((await call()).body)).toBe('{"ok":true}');
+      expect({ requests, connections }).toEqual({ requests: 3, connections: 2 });
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
+  });
+
+  it('a refused connection fails with its system error code', async () => {
+    const port = await freePort();
+    await expect(
+      upstreamPost(`http://127.0.0.1:${port}/v1/chat/completions`, {
+        method: 'POST',
+        headers: {},
+        body: '{}',
+        signal: new AbortController().signal,
+      }),
+    ).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+  });
+});
