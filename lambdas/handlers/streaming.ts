@@ -28,7 +28,7 @@ export const DEADLINE_MARGIN_MS = 10_000;
  * behind whatever is already waiting on a socket — the client reading its answer, other requests.
  * The first immediate runs in this loop turn's check phase, the second after the next poll.
  */
-export function afterPendingIo(): Promise<void> {
+function afterPendingIo(): Promise<void> {
   return new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
 }
 

@@ -20,6 +20,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { storeClientBounds } from '../store/dynamo';
 import { TABLES, type TableNames, TTL_ATTRIBUTE } from '../store/tables';
+import { javaCommand } from './java-command';
 
 export interface LocalDynamo {
   endpoint: string;
@@ -188,17 +189,13 @@ function trackChild(child: ChildProcess): void {
   });
 }
 
-/** The niceness of a store started in the background (see `startDynamoLocal`). */
-export const BACKGROUND_NICENESS = 10;
-
 export interface DynamoLocalOptions {
   port?: number;
   dataDir?: string;
   /**
-   * Run the JVM at a lower CPU priority (niceness BACKGROUND_NICENESS, through `nice`; not on
-   * Windows). On a machine with few cores, its bursts of work (a write, its own garbage collector)
-   * then wait for the router's request path instead of preempting it: a deployed router's store
-   * runs on other machines. `npm start` and the bench use it; the tests do not, so that a busy
+   * Run the JVM at a lower CPU priority (java-command.ts). On a machine with few cores, its bursts
+   * of work (a write, its own garbage collector) then wait for the router's request path instead of
+   * preempting it: a deployed router's store runs on other machines. `npm start` and the bench use it; the tests do not, so that a busy
    * test run never slows the store they wait on.
    */
   background?: boolean;
@@ -237,15 +234,15 @@ async function spawnDynamoLocal(port: number, dataDir: string | undefined, backg
     throw new Error(`port ${port} on 127.0.0.1 is already in use; the store is not adopted. Stop that process or set CTR_DYNAMODB_PORT`);
   }
   // stdin stays an open pipe: the launcher exits when it closes (this process ended, however).
-  // `nice` execs java in place: the child's pid is the JVM's.
-  const [command, args] =
-    background && process.platform !== 'win32'
-      ? ['nice', ['-n', String(BACKGROUND_NICENESS), 'java', ...dynamoLocalArgs(port, dataDir)]]
-      : ['java', dynamoLocalArgs(port, dataDir)];
+  const [command, args] = javaCommand(dynamoLocalArgs(port, dataDir), background);
   const child: ChildProcess = spawn(command, args, { stdio: ['pipe', 'pipe', 'ignore'], detached: false });
   trackChild(child);
   let exited = false;
   child.once('exit', () => {
+    exited = true;
+  });
+  // A launch that fails (no such command) ends the start with a message, not an unhandled error.
+  child.once('error', () => {
     exited = true;
   });
   let listening = false;

@@ -4,7 +4,8 @@
  */
 import { getPriority } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { BACKGROUND_NICENESS, startDynamoLocal } from '../../lambdas/local/dynamodb-local';
+import { startDynamoLocal } from '../../lambdas/local/dynamodb-local';
+import { BACKGROUND_NICENESS } from '../../lambdas/local/java-command';
 
 describe.skipIf(process.platform === 'win32')('DynamoDB Local in the background', () => {
   it('runs the JVM itself at the background niceness, and the store answers', async () => {
