@@ -4,7 +4,9 @@
  * after a stream whose reader stopped at its last event), an unfinished body that is cancelled or
  * aborted closes its connection, and errors carry the system code the adapters report.
  */
+import { execFileSync } from 'node:child_process';
 import { createServer } from 'node:http';
+import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { freePort } from '../../lambdas/local/dynamodb-local';
 import { readSse } from '../../lambdas/providers/sse';
@@ -118,6 +120,19 @@ describe('upstreamPost', () => {
       server.closeAllConnections();
       await new Promise((r) => server.close(r));
     }
+  });
+
+  it('speaks HTTPS with the certificate checked: one kept-alive connection, a name the certificate lacks refused', () => {
+    // The child trusts the test certificate (NODE_EXTRA_CA_CERTS is read at process start only).
+    const out = execFileSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '../helpers/tls-probe.ts')], {
+      env: { ...process.env, NODE_EXTRA_CA_CERTS: join(import.meta.dirname, '../fixtures/tls-127.0.0.1.cert.pem') },
+      timeout: 30_000,
+    });
+    expect(JSON.parse(out.toString('utf8'))).toEqual({
+      bodies: Array(3).fill('{"got":{"n":1}}'),
+      connections: 1,
+      mismatch: 'ERR_TLS_CERT_ALTNAME_INVALID',
+    });
   });
 
   it('a refused connection fails with its system error code', async () => {
