@@ -2,6 +2,7 @@
  * Data-subject rights (policy §6) end to end against DynamoDB Local: export, correction,
  * restriction, objection, erasure by crypto-shredding, and the audit trail.
  */
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { defaultConfig } from '../helpers/config';
@@ -135,7 +136,8 @@ describe('data-subject rights', () => {
     expect(res.status).toBe(202);
     const started = (await res.json()) as { jobId: string; status: string };
     expect(started).toMatchObject({ status: 'running' });
-    expect((await router.stack.runtime.accounts['d'].accounts.get('acct-erase'))?.erasedAt).toBeTruthy();
+    const stored = await router.db.send(new GetCommand({ TableName: router.tables.accounts, Key: { pk: 'acct#acct-erase' } }));
+    expect(stored.Item?.erasedAt).toBeTruthy();
     await router.stack.runtime.localJobs?.idle();
     const jobRes = await fetch(`${router.baseUrl}/privacy/erasure-jobs/${started.jobId}`);
     expect(jobRes.status).toBe(200);
