@@ -133,6 +133,9 @@ async function measure(accountId: string, limits: Record<string, number> | undef
 
 const round = (x: number) => Math.round(x * 100) / 100;
 
+/** Limits-table calls per request at most: one budget write-back each, and the odd refill. */
+const MAX_LIMITS_CALLS = 1.25;
+
 describe('store operations per chat request (for npm run cost)', () => {
   it('counts what one request reads, writes and logs, and keeps scripts/cost/store-ops.json in step', async () => {
     const measured: StoreOpsFile['requests'] = {
@@ -154,21 +157,22 @@ describe('store operations per chat request (for npm run cost)', () => {
       const m = measured[kind];
       const c = committed.requests[kind];
       // Calls are exact, except the limits table's: budget write-backs are shared by settles close in
-      // time (leases), so how many there are per request depends on timing (at most one each).
-      // Units and log bytes vary a little with ids and timings.
-      const near = (a: number, b: number, within: number) => Math.abs(a - b) <= within;
+      // time (leases), so there are 0 to 1 per request depending on timing, and a refill (a new
+      // minute's rate window) adds a few hundredths. Units and log bytes vary a little with ids and timings.
+      const near = (a: number, b: number, within: number) => Math.abs(a - b) <= within + 1e-9;
+      const limitsCalls = (r: PerRequestOps) => Object.values(r.tables.limits?.calls ?? {}).reduce((sum, n) => sum + n, 0);
+      const seen = `${kind}: measured ${JSON.stringify(m)}, committed ${JSON.stringify(c)}`;
       for (const [table, ops] of Object.entries(m.tables)) {
         const hint = `${kind} ${table}: run UPDATE_STORE_OPS=1 (see the header)`;
-        if (table === 'limits') {
-          for (const [cmd, n] of Object.entries(ops.calls))
-            expect(near(n, c.tables[table]?.calls[cmd] ?? 0, 0.5), `${hint} ${cmd}`).toBe(true);
-        } else expect(ops.calls, hint).toEqual(c.tables[table]?.calls);
+        if (table === 'limits') expect(limitsCalls(m), `${hint}; ${seen}`).toBeLessThanOrEqual(MAX_LIMITS_CALLS);
+        else expect(ops.calls, hint).toEqual(c.tables[table]?.calls);
         expect(Math.abs(ops.writeUnits - (c.tables[table]?.writeUnits ?? 0)), `${kind} ${table} write units`).toBeLessThanOrEqual(
           table === 'limits' ? 4 : 0.5,
         );
       }
       expect(Object.keys(m.tables).sort()).toEqual(Object.keys(c.tables).sort());
-      expect(near(m.roundTrips, c.roundTrips, 0.5)).toBe(true);
+      // Every other round trip is exact.
+      expect(near(m.roundTrips - limitsCalls(m), c.roundTrips - limitsCalls(c), 0.01), seen).toBe(true);
       expect(m.logLines).toBe(c.logLines);
       expect(Math.abs(m.logBytes - c.logBytes) / c.logBytes).toBeLessThan(0.15);
     }
