@@ -16,7 +16,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../lambdas/core/config';
@@ -166,7 +166,11 @@ describe('no prompt or completion leaves a child process', () => {
     mkdirSync(cwd(), { recursive: true });
     const [port, dynamoPort] = [await freePort(), await freePort()];
     dynamoEndpoint = `http://127.0.0.1:${dynamoPort}`;
-    server = spawnNode([join(REPO, 'node_modules/tsx/dist/cli.mjs'), join(REPO, 'lambdas/local/main.ts')], {
+    // `npm start` runs main.ts through the tsx CLI, a parent process that relays signals to the real
+    // one and kills it (exit 143) if it does not confirm a signal within 30 ms, which a loaded CI
+    // machine can miss. With tsx's loader in one process, SIGTERM reaches main.ts itself.
+    const tsxLoader = pathToFileURL(join(REPO, 'node_modules/tsx/dist/loader.mjs')).href;
+    server = spawnNode(['--import', tsxLoader, join(REPO, 'lambdas/local/main.ts')], {
       cwd: cwd(),
       env: {
         PATH: process.env.PATH,
