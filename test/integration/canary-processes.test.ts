@@ -166,9 +166,8 @@ describe('no prompt or completion leaves a child process', () => {
     mkdirSync(cwd(), { recursive: true });
     const [port, dynamoPort] = [await freePort(), await freePort()];
     dynamoEndpoint = `http://127.0.0.1:${dynamoPort}`;
-    // `npm start` runs main.ts through the tsx CLI, a parent process that relays signals to the real
-    // one and kills it (exit 143) if it does not confirm a signal within 30 ms, which a loaded CI
-    // machine can miss. With tsx's loader in one process, SIGTERM reaches main.ts itself.
+    // As `npm start` runs it: tsx's loader in one process, so SIGTERM reaches main.ts itself (the tsx
+    // CLI would be a parent that kills it, exit 143, unless it confirms a relayed signal within 30 ms).
     const tsxLoader = pathToFileURL(join(REPO, 'node_modules/tsx/dist/loader.mjs')).href;
     server = spawnNode(['--import', tsxLoader, join(REPO, 'lambdas/local/main.ts')], {
       cwd: cwd(),
