@@ -9,6 +9,7 @@
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import type { KMSClient } from '@aws-sdk/client-kms';
+import { lazy } from '../domain/lazy';
 import type { DataKeyStore } from '../domain/ports';
 
 /** A freshly generated data key: the plaintext (kept in memory only) and its wrapped form (stored). */
@@ -190,11 +191,7 @@ export class PersonalDataCipher {
  * key, such as api, is deployed without a key and never asks for one).
  */
 export function lazyKeyProvider(env: NodeJS.ProcessEnv = process.env): KeyProvider {
-  let provider: KeyProvider | undefined;
-  const get = () => {
-    provider ??= keyProviderFromEnv(env);
-    return provider;
-  };
+  const get = lazy(() => keyProviderFromEnv(env));
   return {
     generateDataKey: async (accountId) => get().generateDataKey(accountId),
     unwrap: async (accountId, wrapped) => get().unwrap(accountId, wrapped),

@@ -195,8 +195,8 @@ export interface DynamoLocalOptions {
   /**
    * Run the JVM at a lower CPU priority (java-command.ts). On a machine with few cores, its bursts
    * of work (a write, its own garbage collector) then wait for the router's request path instead of
-   * preempting it: a deployed router's store runs on other machines. `npm start` and the bench use it; the tests do not, so that a busy
-   * test run never slows the store they wait on.
+   * preempting it: a deployed router's store runs on other machines. `npm start` and the bench use
+   * it; the tests do not, so that a busy test run never slows the store they wait on.
    */
   background?: boolean;
 }

@@ -4,9 +4,10 @@
  * Where `nice` cannot be run (Windows), the JVM runs at normal priority.
  */
 import { execFileSync } from 'node:child_process';
+import { lazy } from '../domain/lazy';
 
-/** Whether `nice` can be run here (POSIX systems have it; Windows does not). */
-function hasNice(): boolean {
+/** Whether `nice` can be run here (POSIX systems have it; Windows does not); asked once per process. */
+const hasNice = lazy((): boolean => {
   if (process.platform === 'win32') return false;
   try {
     execFileSync('nice', ['-n', '0', 'true'], { stdio: 'ignore' });
@@ -14,7 +15,7 @@ function hasNice(): boolean {
   } catch {
     return false;
   }
-}
+});
 
 /** The niceness of a store started in the background (see `startDynamoLocal`). */
 export const BACKGROUND_NICENESS = 10;
