@@ -17,6 +17,12 @@ import { readSse, type SseEvent } from './sse';
 export type ErrorMapper = (status: number, body: unknown) => { code: string | null; body: ErrorBody };
 
 const MAX_ERROR_BODY = 64 * 1024;
+/**
+ * The largest buffered 2xx body read from an upstream. Above the largest legitimate answer: an
+ * embeddings batch as JSON floats (2,048 inputs × 3,072 dimensions, ~20 characters each) is ~125 MB.
+ * It bounds a faulty upstream that keeps sending within its timeout.
+ */
+export const MAX_UPSTREAM_BODY = 256 * 1024 * 1024;
 
 /** Classifies a thrown fetch/read error: aborted by the caller, timed out, or a network failure. */
 export function networkError(ctx: ProviderCallContext, err: unknown, phase: 'connect' | 'read', timedOut = false): UpstreamError {
@@ -90,7 +96,7 @@ export async function postJson(
   if (res.ok) return res;
   let parsed: unknown;
   try {
-    const text = await readBodyWithin(ctx, res, MAX_ERROR_BODY);
+    const text = await readBodyWithin(ctx, res, { bytes: MAX_ERROR_BODY, over: 'truncate' });
     parsed = text ? JSON.parse(text) : undefined;
   } catch {
     parsed = undefined;
@@ -113,19 +119,20 @@ const BODY_TIMEOUT = Symbol('body timeout');
 
 /**
  * Reads a response body to its end within `provider.timeoutMs` after the headers (a body that stalls
- * or trickles is cancelled, which closes the connection, and becomes a retryable `timeout`). With
- * `maxChars`, stops reading (and cancels the rest) once that much text has arrived.
+ * or trickles is cancelled, which closes the connection, and becomes a retryable `timeout`), and
+ * within `limit.bytes`: past it the rest is cancelled, and the text is cut there (`truncate`, for
+ * error bodies) or the read fails (`fail`, a `protocol` error). Bytes are joined and decoded once at
+ * the end: a `TextDecoder` per body cost more than the rest of the read (measured, session 20).
  */
 export async function readBodyWithin(
   ctx: ProviderCallContext,
   res: UpstreamResponse,
-  maxChars = Number.POSITIVE_INFINITY,
+  limit: { bytes: number; over: 'truncate' | 'fail' } = { bytes: MAX_UPSTREAM_BODY, over: 'fail' },
 ): Promise<string> {
   if (!res.body) return '';
   const bytes = res.body[Symbol.asyncIterator]();
   const cancel = () => (res.cancel ? res.cancel() : void Promise.resolve(bytes.return?.()).catch(() => undefined));
-  const decoder = new TextDecoder();
-  const parts: string[] = [];
+  const parts: Uint8Array[] = [];
   let size = 0;
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
@@ -136,16 +143,15 @@ export async function readBodyWithin(
     for (;;) {
       const { done, value } = await Promise.race([bytes.next(), deadline]);
       if (done) break;
-      const text = decoder.decode(value, { stream: true });
-      parts.push(text);
-      size += text.length;
-      if (size >= maxChars) {
+      parts.push(value);
+      size += value.byteLength;
+      if (size > limit.bytes) {
         cancel();
-        return parts.join('').slice(0, maxChars);
+        if (limit.over === 'fail') throw new UpstreamError(`${ctx.provider.id} sent a response body over ${limit.bytes} bytes`, 'protocol');
+        return Buffer.concat(parts).toString('utf8', 0, limit.bytes);
       }
     }
-    parts.push(decoder.decode());
-    return parts.join('');
+    return Buffer.concat(parts).toString('utf8');
   } catch (err) {
     cancel();
     if (err === BODY_TIMEOUT)

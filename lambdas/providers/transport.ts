@@ -37,15 +37,67 @@ function stop(res: IncomingMessage): void {
   else res.destroy();
 }
 
-/** The body's bytes; a consumer that stops early stops the response (`stop`). */
-async function* bytesOf(res: IncomingMessage): AsyncGenerator<Uint8Array> {
+/**
+ * The body's bytes, read with `data` events. Node's own stream iterator (`res.iterator()`) is an async
+ * generator over `readable` events; measured on a small JSON response in one process, reading the body
+ * through it took 43–67 µs against 11–25 µs this way (`.local` A/B, session 20). Backpressure: the
+ * response is paused while a chunk waits for its reader. A consumer that stops early (`return()`)
+ * stops the response (`stop`). The body fails like Node's iterator: with the response's error, or
+ * with a premature close when the connection ends before the message does.
+ */
+function bytesOf(res: IncomingMessage): AsyncIterable<Uint8Array> {
+  const chunks: Uint8Array[] = [];
   let ended = false;
-  try {
-    for await (const chunk of res.iterator({ destroyOnReturn: false })) yield chunk as Uint8Array;
+  let failure: Error | undefined;
+  let reader: { resolve(r: IteratorResult<Uint8Array>): void; reject(err: unknown): void } | undefined;
+  const wake = () => {
+    const r = reader;
+    if (!r) return;
+    if (chunks.length > 0) r.resolve({ done: false, value: chunks.shift()! });
+    else if (failure) r.reject(failure);
+    else if (ended) r.resolve({ done: true, value: undefined });
+    else return;
+    reader = undefined;
+  };
+  res.on('data', (chunk: Uint8Array) => {
+    chunks.push(chunk);
+    if (!reader) res.pause();
+    wake();
+  });
+  res.once('end', () => {
     ended = true;
-  } finally {
-    if (!ended) stop(res);
-  }
+    wake();
+  });
+  res.once('error', (err) => {
+    failure ??= err;
+    wake();
+  });
+  res.once('close', () => {
+    if (!ended) failure ??= Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' });
+    wake();
+  });
+  const iterator: AsyncIterableIterator<Uint8Array> = {
+    next() {
+      if (chunks.length > 0) return Promise.resolve({ done: false, value: chunks.shift()! });
+      if (failure) return Promise.reject(failure);
+      if (ended) return Promise.resolve({ done: true, value: undefined });
+      if (reader) return Promise.reject(new Error('a body is read by one reader at a time'));
+      res.resume();
+      return new Promise((resolve, reject) => {
+        reader = { resolve, reject };
+      });
+    },
+    return() {
+      if (!ended) stop(res);
+      ended = true;
+      chunks.length = 0;
+      return Promise.resolve({ done: true, value: undefined });
+    },
+    [Symbol.asyncIterator]() {
+      return iterator;
+    },
+  };
+  return iterator;
 }
 
 function responseOf(res: IncomingMessage): UpstreamResponse {

@@ -5,10 +5,11 @@
  * aborted closes its connection, and errors carry the system code the adapters report.
  */
 import { execFileSync } from 'node:child_process';
-import { createServer } from 'node:http';
+import { createServer, type RequestListener } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { freePort } from '../../lambdas/local/dynamodb-local';
+import { readBodyWithin } from '../../lambdas/providers/http';
 import { readSse } from '../../lambdas/providers/sse';
 import { upstreamPost } from '../../lambdas/providers/transport';
 import { type MockUpstream, startOpenAIUpstream } from '../helpers/openai-upstream';
@@ -135,6 +136,75 @@ describe('upstreamPost', () => {
     });
   });
 
+  it('reads a body of many chunks whole, holding the sender back while no read waits', async () => {
+    const size = 32 * 1024 * 1024;
+    let written = () => 0;
+    await withServer(
+      (req, res) => {
+        const socket = res.socket!;
+        written = () => socket.bytesWritten;
+        req.resume();
+        res.writeHead(200, { 'content-length': String(size) });
+        const piece = Buffer.alloc(64 * 1024, 'a');
+        let sent = 0;
+        const more = () => {
+          while (sent < size) {
+            sent += piece.length;
+            if (!res.write(piece)) return void res.once('drain', more);
+          }
+          res.end();
+        };
+        more();
+      },
+      async (call) => {
+        const res = await call();
+        const bytes = res.body![Symbol.asyncIterator]();
+        let got = (await bytes.next()).value!.byteLength;
+        await new Promise((r) => setTimeout(r, 200));
+        // Paused: what is sent stops at the socket buffers, far short of the body.
+        expect(written()).toBeLessThan(size / 2);
+        for (let next = await bytes.next(); !next.done; next = await bytes.next()) got += next.value.byteLength;
+        expect(got).toBe(size);
+      },
+    );
+  });
+
+  it('bounds a body in size: over the limit it fails (or is cut, for error bodies) and its connection closes', async () => {
+    let closed = 0;
+    await withServer(
+      (req, res) => {
+        req.resume();
+        res.socket?.once('close', () => closed++);
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.write(Buffer.alloc(4096, 'x'));
+        // Never ends: only the size bound stops the read.
+      },
+      async (call) => {
+        const ctx = { provider: { id: 'big', timeoutMs: 30_000 }, signal: new AbortController().signal } as never;
+        await expect(readBodyWithin(ctx, await call(), { bytes: 1000, over: 'fail' })).rejects.toMatchObject({
+          reason: 'protocol',
+          message: 'big sent a response body over 1000 bytes',
+        });
+        expect(await readBodyWithin(ctx, await call(), { bytes: 10, over: 'truncate' })).toBe('xxxxxxxxxx');
+        await vi.waitFor(() => expect(closed).toBe(2));
+      },
+    );
+  });
+
+  it('a connection closed in the middle of a body fails the read', async () => {
+    await withServer(
+      (req, res) => {
+        req.resume();
+        res.writeHead(200, { 'content-length': '100' });
+        res.write('{"partial":', () => res.socket?.destroy());
+      },
+      async (call) => {
+        const ctx = { provider: { id: 'cut', timeoutMs: 30_000 }, signal: new AbortController().signal } as never;
+        await expect(readBodyWithin(ctx, await call())).rejects.toMatchObject({ reason: 'protocol' });
+      },
+    );
+  });
+
   it('a refused connection fails with its system error code', async () => {
     const port = await freePort();
     await expect(
@@ -147,3 +217,16 @@ describe('upstreamPost', () => {
     ).rejects.toMatchObject({ code: 'ECONNREFUSED' });
   });
 });
+
+/** Runs `body` against a one-off server on 127.0.0.1 with `handler`; `call` POSTs to it. */
+async function withServer(handler: RequestListener, body: (call: () => ReturnType<typeof upstreamPost>) => Promise<void>): Promise<void> {
+  const server = createServer(handler);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  try {
+    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/v1/x`;
+    await body(() => upstreamPost(url, { method: 'POST', headers: {}, body: '{}', signal: new AbortController().signal }));
+  } finally {
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+  }
+}
