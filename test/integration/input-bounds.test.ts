@@ -10,6 +10,7 @@ import { messagesRequestSchema } from '../../lambdas/core/messages-inbound/schem
 import { chatRequestSchema, embeddingsRequestSchema, validate } from '../../lambdas/domain/chat-request';
 import { RouterError } from '../../lambdas/domain/errors';
 import { measureJson } from '../../lambdas/domain/json-bounds';
+import { MAX_BODY_BYTES } from '../../lambdas/handlers/http';
 import { defaultConfig } from '../helpers/config';
 import { asHttp } from '../helpers/http-error';
 import { startTestRouter, type TestRouter } from '../helpers/local-router';
@@ -138,6 +139,38 @@ describe('over a real socket', () => {
     const unknown = `{"model":"mock/echo-small","messages":[{"role":"user","content":"hi"}],"x":${nestedText(50_000)}}`;
     expect((await post('/chat/completions', unknown)).status).toBe(400);
     expect((await post('/embeddings', '{"model":"mock/embed-small","input":"x","dimensions":1000000000}')).status).toBe(400);
+  });
+
+  it('answers 413 to a body over 10 MiB and closes the connection without reading the rest', async () => {
+    const { request } = await import('node:http');
+    const url = new URL(`${router.baseUrl}/chat/completions`);
+    const size = MAX_BODY_BYTES + 4 * 1024 * 1024;
+    const answer = await new Promise<{ status: number; body: string; connection?: string }>((resolve, reject) => {
+      const req = request(url, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-length': String(size) } });
+      // Writing may fail once the router has answered and closed: the answer is what counts.
+      req.on('error', () => undefined);
+      req.once('response', (res) => {
+        const parts: Buffer[] = [];
+        res.on('data', (c: Buffer) => parts.push(c));
+        res.once('end', () =>
+          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(parts).toString('utf8'), connection: res.headers.connection }),
+        );
+        res.once('error', reject);
+      });
+      const piece = Buffer.alloc(1024 * 1024, 0x20);
+      let sent = 0;
+      const more = () => {
+        while (sent < size && !req.destroyed) {
+          sent += piece.length;
+          if (!req.write(piece)) return void req.once('drain', more);
+        }
+        req.end();
+      };
+      more();
+    });
+    expect(answer.status).toBe(413);
+    expect(answer.connection).toBe('close');
+    expect(JSON.parse(answer.body).error.code).toBe('request_too_large');
   });
 
   it('the official openai client gets the same vectors with its default (base64) as with float', async () => {
