@@ -27,6 +27,9 @@ export interface LeasedLimitsDeps {
 
 const keyOf = (c: LeaseCounter) => `${c.key.pk}|${c.key.sk}`;
 
+/** The reservation of a request whose key and account have no limits. */
+const UNLIMITED: Reservation = Object.freeze({ rateLimit: Object.freeze({}), ticket: undefined, settle: async () => undefined });
+
 export class LeasedLimits implements LimitsPort {
   private readonly leases = new Map<string, CounterLease>();
   private readonly accounts = new Map<string, AccountFlush>();
@@ -87,6 +90,8 @@ export class LeasedLimits implements LimitsPort {
       this.prune(now);
     }
     const { budgets, windows } = this.deps.store.counters(caller, now);
+    // Nothing to hold (a key and account without limits): no leases, nothing to settle.
+    if (budgets.length === 0 && windows.length === 0) return UNLIMITED;
     const resetSeconds = (c: LeaseCounter) => Math.max(1, Math.ceil((c.resetAt.getTime() - now.getTime()) / 1000));
     for (const w of windows)
       if (w.limits.tokens !== undefined && maxTokens > w.limits.tokens)
