@@ -6,11 +6,9 @@
  * on a shared machine falls on all of them alike.
  */
 import { randomBytes } from 'node:crypto';
-import { jsonLogger } from '../lambdas/core/log';
-import { startLocalStack } from '../lambdas/local/stack';
 import { threeProviderConfig } from '../test/helpers/config';
 import { startOpenAIUpstream } from '../test/helpers/openai-upstream';
-import { startPassthrough } from './passthrough';
+import { importBundled } from './bundle';
 import { ms, pct, table } from './stats';
 
 interface Target {
@@ -93,6 +91,9 @@ export interface OverheadFigures {
 
 /** Runs the comparison and prints its tables; returns the figures the targets are stated in. */
 export async function overhead(o: OverheadOptions, deadline: number): Promise<OverheadFigures> {
+  // Both gateways run as bundles, as Lambda runs the handlers (bench/bundle.ts); the client and the mock upstream are shared.
+  const { startLocalStack, jsonLogger } = await importBundled<typeof import('./local-router')>('./local-router.ts', 'router');
+  const { startPassthrough } = await importBundled<typeof import('./passthrough')>('./passthrough.ts', 'passthrough');
   const up = await startOpenAIUpstream('bench');
   up.usage = { prompt: 20, completion: 6, cached: 0 };
   const pass = await startPassthrough(up.url);

@@ -4,13 +4,23 @@
  * node:http with keep-alive) and pipes the response back — no auth, no routing, no store. What the
  * router adds beyond it is the router's own cost.
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { upstreamPost } from '../lambdas/providers/transport';
 
 export interface Passthrough {
   /** Base URL, `http://127.0.0.1:<port>/v1`. */
   url: string;
   close(): Promise<void>;
+}
+
+/** The request body, read with `data` events as the router's local server reads it. */
+function bodyOf(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.once('error', reject);
+  });
 }
 
 /** Starts a passthrough in front of `upstream` (an OpenAI base URL such as `http://127.0.0.1:1234/v1`). */
@@ -20,12 +30,10 @@ export async function startPassthrough(upstream: string): Promise<Passthrough> {
     const gone = new AbortController();
     res.once('close', () => gone.abort());
     try {
-      const chunks: Buffer[] = [];
-      for await (const c of req) chunks.push(c as Buffer);
       const up = await upstreamPost(`${origin}${req.url}`, {
         method: 'POST',
         headers: { 'content-type': req.headers['content-type'] ?? 'application/json', authorization: req.headers.authorization ?? '' },
-        body: Buffer.concat(chunks).toString('utf8'),
+        body: await bodyOf(req),
         signal: gone.signal,
       });
       res.writeHead(up.status, { 'content-type': up.headers.get('content-type') ?? 'application/json' });

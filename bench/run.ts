@@ -17,12 +17,11 @@
 import { randomBytes } from 'node:crypto';
 import { Catalog } from '../lambdas/core/catalog';
 import { DEFAULT_CONFIG_PATH, loadConfigFile } from '../lambdas/core/config';
-import { jsonLogger } from '../lambdas/core/log';
 import { chatNeeds, planRoute } from '../lambdas/core/routing';
 import type { ChatRequest } from '../lambdas/domain/chat-request';
-import { startLocalStack } from '../lambdas/local/stack';
 import { threeProviderConfig } from '../test/helpers/config';
 import { startOpenAIUpstream } from '../test/helpers/openai-upstream';
+import { importBundled } from './bundle';
 import { coldStartTable, measureColdStarts } from './cold-start';
 import { overhead } from './overhead';
 import { ms, pct, table } from './stats';
@@ -70,6 +69,7 @@ function routing(): void {
 
 /** A route whose cheapest offer fails (HTTP 500 after 100 ms, as a dying host answers): before and after its breaker opens. */
 async function deadCheapest(): Promise<void> {
+  const { startLocalStack, jsonLogger } = await importBundled<typeof import('./local-router')>('./local-router.ts', 'router');
   const dead = await startOpenAIUpstream('dead');
   const live = await startOpenAIUpstream('live');
   dead.mode = { kind: 'status', status: 500, delayMs: 100 };
