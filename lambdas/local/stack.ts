@@ -36,13 +36,14 @@ export interface LocalStackOptions {
   backgroundStore?: boolean;
   /** Environment for the runtime (config, provider keys); CTR_DYNAMODB_ENDPOINT is added. */
   env?: NodeJS.ProcessEnv;
-  log?: Logger;
+  /** The core's logger: a JSON logger to stdout by default; `'powertools'` logs as a deployed function does (to `metricsWrite`). */
+  log?: Logger | 'powertools';
   /**
    * Check SigV4 signatures on `/admin/*` against these credentials (as API Gateway's IAM
    * authorization does in the cloud) instead of trusting loopback. Test credentials only.
    */
   operatorCredentials?: readonly Credentials[];
-  /** Where the Powertools metrics (EMF lines) go; stdout by default, as in Lambda. */
+  /** Where the Powertools metrics (EMF lines) and logs go; stdout by default, as in Lambda. */
   metricsWrite?: LineWriter;
   /** Reuse a running DynamoDB (Local) instead of starting one. */
   dynamoEndpoint?: string;
@@ -65,7 +66,6 @@ export async function replaySpool(runtime: Runtime): Promise<void> {
 }
 
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
-  const log = options.log ?? jsonLogger();
   const dynamo: LocalDynamo = options.dynamoEndpoint
     ? { endpoint: options.dynamoEndpoint, port: Number(new URL(options.dynamoEndpoint).port), stop: async () => undefined }
     : await startDynamoLocal({ port: options.dynamoPort, dataDir: options.dataDir, background: options.backgroundStore });
@@ -82,6 +82,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     await createTables(dynamo.endpoint, tableNamesFromEnv(env));
     const obs = createObservability(env, options.metricsWrite ?? ((line) => process.stdout.write(`${line}\n`)));
     setObservability(obs);
+    const log = options.log === 'powertools' ? obs.log : (options.log ?? jsonLogger());
     keyProviderFromEnv(env); // fails fast without a master key (the runtime only asks for it on first use)
     const runtime = createRuntime(env, log);
     const operator = options.operatorCredentials ? sigv4Operator(options.operatorCredentials, env.AWS_REGION ?? 'us-east-1') : undefined;

@@ -11,7 +11,6 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { jsonLogger } from '../../lambdas/core/log';
 import { type LocalStack, startLocalStack } from '../../lambdas/local/stack';
 import { documentClient } from '../../lambdas/store/dynamo';
 import { type TableId, tableNamesFromEnv } from '../../lambdas/store/tables';
@@ -42,9 +41,10 @@ beforeAll(async () => {
       // As in Lambda: each request writes its own metering (no linger shared with others).
       CTR_METERING_LINGER_MS: '0',
     },
-    metricsWrite: () => undefined,
-    // The deployed functions log at INFO.
-    log: jsonLogger((line) => logs.push(line), 'info'),
+    // Everything a deployed function writes to CloudWatch Logs: its log lines (Powertools, at INFO,
+    // with the Lambda context) and its EMF metric records.
+    metricsWrite: (line) => logs.push(line),
+    log: 'powertools',
   });
   counter = countStoreOps(documentClient({ endpoint: stack.dynamo.endpoint, region: 'us-east-1' }));
 });
@@ -146,7 +146,7 @@ describe('store operations per chat request (for npm run cost)', () => {
     if (process.env.UPDATE_STORE_OPS === '1') {
       const file: StoreOpsFile = {
         howMeasured:
-          'test/integration/store-ops-cost.test.ts: chat requests (1,000 prompt / 300 completion tokens from a mock upstream) against the local server and DynamoDB Local; every command of the router document client counted, with the capacity units DynamoDB Local reports (ReturnConsumedCapacity TOTAL), over 20 requests after 3 warm-up requests (so the key lookup is cached in the function), divided by 20; a transaction over two tables counts under each table, once in roundTrips; log bytes are the JSON lines the handlers log at INFO.',
+          'test/integration/store-ops-cost.test.ts: chat requests (1,000 prompt / 300 completion tokens from a mock upstream) against the local server and DynamoDB Local; every command of the router document client counted, with the capacity units DynamoDB Local reports (ReturnConsumedCapacity TOTAL), over 20 requests after 3 warm-up requests (so the key lookup is cached in the function), divided by 20; a transaction over two tables counts under each table, once in roundTrips; log lines and bytes are everything the function writes to CloudWatch Logs: its Powertools log lines at INFO (with the Lambda context) and its EMF metric records.',
         measuredOn: new Date().toISOString().slice(0, 10),
         requests: measured,
       };
