@@ -60,11 +60,12 @@ export function createObservability(env: NodeJS.ProcessEnv = process.env, write?
       logger[level](message, { ...fields });
     },
   };
-  // One EMF record per dimension set: every point's values under those dimensions (repeated names
+  // One EMF record per list of dimension sets: every point's values under each set (repeated names
   // become value arrays, which CloudWatch aggregates as it would separate records).
-  const publish = (dimensions: MetricPoint['dimensions'], points: readonly MetricPoint[]) => {
+  const publish = (dimensionSets: MetricPoint['dimensionSets'], points: readonly MetricPoint[]) => {
     try {
-      if (Object.keys(dimensions).length) metrics.addDimensions({ ...dimensions });
+      // An empty set adds the service dimension alone (Powertools' default dimension).
+      for (const set of dimensionSets) metrics.addDimensions({ ...set });
       for (const point of points)
         for (const v of point.values) metrics.addMetric(v.name, v.unit === 'Count' ? MetricUnit.Count : MetricUnit.NoUnit, v.value);
       metrics.publishStoredMetrics();
@@ -83,13 +84,13 @@ export function createObservability(env: NodeJS.ProcessEnv = process.env, write?
   const flush = () => {
     clearTimeout(timer);
     timer = undefined;
-    for (const points of gathered.values()) publish(points[0]!.dimensions, points);
+    for (const points of gathered.values()) publish(points[0]!.dimensionSets, points);
     gathered.clear();
   };
   const sink: MetricsSink = {
     emit(point: MetricPoint) {
-      if (lingerMs <= 0) return publish(point.dimensions, [point]);
-      const key = JSON.stringify(point.dimensions);
+      if (lingerMs <= 0) return publish(point.dimensionSets, [point]);
+      const key = JSON.stringify(point.dimensionSets);
       const points = gathered.get(key) ?? [];
       points.push(point);
       gathered.set(key, points);

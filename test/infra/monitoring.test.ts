@@ -259,7 +259,7 @@ describe('metric filters match what the router really logs', () => {
     }
   });
 
-  it('a failed provider attempt emits one Fallbacks point by model and provider, and one total (the alarm metric)', () => {
+  it('a failed provider attempt emits one Fallbacks record, by model and provider and in total (the alarm metric)', () => {
     const points: MetricPoint[] = [];
     setProcessMetrics({ emit: (p) => points.push(p) });
     try {
@@ -285,8 +285,10 @@ describe('metric filters match what the router really logs', () => {
       setProcessMetrics(NO_METRICS);
     }
     expect(points).toEqual([
-      { dimensions: { model: 'llama-70b', provider: 'groq' }, values: [{ name: METRIC_NAMES.fallbacks, unit: 'Count', value: 1 }] },
-      { dimensions: {}, values: [{ name: METRIC_NAMES.fallbacks, unit: 'Count', value: 1 }] },
+      {
+        dimensionSets: [{ model: 'llama-70b', provider: 'groq' }, {}],
+        values: [{ name: METRIC_NAMES.fallbacks, unit: 'Count', value: 1 }],
+      },
     ]);
   });
 });

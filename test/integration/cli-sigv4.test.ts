@@ -77,14 +77,22 @@ describe('ctr through the admin API (SigV4)', () => {
     await expect(ctr('accounts', 'show', 'nobody')).rejects.toThrow(/nobody|not found/i);
   });
 
-  it('emits Powertools EMF metrics for the metered request, by model and provider and in total', async () => {
+  it('emits Powertools EMF metrics for the metered request, by model and provider and in total, in one record', async () => {
     await vi.waitFor(() => expect(emf.some((l) => l.includes('"Requests"'))).toBe(true), { timeout: 10_000 });
     const records = emf.filter((l) => l.includes('"_aws"')).map((l) => JSON.parse(l));
-    const byModel = records.find((r) => r.model === 'mock/echo-small' && r.Requests === 1);
-    expect(byModel._aws.CloudWatchMetrics[0].Dimensions).toEqual([['service', 'model', 'provider']]);
-    expect(byModel).toMatchObject({ service: 'cheap-token-router', provider: 'mock', FailedRequests: 0 });
-    expect(byModel.PromptTokens).toBeGreaterThan(0);
-    expect(records.some((r) => r._aws.CloudWatchMetrics[0].Dimensions[0].length === 1 && r.Requests === 1)).toBe(true);
+    const requests = records.filter((r) => r.Requests !== undefined);
+    expect(requests).toHaveLength(1);
+    const [record] = requests;
+    // CloudWatch files the values under each dimension set: the dashboard's by model, the alarms' total.
+    expect(record._aws.CloudWatchMetrics[0].Dimensions).toEqual([['service', 'model', 'provider'], ['service']]);
+    expect(record).toMatchObject({
+      service: 'cheap-token-router',
+      model: 'mock/echo-small',
+      provider: 'mock',
+      Requests: 1,
+      FailedRequests: 0,
+    });
+    expect(record.PromptTokens).toBeGreaterThan(0);
     // Ids and numbers only: the prompt never appears.
     expect(emf.join('\n')).not.toContain('hello');
   });

@@ -59,9 +59,9 @@ describe('breaker-state metric', () => {
     for (let i = 0; i < 3; i++) health.record({ offerId: 'groq/llama-3.3-70b', ok: false, failure: 'error' });
     now += 60_000;
     health.record({ offerId: 'groq/llama-3.3-70b', ok: true });
-    expect(points.map((p) => [p.dimensions, p.values[0]!.value])).toEqual([
-      [{ model: 'llama-3.3-70b', provider: 'groq' }, 1],
-      [{ model: 'llama-3.3-70b', provider: 'groq' }, 0],
+    expect(points.map((p) => [p.dimensionSets, p.values[0]!.value])).toEqual([
+      [[{ model: 'llama-3.3-70b', provider: 'groq' }], 1],
+      [[{ model: 'llama-3.3-70b', provider: 'groq' }], 0],
     ]);
   });
 });
