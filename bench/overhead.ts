@@ -84,6 +84,9 @@ export interface OverheadFigures {
   /** Added p50 (buffered, sequential) of the router over the passthrough's: without and with limits. */
   ratioNoLimits: number;
   ratioLimits: number;
+  /** The same against the passthrough that forwards with `fetch` (for comparison only). */
+  ratioNoLimitsFetch: number;
+  ratioLimitsFetch: number;
   /** Throughput at `concurrency` of the router without and with limits, as a share of the passthrough's. */
   throughputShareNoLimits: number;
   throughputShareLimits: number;
@@ -97,6 +100,7 @@ export async function overhead(o: OverheadOptions, deadline: number): Promise<Ov
   const up = await startOpenAIUpstream('bench');
   up.usage = { prompt: 20, completion: 6, cached: 0 };
   const pass = await startPassthrough(up.url);
+  const passFetch = await startPassthrough(up.url, 'fetch');
   const stack = await startLocalStack({
     backgroundStore: true,
     metricsWrite: () => undefined,
@@ -118,6 +122,7 @@ export async function overhead(o: OverheadOptions, deadline: number): Promise<Ov
     const targets: Target[] = [
       { name: 'direct', url: up.url, headers: {}, model: 'llama-cheap' },
       { name: 'passthrough', url: pass.url, headers: {}, model: 'llama-cheap' },
+      { name: 'passthrough (fetch)', url: passFetch.url, headers: {}, model: 'llama-cheap' },
       { name: 'router, no limits', url: stack.server.baseUrl, headers: await keyFor('bench-free'), model: 'acme/llama-test' },
       {
         name: 'router, rpm + daily budget',
@@ -209,7 +214,10 @@ export async function overhead(o: OverheadOptions, deadline: number): Promise<Ov
     const mem = process.memoryUsage();
     console.log(`bench process: rss ${(mem.rss / 2 ** 20).toFixed(0)} MiB, heap used ${(mem.heapUsed / 2 ** 20).toFixed(0)} MiB`);
     const pass50 = added.get('passthrough|false')!;
+    const fetch50 = added.get('passthrough (fetch)|false')!;
     return {
+      ratioNoLimitsFetch: added.get('router, no limits|false')! / fetch50,
+      ratioLimitsFetch: added.get('router, rpm + daily budget|false')! / fetch50,
       ratioNoLimits: added.get('router, no limits|false')! / pass50,
       ratioLimits: added.get('router, rpm + daily budget|false')! / pass50,
       throughputShareNoLimits: rate.get('router, no limits')! / rate.get('passthrough')!,
@@ -218,6 +226,7 @@ export async function overhead(o: OverheadOptions, deadline: number): Promise<Ov
   } finally {
     await stack.stop();
     await pass.close();
+    await passFetch.close();
     await up.close();
   }
 }

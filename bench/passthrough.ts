@@ -2,9 +2,10 @@
  * The floor of a Node gateway: a bare HTTP passthrough on 127.0.0.1 that forwards each request to
  * the upstream with the HTTP client the router calls its upstreams with (lambdas/providers/transport.ts,
  * node:http with keep-alive) and pipes the response back — no auth, no routing, no store. What the
- * router adds beyond it is the router's own cost.
+ * router adds beyond it is the router's own cost. A second one forwards with `fetch` instead.
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { UpstreamFetch, UpstreamResponse } from '../lambdas/domain/upstream';
 import { upstreamPost } from '../lambdas/providers/transport';
 
 export interface Passthrough {
@@ -23,14 +24,20 @@ function bodyOf(req: IncomingMessage): Promise<string> {
   });
 }
 
-/** Starts a passthrough in front of `upstream` (an OpenAI base URL such as `http://127.0.0.1:1234/v1`). */
-export async function startPassthrough(upstream: string): Promise<Passthrough> {
+/**
+ * Starts a passthrough in front of `upstream` (an OpenAI base URL such as `http://127.0.0.1:1234/v1`).
+ * It forwards with the router's client (node:http), or with Node's built-in `fetch`, the most common
+ * way to write one (`client: 'fetch'`), for comparison.
+ */
+export async function startPassthrough(upstream: string, client: 'router' | 'fetch' = 'router'): Promise<Passthrough> {
   const origin = new URL(upstream).origin;
+  // A fetch Response has the parts the router's client returns (status, headers.get, an async-iterable body).
+  const post: UpstreamFetch = client === 'fetch' ? (url, init) => fetch(url, init) as Promise<UpstreamResponse> : upstreamPost;
   const server: Server = createServer(async (req, res) => {
     const gone = new AbortController();
     res.once('close', () => gone.abort());
     try {
-      const up = await upstreamPost(`${origin}${req.url}`, {
+      const up = await post(`${origin}${req.url}`, {
         method: 'POST',
         headers: { 'content-type': req.headers['content-type'] ?? 'application/json', authorization: req.headers.authorization ?? '' },
         body: await bodyOf(req),

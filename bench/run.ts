@@ -134,6 +134,7 @@ console.log(
     '\n## Targets of issue #12 (measured in this run)',
     check('router added p50 / passthrough added p50, no limits (buffered)', figures.ratioNoLimits, 1.25, true),
     check('router added p50 / passthrough added p50, rpm + budget (buffered)', figures.ratioLimits, 1.5, true),
+    `         (against the passthrough that forwards with fetch: ${figures.ratioNoLimitsFetch.toFixed(2)} without limits, ${figures.ratioLimitsFetch.toFixed(2)} with; for comparison, not a target)`,
     check('router req/s at 32 concurrent / passthrough req/s, no limits', figures.throughputShareNoLimits, 0.5, false),
     check('router req/s at 32 concurrent / passthrough req/s, rpm + budget', figures.throughputShareLimits, 0.5, false),
     check('chat bundle import / DynamoDB-only bundle import', chat.importMs / base.importMs, 1.3, true),
