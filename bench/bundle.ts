@@ -1,9 +1,10 @@
 /**
  * The bench runs the router and the passthrough as esbuild bundles, as Lambda runs the handlers (the
  * stacks bundle them with esbuild, lib/function-bundle.ts), not through tsx's on-the-fly transform.
- * That transform is for development: it keeps every function's name (a `__name` call on each closure
- * created, on every request) and maps stack traces to the source. Measured in alternating runs
- * (session 20), the same router took 0.4–0.5 ms less CPU per request as a bundle.
+ * That transform is for development: among other things it keeps every function's name (a `__name`
+ * call on each closure created, on every request) and maps stack traces to the source. Measured in
+ * two alternating pairs (session 20), the bench process spent 0.3–0.7 ms less CPU per router request
+ * with the router bundled.
  *
  * Dependencies stay external (node_modules is already JavaScript), so the bundles are written inside
  * the project (`.local/bench/`, ignored by git), where Node finds them. `import.meta.url` in each bundled
