@@ -5,7 +5,7 @@
  * aborted closes its connection, and errors carry the system code the adapters report.
  */
 import { execFileSync } from 'node:child_process';
-import { createServer, type RequestListener } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { freePort } from '../../lambdas/local/dynamodb-local';
@@ -169,6 +169,35 @@ describe('upstreamPost', () => {
     );
   });
 
+  it('keeps the connection of a body whose reader stops after it has all arrived, however many pieces wait unread', async () => {
+    let connections = 0;
+    await withServer(
+      (req, res) => {
+        req.resume();
+        req.on('end', async () => {
+          res.writeHead(200, { 'content-type': 'text/event-stream' });
+          // Separate HTTP chunks, each sent on its own, then the end.
+          for (let i = 0; i < 20; i++) await new Promise<void>((r) => res.write(`data: ${i}\n\n`, () => setImmediate(r)));
+          res.end();
+        });
+      },
+      async (call, server) => {
+        server.on('connection', () => connections++);
+        for (let i = 0; i < 3; i++) {
+          const res = await call();
+          const bytes = res.body![Symbol.asyncIterator]();
+          await bytes.next();
+          // Everything arrives and waits, paused, in pieces; then the reader stops.
+          await new Promise((r) => setTimeout(r, 100));
+          await bytes.return?.();
+          // The rest drains on the next turns; then the connection is back in the pool.
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        expect(connections).toBe(1);
+      },
+    );
+  });
+
   it('bounds a body in size: over the limit it fails (or is cut, for error bodies) and its connection closes', async () => {
     let closed = 0;
     await withServer(
@@ -219,12 +248,15 @@ describe('upstreamPost', () => {
 });
 
 /** Runs `body` against a one-off server on 127.0.0.1 with `handler`; `call` POSTs to it. */
-async function withServer(handler: RequestListener, body: (call: () => ReturnType<typeof upstreamPost>) => Promise<void>): Promise<void> {
+async function withServer(
+  handler: RequestListener,
+  body: (call: () => ReturnType<typeof upstreamPost>, server: Server) => Promise<void>,
+): Promise<void> {
   const server = createServer(handler);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   try {
     const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/v1/x`;
-    await body(() => upstreamPost(url, { method: 'POST', headers: {}, body: '{}', signal: new AbortController().signal }));
+    await body(() => upstreamPost(url, { method: 'POST', headers: {}, body: '{}', signal: new AbortController().signal }), server);
   } finally {
     server.closeAllConnections();
     await new Promise((r) => server.close(r));
