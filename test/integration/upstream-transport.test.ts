@@ -171,6 +171,7 @@ describe('upstreamPost', () => {
 
   it('keeps the connection of a body whose reader stops after it has all arrived, however many pieces wait unread', async () => {
     let connections = 0;
+    let sent = 0;
     await withServer(
       (req, res) => {
         req.resume();
@@ -178,7 +179,7 @@ describe('upstreamPost', () => {
           res.writeHead(200, { 'content-type': 'text/event-stream' });
           // Separate HTTP chunks, each sent on its own, then the end.
           for (let i = 0; i < 20; i++) await new Promise<void>((r) => res.write(`data: ${i}\n\n`, () => setImmediate(r)));
-          res.end();
+          res.end(() => sent++);
         });
       },
       async (call, server) => {
@@ -188,7 +189,8 @@ describe('upstreamPost', () => {
           const bytes = res.body![Symbol.asyncIterator]();
           await bytes.next();
           // Everything arrives and waits, paused, in pieces; then the reader stops.
-          await new Promise((r) => setTimeout(r, 100));
+          await vi.waitFor(() => expect(sent).toBe(i + 1));
+          await new Promise((r) => setTimeout(r, 50));
           await bytes.return?.();
           // The rest drains on the next turns; then the connection is back in the pool.
           await new Promise((r) => setTimeout(r, 50));
