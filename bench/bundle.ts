@@ -3,7 +3,7 @@
  * stacks bundle them with esbuild, lib/function-bundle.ts), not through tsx's on-the-fly transform.
  * That transform is for development: among other things it keeps every function's name (a `__name`
  * call on each closure created, on every request) and maps stack traces to the source. Measured in
- * two alternating pairs (session 20), the bench process spent 0.3–0.7 ms less CPU per router request
+ * two alternating pairs, the bench process spent 0.3–0.7 ms less CPU per router request
  * with the router bundled.
  *
  * Dependencies stay external (node_modules is already JavaScript), so the bundles are written inside

@@ -122,7 +122,7 @@ const BODY_TIMEOUT = Symbol('body timeout');
  * or trickles is cancelled, which closes the connection, and becomes a retryable `timeout`), and
  * within `limit.bytes`: past it the rest is cancelled, and the text is cut there (`truncate`, for
  * error bodies) or the read fails (`fail`, a `protocol` error). Bytes are joined and decoded once at
- * the end: a `TextDecoder` per body cost more than the rest of the read (measured, session 20).
+ * the end: a `TextDecoder` per body cost more than the rest of the read (measured).
  */
 export async function readBodyWithin(
   ctx: ProviderCallContext,
