@@ -29,8 +29,19 @@ const sourceUrls: Plugin = {
 
 const OUT_DIR = fileURLToPath(new URL('../.local/bench/', import.meta.url));
 
-/** Bundles `entry` (a TypeScript module, relative to bench/) into `.local/bench/<name>.mjs` and imports it. */
-export async function importBundled<T>(entry: string, name: string): Promise<T> {
+const bundled = new Map<string, Promise<unknown>>();
+
+/** Bundles `entry` (a TypeScript module, relative to bench/) into `.local/bench/<name>.mjs` and imports it, once per name. */
+export function importBundled<T>(entry: string, name: string): Promise<T> {
+  let loading = bundled.get(name);
+  if (!loading) {
+    loading = bundleAndImport(entry, name);
+    bundled.set(name, loading);
+  }
+  return loading as Promise<T>;
+}
+
+async function bundleAndImport(entry: string, name: string): Promise<unknown> {
   const outfile = join(OUT_DIR, `${name}.mjs`);
   await build({
     entryPoints: [fileURLToPath(new URL(entry, import.meta.url))],
@@ -44,5 +55,5 @@ export async function importBundled<T>(entry: string, name: string): Promise<T> 
     logLevel: 'silent',
     plugins: [sourceUrls],
   });
-  return (await import(pathToFileURL(outfile).href)) as T;
+  return import(pathToFileURL(outfile).href);
 }

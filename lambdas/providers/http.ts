@@ -146,8 +146,9 @@ export async function readBodyWithin(
       parts.push(value);
       size += value.byteLength;
       if (size > limit.bytes) {
-        cancel();
+        // Failing, the catch below cancels the rest.
         if (limit.over === 'fail') throw new UpstreamError(`${ctx.provider.id} sent a response body over ${limit.bytes} bytes`, 'protocol');
+        cancel();
         return Buffer.concat(parts).toString('utf8', 0, limit.bytes);
       }
     }
