@@ -85,27 +85,43 @@ export const routerConfigSchema = lazy(() => {
         .int()
         .positive()
         .max(POLICY_MAX_DAYS.usage, `usage data may be kept at most ${POLICY_MAX_DAYS.usage} days (policy §8)`)
-        .default(730),
+        .default(730)
+        .describe('Days usage records and daily aggregates are kept (TTL), at most 2 years (policy §8)'),
       billingDays: z
         .number()
         .int()
         .positive()
         .max(POLICY_MAX_DAYS.billing, `billing records may be kept at most ${POLICY_MAX_DAYS.billing} days (policy §8)`)
-        .default(2557),
+        .default(2557)
+        .describe('Days billing statements are kept (TTL), at most 7 years (policy §8)'),
       accountGraceDays: z
         .number()
         .int()
         .min(0)
         .max(90, 'account data is kept while active; the grace period after closure may be at most 90 days (policy §8)')
-        .default(30),
+        .default(30)
+        .describe('Days a closed account is kept before it is deleted (policy §8: account data while active)'),
       supportResolvedDays: z
         .number()
         .int()
         .min(0)
         .max(30, 'support communications end when resolved; keep at most 30 days after (policy §8)')
-        .default(7),
-      rateLimitSeconds: z.number().int().min(60).max(3600).default(300),
-      privacyAuditDays: z.number().int().positive().max(POLICY_MAX_DAYS.billing).default(2557),
+        .default(7)
+        .describe('Days a resolved support ticket is kept (policy §8: until resolved)'),
+      rateLimitSeconds: z
+        .number()
+        .int()
+        .min(60)
+        .max(3600)
+        .default(300)
+        .describe("Seconds a rate-limit window's item is kept after its minute ends (TTL)"),
+      privacyAuditDays: z
+        .number()
+        .int()
+        .positive()
+        .max(POLICY_MAX_DAYS.billing)
+        .default(2557)
+        .describe('Days the record of each privacy request (export, erasure …) is kept; it holds no personal content'),
     })
     .strict();
 
