@@ -4,7 +4,7 @@
  * schema` writes it beside the JSON Schema; test/unit/config-reference.test.ts keeps it current.
  */
 
-type JsonSchema = {
+export type JsonSchema = {
   type?: string | string[];
   description?: string;
   default?: unknown;

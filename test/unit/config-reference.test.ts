@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { configJsonSchema } from '../../lambdas/core/config';
-import { renderConfigReference } from '../../scripts/config-reference';
+import { type JsonSchema, renderConfigReference } from '../../scripts/config-reference';
 
 describe('the configuration reference (docs/configuration.md)', () => {
   it('is what `npm run schema` renders from the current config schema', () => {
@@ -14,7 +14,7 @@ describe('the configuration reference (docs/configuration.md)', () => {
   });
 
   it('documents every field of the schema, nested ones included', () => {
-    const schema = configJsonSchema() as { properties: Record<string, unknown> };
+    const schema = configJsonSchema() as JsonSchema & { properties: Record<string, JsonSchema> };
     const doc = renderConfigReference(schema);
     for (const field of Object.keys(schema.properties).filter((f) => f !== '$schema')) expect(doc).toContain(`\`${field}\``);
     for (const nested of ['retention', 'deployment.budgetAlerts', 'providers[].credential', 'models[].offers[].price'])
