@@ -134,6 +134,7 @@ export async function finishMetering(deps: MeteringDeps, event: UsageEvent, ctx:
   deps.log.log('info', 'request metered', {
     requestId: event.requestId,
     accountId: event.accountId,
+    keyId: event.keyId,
     provider: event.provider,
     model: event.servedModel,
     status: event.status === 'ok' ? 200 : 599,

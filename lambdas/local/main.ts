@@ -3,9 +3,12 @@
  * (data in .local/dynamodb) and the offline mock provider.
  */
 import { resolve } from 'node:path';
+import { jsonLogger } from '../core/log';
 import { storePortFor } from './dynamodb-local';
 import { localMasterKey } from './master-key';
-import { startLocalStack } from './stack';
+import { requestLog } from './request-log';
+import { type LocalStack, startLocalStack } from './stack';
+import { logFormat, portFromEnv } from './start-options';
 
 export const LOCAL_DATA_DIR = resolve(process.cwd(), '.local/dynamodb');
 
@@ -13,15 +16,32 @@ export const LOCAL_DATA_DIR = resolve(process.cwd(), '.local/dynamodb');
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 async function main(): Promise<void> {
-  const port = Number(process.env.PORT ?? 8787);
+  const port = portFromEnv(process.env.PORT);
   const env = { ...process.env, CTR_LOCAL_MASTER_KEY: process.env.CTR_LOCAL_MASTER_KEY ?? localMasterKey() };
+  const format = logFormat(process.env, process.stdout.isTTY === true);
+  // Key names for the readable line, from the store after the response (cached; ids stand in on a miss).
+  let running: LocalStack | undefined;
+  const names = new Map<string, string>();
+  const keyName = async (accountId: string, keyId: string) => {
+    if (!names.has(keyId) && running) for (const k of await running.runtime.accounts.listKeys(accountId)) names.set(k.keyId, k.name);
+    return names.get(keyId);
+  };
+  const readable = format === 'text' ? requestLog({ keyName }) : undefined;
   const stack = await startLocalStack({
     port,
     dataDir: LOCAL_DATA_DIR,
     dynamoPort: storePortFor(LOCAL_DATA_DIR),
     backgroundStore: true,
     env,
+    log: readable?.logger ?? jsonLogger(),
+    onServed: readable?.served,
+    // EMF metric records are for CloudWatch: on a terminal only when asked (CTR_METRICS=1).
+    ...(format === 'text' && process.env.CTR_METRICS !== '1' ? { metricsWrite: () => undefined } : {}),
+  }).catch((err: Error & { code?: string }) => {
+    if (err.code === 'EADDRINUSE') throw new Error(`Port ${port} is in use: stop what holds it, or set PORT (e.g. PORT=9000 npm start).`);
+    throw err;
   });
+  running = stack;
   const url = stack.server.baseUrl;
   process.stdout.write(
     [
@@ -29,14 +49,14 @@ async function main(): Promise<void> {
       `Cheap Token Router is running on ${url}`,
       `  DynamoDB Local: ${stack.dynamo.endpoint} (data in .local/dynamodb)`,
       '',
-      'Create an API key (in another terminal):',
-      '  npx ctr keys create --account demo',
+      'Create an account and an API key (in another terminal):',
+      '  npx ctr accounts create demo && npx ctr keys create --account demo',
       '',
       'Then call it with any OpenAI client, e.g.:',
       `  curl ${url}/chat/completions -H "Authorization: Bearer <key>" -H "content-type: application/json" \\`,
       `    -d '{"model":"mock/echo-small","messages":[{"role":"user","content":"Hi"}],"stream":true}'`,
       '',
-      'Press Ctrl+C to stop.',
+      `Press Ctrl+C to stop.${format === 'text' ? ' One line per request follows (CTR_LOG_FORMAT=json for JSON).' : ''}`,
       '',
     ].join('\n'),
   );

@@ -18,6 +18,7 @@ import { bufferedHandler, streamingChatHandler } from '../handlers/resolve';
 import { routeTable } from '../handlers/routes';
 import { type Runtime, setRuntime } from '../handlers/runtime';
 import type { AwsLambdaGlobal } from '../handlers/streaming';
+import type { ServedRequest } from './request-log';
 
 /** Installs a minimal emulation of the Lambda runtime's `awslambda` global. */
 export function installAwsLambdaEmulation(): void {
@@ -122,6 +123,8 @@ export async function startLocalServer(options: {
   runtime: Promise<Runtime>;
   log: Logger;
   operator?: OperatorTrust;
+  /** Told about each request once its invocation ended (the readable local log); off the answer's path. */
+  onServed?: (request: ServedRequest) => void | Promise<void>;
 }): Promise<LocalServer> {
   installAwsLambdaEmulation();
   setRuntime(options.runtime);
@@ -138,10 +141,26 @@ export async function startLocalServer(options: {
 
   // Invocations still running (metering after the response); closing waits for them.
   const running = new Set<Promise<void>>();
+  const onServed = options.onServed;
   const server = createServer((req, res) => {
-    const invocation = serve(req, res).finally(() => running.delete(invocation));
+    const invocation = (onServed ? observed(req, res, onServed) : serve(req, res)).finally(() => running.delete(invocation));
     running.add(invocation);
   });
+  // Serves a request and then reports what went out: the status and headers as written.
+  const observed = async (req: IncomingMessage, res: ServerResponse, report: NonNullable<typeof onServed>): Promise<void> => {
+    const started = performance.now();
+    let headers: Readonly<Record<string, unknown>> = {};
+    const writeHead = res.writeHead.bind(res) as (status: number, h?: Record<string, unknown>) => ServerResponse;
+    res.writeHead = ((status: number, h?: Record<string, unknown>) => {
+      if (h && typeof h === 'object') headers = h;
+      return writeHead(status, h);
+    }) as ServerResponse['writeHead'];
+    await serve(req, res);
+    const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
+    await Promise.resolve(
+      report({ method: req.method ?? 'GET', path, status: res.statusCode, ms: performance.now() - started, headers }),
+    ).catch(() => undefined);
+  };
   const serve = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const requestId = randomUUID();
     let path = '/';

@@ -15,6 +15,7 @@ import { createRuntime, type Runtime } from '../handlers/runtime';
 import { SpoolOutbox } from '../store/outbox-spool';
 import { tableNamesFromEnv } from '../store/tables';
 import { createTables, type LocalDynamo, startDynamoLocal } from './dynamodb-local';
+import type { ServedRequest } from './request-log';
 import { type LocalServer, startLocalServer } from './server';
 
 export interface LocalStack {
@@ -47,6 +48,8 @@ export interface LocalStackOptions {
   metricsWrite?: LineWriter;
   /** Reuse a running DynamoDB (Local) instead of starting one. */
   dynamoEndpoint?: string;
+  /** Told about each request once its invocation ended (the readable local log, `request-log.ts`). */
+  onServed?: (request: ServedRequest) => void | Promise<void>;
 }
 
 /** How often the local outbox spool is replayed while the server runs. */
@@ -86,7 +89,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     keyProviderFromEnv(env); // fails fast without a master key (the runtime only asks for it on first use)
     const runtime = createRuntime(env, log);
     const operator = options.operatorCredentials ? sigv4Operator(options.operatorCredentials, env.AWS_REGION ?? 'us-east-1') : undefined;
-    const server = await startLocalServer({ port: options.port, runtime, log, operator });
+    const server = await startLocalServer({ port: options.port, runtime, log, operator, onServed: options.onServed });
     const rt = await runtime;
     const replay = () => replaySpool(rt).catch((err: Error) => log.log('error', 'outbox spool replay failed', { errorName: err.name }));
     await replay();

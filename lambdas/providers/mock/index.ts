@@ -56,13 +56,23 @@ function chooseTool(request: ChatRequest): FunctionTool | undefined {
 }
 
 /**
- * The mock's own prompt-token count, deliberately unlike the router's estimator (core/tokens): one
- * token per whitespace-separated word of every text the request carries, plus 3 per message and
- * 2 per tool. Its usage is what a provider reports, so tests that compare the router's metering with
- * it compare two independent computations.
+ * Tokens of a text the way a BPE tokenizer roughly counts English: each whitespace-separated word
+ * is one token per 4 characters or part of 4 (so a 1,800-character word is 450, not 1).
+ */
+export function mockTextTokens(text: string): number {
+  let tokens = 0;
+  for (const word of text.split(/\s+/)) if (word) tokens += Math.ceil(word.length / 4);
+  return tokens;
+}
+
+/**
+ * The mock's own prompt-token count, deliberately unlike the router's estimator (core/tokens, which
+ * counts UTF-8 bytes): `mockTextTokens` of every text the request carries, plus 3 per message and 2
+ * per tool. Its usage is what a provider reports, so tests that compare the router's metering with it
+ * compare two independent computations.
  */
 function countPromptTokens(request: ChatRequest): number {
-  const words = (text: string) => text.split(/\s+/).filter(Boolean).length;
+  const words = mockTextTokens;
   let tokens = 0;
   for (const m of request.messages) {
     tokens += 3;
