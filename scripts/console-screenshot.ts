@@ -32,6 +32,7 @@ try {
   for (let i = 0; i < 4; i++) await ask(batch, 'acme/llama-test');
   await ask('sk-ctr-not-a-key', 'acme/llama-test');
   await ask(batch, 'nosuch/model');
+  await router.stack.runtime.refusals.flush();
   await new Promise((r) => setTimeout(r, 1_500)); // metering happens after each response
   const server = await startConsole({ backend: router.accounts, where: 'DynamoDB Local (example)' });
   try {

@@ -3,23 +3,32 @@
  * status and JSON out. Each endpoint is one ConsoleBackend call; errors are the router's domain errors,
  * rendered with the same statuses and OpenAI-shaped bodies as the admin API.
  */
-import type { UsageGrouping } from '../core/accounts';
+import { USAGE_GROUPINGS, type UsageGrouping } from '../core/usage-report';
 import { RouterError } from '../domain/errors';
 import { httpErrorOf } from '../handlers/http-errors';
 import type { ConsoleBackend } from './backend';
+import { overview } from './overview';
 
 export interface ApiResponse {
   status: number;
   body: string;
 }
 
-const GROUPS: readonly UsageGrouping[] = ['day', 'model', 'provider', 'key'];
+const GROUPS: readonly UsageGrouping[] = USAGE_GROUPINGS;
 
 type Handler = (backend: ConsoleBackend, params: string[], query: URLSearchParams, body: unknown) => Promise<unknown>;
 
 /** [method, path pattern, handler]; `([^/]+)` captures a path parameter. */
 const ENDPOINTS: ReadonlyArray<readonly [string, RegExp, Handler]> = [
   ['GET', /^\/api\/accounts$/, async (b) => ({ data: await b.listAccounts() })],
+  [
+    'GET',
+    /^\/api\/overview$/,
+    (b, _p, q) => {
+      const to = q.get('to') ?? new Date().toISOString().slice(0, 10);
+      return overview(b, q.get('from') ?? `${to.slice(0, 8)}01`, to);
+    },
+  ],
   ['POST', /^\/api\/accounts$/, (b, _p, _q, body) => b.createAccount(body)],
   ['POST', /^\/api\/accounts\/([^/]+)$/, (b, [id], _q, body) => b.updateAccount(id!, body)],
   ['GET', /^\/api\/accounts\/([^/]+)\/keys$/, async (b, [id]) => ({ data: await b.listKeys(id!) })],

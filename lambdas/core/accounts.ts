@@ -8,11 +8,13 @@ import { RouterError } from '../domain/errors';
 import { nanoToUsd } from '../domain/money';
 import type { AccountsStore, BillingStore, KeysStore, LimitsPort, UsageStore } from '../domain/ports';
 import type { AccountFlags, AccountRecord, AccountStatus, ApiKeyRecord, Statement, StatementLine } from '../domain/records';
-import { addEvent, type UsageEvent, type UsageTotals, ZERO_TOTALS } from '../domain/usage';
+import { addEvent, type UsageEvent, ZERO_TOTALS } from '../domain/usage';
 import { accountIdSchema, createAccountSchema, createKeySchema, updateAccountSchema } from './account-schemas';
 import { requestIdAt } from './ids';
 import { limitsFromInput, limitsInputSchema } from './limits';
 import type { PersonalDataCipher, PersonalFields } from './personal-data';
+import type { RefusalCount } from './refusals';
+import { type UsageGrouping, type UsageRow, usageReport } from './usage-report';
 
 /** Account ids are opaque identifiers chosen by the operator; use no personal data (e.g. an email) as an id. */
 const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
@@ -72,17 +74,12 @@ export function keyView(k: ApiKeyRecord) {
   };
 }
 
-export type UsageGrouping = 'day' | 'model' | 'provider' | 'key';
-
-export interface UsageRow extends UsageTotals {
-  group: string;
-  costUsd: number;
-  /** Reference cost − cost: what routing saved against the dearest eligible offer, in USD. */
-  savingsUsd: number;
-}
+export { USAGE_GROUPINGS, type UsageGrouping, type UsageRow } from './usage-report';
 
 export interface AccountServiceDeps {
   accounts: AccountsStore;
+  /** Refusal counts (core/refusals.ts) for usage reports; reports show none without it. */
+  refusals?: { list(accountId: string, fromHour: string, toHour: string): Promise<RefusalCount[]> };
   keys: KeysStore;
   usage: UsageStore;
   billing: BillingStore;
@@ -259,25 +256,14 @@ export class AccountService {
     );
   }
 
-  /** Usage of an account grouped by day, model, provider or key. */
+  /** Usage of an account grouped by hour, day, model, provider or key, with its errors and latency. */
   async usage(accountId: string, options: { from: string; to: string; by: UsageGrouping; keyId?: string }): Promise<UsageRow[]> {
-    let events = await this.events(accountId, options.from, options.to);
-    if (options.keyId) events = events.filter((e) => e.keyId === options.keyId);
-    const groupOf: Record<UsageGrouping, (e: UsageEvent) => string> = {
-      day: (e) => e.at.slice(0, 10),
-      model: (e) => e.servedModel,
-      provider: (e) => e.provider,
-      key: (e) => e.keyId,
-    };
-    const rows = new Map<string, UsageRow>();
-    for (const e of events) {
-      const g = groupOf[options.by](e);
-      const r = addEvent(rows.get(g) ?? { group: g, ...ZERO_TOTALS, costUsd: 0, savingsUsd: 0 }, e);
-      r.costUsd = nanoToUsd(r.costNanoUsd);
-      r.savingsUsd = nanoToUsd(r.referenceCostNanoUsd - r.costNanoUsd);
-      rows.set(g, r);
-    }
-    return [...rows.values()].sort((a, b) => a.group.localeCompare(b.group));
+    const [all, allRefusals] = await Promise.all([
+      this.events(accountId, options.from, options.to),
+      this.d.refusals ? this.d.refusals.list(accountId, `${options.from}T00:00`, `${options.to}T23:00`) : [],
+    ]);
+    const mine = <T extends { keyId?: string }>(xs: T[]) => (options.keyId ? xs.filter((x) => x.keyId === options.keyId) : xs);
+    return usageReport(mine(all), options.by, mine(allRefusals));
   }
 
   /** Builds (and stores, for the billing retention period) an account's statement for a month. */

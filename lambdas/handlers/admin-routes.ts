@@ -3,14 +3,15 @@
  * data-subject rights on behalf of an account), authorized as `operator`, served by the admin
  * function. The key holder's own privacy routes are in privacy-routes.ts.
  */
-import type { UsageGrouping } from '../core/accounts';
+
 import { jobView } from '../core/erasure-job';
+import { USAGE_GROUPINGS, type UsageGrouping } from '../core/usage-report';
 import { RouterError } from '../domain/errors';
 import { query } from './http';
 import { jsonResult } from './http-result';
 import { defineRoute, jsonBody, optionalJsonBody } from './resolve';
 
-const GROUPS: UsageGrouping[] = ['day', 'model', 'provider', 'key'];
+const GROUPS: readonly UsageGrouping[] = USAGE_GROUPINGS;
 const today = () => new Date().toISOString().slice(0, 10);
 
 /** `{"on": boolean}`, default true (restrict, object). */

@@ -3,15 +3,17 @@
  * holder's page. Reads only: what meters requests runs in the chat function (chat-routes.ts).
  * Authentication and body parsing happen in the middleware chain; each route only calls core.
  */
+
 import { routingContext } from '../core/chat';
 import { listModels } from '../core/models';
+import { USAGE_GROUPINGS } from '../core/usage-report';
 import { RouterError } from '../domain/errors';
 import { dashboardPage } from './dashboard-page';
 import { query } from './http';
 import { jsonResult } from './http-result';
 import { defineRoute } from './resolve';
 
-const USAGE_GROUPS = ['day', 'model', 'provider', 'key'] as const;
+const USAGE_GROUPS = USAGE_GROUPINGS;
 
 export const apiRoutes = [
   defineRoute({

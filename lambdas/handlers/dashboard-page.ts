@@ -20,7 +20,8 @@ const SCRIPT = `'use strict';
 let key = '';
 const $ = (id) => document.getElementById(id);
 const td = (tr, text) => { const c = document.createElement('td'); c.textContent = text; tr.appendChild(c); return c; };
-const usd = (n) => (n === null || n === undefined ? 'none' : '$' + n);
+// Dollars as a person reads them: cents for sums, the decimals a small cost needs, never 1.8e-7.
+const usd = (n) => (n === null || n === undefined ? 'none' : n === 0 ? '$0' : n >= 0.01 ? '$' + n.toFixed(2) : '$' + n.toFixed(9).replace(/0+$/, ''));
 async function get(path) {
   const res = await fetch(path, { headers: { authorization: 'Bearer ' + key }, cache: 'no-store', referrerPolicy: 'no-referrer' });
   const data = await res.json();
@@ -43,6 +44,11 @@ function limits(status) {
     td(tr, b.scope); td(tr, b.period); td(tr, usd(b.limitUsd)); td(tr, usd(b.spentUsd)); td(tr, usd(b.remainingUsd));
     budgets.appendChild(tr);
   }
+  if (!status.budgets.length) {
+    const tr = document.createElement('tr');
+    td(tr, 'No budget applies to this key or its account.').colSpan = 5;
+    budgets.appendChild(tr);
+  }
 }
 function usage(id, rows) {
   const body = $(id).tBodies[0];
@@ -51,7 +57,7 @@ function usage(id, rows) {
   for (const r of rows) {
     const tr = document.createElement('tr');
     Object.assign(tr.dataset, { group: r.group, requests: r.requests, tokens: r.promptTokens + r.completionTokens, costUsd: r.costUsd, savingsUsd: r.savingsUsd });
-    td(tr, r.group); td(tr, r.requests); td(tr, r.promptTokens + r.completionTokens); td(tr, '$' + r.costUsd); td(tr, '$' + r.savingsUsd);
+    td(tr, r.group); td(tr, r.requests); td(tr, r.promptTokens + r.completionTokens); td(tr, usd(r.costUsd)); td(tr, usd(r.savingsUsd));
     const bar = document.createElement('div');
     bar.style.width = (max > 0 ? (100 * r.costUsd) / max : 0) + '%';
     td(tr, '').className = 'bar';

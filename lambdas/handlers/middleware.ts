@@ -10,6 +10,10 @@ import { jsonLogger, type Logger } from '../core/log';
 import { anthropicKeyMissing } from '../core/messages-inbound/errors';
 import type { Caller } from '../domain/caller';
 import { RouterError } from '../domain/errors';
+
+/** The router's error code of a thrown error, when it has one. */
+const errorCodeOf = (err: unknown): string | null | undefined => (err instanceof RouterError ? err.code : undefined);
+
 import { header, parseJsonBody } from './http';
 import { errorResult } from './http-errors';
 import type { HttpResult } from './http-result';
@@ -55,6 +59,10 @@ export function errors<I>(table: RouteTable<I>): RouteMiddleware<I> {
       const dialect = match?.route.dialect ?? table.dialectFor(event.path ?? '/');
       const log = rt?.log ?? fallback();
       request.response = errorResult(request.error, dialect, log, { route: match?.route.path, requestId: event.requestContext?.requestId });
+      // Refusals of the inference and usage routes are counted (never the operator's or the privacy routes).
+      const auth = match?.route.auth;
+      if (rt && (auth === undefined || auth === 'key' || auth === 'anthropic-key'))
+        rt.refusals.note(request.event.caller, request.response.status, errorCodeOf(request.error));
     },
   };
 }

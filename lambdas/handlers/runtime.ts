@@ -17,6 +17,7 @@ import { meteringLingerMs } from '../core/metering';
 import { type OutboxReplayDeps, outboxReplayDeps } from '../core/outbox';
 import { lazyKeyProvider, PersonalDataCipher } from '../core/personal-data';
 import { PrivacyService } from '../core/privacy';
+import { RefusalCounter } from '../core/refusals';
 import { SupportService } from '../core/support';
 import { lazy } from '../domain/lazy';
 import type { OutboxPort } from '../domain/ports';
@@ -36,6 +37,7 @@ import { LeaseRepo } from '../store/lease-repo';
 import { LimitsRepo } from '../store/limits-repo';
 import { SpoolOutbox } from '../store/outbox-spool';
 import { SqsOutbox, sqsClient } from '../store/outbox-sqs';
+import { RefusalsRepo } from '../store/refusals-repo';
 import { SupportRepo } from '../store/support-repo';
 import { type TableNames, tableNamesFromEnv } from '../store/tables';
 import { UsageRepo } from '../store/usage-repo';
@@ -54,6 +56,8 @@ export interface Runtime {
   /** Budgets and rate limits as the request pipelines enforce them: leases on the limits table's counters. */
   leases: LeasedLimits;
   accounts: AccountService;
+  /** Refusals answered without a usage record, counted for the console and usage reports. */
+  refusals: RefusalCounter;
   privacy: PrivacyService;
   support: SupportService;
   auth: Authenticator;
@@ -95,8 +99,10 @@ export async function createRuntime(env: NodeJS.ProcessEnv = process.env, log: L
   });
   const accountsRepo = new AccountsRepo(db, tables.accounts);
   const billing = new BillingRepo(db, tables.billing, config.retention.billingDays);
+  const refusalsRepo = new RefusalsRepo(db, tables.usage, tables.accounts, config.retention.usageDays);
   const accounts = new AccountService({
     accounts: accountsRepo,
+    refusals: refusalsRepo,
     keys,
     usage,
     billing,
@@ -190,6 +196,7 @@ export async function createRuntime(env: NodeJS.ProcessEnv = process.env, log: L
     limits,
     leases,
     accounts,
+    refusals: new RefusalCounter(refusalsRepo, log),
     get privacy() {
       return privacy();
     },

@@ -125,6 +125,12 @@ export const ITEM_KINDS: readonly ItemKind[] = [
   },
   {
     table: 'usage',
+    name: 'refusal counts',
+    matches: (i) => (String(i.pk).startsWith('acct#') || i.pk === 'refusals#global') && String(i.sk).startsWith('ref#'),
+    attributes: { pk: 'id', sk: 'id', type: { enum: ['refusals'] }, 'n_*': 'number', expiresAt: 'number' },
+  },
+  {
+    table: 'usage',
     name: 'service-wide statistics',
     matches: pk('stats#global'),
     attributes: { pk: 'id', sk: 'id', requests: 'number', promptTokens: 'number', completionTokens: 'number', expiresAt: 'number' },

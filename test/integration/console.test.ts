@@ -7,6 +7,7 @@
  * the URL and of storage.
  */
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,7 +28,7 @@ let browser: Browser;
 let page: Page;
 let errors: string[];
 let firstKey: string;
-const GROUPS = ['day', 'model', 'provider', 'key'] as const;
+const GROUPS = ['hour', 'day', 'model', 'provider', 'key'] as const;
 const today = new Date().toISOString().slice(0, 10);
 
 /** What Chart.js holds for each chart, read from the chart instances in the page. */
@@ -37,7 +38,7 @@ const chartData = (p: Page) =>
     const w = globalThis as any;
     const Chart = w.Chart as { getChart(c: unknown): { data: { labels: string[]; datasets: Array<{ label: string; data: number[] }> } } };
     const out: Record<string, { labels: string[]; datasets: Array<{ label: string; data: number[] }> }> = {};
-    for (const id of ['chart-requests', 'chart-tokens', 'chart-spend', 'chart-savings']) {
+    for (const id of ['chart-requests', 'chart-tokens', 'chart-spend', 'chart-savings', 'chart-trouble', 'chart-latency']) {
       const c = Chart.getChart(w.document.getElementById(id));
       out[id] = { labels: [...c.data.labels], datasets: c.data.datasets.map((d) => ({ label: d.label, data: [...d.data] })) };
     }
@@ -90,7 +91,9 @@ describe('ctr console in Chromium', () => {
       // The console's endpoint returns exactly what the AccountService computes.
       expect(api.data).toEqual(await router.accounts.usage('acme', { from: `${today.slice(0, 8)}01`, to: today, by }));
       const charts = await chartData(page);
-      const labels = api.data.map((r) => r.group);
+      // Keys are labelled by name and the end of their id (two keys may share a name).
+      const names = new Map((await router.accounts.listKeys('acme')).map((k) => [k.keyId, k.name]));
+      const labels = api.data.map((r) => (by === 'key' ? `${names.get(r.group)} (…${r.group.slice(-4)})` : r.group));
       for (const c of Object.values(charts)) expect(c.labels).toEqual(labels);
       expect(charts['chart-requests']!.datasets[0]!.data).toEqual(api.data.map((r) => r.requests));
       expect(charts['chart-tokens']!.datasets.map((d) => d.data)).toEqual([
@@ -99,6 +102,15 @@ describe('ctr console in Chromium', () => {
       ]);
       expect(charts['chart-spend']!.datasets[0]!.data).toEqual(api.data.map((r) => r.costUsd));
       expect(charts['chart-savings']!.datasets[0]!.data).toEqual(api.data.map((r) => r.savingsUsd));
+      expect(charts['chart-trouble']!.datasets.map((d) => d.data)).toEqual([
+        api.data.map((r) => r.refusals),
+        api.data.map((r) => r.errors),
+      ]);
+      expect(charts['chart-latency']!.datasets.map((d) => d.data)).toEqual([
+        api.data.map((r) => r.latencyMs.p50),
+        api.data.map((r) => r.latencyMs.p95),
+        api.data.map((r) => r.ttftMs.p50),
+      ]);
     }
     const byModel = await router.accounts.usage('acme', { from: today, to: today, by: 'model' });
     expect(byModel.map((r) => r.group)).toEqual(['acme/llama-test', 'mock/echo-small']);
@@ -223,8 +235,8 @@ describe('the key holder page in Chromium', () => {
       'account',
       String(l.rpm ?? 'none'),
       String(l.tpm ?? 'none'),
-      l.dailyBudgetUsd === null ? 'none' : `$${l.dailyBudgetUsd}`,
-      `$${l.monthlyBudgetUsd}`,
+      l.dailyBudgetUsd === null ? 'none' : `$${l.dailyBudgetUsd.toFixed(2)}`,
+      `$${l.monthlyBudgetUsd.toFixed(2)}`,
     ]);
     const budgets = await p.$$eval('#budgets tbody tr', (trs) => trs.length);
     expect(budgets).toBe(status.budgets.length);
@@ -324,8 +336,9 @@ describe('the console over the admin API', () => {
       const rows = await router.accounts.usage('acme', { from: `${today.slice(0, 8)}01`, to: today, by: 'key' });
       await p.waitForSelector(`body[data-usage-loaded="acme|key|${rows.length}"]`);
       const charts = await chartData(p);
+      const names = new Map((await router.accounts.listKeys('acme')).map((k) => [k.keyId, k.name]));
       expect(charts['chart-spend']).toEqual({
-        labels: rows.map((r) => r.group),
+        labels: rows.map((r) => `${names.get(r.group)} (…${r.group.slice(-4)})`),
         datasets: [{ label: 'Spend (USD)', data: rows.map((r) => r.costUsd) }],
       });
       expect(pageErrors).toEqual([]);
@@ -334,4 +347,92 @@ describe('the console over the admin API', () => {
       await viaAdmin.close();
     }
   });
+});
+
+describe('the console shows trouble first', () => {
+  it('shows refusals by reason, failures, latency, key limits and last use after mixed traffic; exports CSV; has empty states', async () => {
+    // Prepare: a key with 2 requests a minute gets a third (429), a model that does not exist (404).
+    await router.accounts.createAccount({ accountId: 'trouble', limits: { monthlyBudgetUsd: 1 } });
+    const limited = await router.createKey('trouble', { name: 'limited', limits: { rpm: 2 } });
+    await router.accounts.createAccount({ accountId: 'quiet' });
+    const ask = (model: string) =>
+      router
+        .client(limited)
+        .chat.completions.create({ model, messages: [{ role: 'user', content: 'hi' }], max_tokens: 20 })
+        .then(
+          () => 200,
+          (e: { status?: number }) => e.status,
+        );
+    const statuses = [await ask('acme/llama-test'), await ask('acme/llama-test'), await ask('acme/llama-test'), await ask('nosuch/model')];
+    expect(statuses).toEqual([200, 200, 429, 404]);
+    await router.stack.runtime.refusals.flush();
+    const range = { from: `${today.slice(0, 8)}01`, to: today };
+    await vi.waitFor(async () => expect((await router.accounts.usage('trouble', { ...range, by: 'day' }))[0]?.requests).toBe(2), {
+      timeout: 10_000,
+    });
+    const byDay = await router.accounts.usage('trouble', { ...range, by: 'day' });
+    expect(byDay[0]).toMatchObject({ requests: 2, refusals: 2, errors: 0 });
+    expect(Object.keys(byDay[0]!.refusedBy).sort()).toEqual([expect.stringMatching(/^404-/), expect.stringMatching(/^429-/)]);
+
+    // Act: the page, as an operator opens it.
+    const { page: p, errors: pageErrors } = await openPage(browser);
+    try {
+      await p.goto(consoleServer.url);
+      await p.waitForSelector('body[data-ready="true"]');
+      // Assess: the overview across accounts counts the refusals by reason, as its endpoint computes them.
+      const overview = (await (await fetch(`${consoleServer.url}api/overview?${new URLSearchParams(range)}`)).json()) as any;
+      expect(overview.totals.refusals).toBeGreaterThanOrEqual(2);
+      expect(await p.textContent('.tile[data-tile="refused"] b')).toBe(String(overview.totals.refusals));
+      const reasons = await p.$$eval('#overview-reasons tbody tr', (trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent)));
+      expect(Object.fromEntries(reasons)).toEqual(
+        Object.fromEntries(Object.entries(overview.totals.refusedBy).map(([r, n]) => [r, String(n)])),
+      );
+      expect(await p.isHidden('#overview-reasons-empty')).toBe(true);
+      const accountRow = await p.$$eval('#accounts tr[data-account-id="trouble"] td', (tds) => tds.map((td) => td.textContent));
+      expect(accountRow.slice(0, 5)).toEqual(['trouble', 'active', '2', '0', '2']);
+      expect(accountRow[6]).toMatch(/^month: \$0\.\d+ of \$1\.00 \(\d+\.\d %\)$/);
+
+      // Per account: the trouble table, the key's limits and last use, the budget bar.
+      await p.click('#accounts tr[data-account-id="trouble"]');
+      await p.waitForSelector(`body[data-usage-loaded="trouble|day|1"]`);
+      const trouble = await p.$$eval('#trouble tbody tr td', (tds) => tds.map((td) => td.textContent));
+      expect(trouble.slice(0, 4)).toEqual([today, '2', '0', '2']);
+      expect(trouble[4]).toMatch(/^(404|429)-[a-z-]+ ×1, (404|429)-[a-z-]+ ×1$/);
+      expect(trouble[5]).toBe(`${byDay[0]!.latencyMs.p50} / ${byDay[0]!.latencyMs.p95} ms`);
+      const keyRow = await p.$$eval('#keys tbody tr td', (tds) => tds.map((td) => td.textContent));
+      expect(keyRow.slice(1, 2)).toEqual(['limited']);
+      expect(keyRow.slice(4, 7)).toEqual(['2 rpm', '2', '2']);
+      expect(keyRow[7]).toMatch(new RegExp(`^${today} \\d\\d:\\d\\d:\\d\\d$`));
+      expect(await p.textContent('#budgets')).toMatch(/^This month: \$0\.\d+ of \$1\.00/);
+
+      // CSV export: the rows on screen, one line per group.
+      const [download] = await Promise.all([p.waitForEvent('download'), p.click('#export-csv')]);
+      const csv = readFileSync((await download.path())!, 'utf8')
+        .trim()
+        .split('\n');
+      expect(csv[0]).toBe(
+        'group,requests,errors,refusals,refused_by,prompt_tokens,completion_tokens,cost_usd,savings_usd,latency_p50_ms,latency_p95_ms,ttft_p50_ms,last_at',
+      );
+      expect(csv.slice(1).map((l) => l.split(',').slice(0, 4))).toEqual([[today, '2', '0', '2']]);
+
+      // Hourly detail.
+      await p.click('#group-tabs button[data-by="hour"]');
+      await p.waitForSelector(`body[data-usage-loaded="trouble|hour|1"]`);
+      expect((await p.$$eval('#trouble tbody tr td', (tds) => tds.map((td) => td.textContent)))[0]).toMatch(/^\d{4}-\d\d-\d\dT\d\d:00$/);
+
+      // Empty states: an account without traffic or budget.
+      await p.click('#accounts tr[data-account-id="quiet"]');
+      await p.waitForSelector(`body[data-usage-loaded="quiet|hour|0"]`);
+      expect(await p.isVisible('#trouble-empty')).toBe(true);
+      expect(await p.textContent('#budgets')).toBe('No budget on this account.');
+
+      // Auto-refresh reloads everything on its own.
+      await p.check('#auto-refresh');
+      await p.waitForSelector('body[data-refreshed="1"]', { timeout: 15_000 });
+      expect(pageErrors).toEqual([]);
+      await p.screenshot({ path: join(process.env.CTR_SCREENSHOT_DIR ?? tmpdir(), 'ctr-console-trouble.png'), fullPage: true });
+    } finally {
+      await p.close();
+    }
+  }, 60_000);
 });

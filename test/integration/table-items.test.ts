@@ -73,6 +73,13 @@ beforeAll(async () => {
   await client.chat.completions.create({ model: 'acme/llama-test', messages, max_tokens: 20 });
   for await (const _ of await client.chat.completions.create({ model: 'acme/llama-test', messages, max_tokens: 20, stream: true })) void _;
   await vi.waitFor(async () => expect((await rt.usage.events('acct-items')).length).toBe(2), { timeout: 15_000 });
+  // Refusals, counted per account and service-wide: a model that does not exist, a key that does not.
+  await client.chat.completions.create({ model: 'nosuch/model', messages }).catch(() => undefined);
+  await router
+    .client('sk-ctr-not-a-key')
+    .chat.completions.create({ model: 'acme/llama-test', messages })
+    .catch(() => undefined);
+  await rt.refusals.flush();
   // A reservation left unsettled (a crashed request).
   const caller = await rt.accounts.resolveCaller(rotated.key);
   await rt.limits.reserve(caller!, 'req-crashed', 1_000, 10);
