@@ -59,6 +59,11 @@ export function streamingHandler(
     const remaining = context.getRemainingTimeInMillis?.();
     const timer =
       remaining === undefined ? undefined : setTimeout(() => upstream.abort(), Math.max(1000, remaining - DEADLINE_MARGIN_MS)).unref();
+    // A server that is stopping (the local or container server past its stop window) ends the stream the same way.
+    const stop = (context as Context & { stopSignal?: AbortSignal }).stopSignal;
+    const onStop = () => upstream.abort();
+    if (stop?.aborted) upstream.abort();
+    else stop?.addEventListener('abort', onStop, { once: true });
     const result = await produce(event, context, upstream.signal);
     try {
       const out = lambda.HttpResponseStream.from(responseStream, { statusCode: result.status, headers: result.headers });
@@ -77,6 +82,7 @@ export function streamingHandler(
       // The client went away or the stream broke: the body's own finally records the outcome.
     } finally {
       clearTimeout(timer);
+      stop?.removeEventListener('abort', onStop);
       responseStream.off('close', onClose);
       responseStream.off('error', onClose);
       if (result.afterResponse) {

@@ -36,9 +36,11 @@ export function installAwsLambdaEmulation(): void {
   };
 }
 
-function lambdaContext(requestId: string): Context {
+/** The emulated Lambda context; `stopSignal` (not in Lambda's) aborts when the server's stop window has passed. */
+function lambdaContext(requestId: string, stopSignal: AbortSignal): Context & { stopSignal: AbortSignal } {
   const deadline = Date.now() + 15 * 60_000;
   return {
+    stopSignal,
     callbackWaitsForEmptyEventLoop: false,
     functionName: 'ctr-local',
     functionVersion: '$LATEST',
@@ -104,8 +106,21 @@ function toEvent(req: IncomingMessage, url: URL, body: string, requestId: string
   };
 }
 
-/** How long closing the server waits for running invocations (their metering, its retries included). */
+/** How long closing the server waits, after the stop window, for the invocations it ended (their metering, its retries included). */
 export const CLOSE_WAIT_MS = 5_000;
+
+/**
+ * How long a stopping server lets open requests and streams finish before it ends the streams still
+ * open with an explicit error event (`CTR_STOP_WINDOW_MS`): 25 s by default, inside ECS's default
+ * 30 s stop timeout, so metering and the return of unused budget slices fit in what is left.
+ */
+export const DEFAULT_STOP_WINDOW_MS = 25_000;
+
+/** The stop window from the environment (0–600 s), the default otherwise. */
+export function stopWindowMs(env: NodeJS.ProcessEnv = process.env): number {
+  const v = Number(env.CTR_STOP_WINDOW_MS);
+  return env.CTR_STOP_WINDOW_MS !== undefined && Number.isInteger(v) && v >= 0 && v <= 600_000 ? v : DEFAULT_STOP_WINDOW_MS;
+}
 
 export interface LocalServer {
   server: Server;
@@ -125,6 +140,8 @@ export async function startLocalServer(options: {
   operator?: OperatorTrust;
   /** Told about each request once its invocation ended (the readable local log); off the answer's path. */
   onServed?: (request: ServedRequest) => void | Promise<void>;
+  /** How long `close()` lets open requests finish (default `stopWindowMs()`). */
+  stopWindowMs?: number;
 }): Promise<LocalServer> {
   installAwsLambdaEmulation();
   setRuntime(options.runtime);
@@ -141,6 +158,9 @@ export async function startLocalServer(options: {
 
   // Invocations still running (metering after the response); closing waits for them.
   const running = new Set<Promise<void>>();
+  // Aborted once a stopping server's window has passed: streams still open end with an error event.
+  const stopping = new AbortController();
+  let draining = false;
   const onServed = options.onServed;
   const server = createServer((req, res) => {
     const invocation = (onServed ? observed(req, res, onServed) : serve(req, res)).finally(() => running.delete(invocation));
@@ -165,10 +185,13 @@ export async function startLocalServer(options: {
     const requestId = randomUUID();
     let path = '/';
     try {
+      // A request on a kept-alive connection while the server stops: told to retry elsewhere.
+      if (draining)
+        throw new RouterError('unavailable', 'The server is stopping; retry the request.', { code: 'shutting_down', retryAfterSeconds: 1 });
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
       path = url.pathname;
       const event = toEvent(req, url, await readBody(req), requestId);
-      const context = lambdaContext(requestId);
+      const context = lambdaContext(requestId, stopping.signal);
       // The function API Gateway would invoke; it answers 404/405 itself from the same table.
       const fn = routeTable.functionFor(event.httpMethod, event.path);
       if (fn === 'chat') {
@@ -198,10 +221,16 @@ export async function startLocalServer(options: {
     port,
     baseUrl: `http://127.0.0.1:${port}/v1`,
     close: async () => {
-      // New connections are refused at once; answered requests finish their metering (bounded).
+      // New connections are refused at once; open requests and streams finish within the stop window,
+      // then the streams still open end with an error event and are metered (bounded by CLOSE_WAIT_MS).
+      draining = true;
       const closed = new Promise<void>((done) => server.close(() => done()));
       server.closeIdleConnections();
-      await Promise.race([Promise.allSettled([...running]), new Promise((r) => setTimeout(r, CLOSE_WAIT_MS).unref())]);
+      const settled = () => Promise.allSettled([...running]);
+      const within = (ms: number) => Promise.race([settled(), new Promise((r) => setTimeout(r, ms).unref())]);
+      await within(options.stopWindowMs ?? stopWindowMs());
+      stopping.abort();
+      await within(CLOSE_WAIT_MS);
       server.closeAllConnections();
       await closed;
     },

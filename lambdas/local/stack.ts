@@ -16,7 +16,7 @@ import { SpoolOutbox } from '../store/outbox-spool';
 import { tableNamesFromEnv } from '../store/tables';
 import { createTables, type LocalDynamo, startDynamoLocal } from './dynamodb-local';
 import type { ServedRequest } from './request-log';
-import { type LocalServer, startLocalServer } from './server';
+import { type LocalServer, startLocalServer, stopWindowMs } from './server';
 
 export interface LocalStack {
   dynamo: LocalDynamo;
@@ -89,7 +89,14 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     keyProviderFromEnv(env); // fails fast without a master key (the runtime only asks for it on first use)
     const runtime = createRuntime(env, log);
     const operator = options.operatorCredentials ? sigv4Operator(options.operatorCredentials, env.AWS_REGION ?? 'us-east-1') : undefined;
-    const server = await startLocalServer({ port: options.port, runtime, log, operator, onServed: options.onServed });
+    const server = await startLocalServer({
+      port: options.port,
+      runtime,
+      log,
+      operator,
+      onServed: options.onServed,
+      stopWindowMs: stopWindowMs(env),
+    });
     const rt = await runtime;
     const replay = () => replaySpool(rt).catch((err: Error) => log.log('error', 'outbox spool replay failed', { errorName: err.name }));
     await replay();

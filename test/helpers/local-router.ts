@@ -43,6 +43,8 @@ export async function startTestRouter(config: unknown, extraEnv: NodeJS.ProcessE
     CTR_CONFIG_JSON: JSON.stringify(config),
     CTR_TABLE_PREFIX: `t${Math.random().toString(36).slice(2, 8)}-`,
     CTR_LOCAL_MASTER_KEY: randomBytes(32).toString('hex'),
+    // Tests stop their routers often: open streams get 1 s to finish (npm start's default is 25 s).
+    CTR_STOP_WINDOW_MS: '1000',
     ...extraEnv,
   };
   const stack = await startLocalStack({

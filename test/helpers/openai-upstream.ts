@@ -17,7 +17,9 @@ export type UpstreamMode =
   | { kind: 'stall-after-role' }
   /** Never answers; counts the requests whose connection the caller closed. */
   | { kind: 'hang' }
-  | { kind: 'no-usage' };
+  | { kind: 'no-usage' }
+  /** Streams `pieces` content chunks, one every `pieceMs` (a long generation). */
+  | { kind: 'slow'; pieces: number; pieceMs: number };
 
 export interface UpstreamUsage {
   prompt: number;
@@ -130,6 +132,12 @@ export async function startOpenAIUpstream(name: string): Promise<MockUpstream> {
       for (const piece of [args.slice(0, 3), args.slice(3, 11), args.slice(11, 40), args.slice(40)])
         send(chunk({ tool_calls: [{ index: 0, function: { arguments: piece } }] }));
       send(chunk({}, 'tool_calls'));
+    } else if (mode.kind === 'slow') {
+      for (let i = 0; i < mode.pieces && !res.destroyed; i++) {
+        await new Promise((r) => setTimeout(r, mode.pieceMs));
+        send(chunk({ content: `${i} ` }));
+      }
+      send(chunk({}, 'stop'));
     } else {
       for (const [i, piece] of TEXT.entries()) {
         if (mode.kind === 'truncated' && i === 3) {
