@@ -41,7 +41,8 @@ export function importBundled<T>(entry: string, name: string): Promise<T> {
   return loading as Promise<T>;
 }
 
-async function bundleAndImport(entry: string, name: string): Promise<unknown> {
+/** Bundles `entry` (relative to bench/) into `.local/bench/<name>.mjs` and returns the file's path (to run as its own process). */
+export async function bundleFile(entry: string, name: string): Promise<string> {
   const outfile = join(OUT_DIR, `${name}.mjs`);
   await build({
     entryPoints: [fileURLToPath(new URL(entry, import.meta.url))],
@@ -55,5 +56,9 @@ async function bundleAndImport(entry: string, name: string): Promise<unknown> {
     logLevel: 'silent',
     plugins: [sourceUrls],
   });
-  return import(pathToFileURL(outfile).href);
+  return outfile;
+}
+
+async function bundleAndImport(entry: string, name: string): Promise<unknown> {
+  return import(pathToFileURL(await bundleFile(entry, name)).href);
 }

@@ -10,6 +10,7 @@
  *    buffered and streamed (bench/overhead.ts).
  * 4. A dead cheapest offer: latency of its route before and after its breaker opens, next to a
  *    healthy route.
+ * 5. Many open streams: one server process holding 1,000 slow streams (bench/streams.ts).
  * Then the targets, each as measured against its bound.
  *
  * Every loop is bounded in count and time (about 5 minutes in all); everything binds to 127.0.0.1.
@@ -25,6 +26,7 @@ import { importBundled } from './bundle';
 import { coldStartTable, measureColdStarts } from './cold-start';
 import { overhead } from './overhead';
 import { ms, pct, table } from './stats';
+import { manyStreams } from './streams';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 const DEADLINE = Date.now() + 5 * 60_000;
@@ -124,6 +126,7 @@ console.log(
 routing();
 const figures = await overhead({ perTarget: 400, rounds: 4, throughputCount: 2000, throughputSeconds: 15, concurrency: 32 }, DEADLINE);
 await deadCheapest();
+await manyStreams({ streams: 1000, pieces: 200, pieceMs: 50, probes: 20 }, Date.now() + 150_000);
 
 const chat = cold.find((r) => r.target === 'chat')!;
 const base = cold.find((r) => r.target === 'dynamodb-only')!;

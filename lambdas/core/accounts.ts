@@ -8,12 +8,12 @@ import { RouterError } from '../domain/errors';
 import { nanoToUsd } from '../domain/money';
 import type { AccountsStore, BillingStore, KeysStore, LimitsPort, UsageStore } from '../domain/ports';
 import type { AccountFlags, AccountRecord, AccountStatus, ApiKeyRecord, Statement, StatementLine } from '../domain/records';
+import type { RefusalCount } from '../domain/refusals';
 import { addEvent, type UsageEvent, ZERO_TOTALS } from '../domain/usage';
 import { accountIdSchema, createAccountSchema, createKeySchema, updateAccountSchema } from './account-schemas';
 import { requestIdAt } from './ids';
 import { limitsFromInput, limitsInputSchema } from './limits';
 import type { PersonalDataCipher, PersonalFields } from './personal-data';
-import type { RefusalCount } from './refusals';
 import { type UsageGrouping, type UsageRow, usageReport } from './usage-report';
 
 /** Account ids are opaque identifiers chosen by the operator; use no personal data (e.g. an email) as an id. */

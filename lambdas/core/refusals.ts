@@ -5,22 +5,10 @@
  * content. Noted in memory on the error path (no store call before the answer) and written in
  * batches shortly after; counts are diagnostics, so a write the store refuses is logged and dropped.
  */
+import type { RefusalCount, RefusalStore } from '../domain/refusals';
 import type { Logger } from './log';
 
-/** One batch of counts to add: `accountId` undefined for callers that were never authenticated. */
-export interface RefusalCount {
-  accountId?: string;
-  keyId?: string;
-  /** The hour, `YYYY-MM-DDTHH:00` (UTC). */
-  hour: string;
-  /** `<status>-<code>`, e.g. `429-budget-exceeded`. */
-  reason: string;
-  count: number;
-}
-
-export interface RefusalStore {
-  add(counts: readonly RefusalCount[]): Promise<void>;
-}
+export type { RefusalCount, RefusalStore };
 
 /** How long counts gather before one write (they are read by people, minutes later). */
 export const REFUSAL_FLUSH_MS = 1_000;

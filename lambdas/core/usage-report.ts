@@ -6,8 +6,8 @@
  * only; nothing of a prompt or a completion).
  */
 import { nanoToUsd } from '../domain/money';
+import type { RefusalCount } from '../domain/refusals';
 import { addEvent, type UsageEvent, type UsageTotals, ZERO_TOTALS } from '../domain/usage';
-import type { RefusalCount } from './refusals';
 
 /** How a usage report groups its rows. */
 export const USAGE_GROUPINGS = ['hour', 'day', 'model', 'provider', 'key'] as const;

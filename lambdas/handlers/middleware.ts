@@ -62,7 +62,7 @@ export function errors<I>(table: RouteTable<I>): RouteMiddleware<I> {
       // Refusals of the inference and usage routes are counted (never the operator's or the privacy routes).
       const auth = match?.route.auth;
       if (rt && (auth === undefined || auth === 'key' || auth === 'anthropic-key'))
-        rt.refusals.note(request.event.caller, request.response.status, errorCodeOf(request.error));
+        rt.refusals?.note(request.event.caller, request.response.status, errorCodeOf(request.error));
     },
   };
 }

@@ -8,7 +8,7 @@ import { storePortFor } from './dynamodb-local';
 import { localMasterKey } from './master-key';
 import { requestLog } from './request-log';
 import { type LocalStack, startLocalStack } from './stack';
-import { logFormat, portFromEnv } from './start-options';
+import { assertPortFree, logFormat, portFromEnv } from './start-options';
 
 export const LOCAL_DATA_DIR = resolve(process.cwd(), '.local/dynamodb');
 
@@ -17,6 +17,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 async function main(): Promise<void> {
   const port = portFromEnv(process.env.PORT);
+  await assertPortFree(port);
   const env = { ...process.env, CTR_LOCAL_MASTER_KEY: process.env.CTR_LOCAL_MASTER_KEY ?? localMasterKey() };
   const format = logFormat(process.env, process.stdout.isTTY === true);
   // Key names for the readable line, from the store after the response (cached; ids stand in on a miss).

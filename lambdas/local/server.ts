@@ -6,6 +6,7 @@
  * (the cloud authorizes them with IAM). Binds to 127.0.0.1 only.
  */
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Writable } from 'node:stream';
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
@@ -160,6 +161,8 @@ export async function startLocalServer(options: {
   const running = new Set<Promise<void>>();
   // Aborted once a stopping server's window has passed: streams still open end with an error event.
   const stopping = new AbortController();
+  // Every open stream listens on it (many at once in a long-running server).
+  setMaxListeners(0, stopping.signal);
   let draining = false;
   const onServed = options.onServed;
   const server = createServer((req, res) => {

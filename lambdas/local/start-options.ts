@@ -1,4 +1,5 @@
 /** What `npm start` reads from its environment, checked with errors that name the variable. */
+import { createServer } from 'node:net';
 
 /** The port from `PORT` (default 8787), or an error that names `PORT`. */
 export function portFromEnv(value: string | undefined): number {
@@ -12,4 +13,18 @@ export function portFromEnv(value: string | undefined): number {
 export function logFormat(env: NodeJS.ProcessEnv, isTTY: boolean): 'text' | 'json' {
   if (env.CTR_LOG_FORMAT === 'json' || env.CTR_LOG_FORMAT === 'text') return env.CTR_LOG_FORMAT;
   return isTTY ? 'text' : 'json';
+}
+
+/** Fails at once, naming PORT, when the port is taken (before DynamoDB Local is started for nothing). */
+export function assertPortFree(port: number): Promise<void> {
+  if (port === 0) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', (err: Error & { code?: string }) =>
+      reject(
+        err.code === 'EADDRINUSE' ? new Error(`Port ${port} is in use: stop what holds it, or set PORT (e.g. PORT=9000 npm start).`) : err,
+      ),
+    );
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve()));
+  });
 }

@@ -6,7 +6,7 @@
  * erasure: each account's update is a transaction with the same fence the usage records use.
  */
 import { type DynamoDBDocumentClient, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { RefusalCount, RefusalStore } from '../core/refusals';
+import type { RefusalCount, RefusalStore } from '../domain/refusals';
 import { isExpired, ttlAfterDays } from './dynamo';
 
 /** Partition of the refusals no account can be named for (bad or missing keys). */
