@@ -2,9 +2,11 @@
  * The catalog: models, their offers and integer prices, built from the router config once per
  * process (each model's offers when they are first read).
  */
+
 import { KIND_CAPABILITIES } from '../domain/provider';
 import type { Capabilities, ModelConfig, OfferConfig, ProviderConfig, RouterConfig } from './config';
 import { inlinedModels } from './config-inline';
+import { offerJurisdiction } from './jurisdiction';
 import { type OfferPrice, offerPrice } from './pricing';
 
 export interface Offer {
@@ -19,6 +21,8 @@ export interface Offer {
   readonly maxOutput: number;
   /** The model's capabilities that this offer's provider kind can also express. */
   readonly capabilities: Capabilities;
+  /** Where this offer processes data (core/jurisdiction.ts); undefined when it cannot be known. */
+  readonly jurisdiction: string | undefined;
 }
 
 export interface CatalogModel {
@@ -75,6 +79,7 @@ class Model implements CatalogModel {
         contextWindow: o.contextWindow ?? m.contextWindow,
         maxOutput: o.maxOutput ?? m.maxOutput,
         capabilities: intersect(m.capabilities, KIND_CAPABILITIES[provider.kind]),
+        jurisdiction: offerJurisdiction(provider, o.upstreamModel),
       };
     });
     return this.#offers;

@@ -6,6 +6,7 @@
 import type { Catalog, Offer } from './catalog';
 import type { OfferConfig } from './config';
 import type { OfferHealthView } from './health';
+import { isAggregator } from './jurisdiction';
 
 /** What decides whether an offer can be used at all, whatever the request. */
 export interface Availability {
@@ -28,8 +29,10 @@ export function unavailableReason(offer: Offer, av: Availability): string | unde
       return `no AWS credentials for provider ${p.id} (Bedrock signs with IAM: a Lambda role, AWS_PROFILE or keys, or CTR_BEDROCK=1)`;
     return `no credential: ${p.credential ? `set ${p.credential.env} (provider ${p.id})` : `provider ${p.id}`}`;
   }
-  if (av.allowedJurisdictions && !av.allowedJurisdictions.includes(p.jurisdiction ?? ''))
-    return `provider ${p.id} (${p.jurisdiction ?? 'no jurisdiction'}) is outside the allowed jurisdictions`;
+  if (av.allowedJurisdictions && !(offer.jurisdiction && av.allowedJurisdictions.includes(offer.jurisdiction)))
+    return offer.jurisdiction
+      ? `${offer.id} processes data in ${offer.jurisdiction}, outside the allowed jurisdictions`
+      : `${offer.id} has no known jurisdiction (${isAggregator(p) ? `provider ${p.id} routes on to hosts of its choosing` : `provider ${p.id} declares none`}), so it is not used under allowedJurisdictions`;
   if (av.allowedOfferRegions && !av.allowedOfferRegions.includes(offer.config.region ?? ''))
     return `${offer.id} is not served from an allowed region`;
   return undefined;
@@ -96,6 +99,7 @@ export function listModels(
         available: !unavailable,
         ...(unavailable ? { unavailable_reason: unavailable } : {}),
         region: o.config.region ?? null,
+        jurisdiction: o.jurisdiction ?? null,
         capabilities: o.capabilities,
         context_length: o.contextWindow,
         max_output_tokens: o.maxOutput,
