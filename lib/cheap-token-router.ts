@@ -18,6 +18,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import type { RouterConfig } from '../lambdas/core/config';
+import { addAwsQuotaChecks } from './aws-quotas';
 import { METRIC_NAMESPACE, NAMING_DEFAULTS, ROUTER_DEFAULTS } from './cheap-token-router-defaults';
 import { acknowledgeRouterFindings } from './nag-suppressions';
 import { RouterApi } from './router-api';
@@ -202,6 +203,8 @@ export class CheapTokenRouter extends Construct {
 
   constructor(scope: Construct, id: string, props: CheapTokenRouterProps) {
     super(scope, id);
+    // IAM, CloudFormation and Lambda quotas are checked over the synthesized templates.
+    addAwsQuotaChecks(this);
     const { config, data } = props;
     const region = Stack.of(this).region;
     if (!Token.isUnresolved(region) && region !== config.primaryRegion && !config.replicaRegions.includes(region)) {
