@@ -200,6 +200,8 @@ export class CheapTokenRouter extends Construct {
   public readonly budgetAlerts?: RouterBudgetAlerts;
   /** Region-wildcard Bedrock model ARNs (cross-region inference profiles), acknowledged per role. */
   public readonly bedrockWildcards: readonly { role: iam.IRole; resource: string }[];
+  /** The X-Ray grants of the function roles, when tracing is on (acknowledged for their `*` resource). */
+  public readonly tracingPolicies: readonly iam.Policy[];
 
   constructor(scope: Construct, id: string, props: CheapTokenRouterProps) {
     super(scope, id);
@@ -236,7 +238,13 @@ export class CheapTokenRouter extends Construct {
     for (const name of ROUTER_FUNCTIONS) {
       const pascal = name.charAt(0).toUpperCase() + name.slice(1);
       functionLogGroups[name] = logGroup(`${pascal}Logs`);
-      roles[name] = new RouterFunctionRole(this, `${pascal}Role`, { functionName: name, config, data, logGroup: functionLogGroups[name] });
+      roles[name] = new RouterFunctionRole(this, `${pascal}Role`, {
+        functionName: name,
+        config,
+        data,
+        logGroup: functionLogGroups[name],
+        tracing: props.tracing,
+      });
       functions[name] = new RouterFunction(this, `${pascal}Function`, {
         functionName: name,
         config,
@@ -249,6 +257,9 @@ export class CheapTokenRouter extends Construct {
         metricsNamespace: `${METRIC_NAMESPACE}/${namePrefix}`,
         tracing: props.tracing,
       });
+      // Lambda refuses active tracing to a role that may not send traces yet.
+      const tracingPolicy = roles[name].tracingPolicy;
+      if (tracingPolicy) functions[name].node.addDependency(tracingPolicy);
     }
     if (budgetAlertsWanted(props.budgetAlerts)) {
       // The function that settles budget reservations (chat completions, messages, embeddings) sends the budget alerts.
@@ -266,6 +277,7 @@ export class CheapTokenRouter extends Construct {
     });
     this.functionRoles = roles;
     this.functionLogGroups = functionLogGroups;
+    this.tracingPolicies = ROUTER_FUNCTIONS.flatMap((name) => roles[name].tracingPolicy ?? []);
     this.bedrockWildcards = ROUTER_FUNCTIONS.flatMap((name) =>
       roles[name].bedrockWildcards.map((resource) => ({ role: roles[name], resource })),
     );

@@ -114,8 +114,13 @@ export class RouterFunction extends lambda.Function {
         POWERTOOLS_METRICS_NAMESPACE: props.metricsNamespace ?? 'CheapTokenRouter/ctr',
         POWERTOOLS_TRACE_ENABLED: String(props.tracing ?? false),
       },
-      tracing: props.tracing ? lambda.Tracing.ACTIVE : lambda.Tracing.DISABLED,
+      // Active tracing is set on the resource, not through `tracing`, which would add the X-Ray grant
+      // to the role's default policy: RouterFunctionRole grants it in a policy of its own.
+      tracing: props.tracing ? undefined : lambda.Tracing.DISABLED,
     });
+    if (props.tracing) {
+      (this.node.defaultChild as lambda.CfnFunction).tracingConfig = { mode: lambda.Tracing.ACTIVE };
+    }
   }
 }
 
