@@ -30,7 +30,7 @@ async function main(): Promise<void> {
       `  DynamoDB Local: ${stack.dynamo.endpoint} (data in .local/dynamodb)`,
       '',
       'Create an API key (in another terminal):',
-      '  npx ctr keys create --account demo',
+      '  npx ctr keys create --account demo --create-account',
       '',
       'Then call it with any OpenAI client, e.g.:',
       `  curl ${url}/chat/completions -H "Authorization: Bearer <key>" -H "content-type: application/json" \\`,

@@ -117,6 +117,31 @@ describe('ctr CLI end to end', () => {
     await expect(ctr('frobnicate')).rejects.toThrow(/unknown command/);
   });
 
+  it('refuses a key for an unknown account, naming the nearest one; --create-account creates it', async () => {
+    // Prepare: acme exists (beforeAll)
+    // Act / Assess
+    await expect(ctr('keys', 'create', '--account', 'acmee')).rejects.toThrow(
+      /unknown account "acmee" \(did you mean "acme"\?\); create it with `ctr accounts create acmee`, or pass --create-account/,
+    );
+    await expect(ctr('keys', 'create', '--account', 'nosuch')).rejects.toThrow(/^unknown account "nosuch"; create it/);
+    await expect(ctr('accounts', 'show', 'nosuch')).rejects.toThrow('No account nosuch.');
+    const key = JSON.parse(await ctr('keys', 'create', '--account', 'fresh', '--create-account', '--json'));
+    expect(key.key).toMatch(/^sk-ctr-/);
+    expect(JSON.parse(await ctr('accounts', 'show', 'fresh', '--json'))).toMatchObject({ accountId: 'fresh', status: 'active' });
+  });
+
+  it('the installed bin exits non-zero on an unknown account, with one line on stderr', async () => {
+    const failed = await promisify(execFile)(process.execPath, ['bin/ctr.mjs', 'keys', 'create', '--account', 'acne'], {
+      env: { ...env, CTR_CONFIG_JSON: undefined },
+      timeout: 60_000,
+    }).catch((err: { code: number; stdout: string; stderr: string }) => err);
+    expect((failed as { code: number }).code).toBe(2);
+    expect((failed as { stderr: string }).stderr).toBe(
+      'ctr: unknown account "acne" (did you mean "acme"?); create it with `ctr accounts create acne`, or pass --create-account\n',
+    );
+    expect((failed as { stdout: string }).stdout).toBe('');
+  });
+
   it('the installed bin runs as a process', async () => {
     const { stdout } = await promisify(execFile)(process.execPath, ['bin/ctr.mjs', 'keys', 'list', '--account', 'acme', '--json'], {
       // The generated catalog is larger than one environment variable may be (E2BIG): the process reads the same shipped file instead.
