@@ -1,7 +1,8 @@
 /**
  * AWS service quotas that a synthesized template can break, checked at synth so that a deploy
  * does not fail (and roll back) on them: IAM policy sizes and attachments per role,
- * CloudFormation's per-template counts and body size, and Lambda's environment size.
+ * CloudFormation's per-template counts and body size, Lambda's environment size, physical name
+ * lengths and the resources of a REST API.
  *
  * The sizes are computed from the template as CloudFormation will submit it: IAM counts a policy
  * document's JSON without whitespace, after CloudFormation resolved its intrinsic functions, so
@@ -38,9 +39,31 @@ export const AWS_QUOTAS = {
   templateBodyBytes: 1_000_000,
   /** Lambda: bytes of one function's environment variables together (4 KB). */
   lambdaEnvironmentBytes: 4_096,
+  /** API Gateway: resources (paths) of one REST API (adjustable; 300 by default). */
+  restApiResources: 300,
 } as const;
 
-export type AwsQuotaId = keyof typeof AWS_QUOTAS;
+/**
+ * The longest physical name AWS accepts, by resource type: the property that holds it and its
+ * maximum length in characters (each service's API reference).
+ */
+export const NAME_LENGTHS: Readonly<Record<string, { readonly property: string; readonly max: number }>> = {
+  'AWS::IAM::Role': { property: 'RoleName', max: 64 },
+  'AWS::IAM::ManagedPolicy': { property: 'ManagedPolicyName', max: 128 },
+  'AWS::Lambda::Function': { property: 'FunctionName', max: 64 },
+  'AWS::SQS::Queue': { property: 'QueueName', max: 80 },
+  'AWS::SNS::Topic': { property: 'TopicName', max: 256 },
+  'AWS::DynamoDB::Table': { property: 'TableName', max: 255 },
+  'AWS::DynamoDB::GlobalTable': { property: 'TableName', max: 255 },
+  'AWS::KMS::Alias': { property: 'AliasName', max: 256 },
+  'AWS::SecretsManager::Secret': { property: 'Name', max: 512 },
+  'AWS::CloudWatch::Alarm': { property: 'AlarmName', max: 255 },
+  'AWS::CloudWatch::Dashboard': { property: 'DashboardName', max: 255 },
+  'AWS::Logs::LogGroup': { property: 'LogGroupName', max: 512 },
+  'AWS::WAFv2::WebACL': { property: 'Name', max: 128 },
+};
+
+export type AwsQuotaId = keyof typeof AWS_QUOTAS | 'nameLength';
 
 /** What each quota limits, as a report names it. */
 const QUOTA_NAMES: Record<AwsQuotaId, string> = {
@@ -52,6 +75,8 @@ const QUOTA_NAMES: Record<AwsQuotaId, string> = {
   parametersPerTemplate: 'CloudFormation parameters per template',
   templateBodyBytes: 'CloudFormation template body size (S3)',
   lambdaEnvironmentBytes: 'Lambda environment variables size',
+  restApiResources: 'API Gateway resources per REST API',
+  nameLength: 'name length',
 };
 
 /**
@@ -151,6 +176,8 @@ export interface QuotaUsage {
   readonly logicalId?: string;
   readonly used: number;
   readonly limit: number;
+  /** What is measured, when the quota alone does not say (e.g. `AWS::IAM::Role RoleName`). */
+  readonly what?: string;
 }
 
 interface CfnResource {
@@ -164,7 +191,7 @@ export interface CfnTemplate {
   readonly Parameters?: Record<string, unknown>;
 }
 
-/** The logical ids of the roles a policy resource's `Roles` list names by `Ref`. */
+/** The logical ids a list of references names by `Ref` (a policy's roles, a resource's API). */
 const roleRefs = (roles: Json | undefined): string[] =>
   Array.isArray(roles) ? roles.flatMap((r) => (isIntrinsic(r) && typeof r.Ref === 'string' ? [r.Ref] : [])) : [];
 
@@ -182,9 +209,25 @@ export function quotaUsage(template: CfnTemplate, templateBytes?: number): Quota
   const inlineSize = new Map<string, number>();
   const managedCount = new Map<string, number>();
   const add = (m: Map<string, number>, role: string, n: number) => m.set(role, (m.get(role) ?? 0) + n);
+  const apiResources = new Map<string, number>();
   for (const [id, r] of resources) {
     const p = r.Properties ?? {};
+    const name = NAME_LENGTHS[r.Type];
+    if (name && p[name.property] !== undefined)
+      usage.push({
+        quota: 'nameLength',
+        logicalId: id,
+        used: longestValue(p[name.property]!),
+        limit: name.max,
+        what: `${r.Type} ${name.property}`,
+      });
     switch (r.Type) {
+      case 'AWS::ApiGateway::RestApi':
+        apiResources.set(id, apiResources.get(id) ?? 0);
+        break;
+      case 'AWS::ApiGateway::Resource':
+        for (const api of roleRefs([p.RestApiId ?? null])) add(apiResources, api, 1);
+        break;
       case 'AWS::IAM::ManagedPolicy':
         usage.push({
           quota: 'managedPolicySize',
@@ -226,6 +269,8 @@ export function quotaUsage(template: CfnTemplate, templateBytes?: number): Quota
     if (isRole(role)) usage.push({ quota: 'inlinePolicySizePerRole', logicalId: role, used, limit: AWS_QUOTAS.inlinePolicySizePerRole });
   for (const [role, used] of managedCount)
     if (isRole(role)) usage.push({ quota: 'managedPoliciesPerRole', logicalId: role, used, limit: AWS_QUOTAS.managedPoliciesPerRole });
+  for (const [api, used] of apiResources)
+    usage.push({ quota: 'restApiResources', logicalId: api, used, limit: AWS_QUOTAS.restApiResources });
   usage.push({ quota: 'resourcesPerTemplate', used: resources.length, limit: AWS_QUOTAS.resourcesPerTemplate });
   usage.push({ quota: 'outputsPerTemplate', used: Object.keys(template.Outputs ?? {}).length, limit: AWS_QUOTAS.outputsPerTemplate });
   usage.push({
@@ -254,7 +299,7 @@ export function quotaViolations(template: CfnTemplate, where: string, templateBy
 /** A usage as a report says it, e.g. `IAM managed policy size is 8,567, above the quota of 6,144`. */
 export function describeUsage(u: QuotaUsage): string {
   const n = (v: number) => v.toLocaleString('en-US');
-  return `${QUOTA_NAMES[u.quota]} is ${n(u.used)}, ${u.used > u.limit ? 'above' : 'within'} the quota of ${n(u.limit)}`;
+  return `${QUOTA_NAMES[u.quota]}${u.what ? ` (${u.what})` : ''} is ${n(u.used)}, ${u.used > u.limit ? 'above' : 'within'} the quota of ${n(u.limit)}`;
 }
 
 /**
@@ -266,7 +311,7 @@ export function describeUsage(u: QuotaUsage): string {
  */
 export class AwsQuotaChecks implements IPolicyValidationPlugin {
   public readonly name = 'AwsQuotas';
-  public readonly ruleIds = Object.keys(AWS_QUOTAS);
+  public readonly ruleIds = [...Object.keys(AWS_QUOTAS), 'nameLength'];
 
   public validate(context: IPolicyValidationContext): PolicyValidationPluginReport {
     const violations: PolicyViolation[] = [];

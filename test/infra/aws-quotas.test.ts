@@ -116,6 +116,26 @@ describe('sizes as AWS counts them', () => {
     ]);
   });
 
+  it('physical names longer than the service accepts, and REST API resources over 300', () => {
+    const template: CfnTemplate = {
+      Resources: {
+        Fn: { Type: 'AWS::Lambda::Function', Properties: { FunctionName: { 'Fn::Join': ['-', ['router', { Ref: 'AWS::StackName' }]] } } },
+        Short: { Type: 'AWS::IAM::Role', Properties: { RoleName: 'ctr-chat' } },
+        Api: { Type: 'AWS::ApiGateway::RestApi', Properties: { Name: 'api' } },
+        ...Object.fromEntries(
+          Array.from({ length: 301 }, (_, i) => [
+            `R${i}`,
+            { Type: 'AWS::ApiGateway::Resource', Properties: { RestApiId: { Ref: 'Api' } } },
+          ]),
+        ),
+      },
+    };
+    expect(quotaViolations(template, 'S')).toEqual([
+      'S/Fn: name length (AWS::Lambda::Function FunctionName) is 135, above the quota of 64',
+      'S/Api: API Gateway resources per REST API is 301, above the quota of 300',
+    ]);
+  });
+
   it('synthesis fails naming the construct whose policy is over the quota', () => {
     // Prepare
     const app = new App();
