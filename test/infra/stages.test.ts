@@ -233,11 +233,24 @@ describe('deployment section of the config', () => {
       t.hasResourceProperties('AWS::WAFv2::WebACL', {
         Rules: Match.arrayWith([Match.objectLike({ Statement: { RateBasedStatement: Match.objectLike({ Limit: 500 }) } })]),
       });
+      // The X-Ray grant: a policy of each function's role, the only one with a `*` resource, created before the function.
+      const xray = t.findResources('AWS::IAM::Policy', {
+        Properties: {
+          PolicyDocument: {
+            Statement: [Match.objectLike({ Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], Resource: '*' })],
+          },
+        },
+      });
+      const policyOfRole = new Map(Object.entries(xray).map(([id, p]) => [(p.Properties.Roles as { Ref: string }[])[0]!.Ref, id]));
       for (const f of Object.values(t.findResources('AWS::Lambda::Function'))) {
         expect(f.Properties.MemorySize).toBe(512);
         expect(f.Properties.TracingConfig).toEqual({ Mode: 'Active' });
         expect(f.Properties.Environment.Variables.POWERTOOLS_TRACE_ENABLED).toBe('true');
+        const policy = policyOfRole.get(f.Properties.Role['Fn::GetAtt'][0]);
+        expect(policy).toBeDefined();
+        expect(f.DependsOn).toContain(policy);
       }
+      expect(policyOfRole.size).toBe(Object.keys(t.findResources('AWS::Lambda::Function')).length);
     }
   }, 120_000);
 });
