@@ -257,9 +257,6 @@ export class CheapTokenRouter extends Construct {
         metricsNamespace: `${METRIC_NAMESPACE}/${namePrefix}`,
         tracing: props.tracing,
       });
-      // Lambda refuses active tracing to a role that may not send traces yet.
-      const tracingPolicy = roles[name].tracingPolicy;
-      if (tracingPolicy) functions[name].node.addDependency(tracingPolicy);
     }
     if (budgetAlertsWanted(props.budgetAlerts)) {
       // The function that settles budget reservations (chat completions, messages, embeddings) sends the budget alerts.

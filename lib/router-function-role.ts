@@ -53,6 +53,9 @@ const TABLE_KEY_WRITE_ACTIONS = [
   'kms:ReEncryptTo',
 ];
 
+/** What a traced function calls: X-Ray has no resource-level permissions for either. */
+export const XRAY_ACTIONS: readonly string[] = ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'];
+
 const pascal = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
 /**
@@ -99,9 +102,7 @@ export class RouterFunctionRole extends iam.Role {
     if (props.tracing) {
       this.tracingPolicy = new iam.Policy(this, 'XRayTracing', {
         roles: [this],
-        statements: [
-          new iam.PolicyStatement({ sid: 'SendTraces', actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], resources: ['*'] }),
-        ],
+        statements: [new iam.PolicyStatement({ sid: 'SendTraces', actions: [...XRAY_ACTIONS], resources: ['*'] })],
       });
     }
     this.bedrockWildcards = BEDROCK_FUNCTIONS.includes(functionName) ? grantBedrockInvoke(this, config, Stack.of(this)) : [];

@@ -6,12 +6,15 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { App } from 'aws-cdk-lib';
+import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfigFile, parseConfig, type RouterConfig } from '../../lambdas/core/config';
 import { addCheapTokenRouterStacks, type CheapTokenRouterStacks } from '../../lib/cheap-token-router-stacks';
-import { EXAMPLE_CONFIG_PATH } from './fixture';
+import { RouterFunction } from '../../lib/router-function';
+import { EXAMPLE_CONFIG_PATH, logicalIdOf, standaloneData } from './fixture';
 
 /** Properties that are physical names of account- or region-scoped resources. */
 const NAME_PROPERTIES: Record<string, string[]> = {
@@ -253,4 +256,36 @@ describe('deployment section of the config', () => {
       expect(policyOfRole.size).toBe(Object.keys(t.findResources('AWS::Lambda::Function')).length);
     }
   }, 120_000);
+});
+
+describe('RouterFunction with a role of its own', () => {
+  it('traced: the role gets the X-Ray grant Lambda would give it', () => {
+    // Prepare
+    const config = base();
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const stack = new Stack(app, 'OwnRole', { env: { region: config.primaryRegion } });
+    const role = new iam.Role(stack, 'Role', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+    const data = standaloneData(config, config.primaryRegion);
+    const logGroup = new logs.LogGroup(stack, 'Logs');
+    // Act
+    new RouterFunction(stack, 'Fn', {
+      functionName: 'api',
+      config,
+      data,
+      role,
+      logGroup,
+      timeout: Duration.seconds(29),
+      description: 'x',
+      tracing: true,
+    });
+    // Assess
+    const t = Template.fromStack(stack);
+    t.hasResourceProperties('AWS::Lambda::Function', { TracingConfig: { Mode: 'Active' } });
+    t.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: logicalIdOf(role) }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([Match.objectLike({ Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], Resource: '*' })]),
+      },
+    });
+  });
 });
