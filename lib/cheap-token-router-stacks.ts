@@ -19,6 +19,7 @@ import { ArnFormat, type Environment, Stack } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { RouterConfig } from '../lambdas/core/config';
 import { stackPrefixOf } from '../lambdas/core/deployment-config';
+import { addAwsQuotaChecks } from './aws-quotas';
 import type { CheapTokenRouterProps } from './cheap-token-router';
 import { providerSecretName, stackNames } from './naming';
 import { DataStack } from './stacks/data-stack';
@@ -88,6 +89,7 @@ export interface CheapTokenRouterStacks {
  */
 export function addCheapTokenRouterStacks(scope: Construct, props: CheapTokenRouterStacksProps): CheapTokenRouterStacks {
   const { config } = props;
+  addAwsQuotaChecks(scope);
   const deployment = config.deployment;
   const namePrefix = props.namePrefix ?? deployment.namePrefix;
   const stackPrefix = props.stackPrefix ?? stackPrefixOf({ namePrefix, stackPrefix: deployment.stackPrefix });

@@ -18,6 +18,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import type { RouterConfig } from '../lambdas/core/config';
+import { addAwsQuotaChecks } from './aws-quotas';
 import { METRIC_NAMESPACE, NAMING_DEFAULTS, ROUTER_DEFAULTS } from './cheap-token-router-defaults';
 import { acknowledgeRouterFindings } from './nag-suppressions';
 import { RouterApi } from './router-api';
@@ -199,9 +200,13 @@ export class CheapTokenRouter extends Construct {
   public readonly budgetAlerts?: RouterBudgetAlerts;
   /** Region-wildcard Bedrock model ARNs (cross-region inference profiles), acknowledged per role. */
   public readonly bedrockWildcards: readonly { role: iam.IRole; resource: string }[];
+  /** The X-Ray grants of the function roles, when tracing is on (acknowledged for their `*` resource). */
+  public readonly tracingPolicies: readonly iam.Policy[];
 
   constructor(scope: Construct, id: string, props: CheapTokenRouterProps) {
     super(scope, id);
+    // IAM, CloudFormation and Lambda quotas are checked over the synthesized templates.
+    addAwsQuotaChecks(this);
     const { config, data } = props;
     const region = Stack.of(this).region;
     if (!Token.isUnresolved(region) && region !== config.primaryRegion && !config.replicaRegions.includes(region)) {
@@ -233,7 +238,13 @@ export class CheapTokenRouter extends Construct {
     for (const name of ROUTER_FUNCTIONS) {
       const pascal = name.charAt(0).toUpperCase() + name.slice(1);
       functionLogGroups[name] = logGroup(`${pascal}Logs`);
-      roles[name] = new RouterFunctionRole(this, `${pascal}Role`, { functionName: name, config, data, logGroup: functionLogGroups[name] });
+      roles[name] = new RouterFunctionRole(this, `${pascal}Role`, {
+        functionName: name,
+        config,
+        data,
+        logGroup: functionLogGroups[name],
+        tracing: props.tracing,
+      });
       functions[name] = new RouterFunction(this, `${pascal}Function`, {
         functionName: name,
         config,
@@ -263,6 +274,7 @@ export class CheapTokenRouter extends Construct {
     });
     this.functionRoles = roles;
     this.functionLogGroups = functionLogGroups;
+    this.tracingPolicies = ROUTER_FUNCTIONS.flatMap((name) => roles[name].tracingPolicy ?? []);
     this.bedrockWildcards = ROUTER_FUNCTIONS.flatMap((name) =>
       roles[name].bedrockWildcards.map((resource) => ({ role: roles[name], resource })),
     );

@@ -1,4 +1,5 @@
 /** Public API of the Cheap Token Router CDK library. */
+export * from './aws-quotas';
 export * from './bedrock-grants';
 export * from './cheap-token-router';
 export * from './cheap-token-router-defaults';

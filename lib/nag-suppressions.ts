@@ -27,6 +27,9 @@ const REASONS = {
   bedrockInferenceProfile:
     'A cross-region Bedrock inference profile routes a request to the same model in several regions chosen by Bedrock; IAM needs the ' +
     'foundation-model ARN in each of them, so only the region is a wildcard, for exactly the configured model.',
+  xrayTracing:
+    "X-Ray's PutTraceSegments and PutTelemetryRecords support no resource-level permissions (the Service Authorization Reference lists " +
+    'no resource type for them), so the policy that lets a traced function send its traces must name "*"; it grants those two actions only.',
   dataKeysNoPitr:
     "This table holds only wrapped per-account data keys. Erasure deletes an account's key so that its personal fields become unreadable in every " +
     'replica and backup (crypto-shredding, policy §6); a point-in-time backup of the key would undo that. Losing this table loses only encrypted ' +
@@ -45,6 +48,7 @@ export interface AcknowledgeableRouter {
   readonly webAcl?: unknown;
   readonly bedrockWildcards: readonly { role: IConstruct; resource: string }[];
   readonly operatorRole: IConstruct;
+  readonly tracingPolicies: readonly IConstruct[];
 }
 
 /** A stack attribute as cdk-nag prints it: the value when known at synthesis, else its pseudo parameter. */
@@ -64,6 +68,9 @@ export function acknowledgeRouterFindings(router: AcknowledgeableRouter): void {
   }
   for (const { role, resource } of router.bedrockWildcards) {
     Validations.of(role).acknowledge({ id: nag(`IAM5[Resource::${resource}]`), reason: REASONS.bedrockInferenceProfile });
+  }
+  for (const policy of router.tracingPolicies) {
+    Validations.of(policy).acknowledge({ id: nag('IAM5[Resource::*]'), reason: REASONS.xrayTracing });
   }
   const stack = Stack.of(router.api);
   const apiId = stack.getLogicalId(router.api.node.defaultChild as CfnElement);

@@ -34,6 +34,12 @@ export interface RouterFunctionRoleProps {
   readonly data: RouterDataReference;
   /** The function's log group, which the role may write to. */
   readonly logGroup: logs.ILogGroup;
+  /**
+   * Whether the function sends X-Ray traces (`XRayTracing` policy).
+   *
+   * @default false
+   */
+  readonly tracing?: boolean;
 }
 
 /** KMS actions DynamoDB performs with a table's key on behalf of a reader, and of a writer. */
@@ -47,6 +53,9 @@ const TABLE_KEY_WRITE_ACTIONS = [
   'kms:ReEncryptTo',
 ];
 
+/** What a traced function calls: X-Ray has no resource-level permissions for either. */
+export const XRAY_ACTIONS: readonly string[] = ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'];
+
 const pascal = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
 /**
@@ -59,6 +68,11 @@ export class RouterFunctionRole extends iam.Role {
    * in cdk-nag's notation, for `acknowledgeRouterFindings`.
    */
   public readonly bedrockWildcards: readonly string[];
+  /**
+   * The X-Ray grant, when the function is traced: a policy of its own, so that its `*` resource
+   * (X-Ray's actions have no resource-level permissions) is acknowledged there and nowhere else.
+   */
+  public readonly tracingPolicy?: iam.Policy;
 
   constructor(scope: Construct, id: string, props: RouterFunctionRoleProps) {
     super(scope, id, {
@@ -84,6 +98,12 @@ export class RouterFunctionRole extends iam.Role {
           },
         }),
       );
+    }
+    if (props.tracing) {
+      this.tracingPolicy = new iam.Policy(this, 'XRayTracing', {
+        roles: [this],
+        statements: [new iam.PolicyStatement({ sid: 'SendTraces', actions: [...XRAY_ACTIONS], resources: ['*'] })],
+      });
     }
     this.bedrockWildcards = BEDROCK_FUNCTIONS.includes(functionName) ? grantBedrockInvoke(this, config, Stack.of(this)) : [];
   }

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { AssetHashType, type Duration } from 'aws-cdk-lib';
-import type * as iam from 'aws-cdk-lib/aws-iam';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
@@ -19,6 +19,7 @@ import { type TableId, tableEnvVar } from '../lambdas/store/tables';
 import { ROUTER_DEFAULTS } from './cheap-token-router-defaults';
 import { functionBundleOptions } from './function-bundle';
 import type { RouterDataReference } from './router-data-reference';
+import { RouterFunctionRole, XRAY_ACTIONS } from './router-function-role';
 import { DATA_KEY_ACTIONS, type RouterFunctionName, SECRET_FUNCTIONS, TABLE_ACCESS } from './table-access';
 
 /** Props of {@link RouterFunction}. */
@@ -114,8 +115,18 @@ export class RouterFunction extends lambda.Function {
         POWERTOOLS_METRICS_NAMESPACE: props.metricsNamespace ?? 'CheapTokenRouter/ctr',
         POWERTOOLS_TRACE_ENABLED: String(props.tracing ?? false),
       },
-      tracing: props.tracing ? lambda.Tracing.ACTIVE : lambda.Tracing.DISABLED,
+      // Active tracing is set on the resource, not through `tracing`, which would add the X-Ray grant
+      // to the role's default policy: RouterFunctionRole grants it in a policy of its own.
+      tracing: props.tracing ? undefined : lambda.Tracing.DISABLED,
     });
+    if (props.tracing) {
+      (this.node.defaultChild as lambda.CfnFunction).tracingConfig = { mode: lambda.Tracing.ACTIVE };
+      const tracingPolicy = props.role instanceof RouterFunctionRole ? props.role.tracingPolicy : undefined;
+      // Lambda refuses active tracing to a role that may not send traces yet.
+      if (tracingPolicy) this.node.addDependency(tracingPolicy);
+      // Another role gets the grant Lambda would have given it.
+      else props.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: [...XRAY_ACTIONS], resources: ['*'] }));
+    }
   }
 }
 

@@ -8,6 +8,7 @@ import { configPath } from '../core/config';
 import type { LimitsInput } from '../core/limits';
 import { RouterError } from '../domain/errors';
 import { nanoToUsd } from '../domain/money';
+import { didYouMean } from '../domain/nearest-name';
 import { HELP } from './help';
 import { openRuntime } from './store';
 
@@ -72,6 +73,7 @@ export async function run(
       message: { type: 'string' },
       author: { type: 'string' },
       off: { type: 'boolean', default: false },
+      'create-account': { type: 'boolean', default: false },
       yes: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
       csv: { type: 'boolean', default: false },
@@ -158,10 +160,17 @@ export async function run(
       }
       case 'keys create': {
         const account = need(v.account, '--account <id>');
-        // The quickstart creates keys for accounts it has not created yet: make a bare account.
+        // A mistyped account would get a key outside the budget and limits of the intended one: an
+        // unknown account is created only when asked (--create-account).
         await svc.getAccount(account).catch(async (err) => {
-          if (err instanceof RouterError && err.code === 'account_not_found') await svc.createAccount({ accountId: account });
-          else throw err;
+          if (!(err instanceof RouterError && err.code === 'account_not_found')) throw err;
+          if (!v['create-account']) {
+            const known = (await svc.listAccounts()).map((a) => a.accountId);
+            throw new UsageError(
+              `unknown account "${account}"${didYouMean(account, known)}; create it with \`ctr accounts create ${account}\`, or pass --create-account`,
+            );
+          }
+          await svc.createAccount({ accountId: account });
         });
         const k = await svc.createKey(account, { name: v.name ?? 'default', validUntil: v.expires, limits: limits() });
         if (v.json) return out(JSON.stringify(k));

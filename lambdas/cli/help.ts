@@ -8,7 +8,8 @@ Accounts
   accounts update <id> [--email e] [--company c] [--status active|suspended] [limits] [--json]
   accounts close <id>                       revoke its keys; data kept for the grace period, then deleted
 Keys (the secret is shown once)
-  keys create --account <id> [--name n] [--expires ISO-time] [limits] [--json]
+  keys create --account <id> [--create-account] [--name n] [--expires ISO-time] [limits] [--json]
+                                            the account must exist, unless --create-account (a bare one)
   keys list --account <id> [--json]
   keys revoke <key-id>
   keys rotate <key-id> [--json]             new key with the same settings; the old one is revoked

@@ -10,6 +10,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as z from 'zod';
 import { lazy } from '../domain/lazy';
+import { nearestName } from '../domain/nearest-name';
 import { PRESET_IDS, PROVIDER_KINDS, type ProviderSettings } from '../domain/provider';
 import { catalogSchemas } from './config-catalog';
 import { unpackValidatedConfig, VALIDATED } from './config-inline';
@@ -219,20 +220,48 @@ export const routerConfigSchema = lazy(() => {
         providerIds.add(p.id);
       });
       const modelIds = new Set<string>();
+      /** Offers naming a provider the config does not define, by that name: one issue per name, not per offer. */
+      const unknown = new Map<string, { path: (string | number)[]; models: string[] }>();
+      const usedProviders = new Set<string>();
+      const offerOf = (path: (string | number)[], provider: string, model: string) => {
+        usedProviders.add(provider);
+        if (providerIds.has(provider)) return;
+        const seen = unknown.get(provider) ?? { path, models: [] };
+        seen.models.push(model);
+        unknown.set(provider, seen);
+      };
       c.models.forEach((m, i) => {
         if (modelIds.has(m.id)) ctx.addIssue({ code: 'custom', path: ['models', i, 'id'], message: `duplicate model id "${m.id}"` });
         modelIds.add(m.id);
         m.offers.forEach((o, j) => {
-          if (!providerIds.has(o.provider))
-            ctx.addIssue({
-              code: 'custom',
-              path: ['models', i, 'offers', j, 'provider'],
-              message: `unknown provider "${o.provider}" in an offer of model "${m.id}"`,
-            });
+          offerOf(['models', i, 'offers', j, 'provider'], o.provider, m.id);
         });
       });
+      c.catalog?.customModels.forEach((m, i) => {
+        m.offers.forEach((o, j) => {
+          offerOf(['catalog', 'customModels', i, 'offers', j, 'provider'], o.provider, m.id);
+        });
+      });
+      c.catalog?.overrides.forEach((o, i) => {
+        offerOf(['catalog', 'overrides', i, 'provider'], o.provider, o.model);
+      });
+      const unused = [...providerIds].filter((id) => !usedProviders.has(id));
+      for (const [provider, { path, models }] of unknown) {
+        const where = models.length === 1 ? `an offer of model "${models[0]}"` : `${models.length} offers (models ${listed(models)})`;
+        const near = nearestName(provider, providerIds);
+        const hint = near
+          ? ` (did you mean "${near}"?)`
+          : unused.length > 0
+            ? ` (providers no offer names: ${unused.map((u) => `"${u}"`).join(', ')})`
+            : '';
+        ctx.addIssue({ code: 'custom', path, message: `unknown provider "${provider}" in ${where}${hint}` });
+      }
     });
 });
+
+/** Up to three names, then how many more. */
+const listed = (names: readonly string[]) =>
+  names.length <= 3 ? names.join(', ') : `${names.slice(0, 3).join(', ')} and ${names.length - 3} more`;
 
 /** The validated config, with defaults applied. */
 export type RouterConfig = z.infer<ReturnType<typeof routerConfigSchema>>;

@@ -5,11 +5,11 @@
 import { readFileSync } from 'node:fs';
 import { App, Stack } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { describe, expect, it } from 'vitest';
 import { parseConfig, type RouterConfig } from '../../lambdas/core/config';
-import { bedrockModelArns } from '../../lib/bedrock-grants';
-import { ROUTER_FUNCTIONS } from '../../lib/table-access';
-import { EXAMPLE_CONFIG_PATH, expectProps, idsWith, jsonIncludes, logicalIdOf, standaloneRouter } from './fixture';
+import { bedrockModelArns, chunkResources } from '../../lib/bedrock-grants';
+import { EXAMPLE_CONFIG_PATH, expectProps, idsOf, idsWith, jsonIncludes, logicalIdOf, standaloneRouter } from './fixture';
 
 const price = { input: 0.22, output: 0.22 };
 
@@ -27,14 +27,31 @@ function withBedrock(
 const stackIn = (region: string) => new Stack(new App(), 'S', { env: { region } });
 
 describe('bedrockModelArns', () => {
-  it('a foundation model in the provider region; an inference profile with its model in every region', () => {
+  it('an inference profile in the provider region, with its model in every region (one ARN, even if also offered directly)', () => {
     const stack = stackIn('eu-west-1');
     const arns = bedrockModelArns(withBedrock(), stack);
-    const resolved = stack.resolve(arns.resources);
-    expect(JSON.stringify(resolved)).toContain(':bedrock:us-west-2::foundation-model/meta.llama3-1-8b-instruct-v1:0');
-    expect(JSON.stringify(resolved)).toContain(':bedrock:us-west-2:');
-    expect(JSON.stringify(resolved)).toContain(':inference-profile/us.meta.llama3-1-8b-instruct-v1:0');
+    const resolved = JSON.stringify(stack.resolve(arns.resources));
+    expect(resolved).toContain(':bedrock:us-west-2:');
+    expect(resolved).toContain(':inference-profile/us.meta.llama3-1-8b-instruct-v1:0');
+    expect(arns.resources).toHaveLength(2);
     expect(arns.anyRegion).toEqual(['arn:<AWS::Partition>:bedrock:*::foundation-model/meta.llama3-1-8b-instruct-v1:0']);
+  });
+
+  it('a foundation model in its one region; the same model in two regions is one region-wildcard ARN', () => {
+    const raw = JSON.parse(readFileSync(EXAMPLE_CONFIG_PATH, 'utf8'));
+    raw.providers.push({ id: 'bedrock', kind: 'bedrock', region: 'us-west-2' }, { id: 'bedrock-eu', kind: 'bedrock', region: 'eu-west-1' });
+    raw.models[1].offers.push(
+      { provider: 'bedrock', upstreamModel: 'meta.a-v1:0', price },
+      { provider: 'bedrock', upstreamModel: 'meta.b-v1:0', price },
+      { provider: 'bedrock-eu', upstreamModel: 'meta.b-v1:0', price },
+    );
+    const stack = stackIn('eu-west-1');
+    const arns = bedrockModelArns(parseConfig(raw), stack);
+    const resolved = stack.resolve(arns.resources).map((r: unknown) => JSON.stringify(r));
+    expect(resolved).toHaveLength(2);
+    expect(resolved[0]).toContain(':bedrock:us-west-2::foundation-model/meta.a-v1:0');
+    expect(resolved[1]).toContain(':bedrock:*::foundation-model/meta.b-v1:0');
+    expect(arns.anyRegion).toEqual(['arn:<AWS::Partition>:bedrock:*::foundation-model/meta.b-v1:0']);
   });
 
   it('takes the region from the endpoint URL, else the stack region; passes full ARNs through', () => {
@@ -58,37 +75,52 @@ describe('bedrockModelArns', () => {
   });
 });
 
+describe('chunkResources', () => {
+  it('keeps each group within the limit, in order, and refuses a resource that cannot fit alone', () => {
+    const resources = ['aaaa', 'bbbb', 'cc', 'dddddd'];
+    const chunks = chunkResources(resources, (r) => r.length, 3, 13); // each resource counts its comma
+    expect(chunks).toEqual([
+      ['aaaa', 'bbbb'],
+      ['cc', 'dddddd'],
+    ]);
+    expect(() => chunkResources(['x'.repeat(20)], (r) => r.length, 3, 12)).toThrow(/cannot fit/);
+  });
+});
+
 describe('Bedrock invoke grant', () => {
   it('lets chat (the only function that calls providers) invoke exactly the configured Bedrock models, in the provider region', () => {
+    // Prepare / Act
     const { router, t } = standaloneRouter({}, { config: withBedrock(), region: 'eu-west-1' });
+    // Assess
     const invoke = Match.objectLike({ Action: jsonIncludes('bedrock:') });
-    const withBedrockStatement = idsWith(t, 'AWS::IAM::Policy', { PolicyDocument: { Statement: Match.arrayWith([invoke]) } });
-    for (const name of ROUTER_FUNCTIONS) {
-      const policy = router.functionRoles[name].node.findChild('DefaultPolicy');
-      expect(withBedrockStatement.includes(logicalIdOf(policy)), name).toBe(name === 'chat');
-      if (name !== 'chat') continue;
-      expectProps(t, policy, {
-        PolicyDocument: {
-          Statement: Match.arrayWith([
-            Match.objectLike({
-              Sid: 'InvokeConfiguredBedrockModels',
-              Action: ['bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream'],
-              Resource: jsonIncludes(
-                ':bedrock:us-west-2::foundation-model/meta.llama3-1-8b-instruct-v1:0',
-                ':inference-profile/us.meta.llama3-1-8b-instruct-v1:0',
-                ':bedrock:*::foundation-model/meta.llama3-1-8b-instruct-v1:0',
-              ),
-            }),
-          ]),
-        },
-      });
-    }
+    const withInvoke = idsWith(t, 'AWS::IAM::ManagedPolicy', { PolicyDocument: { Statement: Match.arrayWith([invoke]) } });
+    const policies = router.functionRoles.chat.node.children.filter((c) => c instanceof iam.ManagedPolicy);
+    expect(withInvoke).toEqual(policies.map(logicalIdOf).sort());
+    expect(policies).toHaveLength(1);
+    expectProps(t, policies[0]!, {
+      Roles: [{ Ref: logicalIdOf(router.functionRoles.chat) }],
+      PolicyDocument: {
+        Statement: [
+          Match.objectLike({
+            Sid: 'InvokeConfiguredBedrockModels',
+            Action: ['bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream'],
+            Resource: jsonIncludes(
+              ':inference-profile/us.meta.llama3-1-8b-instruct-v1:0',
+              ':bedrock:*::foundation-model/meta.llama3-1-8b-instruct-v1:0',
+            ),
+          }),
+        ],
+      },
+    });
+    // No role has Bedrock in its inline policy.
+    expect(idsWith(t, 'AWS::IAM::Policy', { PolicyDocument: { Statement: Match.arrayWith([invoke]) } })).toEqual([]);
     // The region wildcard is acknowledged (cdk-nag IAM5) per role that has it.
     expect(router.bedrockWildcards.map((w) => w.role)).toEqual([router.functionRoles.chat]);
   });
 
-  it('no Bedrock statement without a Bedrock provider', () => {
+  it('no Bedrock policy without a Bedrock provider', () => {
     const { router, t } = standaloneRouter();
+    expect(idsOf(t, 'AWS::IAM::ManagedPolicy')).toEqual([]);
     expect(
       idsWith(t, 'AWS::IAM::Policy', {
         PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: jsonIncludes('bedrock:') })]) },

@@ -3,7 +3,11 @@
  * retention beyond the privacy policy (§8) and dangling provider references fail with errors that
  * name the field.
  */
-import { readFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfigFile, POLICY_MAX_DAYS, parseConfig } from '../../lambdas/core/config';
 import { EXAMPLE_CONFIG_PATH } from './fixture';
@@ -72,4 +76,28 @@ describe('router config validation', () => {
       .filter((l) => l.trim().startsWith('- '));
     expect(lines.length).toBe(3);
   });
+
+  it('`cdk synth` on a bad config: one line per problem, no stack trace, exit code 1', async () => {
+    // Prepare: three problems, one of them a mistyped provider
+    const raw = example();
+    raw.replicaRegions = [raw.primaryRegion];
+    raw.retention.usageDays = 9999;
+    raw.models[1].offers[0].provider = 'grq';
+    const file = join(mkdtempSync(join(tmpdir(), 'ctr-bad-config-')), 'bad.json');
+    writeFileSync(file, JSON.stringify(raw));
+    // Act: the app as `cdk synth` runs it (cdk.json)
+    const failed = (await promisify(execFile)(process.execPath, ['--import', 'tsx', 'bin/cheap-token-router.ts'], {
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, CTR_CONFIG: file },
+      timeout: 60_000,
+    }).catch((err: unknown) => err)) as { code?: number; stdout: string; stderr: string };
+    // Assess
+    expect(failed.code).toBe(1);
+    expect(failed.stderr.trimEnd().split('\n')).toEqual([
+      `Invalid router config ${file}:`,
+      expect.stringMatching(/^ {2}- retention\.usageDays: usage data may be kept at most 730 days/),
+      '  - replicaRegions.0: replica region us-east-1 is the primary region',
+      '  - models.1.offers.0.provider: unknown provider "grq" in an offer of model "meta-llama/llama-3.1-8b-instruct" (did you mean "groq"?)',
+    ]);
+    expect(failed.stderr).not.toMatch(/^\s+at /m);
+  }, 60_000);
 });

@@ -6,12 +6,15 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { App } from 'aws-cdk-lib';
+import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfigFile, parseConfig, type RouterConfig } from '../../lambdas/core/config';
 import { addCheapTokenRouterStacks, type CheapTokenRouterStacks } from '../../lib/cheap-token-router-stacks';
-import { EXAMPLE_CONFIG_PATH } from './fixture';
+import { RouterFunction } from '../../lib/router-function';
+import { EXAMPLE_CONFIG_PATH, logicalIdOf, standaloneData } from './fixture';
 
 /** Properties that are physical names of account- or region-scoped resources. */
 const NAME_PROPERTIES: Record<string, string[]> = {
@@ -233,11 +236,56 @@ describe('deployment section of the config', () => {
       t.hasResourceProperties('AWS::WAFv2::WebACL', {
         Rules: Match.arrayWith([Match.objectLike({ Statement: { RateBasedStatement: Match.objectLike({ Limit: 500 }) } })]),
       });
+      // The X-Ray grant: a policy of each function's role, the only one with a `*` resource, created before the function.
+      const xray = t.findResources('AWS::IAM::Policy', {
+        Properties: {
+          PolicyDocument: {
+            Statement: [Match.objectLike({ Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], Resource: '*' })],
+          },
+        },
+      });
+      const policyOfRole = new Map(Object.entries(xray).map(([id, p]) => [(p.Properties.Roles as { Ref: string }[])[0]!.Ref, id]));
       for (const f of Object.values(t.findResources('AWS::Lambda::Function'))) {
         expect(f.Properties.MemorySize).toBe(512);
         expect(f.Properties.TracingConfig).toEqual({ Mode: 'Active' });
         expect(f.Properties.Environment.Variables.POWERTOOLS_TRACE_ENABLED).toBe('true');
+        const policy = policyOfRole.get(f.Properties.Role['Fn::GetAtt'][0]);
+        expect(policy).toBeDefined();
+        expect(f.DependsOn).toContain(policy);
       }
+      expect(policyOfRole.size).toBe(Object.keys(t.findResources('AWS::Lambda::Function')).length);
     }
   }, 120_000);
+});
+
+describe('RouterFunction with a role of its own', () => {
+  it('traced: the role gets the X-Ray grant Lambda would give it', () => {
+    // Prepare
+    const config = base();
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const stack = new Stack(app, 'OwnRole', { env: { region: config.primaryRegion } });
+    const role = new iam.Role(stack, 'Role', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+    const data = standaloneData(config, config.primaryRegion);
+    const logGroup = new logs.LogGroup(stack, 'Logs');
+    // Act
+    new RouterFunction(stack, 'Fn', {
+      functionName: 'api',
+      config,
+      data,
+      role,
+      logGroup,
+      timeout: Duration.seconds(29),
+      description: 'x',
+      tracing: true,
+    });
+    // Assess
+    const t = Template.fromStack(stack);
+    t.hasResourceProperties('AWS::Lambda::Function', { TracingConfig: { Mode: 'Active' } });
+    t.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: logicalIdOf(role) }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([Match.objectLike({ Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], Resource: '*' })]),
+      },
+    });
+  });
 });

@@ -4,6 +4,9 @@
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -11,7 +14,7 @@ import { run } from '../../lambdas/cli/ctr';
 import { jsonLogger } from '../../lambdas/core/log';
 import { type LocalDynamo, startDynamoLocal } from '../../lambdas/local/dynamodb-local';
 import { type LocalStack, startLocalStack } from '../../lambdas/local/stack';
-import { defaultConfig } from '../helpers/config';
+import { defaultConfig, rawDefaultConfig } from '../helpers/config';
 
 let dynamo: LocalDynamo;
 let stack: LocalStack;
@@ -115,6 +118,51 @@ describe('ctr CLI end to end', () => {
     await expect(ctr('keys', 'create')).rejects.toThrow(/--account <id> is required/);
     await expect(ctr('usage', '--account', 'acme', '--by', 'colour')).rejects.toThrow(/--by is day, model, provider or key/);
     await expect(ctr('frobnicate')).rejects.toThrow(/unknown command/);
+  });
+
+  it('refuses a key for an unknown account, naming the nearest one; --create-account creates it', async () => {
+    // Prepare: acme exists (beforeAll)
+    // Act / Assess
+    await expect(ctr('keys', 'create', '--account', 'acmee')).rejects.toThrow(
+      /unknown account "acmee" \(did you mean "acme"\?\); create it with `ctr accounts create acmee`, or pass --create-account/,
+    );
+    await expect(ctr('keys', 'create', '--account', 'nosuch')).rejects.toThrow(/^unknown account "nosuch"; create it/);
+    await expect(ctr('accounts', 'show', 'nosuch')).rejects.toThrow('No account nosuch.');
+    const key = JSON.parse(await ctr('keys', 'create', '--account', 'fresh', '--create-account', '--json'));
+    expect(key.key).toMatch(/^sk-ctr-/);
+    expect(JSON.parse(await ctr('accounts', 'show', 'fresh', '--json'))).toMatchObject({ accountId: 'fresh', status: 'active' });
+  });
+
+  it('catalog build on an override naming a mistyped provider names the typo and the provider meant', async () => {
+    // Prepare
+    const raw = rawDefaultConfig();
+    raw.catalog.overrides.push({
+      model: raw.models[2].id,
+      provider: 'grq',
+      upstreamModel: 'llama-x',
+      price: { input: 0.1, output: 0.1 },
+      reason: 'negotiated',
+    });
+    const file = join(mkdtempSync(join(tmpdir(), 'ctr-catalog-')), 'router.config.json');
+    writeFileSync(file, JSON.stringify(raw));
+    // Act / Assess
+    const failure = ctr('catalog', 'build', '--config', file, '--check');
+    await expect(failure).rejects.toThrow(
+      /catalog\.overrides\.\d+\.provider: unknown provider "grq" in an offer of model "[^"]+" \(did you mean "groq"\?\)/,
+    );
+    await expect(failure).rejects.not.toThrow(/needs upstreamModel and price/);
+  });
+
+  it('the installed bin exits non-zero on an unknown account, with one line on stderr', async () => {
+    const failed = await promisify(execFile)(process.execPath, ['bin/ctr.mjs', 'keys', 'create', '--account', 'acne'], {
+      env: { ...env, CTR_CONFIG_JSON: undefined },
+      timeout: 60_000,
+    }).catch((err: { code: number; stdout: string; stderr: string }) => err);
+    expect((failed as { code: number }).code).toBe(2);
+    expect((failed as { stderr: string }).stderr).toBe(
+      'ctr: unknown account "acne" (did you mean "acme"?); create it with `ctr accounts create acne`, or pass --create-account\n',
+    );
+    expect((failed as { stdout: string }).stdout).toBe('');
   });
 
   it('the installed bin runs as a process', async () => {

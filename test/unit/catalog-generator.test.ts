@@ -52,7 +52,11 @@ const run = (asOf: string, overrides: unknown[] = []) =>
       providers,
       catalog: parseConfig({
         primaryRegion: 'us-east-1',
-        providers: [{ id: 'groq', kind: 'openai', preset: 'groq', credential: { env: 'G' } }],
+        // Every provider the overrides name must be defined (config validation).
+        providers: [
+          { id: 'groq', kind: 'openai', preset: 'groq', credential: { env: 'G' } },
+          { id: 'infra', kind: 'openai', preset: 'deepinfra', credential: { env: 'D' } },
+        ],
         catalog: { asOf, overrides, customModels: [] },
         models: [
           { id: 'x', contextWindow: 1, maxOutput: 1, offers: [{ provider: 'groq', upstreamModel: 'x', price: { input: 1, output: 1 } }] },

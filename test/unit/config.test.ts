@@ -16,6 +16,60 @@ describe('router config', () => {
     expect(() => parseConfig(raw)).toThrow(/models\.2\.offers\.0\.provider: unknown provider "nope"/);
   });
 
+  it('names a mistyped provider of a catalog override, with the nearest known provider', () => {
+    // Prepare
+    const raw = rawDefaultConfig();
+    raw.catalog.overrides.push({
+      model: raw.models[2].id,
+      provider: 'grq',
+      upstreamModel: 'x',
+      price: { input: 1, output: 1 },
+      reason: 'test',
+    });
+    const index = raw.catalog.overrides.length - 1;
+    // Act / Assess
+    expect(() => parseConfig(raw)).toThrow(
+      new RegExp(
+        `catalog\\.overrides\\.${index}\\.provider: unknown provider "grq" in an offer of model "${raw.models[2].id}" \\(did you mean "groq"\\?\\)`,
+      ),
+    );
+  });
+
+  it('a renamed provider: one line for all its offers, naming the provider no offer uses', () => {
+    // Prepare: groq renamed, its offers left as they were
+    const raw = rawDefaultConfig();
+    const groq = raw.providers.find((p: { id: string }) => p.id === 'groq');
+    groq.id = 'groq-lpu-cloud';
+    const offers = raw.models
+      .flatMap((m: { offers: { provider: string }[] }) => m.offers)
+      .filter((o: { provider: string }) => o.provider === 'groq');
+    // Act
+    const message = (() => {
+      try {
+        parseConfig(raw);
+      } catch (e) {
+        return (e as ConfigError).message;
+      }
+    })()!;
+    // Assess
+    const lines = message.split('\n').filter((l) => l.includes('"groq"'));
+    expect(offers.length).toBeGreaterThan(3);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(
+      new RegExp(
+        `unknown provider "groq" in ${offers.length} offers \\(models .+ and \\d+ more\\) \\(providers no offer names: "groq-lpu-cloud"[^)]*\\)$`,
+      ),
+    );
+  });
+
+  it('names the nearest provider of a mistyped offer', () => {
+    const raw = rawDefaultConfig();
+    raw.models[2].offers[0].provider = 'opnai';
+    expect(() => parseConfig(raw)).toThrow(
+      /models\.2\.offers\.0\.provider: unknown provider "opnai" in an offer of model "[^"]+" \(did you mean "openai"\?\)/,
+    );
+  });
+
   it('rejects a replica region equal to the primary region', () => {
     const raw = rawDefaultConfig();
     raw.replicaRegions = ['us-east-1'];
