@@ -57,7 +57,8 @@ describe('chat request validation', () => {
     [{ ...ok, tool_choice: 'required' }, 'tool_choice', 'invalid_value'],
     [{ ...ok, stream_options: { include_usage: true } }, 'stream_options', 'invalid_value'],
     [{ ...ok, provider: { sort: 'vibes' } }, 'provider.sort', 'invalid_value'],
-    [{ ...ok, n: 2 }, 'n', 'invalid_value'],
+    [{ ...ok, n: 0 }, 'n', 'invalid_value'],
+    [{ ...ok, reasoning_effort: 'extreme' }, 'reasoning_effort', 'invalid_value'],
     [{ ...ok, temperature: 'hot' }, 'temperature', 'invalid_value'],
     [{ ...ok, messages: 'hello' }, 'messages', 'invalid_value'],
   ])('rejects %j with param %s', (body, param, code) => {

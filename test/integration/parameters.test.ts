@@ -1,0 +1,120 @@
+/**
+ * No parameter dropped, over real sockets in local mode: each parameter that only some provider
+ * kinds take, sent with the official client to a model an OpenAI-compatible upstream serves,
+ * arrives upstream as sent (buffered and streamed); sent to a model only an Anthropic offer serves,
+ * it is a 400 naming it, and nothing is sent anywhere. `system_fingerprint` is on every answer.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { KindLimitedParameter } from '../../lambdas/domain/chat-params';
+import { threeProviderConfig } from '../helpers/config';
+import { startTestRouter, type TestRouter } from '../helpers/local-router';
+import { type MockUpstream, startOpenAIUpstream } from '../helpers/openai-upstream';
+import { PARAMETER_SAMPLES, REFUSED_EVERYWHERE } from '../helpers/parameter-samples';
+
+let up: MockUpstream;
+let anthropicUp: MockUpstream;
+let router: TestRouter;
+let key: string;
+
+beforeAll(async () => {
+  up = await startOpenAIUpstream('openai-kind');
+  // Stands where the Anthropic provider would be: it must never be called.
+  anthropicUp = await startOpenAIUpstream('anthropic-kind');
+  const raw = threeProviderConfig({ cheap: up.url, mid: up.url, dear: up.url });
+  raw.providers.push({ id: 'anth', kind: 'anthropic', baseUrl: anthropicUp.url, credential: { env: 'ANTH_KEY' }, timeoutMs: 5000 });
+  raw.models.push({
+    id: 'acme/anthropic-only',
+    contextWindow: 100_000,
+    maxOutput: 4096,
+    offers: [{ provider: 'anth', upstreamModel: 'claude-test', price: { input: 1, output: 5 } }],
+  });
+  router = await startTestRouter(raw, { CHEAP_KEY: 'k1', MID_KEY: 'k2', DEAR_KEY: 'k3', ANTH_KEY: 'k4' });
+  key = await router.createKey('acct-params');
+});
+
+afterAll(async () => {
+  await router?.stop();
+  await up?.close();
+  await anthropicUp?.close();
+});
+
+const FORWARDED = (Object.keys(PARAMETER_SAMPLES) as KindLimitedParameter[]).filter((p) => !REFUSED_EVERYWHERE.includes(p));
+
+async function post(body: Record<string, unknown>) {
+  const res = await fetch(`${router.baseUrl}/chat/completions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ messages: [{ role: 'user', content: 'Hello there' }], max_tokens: 32, ...body }),
+    signal: AbortSignal.timeout(15_000),
+  });
+  return { status: res.status, body: (await res.text()) as string };
+}
+
+describe('kind-limited parameters over a socket', () => {
+  it.each(FORWARDED)('%s reaches an OpenAI-kind upstream as sent', async (param) => {
+    // Prepare
+    const before = up.requests.length;
+
+    // Act
+    const res = await post({ model: 'acme/llama-test', [param]: PARAMETER_SAMPLES[param] });
+
+    // Assess
+    expect(res.status, res.body).toBe(200);
+    expect(up.requests.length).toBe(before + 1);
+    expect(up.requests.at(-1)!.body[param]).toEqual(PARAMETER_SAMPLES[param]);
+  });
+
+  it('reaches it streamed too, with the official client, every parameter at once', async () => {
+    // Prepare
+    const sent = Object.fromEntries(FORWARDED.map((p) => [p, PARAMETER_SAMPLES[p]]));
+
+    // Act
+    const stream = await router.client(key).chat.completions.create({
+      model: 'acme/llama-test',
+      messages: [{ role: 'user', content: 'Hello there' }],
+      stream: true,
+      ...(sent as object),
+    } as unknown as Parameters<ReturnType<TestRouter['client']>['chat']['completions']['create']>[0] & { stream: true });
+    let text = '';
+    for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? '';
+
+    // Assess
+    expect(text).toBe('The answer is forty-two.');
+    const upstream = up.requests.at(-1)!.body;
+    for (const p of FORWARDED) expect(upstream[p], p).toEqual(PARAMETER_SAMPLES[p]);
+  });
+
+  it.each(FORWARDED)('%s sent to a model only an Anthropic offer serves is a 400 naming it', async (param) => {
+    // Act
+    const res = await post({ model: 'acme/anthropic-only', [param]: PARAMETER_SAMPLES[param] });
+
+    // Assess
+    expect(res.status).toBe(400);
+    const error = JSON.parse(res.body).error;
+    expect(error).toMatchObject({ type: 'invalid_request_error', param, code: 'unsupported_parameter' });
+    expect(error.message).toContain(`does not support ${param}`);
+    expect(anthropicUp.requests).toHaveLength(0);
+  });
+
+  it.each(REFUSED_EVERYWHERE)('%s is a 400 naming it, whatever the model', async (param) => {
+    // Act
+    const res = await post({ model: 'acme/llama-test', [param]: PARAMETER_SAMPLES[param] });
+
+    // Assess
+    expect(res.status).toBe(400);
+    expect(JSON.parse(res.body).error).toMatchObject({ param, code: 'unsupported_parameter' });
+  });
+
+  it.each(['none', 'minimal', 'xhigh', 'max'] as const)('the official client sends reasoning_effort %s and it arrives', async (effort) => {
+    // Act
+    const completion = await router.client(key).chat.completions.create({
+      model: 'acme/llama-test',
+      messages: [{ role: 'user', content: 'Hello there' }],
+      reasoning_effort: effort,
+    });
+
+    // Assess
+    expect(completion.choices[0]!.message.content).toBe('The answer is forty-two.');
+    expect(up.requests.at(-1)!.body.reasoning_effort).toBe(effort);
+  });
+});
