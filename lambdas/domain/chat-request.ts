@@ -268,6 +268,16 @@ export function validate<T>(schema: z.ZodType<T> | (() => z.ZodType<T>), body: u
   const result = (typeof schema === 'function' ? schema() : schema).safeParse(body);
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
+  if (issue.code === 'unrecognized_keys') {
+    // Name the key (when it reads as a parameter name): `provider.zdr`, not "1 unrecognized key(s)".
+    const keys = issue.keys.map((k) => formatPath([...issue.path, k]));
+    const where = issue.path.length ? formatPath(issue.path) : 'body';
+    throw RouterError.invalidRequest(
+      `Invalid parameter ${where}: unrecognized ${keys.length === 1 ? 'key' : 'keys'} ${keys.join(', ')}.`,
+      keys[0] ?? null,
+      'unknown_parameter',
+    );
+  }
   const param = issue.path.length ? formatPath(issue.path) : null;
   // zod does not say whether a value was absent or wrong; look at the body itself.
   const missing = issue.code === 'invalid_type' && valueAt(body, issue.path) === undefined;

@@ -105,6 +105,23 @@ describe('kind-limited parameters over a socket', () => {
     expect(JSON.parse(res.body).error).toMatchObject({ param, code: 'unsupported_parameter' });
   });
 
+  it('puts a system_fingerprint on buffered answers and on every stream chunk, stable per offer', async () => {
+    // Act
+    const client = router.client(key);
+    const ask = { model: 'acme/llama-test', messages: [{ role: 'user' as const, content: 'Hello there' }] };
+    const first = await client.chat.completions.create(ask);
+    const second = await client.chat.completions.create(ask);
+    const chunks = [];
+    for await (const chunk of await client.chat.completions.create({ ...ask, stream: true, stream_options: { include_usage: true } }))
+      chunks.push(chunk);
+
+    // Assess: the upstream sent none; the router's names the offer that served.
+    expect(first.system_fingerprint).toMatch(/^fp_[0-9a-f]{10}$/);
+    expect(second.system_fingerprint).toBe(first.system_fingerprint);
+    expect(chunks.length).toBeGreaterThan(2);
+    for (const chunk of chunks) expect(chunk.system_fingerprint).toBe(first.system_fingerprint);
+  });
+
   it.each(['none', 'minimal', 'xhigh', 'max'] as const)('the official client sends reasoning_effort %s and it arrives', async (effort) => {
     // Act
     const completion = await router.client(key).chat.completions.create({

@@ -67,6 +67,19 @@ describe('chat request validation', () => {
     expect(JSON.parse(httpErrorOf(err).body).error).toMatchObject({ type: 'invalid_request_error', param, code });
   });
 
+  it('names an unrecognized key, and only when it reads as a parameter name', () => {
+    // Act
+    const zdr = rejects({ ...ok, provider: { zdr: true } });
+    const two = rejects({ ...ok, provider: { zdr: true, quantizations: ['fp8'] } });
+    const odd = rejects({ ...ok, provider: { 'my secret prompt text': 1 } });
+
+    // Assess
+    expect(JSON.parse(httpErrorOf(zdr).body).error).toMatchObject({ param: 'provider.zdr', code: 'unknown_parameter' });
+    expect(zdr.message).toBe('Invalid parameter provider: unrecognized key provider.zdr.');
+    expect(two.message).toBe('Invalid parameter provider: unrecognized keys provider.zdr, provider.quantizations.');
+    expect(odd.message).toBe('Invalid parameter provider: unrecognized key provider.[key].');
+  });
+
   it('rejects non-object bodies', () => {
     expect(rejects([1, 2]).message).toMatch(/JSON object/);
     expect(asHttp(rejects('x')).status).toBe(400);
