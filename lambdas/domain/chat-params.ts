@@ -22,6 +22,10 @@ const PASS_THROUGH: readonly ProviderKind[] = ['openai'];
 
 /** Parameter → the provider kinds that support it. Parameters every kind takes are not listed. */
 export const PARAMETER_SUPPORT = {
+  seed: { kinds: ['openai', 'gemini'], used: (r) => set(r.seed) },
+  presence_penalty: { kinds: ['openai', 'gemini'], used: (r) => set(r.presence_penalty) && r.presence_penalty !== 0 },
+  frequency_penalty: { kinds: ['openai', 'gemini'], used: (r) => set(r.frequency_penalty) && r.frequency_penalty !== 0 },
+  logit_bias: { kinds: PASS_THROUGH, used: (r) => set(r.logit_bias) && Object.keys(r.logit_bias!).length > 0 },
   logprobs: { kinds: PASS_THROUGH, used: (r) => r.logprobs === true },
   top_logprobs: { kinds: PASS_THROUGH, used: (r) => set(r.top_logprobs) },
   n: {

@@ -2,6 +2,10 @@
 import type { KindLimitedParameter } from '../../lambdas/domain/chat-params';
 
 export const PARAMETER_SAMPLES: Readonly<Record<KindLimitedParameter, unknown>> = {
+  seed: 42,
+  presence_penalty: 0.5,
+  frequency_penalty: -0.5,
+  logit_bias: { '50256': -100 },
   logprobs: true,
   top_logprobs: 2,
   n: 2,
