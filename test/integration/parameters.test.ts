@@ -105,6 +105,27 @@ describe('kind-limited parameters over a socket', () => {
     expect(JSON.parse(res.body).error).toMatchObject({ param, code: 'unsupported_parameter' });
   });
 
+  it('passes the upstream log probabilities back, buffered and streamed', async () => {
+    // Act
+    const client = router.client(key);
+    const ask = {
+      model: 'acme/llama-test',
+      messages: [{ role: 'user' as const, content: 'Hello there' }],
+      logprobs: true,
+      top_logprobs: 2,
+    };
+    const completion = await client.chat.completions.create(ask);
+    const streamed: string[] = [];
+    for await (const chunk of await client.chat.completions.create({ ...ask, stream: true }))
+      for (const lp of chunk.choices[0]?.logprobs?.content ?? []) streamed.push(lp.token);
+
+    // Assess
+    const content = completion.choices[0]!.logprobs!.content!;
+    expect(content.map((t) => t.token).join('')).toBe('The answer is forty-two.');
+    expect(content[0]!.top_logprobs).toHaveLength(2);
+    expect(streamed.join('')).toBe('The answer is forty-two.');
+  });
+
   it('puts a system_fingerprint on buffered answers and on every stream chunk, stable per offer', async () => {
     // Act
     const client = router.client(key);
