@@ -108,6 +108,18 @@ describe('kind-limited parameters in routing', () => {
   });
 });
 
+describe('docs/PROVIDERS.md', () => {
+  it('lists every parameter of the table with the kinds that forward it', () => {
+    // Prepare
+    const doc = readFileSync(new URL('../../docs/PROVIDERS.md', import.meta.url), 'utf8');
+    const rows = [...doc.matchAll(/^\| `([a-z_]+)` \| ([a-z, ]+) \|/gm)].map((m) => [m[1]!, m[2]!.trim()] as const);
+
+    // Assess
+    const expected = PARAMS.map((p) => [p, (PARAMETER_SUPPORT[p].kinds as readonly string[]).join(', ') || 'none'] as const);
+    expect(Object.fromEntries(rows)).toEqual(Object.fromEntries(expected));
+  });
+});
+
 describe('the official SDK’s chat request type', () => {
   it('has every field in the request schema, so none is stripped on the way in', () => {
     // Prepare: the fields of ChatCompletionCreateParamsBase, from the installed openai package's types.
