@@ -25,6 +25,11 @@ export const PARAMETER_SUPPORT = {
   seed: { kinds: ['openai', 'gemini'], used: (r) => set(r.seed) },
   presence_penalty: { kinds: ['openai', 'gemini'], used: (r) => set(r.presence_penalty) && r.presence_penalty !== 0 },
   frequency_penalty: { kinds: ['openai', 'gemini'], used: (r) => set(r.frequency_penalty) && r.frequency_penalty !== 0 },
+  // Anthropic has disable_parallel_tool_use; the mock never makes more than one call.
+  parallel_tool_calls: {
+    kinds: ['openai', 'anthropic', 'mock'],
+    used: (r) => r.parallel_tool_calls === false && (r.tools?.length ?? 0) > 0,
+  },
   logit_bias: { kinds: PASS_THROUGH, used: (r) => set(r.logit_bias) && Object.keys(r.logit_bias!).length > 0 },
   logprobs: { kinds: PASS_THROUGH, used: (r) => r.logprobs === true },
   top_logprobs: { kinds: PASS_THROUGH, used: (r) => set(r.top_logprobs) },

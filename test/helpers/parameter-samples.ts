@@ -5,6 +5,7 @@ export const PARAMETER_SAMPLES: Readonly<Record<KindLimitedParameter, unknown>> 
   seed: 42,
   presence_penalty: 0.5,
   frequency_penalty: -0.5,
+  parallel_tool_calls: false,
   logit_bias: { '50256': -100 },
   logprobs: true,
   top_logprobs: 2,
@@ -29,3 +30,16 @@ export const PARAMETER_SAMPLES: Readonly<Record<KindLimitedParameter, unknown>> 
 
 /** The parameters no provider kind takes (refused everywhere, with the reason). */
 export const REFUSED_EVERYWHERE: readonly KindLimitedParameter[] = ['n', 'store'];
+
+/** What else a request needs for the parameter to count (parallel_tool_calls asks for something only with tools). */
+export const SAMPLE_CONTEXT: Partial<Record<KindLimitedParameter, Record<string, unknown>>> = {
+  parallel_tool_calls: {
+    tools: [{ type: 'function', function: { name: 'weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } } }],
+  },
+};
+
+/** A request body's fields that use `param`. */
+export const usingParameter = (param: KindLimitedParameter): Record<string, unknown> => ({
+  ...SAMPLE_CONTEXT[param],
+  [param]: PARAMETER_SAMPLES[param],
+});

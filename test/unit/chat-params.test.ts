@@ -15,23 +15,29 @@ import { type ChatRequest, chatRequestSchema, REASONING_EFFORTS, validate } from
 import type { RouterError } from '../../lambdas/domain/errors';
 import { httpErrorOf } from '../../lambdas/handlers/http-errors';
 import { threeProviderConfig } from '../helpers/config';
-import { PARAMETER_SAMPLES, REFUSED_EVERYWHERE } from '../helpers/parameter-samples';
+import { PARAMETER_SAMPLES, REFUSED_EVERYWHERE, SAMPLE_CONTEXT, usingParameter } from '../helpers/parameter-samples';
 
-/** The three OpenAI-kind providers, an Anthropic-kind one, a model only it serves and one both serve (Anthropic cheaper). */
+/** The three OpenAI-kind providers, a Bedrock one (it takes none of the table's parameters), a model only it serves and one both serve (Bedrock cheaper). */
 function mixedConfig() {
   const raw = threeProviderConfig({ cheap: 'http://127.0.0.1:1', mid: 'http://127.0.0.1:2', dear: 'http://127.0.0.1:3' });
-  raw.providers.push({ id: 'anth', kind: 'anthropic', baseUrl: 'http://127.0.0.1:4', credential: { env: 'ANTH_KEY' }, timeoutMs: 5000 });
+  raw.providers.push({ id: 'bed', kind: 'bedrock', region: 'us-east-1', timeoutMs: 5000 });
   const offer = (provider: string, input: number) => ({ provider, upstreamModel: `${provider}-model`, price: { input, output: input } });
   raw.models.push(
-    { id: 'acme/anthropic-only', contextWindow: 100_000, maxOutput: 4096, offers: [offer('anth', 1)] },
-    { id: 'acme/both', contextWindow: 100_000, maxOutput: 4096, offers: [offer('anth', 0.1), offer('dear', 5)] },
+    { id: 'acme/bedrock-only', capabilities: { tools: true }, contextWindow: 100_000, maxOutput: 4096, offers: [offer('bed', 1)] },
+    {
+      id: 'acme/both',
+      capabilities: { tools: true },
+      contextWindow: 100_000,
+      maxOutput: 4096,
+      offers: [offer('bed', 0.1), offer('dear', 5)],
+    },
   );
   return raw;
 }
 
 const ctx: RoutingContext = {
   catalog: new Catalog(parseConfig(mixedConfig())),
-  usableProviders: new Set(['mock', 'cheap', 'mid', 'dear', 'anth']),
+  usableProviders: new Set(['mock', 'cheap', 'mid', 'dear', 'bed']),
 };
 
 const chat = (over: Record<string, unknown>): ChatRequest =>
@@ -56,9 +62,9 @@ describe('kind-limited parameters in routing', () => {
     expect(Object.keys(PARAMETER_SAMPLES).sort()).toEqual([...PARAMS].sort());
   });
 
-  it.each(FORWARDED)('%s sent to a model only an Anthropic offer serves is a 400 naming it', (param) => {
+  it.each(FORWARDED)('%s sent to a model only a Bedrock offer serves is a 400 naming it', (param) => {
     // Prepare
-    const request = chat({ model: 'acme/anthropic-only', [param]: PARAMETER_SAMPLES[param] });
+    const request = chat({ model: 'acme/bedrock-only', ...usingParameter(param) });
 
     // Act
     const err = refusal(request);
@@ -70,19 +76,19 @@ describe('kind-limited parameters in routing', () => {
     expect(body.message).toContain(`does not support ${param}`);
   });
 
-  it.each(FORWARDED)('%s skips the cheaper Anthropic offer for the OpenAI-kind one', (param) => {
+  it.each(FORWARDED)('%s skips the cheaper Bedrock offer for the OpenAI-kind one', (param) => {
     // Prepare
-    const without = chat({});
-    const withParam = chat({ [param]: PARAMETER_SAMPLES[param] });
+    const without = chat({ ...SAMPLE_CONTEXT[param] });
+    const withParam = chat(usingParameter(param));
 
     // Act / Assess
-    expect(plan(without)).toEqual(['anth', 'dear']);
+    expect(plan(without)).toEqual(['bed', 'dear']);
     expect(plan(withParam)).toEqual(['dear']);
   });
 
   it.each(REFUSED_EVERYWHERE)('%s is refused for every offer, with the reason', (param) => {
     // Act
-    const err = refusal(chat({ model: 'acme/llama-test', [param]: PARAMETER_SAMPLES[param] }));
+    const err = refusal(chat({ model: 'acme/llama-test', ...usingParameter(param) }));
 
     // Assess
     const body = JSON.parse(httpErrorOf(err).body).error;
@@ -100,7 +106,7 @@ describe('kind-limited parameters in routing', () => {
     ['reasoning_effort', null],
   ])('%s = %j asks for nothing', (param, value) => {
     expect(parametersUsed(chat({ [param]: value }))).toEqual([]);
-    expect(plan(chat({ [param]: value }))).toEqual(['anth', 'dear']);
+    expect(plan(chat({ [param]: value }))).toEqual(['bed', 'dear']);
   });
 
   it.each(REASONING_EFFORTS)('accepts reasoning_effort %s', (effort) => {
