@@ -292,6 +292,7 @@ export class CheapTokenRouter extends Construct {
       executionLogging,
       manageApiGatewayAccountRole: props.manageApiGatewayAccountRole,
       operatorRole: this.operatorRole,
+      corsPreflight: props.config.cors.allowOrigins.length > 0,
     });
     this.operatorRole.addToPolicy(
       new iam.PolicyStatement({

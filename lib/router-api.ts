@@ -9,6 +9,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { CORS_FUNCTIONS } from '../lambdas/handlers/cors';
 import { ROUTER_DEFAULTS } from './cheap-token-router-defaults';
 import type { RouterFunctionName } from './table-access';
 
@@ -112,6 +113,14 @@ export interface RouterApiProps {
   /** Integration timeout of the buffered routes (up to 29 seconds). */
   readonly bufferedTimeout: Duration;
   /**
+   * Add an unauthenticated `OPTIONS` method to every resource of the chat and api functions, invoking
+   * the same function, so browsers' CORS preflights reach it (it answers them for the config's
+   * `cors.allowOrigins` only). Admin and privacy resources never get one.
+   *
+   * @default false
+   */
+  readonly corsPreflight?: boolean;
+  /**
    * Stage name.
    *
    * @default 'prod'
@@ -205,6 +214,22 @@ export class RouterApi extends apigw.RestApi {
         ...(route.jsonBody ? { requestModels: { 'application/json': jsonObject } } : {}),
       };
       this.root.resourceForPath(route.path).addMethod(route.method, integrations[route.target], options);
+    }
+    if (props.corsPreflight) this.addPreflightMethods(integrations);
+  }
+
+  /**
+   * `OPTIONS` on each CORS resource, without authorization (a preflight carries no credentials),
+   * to the function that serves the resource: it answers the preflight before any authentication.
+   */
+  private addPreflightMethods(integrations: Record<ApiFunctionName, apigw.LambdaIntegration>): void {
+    const done = new Set<string>();
+    for (const route of ROUTER_ROUTES) {
+      if (!CORS_FUNCTIONS.has(route.target) || done.has(route.path)) continue;
+      done.add(route.path);
+      this.root
+        .resourceForPath(route.path)
+        .addMethod('OPTIONS', integrations[route.target], { authorizationType: apigw.AuthorizationType.NONE });
     }
   }
 }

@@ -9,6 +9,7 @@ import { UpstreamError } from '../domain/errors';
 import type { ChatCompletionChunk } from '../domain/openai';
 import type { ProviderAdapter, ProviderCallContext, StreamEvent } from '../domain/ports';
 import type { ProviderSettings } from '../domain/provider';
+import { systemFingerprint } from './ids';
 import type { ChatEvent } from './outcome';
 import type { RequestTrace } from './request-trace';
 import type { RouteCandidate } from './routing';
@@ -107,7 +108,14 @@ export async function* streamEvents(
   const model = candidate.model.id;
   const provider = candidate.offer.provider.id;
   const id = `chatcmpl-${trace.requestId}`;
-  const rewrite = (chunk: ChatCompletionChunk): ChatCompletionChunk => ({ ...chunk, id, model, provider });
+  const fingerprint = systemFingerprint(candidate.offer.id);
+  const rewrite = (chunk: ChatCompletionChunk): ChatCompletionChunk => ({
+    ...chunk,
+    id,
+    model,
+    system_fingerprint: chunk.system_fingerprint || fingerprint,
+    provider,
+  });
   let finished = false;
   try {
     for await (const ev of upstreamEvents(opened)) {
@@ -131,6 +139,7 @@ export async function* streamEvents(
         object: 'chat.completion.chunk',
         created,
         model,
+        system_fingerprint: fingerprint,
         provider,
         choices: [],
         usage: trace.openAIUsage(usage),

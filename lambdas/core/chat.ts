@@ -9,6 +9,7 @@ import type { UsageStore } from '../domain/ports';
 import { type AttemptDeps, runAttempts } from './attempts';
 import type { Catalog } from './catalog';
 import { openStream, streamEvents } from './chat-stream';
+import { systemFingerprint } from './ids';
 import type { MeteringDeps } from './metering';
 import { assertModelKind } from './model-kind';
 import type { ChatOutcome, Served } from './outcome';
@@ -108,6 +109,7 @@ export async function runChat(
     ...result.completion,
     id: `chatcmpl-${trace.requestId}`,
     model: candidate.model.id,
+    system_fingerprint: result.completion.system_fingerprint || systemFingerprint(candidate.offer.id),
     provider: candidate.offer.provider.id,
     usage: trace.openAIUsage(trace.usage),
   };

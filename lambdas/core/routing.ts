@@ -7,6 +7,7 @@
  * orders offers.
  */
 
+import { type KindLimitedParameter, kindSupports, PARAMETER_SUPPORT, parametersUsed } from '../domain/chat-params';
 import type { ChatRequest, ProviderPreferences } from '../domain/chat-request';
 import { RouterError } from '../domain/errors';
 import { usdToNano } from '../domain/money';
@@ -29,6 +30,8 @@ export interface RequestNeeds {
   vision: boolean;
   jsonMode: boolean;
   structuredOutput: boolean;
+  /** Parameters the request uses that only some provider kinds take (domain/chat-params.ts). */
+  parameters?: readonly KindLimitedParameter[];
 }
 
 export interface RouteCandidate {
@@ -65,6 +68,7 @@ export function chatNeeds(request: ChatRequest): RequestNeeds {
     vision: usesImages(request),
     jsonMode: request.response_format?.type === 'json_object',
     structuredOutput: request.response_format?.type === 'json_schema',
+    parameters: parametersUsed(request),
   };
 }
 
@@ -100,8 +104,29 @@ export function resolveModelSpec(catalog: Catalog, spec: string): ModelSpec | un
 
 const usd = (nano: number) => `$${(nano / 1e9).toFixed(6)}`;
 
+/** Why an offer cannot take a parameter the request uses, naming the parameter. */
+function parameterExclusion(offer: Offer, needs: RequestNeeds): { text: string; param: KindLimitedParameter } | undefined {
+  for (const param of needs.parameters ?? []) {
+    if (kindSupports(offer.provider.kind, param)) continue;
+    const support = PARAMETER_SUPPORT[param] as { refusal?: string };
+    return { text: support.refusal ?? `${offer.id} does not support ${param}`, param };
+  }
+  return undefined;
+}
+
 /** Why an offer cannot serve a request, or undefined if it can. */
 function exclusionReason(
+  offer: Offer,
+  needs: RequestNeeds,
+  prefs: ProviderPreferences | undefined,
+  ctx: RoutingContext,
+): { text: string; param?: KindLimitedParameter } | undefined {
+  const why = requirementReason(offer, needs, prefs, ctx);
+  return why ? { text: why } : parameterExclusion(offer, needs);
+}
+
+/** Why an offer cannot serve a request by where it is, what it costs or what it can express (parameters aside). */
+function requirementReason(
   offer: Offer,
   needs: RequestNeeds,
   prefs: ProviderPreferences | undefined,
@@ -188,6 +213,8 @@ export function planRoute(
 
   const route: RouteCandidate[] = [];
   const reasons: string[] = [];
+  /** The parameter that excluded offers, if one did. */
+  let refusedParam: KindLimitedParameter | undefined;
   // Offers that no request could use here (no credential, jurisdiction, region) against all offers considered.
   let unusable = 0;
   let considered = 0;
@@ -202,8 +229,11 @@ export function planRoute(
       considered++;
       if (unavailableReason(offer, ctx)) unusable++;
       const why = exclusionReason(offer, needs, prefs, ctx);
-      if (why) reasons.push(why);
-      else eligible.push(candidate(offer, model, needs));
+      if (!why) eligible.push(candidate(offer, model, needs));
+      else {
+        reasons.push(why.text);
+        refusedParam ??= why.param;
+      }
     }
     eligible.sort(compare(resolvedSpec.sort ?? prefs?.sort ?? 'price', ctx.health));
     let ordered = eligible;
@@ -213,7 +243,12 @@ export function planRoute(
         return i < 0 ? Infinity : i;
       };
       ordered = [...eligible].sort((a, b) => rank(a) - rank(b));
-      if (prefs.allow_fallbacks === false) ordered = ordered.filter((c) => rank(c) !== Infinity);
+      if (prefs.allow_fallbacks === false) {
+        for (const c of ordered)
+          if (rank(c) === Infinity)
+            reasons.push(`provider ${c.offer.provider.id} is not in provider.order and provider.allow_fallbacks is false`);
+        ordered = ordered.filter((c) => rank(c) !== Infinity);
+      }
     } else if (prefs?.allow_fallbacks === false) {
       ordered = ordered.slice(0, 1);
     }
@@ -229,6 +264,7 @@ export function planRoute(
   }
   if (route.length === 0) {
     const unique = [...new Set(reasons)];
+    if (!unique.length) unique.push('no offer of the requested models is left after provider routing');
     if (unusable === considered) {
       throw RouterError.notFound(
         `The model \`${request.model}\` is in the catalog but this deployment cannot serve it: ${unique.join('; ')}. GET /v1/models?all=true shows every offer and why it is unusable.`,
@@ -236,9 +272,10 @@ export function planRoute(
         'model_not_available',
       );
     }
+    // A parameter no offer left can take: the 400 names it (param, code), as OpenAI does for an unsupported parameter.
     throw new RouterError('no_eligible_offer', `No provider can serve this request: ${unique.join('; ')}.`, {
-      param: 'model',
-      code: 'no_eligible_offer',
+      param: refusedParam ?? 'model',
+      code: refusedParam ? 'unsupported_parameter' : 'no_eligible_offer',
     });
   }
   return route;

@@ -45,6 +45,12 @@ export const providerPreferences = lazy(() => {
 });
 export type ProviderPreferences = z.infer<ReturnType<typeof providerPreferences>>;
 
+/** The `reasoning_effort` values of the official SDK's types. */
+export const REASONING_EFFORTS = ['none', 'minimal', 'low', 'medium', 'high', 'xhigh', 'max'] as const;
+
+/** A small free-form object (options forwarded as sent to the kinds that take them). */
+const freeForm = lazy(() => boundedJson(z.record(z.string(), z.unknown()), 16_384));
+
 /** A model name in a request. */
 const modelName = lazy(() => z.string().min(1).max(256));
 
@@ -149,7 +155,7 @@ const chatSchemas = lazy(() => {
       max_completion_tokens: z.number().int().positive().max(MAX_OUTPUT_TOKENS).nullable().optional(),
       temperature: z.number().min(0).max(2).nullable().optional(),
       top_p: z.number().min(0).max(1).nullable().optional(),
-      n: z.literal(1, 'only n=1 is supported').nullable().optional(),
+      n: z.number().int().min(1).max(128).nullable().optional(),
       stop: z
         .union([z.string(), z.array(z.string()).max(4)])
         .nullable()
@@ -167,7 +173,37 @@ const chatSchemas = lazy(() => {
         .refine((m) => Object.keys(m).length <= 1024, 'has more than 1024 entries')
         .nullable()
         .optional(),
-      reasoning_effort: z.enum(['minimal', 'low', 'medium', 'high']).nullable().optional(),
+      reasoning_effort: z.enum(REASONING_EFFORTS).nullable().optional(),
+      // Parameters only some provider kinds take (domain/chat-params.ts): forwarded there, refused by name elsewhere.
+      logprobs: z.boolean().nullable().optional(),
+      top_logprobs: z.number().int().min(0).max(20).nullable().optional(),
+      service_tier: z.enum(['auto', 'default', 'flex', 'scale', 'priority']).nullable().optional(),
+      prompt_cache_key: z.string().max(1024).nullable().optional(),
+      prompt_cache_retention: z.enum(['in_memory', '24h']).nullable().optional(),
+      prompt_cache_options: freeForm().nullable().optional(),
+      safety_identifier: z.string().max(256).nullable().optional(),
+      verbosity: z.enum(['low', 'medium', 'high']).nullable().optional(),
+      prediction: z
+        .object({ type: z.literal('content'), content: z.union([z.string(), z.array(textPart)]) })
+        .nullable()
+        .optional(),
+      modalities: z
+        .array(z.enum(['text', 'audio']))
+        .max(2)
+        .nullable()
+        .optional(),
+      audio: freeForm().nullable().optional(),
+      web_search_options: freeForm().nullable().optional(),
+      moderation: freeForm().nullable().optional(),
+      store: z.boolean().nullable().optional(),
+      metadata: z
+        .record(z.string().max(64), z.string().max(512))
+        .refine((m) => Object.keys(m).length <= 16, 'has more than 16 entries')
+        .nullable()
+        .optional(),
+      // OpenAI's deprecated function calling (before tools).
+      functions: z.array(freeForm()).max(128).optional(),
+      function_call: z.union([z.enum(['none', 'auto']), freeForm()]).optional(),
     })
     .superRefine((r, ctx) => {
       if (r.tool_choice && typeof r.tool_choice === 'object') {
@@ -232,6 +268,16 @@ export function validate<T>(schema: z.ZodType<T> | (() => z.ZodType<T>), body: u
   const result = (typeof schema === 'function' ? schema() : schema).safeParse(body);
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
+  if (issue.code === 'unrecognized_keys') {
+    // Name the key (when it reads as a parameter name): `provider.zdr`, not "1 unrecognized key(s)".
+    const keys = issue.keys.map((k) => formatPath([...issue.path, k]));
+    const where = issue.path.length ? formatPath(issue.path) : 'body';
+    throw RouterError.invalidRequest(
+      `Invalid parameter ${where}: unrecognized ${keys.length === 1 ? 'key' : 'keys'} ${keys.join(', ')}.`,
+      keys[0] ?? null,
+      'unknown_parameter',
+    );
+  }
   const param = issue.path.length ? formatPath(issue.path) : null;
   // zod does not say whether a value was absent or wrong; look at the body itself.
   const missing = issue.code === 'invalid_type' && valueAt(body, issue.path) === undefined;
@@ -252,7 +298,7 @@ function valueAt(body: unknown, path: readonly PropertyKey[]): unknown {
 const PARAM_NAME = /^[a-z_][a-z0-9_]{0,63}$/i;
 
 /** Free-form maps whose keys are never echoed, even when a key looks like a parameter name. */
-const FREE_FORM_MAPS = new Set<PropertyKey>(['logit_bias']);
+const FREE_FORM_MAPS = new Set<PropertyKey>(['logit_bias', 'metadata']);
 
 function formatPath(path: readonly PropertyKey[]): string {
   return path.reduce<string>((acc, p, i) => {

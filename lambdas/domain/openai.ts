@@ -35,12 +35,26 @@ export interface ChatCompletionMessage {
   tool_calls?: ToolCall[];
 }
 
+/** One output token's log probability (`logprobs: true`), as an OpenAI-compatible upstream sends it. */
+export interface TokenLogprob {
+  token: string;
+  logprob: number;
+  bytes: number[] | null;
+  top_logprobs?: Array<{ token: string; logprob: number; bytes: number[] | null }>;
+}
+
+/** A choice's log probabilities, passed on from the upstream as sent. */
+export interface ChoiceLogprobs {
+  content: TokenLogprob[] | null;
+  refusal?: TokenLogprob[] | null;
+}
+
 export interface ChatCompletion {
   id: string;
   object: 'chat.completion';
   created: number;
   model: string;
-  choices: Array<{ index: number; message: ChatCompletionMessage; finish_reason: FinishReason | null; logprobs: null }>;
+  choices: Array<{ index: number; message: ChatCompletionMessage; finish_reason: FinishReason | null; logprobs: ChoiceLogprobs | null }>;
   usage?: OpenAIUsage;
   system_fingerprint?: string | null;
   /** Router extension (as OpenRouter): the provider that served the request. */
@@ -56,7 +70,7 @@ export interface ChatCompletionChunk {
     index: number;
     delta: { role?: 'assistant'; content?: string | null; refusal?: string | null; tool_calls?: ToolCallDelta[] };
     finish_reason: FinishReason | null;
-    logprobs?: null;
+    logprobs?: ChoiceLogprobs | null;
   }>;
   usage?: OpenAIUsage | null;
   system_fingerprint?: string | null;

@@ -7,6 +7,7 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import type { RequestMeta } from '../domain/caller';
+import { cors } from './cors';
 import { toProxyResult } from './http';
 import type { HttpResult } from './http-result';
 import { authenticate, errors, matchRoute, type OperatorTrust, parseBody, type RouteRequest, withRuntime } from './middleware';
@@ -53,8 +54,8 @@ export interface ResolverOptions {
 export type Resolver = (event: APIGatewayProxyEvent, context: Context, signal: AbortSignal) => Promise<HttpResult>;
 
 /**
- * Resolves requests against a table: observability (Powertools) → errors → match → runtime →
- * authentication → body → route.
+ * Resolves requests against a table: observability (Powertools) → CORS (preflights answered here,
+ * headers on every answer) → errors → match → runtime → authentication → body → route.
  * Callable in-process (tests) with any event, context and signal.
  *
  * @example
@@ -62,6 +63,7 @@ export type Resolver = (event: APIGatewayProxyEvent, context: Context, signal: A
  * const result = await resolve(event, context, new AbortController().signal);
  */
 export function createResolver(table: RouteTable<RouteInput>, options: ResolverOptions = {}): Resolver {
+  const load = options.runtime ?? processRuntime;
   const chain = middy<RouteRequest<RouteInput>, HttpResult, Error, Context>(async (req: RouteRequest<RouteInput>) => {
     const { route: r, params } = req.match!;
     const sourceIp = req.event.requestContext?.identity?.sourceIp ?? undefined;
@@ -84,9 +86,10 @@ export function createResolver(table: RouteTable<RouteInput>, options: ResolverO
     return result;
   })
     .use(observe())
+    .use(cors(table, load))
     .use(errors(table))
     .use(matchRoute(table))
-    .use(withRuntime(options.runtime ?? processRuntime))
+    .use(withRuntime(load))
     .use({
       before: (r) => {
         r.event.authTimes = [performance.now()];

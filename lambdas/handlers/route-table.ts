@@ -161,14 +161,14 @@ export class RouteTable<I = unknown> {
   }
 
   /** The routes on a path, any method. */
-  private onPath(rawPath: string): Route<I>[] {
+  routesOn(rawPath: string): Route<I>[] {
     const path = normalizePath(rawPath);
     return this.routes.filter((r) => r.pattern.test(path));
   }
 
   /** The error dialect of a path (for errors raised before a route is matched). */
   dialectFor(rawPath: string): ErrorDialect {
-    return this.onPath(rawPath)[0]?.dialect ?? 'openai';
+    return this.routesOn(rawPath)[0]?.dialect ?? 'openai';
   }
 
   /**
@@ -176,7 +176,7 @@ export class RouteTable<I = unknown> {
    * the path (it answers 405); else `api` (it answers 404).
    */
   functionFor(method: string, rawPath: string): LambdaFn {
-    const onPath = this.onPath(rawPath);
+    const onPath = this.routesOn(rawPath);
     return (onPath.find((r) => r.method === method) ?? onPath[0])?.fn ?? 'api';
   }
 }

@@ -13,7 +13,7 @@ export type AuthStyle =
   /** `api-key: <key>` (Azure OpenAI with key authentication). */
   | 'api-key-header';
 
-/** A request parameter of OpenAI's chat API that a host rejects, so the adapter must drop it. */
+/** A request parameter of OpenAI's chat API that a host rejects, so the adapter must drop it or refuse the request. */
 export type DroppableParam =
   | 'logit_bias'
   | 'logprobs'
@@ -37,7 +37,7 @@ export interface OpenAICompatiblePreset {
   readonly query?: Readonly<Record<string, string>>;
   /** Placeholders of `baseUrl` that the provider config must supply. */
   readonly requiredParams?: readonly string[];
-  /** Parameters the host rejects with a 400 and that are safe to drop. */
+  /** Parameters the host rejects with a 400: dropped when that changes nothing, else the offer is skipped for the request (openai/index.ts). */
   readonly dropParams?: readonly DroppableParam[];
   /** Whether `stream_options: {include_usage: true}` makes the host send usage in its last chunk. */
   readonly streamUsage: 'stream_options' | 'always';

@@ -80,6 +80,23 @@ export async function startOpenAIUpstream(name: string): Promise<MockUpstream> {
     const wantsTool = Array.isArray(body.tools) && body.tools.length > 0 && body.messages?.at(-1)?.role !== 'tool';
     const toolName: string = wantsTool ? body.tools[0].function.name : '';
     const args = '{"city": "Zürich", "unit": "celsius", "note": "ünïcødé ✓"}';
+    // Log probabilities when asked for (`logprobs: true`), one per text piece, as OpenAI sends them.
+    const logprobsOf = (pieces: readonly string[]) =>
+      body.logprobs === true
+        ? {
+            content: pieces.map((token, i) => ({
+              token,
+              logprob: -0.01 * (i + 1),
+              bytes: [...Buffer.from(token)],
+              top_logprobs: Array.from({ length: body.top_logprobs ?? 0 }, (_, k) => ({
+                token: `${token}~${k}`,
+                logprob: -1 - k,
+                bytes: null,
+              })),
+            })),
+            refusal: null,
+          }
+        : null;
     if (!body.stream) {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(
@@ -99,7 +116,7 @@ export async function startOpenAIUpstream(name: string): Promise<MockUpstream> {
                   }
                 : { role: 'assistant', content: TEXT.join('') },
               finish_reason: wantsTool ? 'tool_calls' : 'stop',
-              logprobs: null,
+              logprobs: wantsTool ? null : logprobsOf(TEXT),
             },
           ],
           usage,
@@ -150,7 +167,12 @@ export async function startOpenAIUpstream(name: string): Promise<MockUpstream> {
           res.destroy();
           return;
         }
-        send(chunk({ content: piece }));
+        const logprobs = logprobsOf([piece]);
+        send(
+          logprobs
+            ? { ...chunk({ content: piece }), choices: [{ index: 0, delta: { content: piece }, finish_reason: null, logprobs }] }
+            : chunk({ content: piece }),
+        );
       }
       send(chunk({}, 'stop'));
     }

@@ -6,13 +6,18 @@
  * constructs that made them, never by a generated logical id.
  */
 
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { App, Stack, Validations } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
+import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type TableId, tableEnvVar } from '../../lambdas/store/tables';
-import type { CheapTokenRouter } from '../../lib/cheap-token-router';
+import { CheapTokenRouter } from '../../lib/cheap-token-router';
 import { ROUTER_DEFAULTS } from '../../lib/cheap-token-router-defaults';
 import { tableName } from '../../lib/naming';
 import { ACCESS_LOG_FIELDS } from '../../lib/router-api';
@@ -32,6 +37,7 @@ import {
   jsonIncludes,
   logicalIdOf,
   type SynthesizedRouter,
+  standaloneData,
   standaloneRouter,
   synthesizeRouter,
 } from './fixture';
@@ -204,8 +210,10 @@ describe('router stacks', () => {
   });
 });
 
+const STREAMED_PATHS = ['/v1/chat/completions', '/v1/messages', '/v1/embeddings'];
+
 describe('API Gateway', () => {
-  const STREAMED = ['/v1/chat/completions', '/v1/messages', '/v1/embeddings'];
+  const STREAMED = STREAMED_PATHS;
 
   it('streams the chat routes with a long integration timeout, and buffers the others', () => {
     for (const { t, router } of routers()) {
@@ -378,6 +386,103 @@ describe('multi-region counters (home region)', () => {
       expect(idsWith(t, 'AWS::IAM::Policy', { PolicyDocument: { Statement: Match.arrayWith([Match.objectLike(statement)]) } })).toEqual([]);
     }
     for (const name of ROUTER_FUNCTIONS) expectStatement(t, stack.router, name, { Resource: jsonIncludes(`:dynamodb:${primary}:`) });
+  });
+});
+
+describe('CORS preflights through API Gateway', () => {
+  const withCors = () =>
+    standaloneRouter({}, { config: { ...s.config, cors: { allowOrigins: ['https://app.example.com'], maxAgeSeconds: 600 } } });
+
+  it('sends OPTIONS on every inference and key-holder resource to the function behind it, with no authorizer', () => {
+    // Prepare
+    const { router, t } = withCors();
+    const options = router.api.methods.filter((m) => m.httpMethod === 'OPTIONS');
+    const served = router.api.methods.filter(
+      (m) => m.httpMethod !== 'OPTIONS' && !m.resource.path.startsWith('/admin') && !m.resource.path.startsWith('/v1/privacy'),
+    );
+    const methods = t.findResources('AWS::ApiGateway::Method');
+    const uriOf = (m: (typeof options)[number]) => JSON.stringify(methods[logicalIdOf(m)]!.Properties.Integration.Uri);
+
+    // Assess: one per served resource, the inference routes and the key holder's among them
+    expect(options.map((m) => m.resource.path).sort()).toEqual([...new Set(served.map((m) => m.resource.path))].sort());
+    expect(options.map((m) => m.resource.path)).toEqual(
+      expect.arrayContaining([
+        '/v1/chat/completions',
+        '/v1/messages',
+        '/v1/embeddings',
+        '/v1/models',
+        '/v1/models/{model+}',
+        '/v1/usage',
+        '/v1/key',
+        '/v1/dashboard',
+      ]),
+    );
+    for (const method of options) {
+      expectProps(t, method, {
+        HttpMethod: 'OPTIONS',
+        AuthorizationType: 'NONE',
+        AuthorizerId: Match.absent(),
+        ApiKeyRequired: Match.absent(),
+        Integration: { Type: 'AWS_PROXY' },
+      });
+      const sibling = served.find((m) => m.resource === method.resource)!;
+      expect(uriOf(method)).toBe(uriOf(sibling));
+    }
+    const chat = options.find((m) => m.resource.path === '/v1/chat/completions')!;
+    expect(uriOf(chat)).toContain(logicalIdOf(router.functions.chat));
+  });
+
+  it('gives the admin and privacy resources no OPTIONS method; admin keeps IAM authorization', () => {
+    // Prepare
+    const { router, t } = withCors();
+
+    // Assess
+    const guarded = router.api.methods.filter((m) => m.resource.path.startsWith('/admin') || m.resource.path.startsWith('/v1/privacy'));
+    expect(guarded.map((m) => `${m.httpMethod} ${m.resource.path}`).sort()).toEqual(['ANY /admin/{proxy+}', 'ANY /v1/privacy/{proxy+}']);
+    const admin = guarded.find((m) => m.resource.path.startsWith('/admin'))!;
+    expectProps(t, admin, { AuthorizationType: 'AWS_IAM' });
+  });
+
+  it('passes cdk-nag with every OPTIONS finding acknowledged for its own reason', () => {
+    // Prepare
+    const config = { ...s.config, cors: { allowOrigins: ['https://app.example.com'], maxAgeSeconds: 600 } };
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    const stack = new Stack(app, 'Standalone', { env: { region: config.primaryRegion } });
+    new CheapTokenRouter(stack, 'Router', { config, data: standaloneData(config, config.primaryRegion) });
+
+    // Act: synthesis throws on an unacknowledged error-level finding
+    const outdir = app.synth().directory;
+
+    // Assess
+    const report = JSON.parse(readFileSync(join(outdir, 'validation-report.json'), 'utf8')) as {
+      pluginReports: {
+        violations: unknown[];
+        suppressedViolations?: { ruleName: string; reason: string; violatingConstructs: { constructPath: string }[] }[];
+      }[];
+    };
+    const [nag] = report.pluginReports;
+    expect(nag!.violations).toEqual([]);
+    const count = stack.node.findAll().filter((c) => c instanceof apigw.Method && c.httpMethod === 'OPTIONS').length;
+    expect(count).toBeGreaterThanOrEqual(8);
+    const preflights = (nag!.suppressedViolations ?? []).filter((v) =>
+      v.violatingConstructs.some((c) => c.constructPath.endsWith('/OPTIONS/Resource')),
+    );
+    expect(
+      preflights
+        .filter((v) => v.ruleName.endsWith('APIG4'))
+        .map((v) => v.violatingConstructs.length)
+        .reduce((a, b) => a + b, 0),
+    ).toBe(count);
+    for (const v of preflights.filter((x) => x.ruleName.endsWith('APIG4'))) expect(v.reason).toContain('preflight');
+  });
+
+  it('adds no OPTIONS method when the config lists no origin', () => {
+    // Prepare
+    const { t } = standaloneRouter();
+
+    // Assess
+    expect(Object.keys(t.findResources('AWS::ApiGateway::Method', { Properties: { HttpMethod: 'OPTIONS' } }))).toEqual([]);
   });
 });
 

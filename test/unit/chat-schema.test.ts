@@ -57,13 +57,27 @@ describe('chat request validation', () => {
     [{ ...ok, tool_choice: 'required' }, 'tool_choice', 'invalid_value'],
     [{ ...ok, stream_options: { include_usage: true } }, 'stream_options', 'invalid_value'],
     [{ ...ok, provider: { sort: 'vibes' } }, 'provider.sort', 'invalid_value'],
-    [{ ...ok, n: 2 }, 'n', 'invalid_value'],
+    [{ ...ok, n: 0 }, 'n', 'invalid_value'],
+    [{ ...ok, reasoning_effort: 'extreme' }, 'reasoning_effort', 'invalid_value'],
     [{ ...ok, temperature: 'hot' }, 'temperature', 'invalid_value'],
     [{ ...ok, messages: 'hello' }, 'messages', 'invalid_value'],
   ])('rejects %j with param %s', (body, param, code) => {
     const err = rejects(body);
     expect(asHttp(err).status).toBe(400);
     expect(JSON.parse(httpErrorOf(err).body).error).toMatchObject({ type: 'invalid_request_error', param, code });
+  });
+
+  it('names an unrecognized key, and only when it reads as a parameter name', () => {
+    // Act
+    const zdr = rejects({ ...ok, provider: { zdr: true } });
+    const two = rejects({ ...ok, provider: { zdr: true, quantizations: ['fp8'] } });
+    const odd = rejects({ ...ok, provider: { 'my secret prompt text': 1 } });
+
+    // Assess
+    expect(JSON.parse(httpErrorOf(zdr).body).error).toMatchObject({ param: 'provider.zdr', code: 'unknown_parameter' });
+    expect(zdr.message).toBe('Invalid parameter provider: unrecognized key provider.zdr.');
+    expect(two.message).toBe('Invalid parameter provider: unrecognized keys provider.zdr, provider.quantizations.');
+    expect(odd.message).toBe('Invalid parameter provider: unrecognized key provider.[key].');
   });
 
   it('rejects non-object bodies', () => {

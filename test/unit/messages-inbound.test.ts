@@ -277,7 +277,7 @@ describe('request: Anthropic → OpenAI chat request', () => {
       in: { messages: [user(CANARY)], tools: [WEATHER], tool_choice: { type: 'tool', name: 'nope' } },
       param: 'tool_choice.name',
     },
-    { name: 'an unknown top-level field', in: { messages: [user(CANARY)], frequency_penalty: 1 }, param: 'body' },
+    { name: 'an unknown top-level field', in: { messages: [user(CANARY)], frequency_penalty: 1 }, param: 'frequency_penalty' },
   ];
   it.each(rejections)('rejects $name with a 400 naming $param, never quoting the request', (row) => {
     const err = rejection(row.in);

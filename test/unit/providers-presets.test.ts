@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ProviderConfig, parseConfig } from '../../lambdas/core/config';
 import { type ChatRequest, chatRequestSchema } from '../../lambdas/domain/chat-request';
+import { UnsupportedByOffer } from '../../lambdas/domain/errors';
 import type { ProviderCallContext, StreamEvent } from '../../lambdas/domain/ports';
 import { PRESET_IDS, type PresetId } from '../../lambdas/domain/provider';
 import { openaiAdapter } from '../../lambdas/providers/openai';
@@ -124,21 +125,42 @@ describe('openai adapter with presets (injected fetch)', () => {
   ];
   it.each(rows)('$name', async (row) => {
     const sent: Sent[] = [];
-    await openaiAdapter.chat(request(), ctx(provider(row.provider), recordingFetch(sent)));
+    await openaiAdapter.chat(request({ logit_bias: null }), ctx(provider(row.provider), recordingFetch(sent)));
     expect(sent).toHaveLength(1);
     expect(sent[0]!.url).toBe(row.url);
     expect(sent[0]!.headers).toMatchObject(row.auth);
     if (!('authorization' in row.auth)) expect(sent[0]!.headers).not.toHaveProperty('authorization');
   });
 
-  it('drops the parameters a preset host rejects (groq: logit_bias, messages[].name), and only those', async () => {
+  it('drops what a preset host rejects when that changes nothing (groq: messages[].name, a null logit_bias), and only that', async () => {
     const sent: Sent[] = [];
-    await openaiAdapter.chat(request(), ctx(provider({ preset: 'groq' }), recordingFetch(sent)));
+    await openaiAdapter.chat(request({ logit_bias: null, logprobs: false }), ctx(provider({ preset: 'groq' }), recordingFetch(sent)));
     await openaiAdapter.chat(request(), ctx(provider({ preset: 'openai' }), recordingFetch(sent)));
     expect(sent[0]!.body).not.toHaveProperty('logit_bias');
+    expect(sent[0]!.body).not.toHaveProperty('logprobs');
     expect(sent[0]!.body.messages).toEqual([{ role: 'user', content: 'Hi' }]);
     expect(sent[1]!.body).toHaveProperty('logit_bias');
     expect(sent[1]!.body.messages).toEqual([{ role: 'user', content: 'Hi', name: 'alice' }]);
+  });
+
+  it.each([
+    ['logit_bias', { '50256': -100 }],
+    ['logprobs', true],
+    ['top_logprobs', 3],
+  ])('refuses %s for groq before sending anything, naming it (the next offer is tried)', async (param, value) => {
+    // Prepare
+    const sent: Sent[] = [];
+
+    // Act
+    const refused = openaiAdapter.chat(
+      request({ logit_bias: null, [param]: value }),
+      ctx(provider({ preset: 'groq' }), recordingFetch(sent)),
+    );
+
+    // Assess
+    await expect(refused).rejects.toBeInstanceOf(UnsupportedByOffer);
+    await expect(refused).rejects.toMatchObject({ param, message: `p does not support ${param}.` });
+    expect(sent).toEqual([]);
   });
 });
 

@@ -28,7 +28,8 @@ const bearer = { authorization: `Bearer ${KEY}` };
 function fakeRuntime(logged: string[] = []): Runtime {
   const resolveKey = async (secret: string) => (secret === KEY ? caller : undefined);
   const log: Logger = { log: (level, message, fields) => logged.push(JSON.stringify({ level, message, ...fields })) };
-  return { auth: new Authenticator(resolveKey), privacyAuth: new Authenticator(resolveKey), log } as unknown as Runtime;
+  const config = { cors: { allowOrigins: [], maxAgeSeconds: 600 } };
+  return { config, auth: new Authenticator(resolveKey), privacyAuth: new Authenticator(resolveKey), log } as unknown as Runtime;
 }
 
 /** A small table exercising every middleware; `seen` records what the routes received. */

@@ -71,6 +71,19 @@ describe('routing: ordering', () => {
     expect(providers(req({ provider: { allow_fallbacks: false } }))).toEqual(['cheap']);
   });
 
+  it('says why when provider.order matches no offer and allow_fallbacks is false', () => {
+    // Act
+    const err = errorOf(() => providers(req({ provider: { order: ['nowhere'], allow_fallbacks: false } })));
+
+    // Assess
+    expect(asHttp(err).status).toBe(400);
+    expect(err.message).toBe(
+      'No provider can serve this request: provider cheap is not in provider.order and provider.allow_fallbacks is false; ' +
+        'provider mid is not in provider.order and provider.allow_fallbacks is false; ' +
+        'provider dear is not in provider.order and provider.allow_fallbacks is false.',
+    );
+  });
+
   it('appends the models fallback list after the primary model, without repeats', () => {
     const route = planRoute(req({ models: ['mock/echo-small', 'acme/llama-test'] }), chatNeeds(req()), ctx());
     expect(route.map((r) => r.offer.id)).toEqual(['cheap/llama-cheap', 'mid/llama-mid', 'dear/llama-dear', 'mock/mock-small']);

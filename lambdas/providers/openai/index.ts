@@ -10,7 +10,7 @@ import type { ProviderAdapter, ProviderCallContext, StreamEvent } from '../../do
 import type { UpstreamResponse } from '../../domain/upstream';
 import type { NormalizedUsage } from '../../domain/usage';
 import { type ErrorMapper, postJson, readJson } from '../http';
-import { openAIErrorBody, safeCode } from '../mapping-tables';
+import { openAIErrorBody, safeCode, unsupported } from '../mapping-tables';
 import { type DroppableParam, OPENAI_COMPATIBLE_PRESETS, resolvePreset } from '../presets';
 import { readSse } from '../sse';
 
@@ -26,12 +26,22 @@ function endpoint(provider: ProviderCallContext['provider']) {
   };
 }
 
-/** Removes parameters a host is known to reject. */
-function dropParams(body: Record<string, unknown>, drop: readonly DroppableParam[]): void {
+/** Parameters a host rejects whose absence would change the answer: refused (the next offer is tried), not dropped. */
+const ANSWER_CHANGING: ReadonlySet<DroppableParam> = new Set(['logit_bias', 'logprobs', 'top_logprobs', 'seed', 'parallel_tool_calls']);
+
+/** The value of a parameter that asks for nothing (so dropping it changes nothing). */
+const noOp = (param: DroppableParam, v: unknown) => v === undefined || v === null || v === (param === 'parallel_tool_calls');
+
+/**
+ * Removes parameters a host is known to reject when that changes nothing (a message's `name`, a no-op
+ * value); a parameter that would change the answer is refused before anything is sent, naming it.
+ */
+function dropParams(body: Record<string, unknown>, drop: readonly DroppableParam[], providerId: string): void {
   for (const param of drop) {
     if (param === 'messages[].name') {
       if (Array.isArray(body.messages)) body.messages = body.messages.map(({ name: _n, ...m }: Record<string, unknown>) => m);
-    } else delete body[param];
+    } else if (ANSWER_CHANGING.has(param) && !noOp(param, body[param])) throw unsupported(providerId, param, param);
+    else delete body[param];
   }
 }
 
@@ -72,7 +82,7 @@ const openAIErrors: ErrorMapper = (status, body) => {
 
 function post(path: string, body: Record<string, unknown>, ctx: ProviderCallContext): Promise<UpstreamResponse> {
   const ep = endpoint(ctx.provider);
-  dropParams(body, ep.drop);
+  dropParams(body, ep.drop, ctx.provider.id);
   return postJson(
     ctx,
     `${ep.base}${path}${ep.query ? `?${ep.query}` : ''}`,
