@@ -14,6 +14,7 @@ import { nearestName } from '../domain/nearest-name';
 import { PRESET_IDS, PROVIDER_KINDS, type ProviderSettings } from '../domain/provider';
 import { catalogSchemas } from './config-catalog';
 import { unpackValidatedConfig, VALIDATED } from './config-inline';
+import { corsSchema } from './cors-config';
 import { deploymentSchema } from './deployment-config';
 
 /** Policy maxima (§8), in days. Config may shorten these, never lengthen them. */
@@ -165,32 +166,6 @@ export const routerConfigSchema = lazy(() => {
     })
     .strict();
 
-  /** Browser origins allowed to call the inference routes and the key holder's page (handlers/cors.ts). */
-  const corsSchema = z
-    .object({
-      allowOrigins: z
-        .array(
-          z
-            .string()
-            .regex(
-              /^https?:\/\/[^/?#\s]+$/,
-              'an origin: scheme, host and optional port, e.g. https://app.example.com (no path, no trailing slash)',
-            ),
-        )
-        .default([])
-        .describe(
-          "Origins (scheme://host[:port]) whose pages may call the inference routes and the key holder's page from a browser; never /admin or /v1/privacy. Default none",
-        ),
-      maxAgeSeconds: z
-        .number()
-        .int()
-        .min(0)
-        .max(86_400)
-        .default(600)
-        .describe('How long a browser may cache a preflight answer (Access-Control-Max-Age)'),
-    })
-    .strict();
-
   return z
     .object({
       $schema: z.string().optional(),
@@ -211,7 +186,7 @@ export const routerConfigSchema = lazy(() => {
         .describe('If set, only offers that declare one of these regions are routed to; offers without a region are excluded (policy §7)'),
       retention: retentionSchema.prefault({}),
       health: healthSchema.prefault({}),
-      cors: corsSchema.prefault({}).describe('Cross-origin (browser) access; no origin is allowed unless listed'),
+      cors: corsSchema().prefault({}).describe('Cross-origin (browser) access; no origin is allowed unless listed'),
       deployment: deploymentSchema()
         .prefault({})
         .describe('Deployment settings: name prefix (stage), memory, alarms, WAF, tracing, budget alerts'),

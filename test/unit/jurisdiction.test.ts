@@ -14,6 +14,7 @@ import { rawDefaultConfig } from '../helpers/config';
 function config() {
   const raw = rawDefaultConfig();
   raw.providers = [
+    raw.providers.find((p: { id: string }) => p.id === 'mock'),
     { id: 'bedrock', kind: 'bedrock', jurisdiction: 'US' },
     { id: 'openrouter', kind: 'openai', preset: 'openrouter', credential: { env: 'OR_KEY' }, jurisdiction: 'US' },
     { id: 'router2', kind: 'openai', baseUrl: 'https://openrouter.ai/api/v1', credential: { env: 'OR2_KEY' } },
