@@ -8,11 +8,24 @@
  * impossible; this class only decides how much to ask for and who may use it.
  */
 import type { LeaseAmounts, LeaseCounter, LeaseDim, LeaseStore, TakeAnswer } from '../domain/ports';
+import { LONGEST_REQUEST_SECONDS, WRITE_BACK_SECONDS } from '../domain/request-bounds';
 
-/** A lease is renewed (by every take and write-back) to this many seconds ahead. */
-export const LEASE_TTL_SECONDS = 32 * 60;
-/** A budget lease grants only while it has this long left: the longest a request runs (Lambda's 15 min) plus a margin. */
-export const LEASE_MIN_LEFT_SECONDS = 16 * 60;
+/**
+ * A budget lease grants only while it has this long left: the longest a request runs plus the
+ * longest its settle takes to be written back (16 min). So a live holder's lease never expires
+ * under a request it granted, and another instance that releases an expired lease releases only
+ * holds whose requests have ended and whose settles were written (or never will be: a dead holder).
+ */
+export const LEASE_MIN_LEFT_SECONDS = LONGEST_REQUEST_SECONDS + WRITE_BACK_SECONDS;
+/** How long a lease grants after its last renewal (a take or a write-back) before a request renews it with a take. */
+export const LEASE_RENEW_SECONDS = 60;
+/**
+ * A lease is renewed (by every take and write-back) to this many seconds ahead (17 min): the bound
+ * on how long a dead or stopped-without-return holder's slice stays unusable by the others.
+ */
+export const LEASE_TTL_SECONDS = LEASE_MIN_LEFT_SECONDS + LEASE_RENEW_SECONDS;
+/** After a take whose answer was lost, its outcome is asked again (a take of nothing) this often until the store answers. */
+export const LOST_TAKE_PROBE_MS = 2_000;
 /** The share of a budget's remaining room one slice takes. */
 export const BUDGET_SLICE_FRACTION = 1 / 8;
 /** The share of a rate window's remaining room one slice takes. */
@@ -52,6 +65,8 @@ export interface LeaseEnv {
   writing(): boolean;
   /** Resolves when the write-back now in flight has ended, written or not (bounded by the store's timeouts). */
   written(): Promise<void>;
+  /** The slice changed outside a request (cut by a lowered limit, grown by a lost take learned of): write back soon, return it when idle. */
+  changed(): void;
 }
 
 export class CounterLease {
@@ -73,6 +88,12 @@ export class CounterLease {
   lastUse = 0;
   private queue: Waiter[] = [];
   private draining = false;
+  /** Takes of this lease run one at a time, so each knows the one before it (`lastOp`). */
+  private takes: Promise<unknown> = Promise.resolve();
+  private ops = 0;
+  /** A take whose answer was lost: it may have landed. The next take's answer says (`lastOp`). */
+  private lost: { op: string; size: number } | undefined;
+  private probing: NodeJS.Timeout | undefined;
 
   constructor(
     public counter: LeaseCounter,
@@ -164,23 +185,127 @@ export class CounterLease {
     return size;
   }
 
-  private async take(size: LeaseAmounts): Promise<TakeAnswer> {
-    const until = this.env.nowSec() + LEASE_TTL_SECONDS;
-    let ans = await this.env.store.take(this.counter, this.env.holder, size, until);
+  /** One take at a time (see `takes`); a take refused on stale limits is asked again with the store's. */
+  private take(size: LeaseAmounts): Promise<TakeAnswer> {
+    const run = this.takes.then(() => this.takeOnce(size));
+    this.takes = run.catch(() => undefined);
+    return run;
+  }
+
+  private async takeOnce(size: LeaseAmounts): Promise<TakeAnswer> {
+    // A take whose answer was lost is learned of first (a take of nothing), so at most one is ever unknown.
+    if (this.lost) await this.send({ committed: 0 }, false);
+    let ans = await this.send(size, true);
+    // The item carries newer limits than the caller's cache: learned, and asked again against them.
+    if (ans.stale) ans = await this.send(size, true);
     // Refused while dead instances' leases expired in the item: release them and try once more.
     if (!ans.taken && ans.expired.length && (await this.env.store.releaseExpired(this.counter, ans.expired)) > 0)
-      ans = await this.env.store.take(this.counter, this.env.holder, size, until);
+      ans = await this.send(size, true);
+    else if (ans.taken && ans.expired.length) {
+      // Taken, with expired leases of others in the item: any instance's refill releases them, off the request's path.
+      void this.env.store.releaseExpired(this.counter, ans.expired).catch(() => undefined);
+    }
+    return ans;
+  }
+
+  /** One store take: learns the item's limits, the outcome of a take whose answer was lost, and this holder's lease. */
+  private async send(size: LeaseAmounts, named: boolean): Promise<TakeAnswer> {
+    const until = this.env.nowSec() + LEASE_TTL_SECONDS;
+    const budget = this.counter.kind === 'budget';
+    // A take of nothing (a probe) leaves the holder's last take as it is in the item.
+    const op = budget && named ? `${this.env.holder}.${++this.ops}` : undefined;
+    let ans: TakeAnswer;
+    try {
+      ans = await this.env.store.take(this.counter, this.env.holder, size, until, op);
+    } catch (err) {
+      // No answer: the write may have landed. Until a later answer says, the lease does not know what it holds.
+      if (budget && op) {
+        this.lost = { op, size: size.committed ?? 0 };
+        this.probeLater();
+      }
+      throw err;
+    }
+    if (ans.stored && ans.stored.at > this.counter.limitsAt)
+      this.counter = { ...this.counter, limits: { ...this.counter.limits, ...ans.stored.limits }, limitsAt: ans.stored.at };
     this.used = ans.used;
-    if (ans.taken && this.counter.kind === 'budget') {
-      this.until = until;
-      this.held += size.committed ?? 0;
+    if (budget) {
+      if (this.lost) {
+        // The lost take landed iff it is the last take of this holder the store applied before this one.
+        if (ans.lastOp === this.lost.op) {
+          this.held += this.lost.size;
+          this.free.committed = (this.free.committed ?? 0) + this.lost.size;
+          this.env.changed();
+        }
+        this.lost = undefined;
+      }
+      if (ans.taken) {
+        this.until = until;
+        this.held += size.committed ?? 0;
+      }
       // Someone released this holder's lease (it outlived its expiry): trust the store's figure.
       if (ans.held !== undefined && ans.held !== this.held && !this.env.writing()) {
         this.free.committed = (this.free.committed ?? 0) + ans.held - this.held;
         this.held = ans.held;
       }
     }
+    this.cap();
     return ans;
+  }
+
+  /**
+   * The counter holds more than its limit (the limit was lowered under the slices the instances
+   * hold): this lease stops granting from the excess — its unused slice shrinks by the overshoot,
+   * to nothing at most — and the next write-back returns it.
+   */
+  private cap(): void {
+    let cut = false;
+    for (const d of dimsOf(this.counter)) {
+      const over = -this.room(d);
+      const free = this.free[d] ?? 0;
+      if (over > 0 && free > 0) {
+        this.free[d] = free - Math.min(free, over);
+        cut = true;
+      }
+    }
+    if (cut && this.counter.kind === 'budget') this.env.changed();
+  }
+
+  /** A write-back found newer limits in the item: learn them and the counter's value, cap the slice. */
+  learn(limits: LeaseAmounts, at: number, used: LeaseAmounts): void {
+    if (at <= this.counter.limitsAt) return;
+    this.counter = { ...this.counter, limits: { ...this.counter.limits, ...limits }, limitsAt: at };
+    this.used = { ...this.used, ...used };
+    this.cap();
+  }
+
+  /** Newer limits from the caller (its cache refreshed) replace the ones known; older ones never do. */
+  refresh(counter: LeaseCounter): void {
+    this.counter =
+      counter.limitsAt >= this.counter.limitsAt ? counter : { ...counter, limits: this.counter.limits, limitsAt: this.counter.limitsAt };
+  }
+
+  /** True while a take's answer was lost and its outcome is not yet known. */
+  unsure(): boolean {
+    return this.lost !== undefined;
+  }
+
+  /** Learns the outcome of a lost take with a take of nothing (it renews the lease; the holder is alive). */
+  async probe(): Promise<void> {
+    if (!this.lost) return;
+    const run = this.takes.then(() => (this.lost ? this.send({ committed: 0 }, false) : undefined));
+    this.takes = run.catch(() => undefined);
+    await run.catch(() => undefined);
+  }
+
+  private probeLater(): void {
+    if (this.probing) return;
+    this.probing = setTimeout(() => {
+      this.probing = undefined;
+      void this.probe().then(() => {
+        if (this.lost) this.probeLater();
+      });
+    }, LOST_TAKE_PROBE_MS);
+    this.probing.unref();
   }
 
   /** Serves the waiting requests, one refill (one store write) for all waiting at that moment. */

@@ -69,6 +69,11 @@ export interface Runtime {
   /** What an outbox replay needs. */
   outboxReplay: OutboxReplayDeps;
   log: Logger;
+  /**
+   * What a stopping instance does last, after its requests have ended: every budget slice it holds
+   * goes back to the store (bounded; what it cannot return expires with its lease).
+   */
+  close(): Promise<void>;
 }
 
 let current: Promise<Runtime> | undefined;
@@ -88,8 +93,9 @@ export async function createRuntime(env: NodeJS.ProcessEnv = process.env, log: L
   const usage = new UsageRepo(db, tables.usage, config.retention.usageDays, tables.accounts, lingerMs);
   const cipher = new PersonalDataCipher(lazyKeyProvider(env), new DataKeysRepo(db, tables.dataKeys));
   const limits = new LimitsRepo(homeDb, tables.limits, config.retention.rateLimitSeconds);
+  const leaseRepo = new LeaseRepo(homeDb, tables.limits, config.retention.rateLimitSeconds);
   const leases = new LeasedLimits({
-    store: new LeaseRepo(homeDb, tables.limits, config.retention.rateLimitSeconds),
+    store: leaseRepo,
     status: (caller) => limits.budgetStatus(caller),
     lingerMs,
   });
@@ -101,6 +107,7 @@ export async function createRuntime(env: NodeJS.ProcessEnv = process.env, log: L
     usage,
     billing,
     limits,
+    limitCopies: leaseRepo,
     cipher,
     accountGraceDays: config.retention.accountGraceDays,
     now: () => new Date(),
@@ -208,6 +215,7 @@ export async function createRuntime(env: NodeJS.ProcessEnv = process.env, log: L
     outbox,
     outboxReplay,
     log,
+    close: () => leases.releaseAll(),
   };
 }
 

@@ -183,6 +183,8 @@ export async function startLocalServer(options: {
       const closed = new Promise<void>((done) => server.close(() => done()));
       server.closeIdleConnections();
       await Promise.race([Promise.allSettled([...running]), new Promise((r) => setTimeout(r, CLOSE_WAIT_MS).unref())]);
+      // The budget slices this instance holds go back to the store (bounded by the runtime).
+      await (await options.runtime).close();
       server.closeAllConnections();
       await closed;
     },

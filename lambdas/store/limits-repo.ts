@@ -22,13 +22,14 @@ import type { Caller } from '../domain/caller';
 import { BudgetExceeded, RateLimited, type RateLimitState } from '../domain/errors';
 import { nanoToUsd } from '../domain/money';
 import type { BudgetStatus, LimitsPort, Reservation, SettleTicket } from '../domain/ports';
+import { LONGEST_REQUEST_SECONDS, WRITE_BACK_SECONDS } from '../domain/request-bounds';
 import { settleBudget } from './budget-settle';
 import { withConflictRetry } from './dynamo';
 import { writeLeaseBatch } from './lease-batch';
 import { type BudgetCounter, budgetCounters, type CounterKey, counterExpiry, pad, type Scope, scopesOf } from './limit-counters';
 
-/** How long a reservation may stay unsettled: the longest a request can run (Lambda's 15 min) plus a margin. */
-export const RESERVATION_TTL_SECONDS = 16 * 60;
+/** How long a reservation may stay unsettled: the longest a request runs plus the longest its settle takes (16 min). */
+export const RESERVATION_TTL_SECONDS = LONGEST_REQUEST_SECONDS + WRITE_BACK_SECONDS;
 
 export class LimitsRepo implements LimitsPort {
   constructor(
