@@ -142,6 +142,8 @@ export class CounterLease {
         resolve,
         reject: (err) => {
           this.hold(part, -1);
+          // What it had taken from the slice goes back, within a lowered limit's cap.
+          this.cap();
           reject(err);
         },
       });
@@ -193,8 +195,6 @@ export class CounterLease {
   }
 
   private async takeOnce(size: LeaseAmounts): Promise<TakeAnswer> {
-    // A take whose answer was lost is learned of first (a take of nothing), so at most one is ever unknown.
-    if (this.lost) await this.send({ committed: 0 }, false);
     let ans = await this.send(size, true);
     // The item carries newer limits than the caller's cache: learned, and asked again against them.
     if (ans.stale) ans = await this.send(size, true);
@@ -289,12 +289,16 @@ export class CounterLease {
     return this.lost !== undefined;
   }
 
-  /** Learns the outcome of a lost take with a take of nothing (it renews the lease; the holder is alive). */
+  /** Learns the outcome of a lost take with a take of nothing (it renews the lease; the holder is alive). Never throws. */
   async probe(): Promise<void> {
-    if (!this.lost) return;
+    await this.learnLost().catch(() => undefined);
+  }
+
+  /** The probe, in turn with the takes; rejects when the store does not answer. */
+  private learnLost(): Promise<unknown> {
     const run = this.takes.then(() => (this.lost ? this.send({ committed: 0 }, false) : undefined));
     this.takes = run.catch(() => undefined);
-    await run.catch(() => undefined);
+    return run;
   }
 
   private probeLater(): void {
@@ -328,6 +332,17 @@ export class CounterLease {
       for (let round = 0; round < MAX_REFILL_ROUNDS && pending.length; round++) {
         const demand: LeaseAmounts = {};
         for (const d of dims) demand[d] = pending.reduce((n, w) => n + (w.short[d] ?? 0), 0);
+        // A take whose answer was lost is learned of before another is sent (so at most one is ever
+        // unknown); if it landed, its slice may already cover the waiters.
+        if (this.lost) {
+          await this.learnLost();
+          if (dims.every((d) => (this.free[d] ?? 0) >= (demand[d] ?? 0))) {
+            for (const d of dims) this.free[d] = (this.free[d] ?? 0) - (demand[d] ?? 0);
+            if (this.counter.kind === 'budget') this.granted += demand.committed ?? 0;
+            for (const w of pending) w.resolve();
+            return;
+          }
+        }
         const size = round === 0 ? this.sliceFor(demand) : demand;
         let ans = await this.take(size);
         // Refused while this instance's own write-back (which returns unused lease) is in flight: the
