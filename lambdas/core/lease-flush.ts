@@ -8,7 +8,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { LeaseBatch, LeaseStore, LeaseTicket } from '../domain/ports';
-import { type CounterLease, LEASE_TTL_SECONDS } from './leases';
+import { LEASE_TTL_SECONDS } from './lease-policy';
+import type { CounterLease } from './leases';
 
 /** Settles arriving within this many milliseconds of each other share one write (longer with a metering linger). */
 export const FLUSH_COALESCE_MS = 2;

@@ -12,7 +12,8 @@ import { BudgetExceeded, RateLimited, type RateLimitState } from '../domain/erro
 import { nanoToUsd } from '../domain/money';
 import type { BudgetStatus, LeaseAmounts, LeaseCounter, LeaseStore, LimitsPort, Reservation } from '../domain/ports';
 import { AccountFlush } from './lease-flush';
-import { CounterLease, LeaseRefused } from './leases';
+import { LeaseRefused } from './lease-policy';
+import { CounterLease } from './leases';
 
 export interface LeasedLimitsDeps {
   store: LeaseStore;

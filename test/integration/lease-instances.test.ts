@@ -9,7 +9,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { LEASE_TTL_SECONDS, LOST_TAKE_PROBE_MS } from '../../lambdas/core/leases';
+import { LEASE_TTL_SECONDS, LOST_TAKE_PROBE_MS } from '../../lambdas/core/lease-policy';
 import { jsonLogger } from '../../lambdas/core/log';
 import { nanoToUsd } from '../../lambdas/domain/money';
 import { createRuntime, type Runtime } from '../../lambdas/handlers/runtime';
