@@ -32,9 +32,11 @@ let now = new Date();
 const clock = () => now;
 let n = 0;
 
+let env: NodeJS.ProcessEnv;
+
 beforeAll(async () => {
   dynamo = await startDynamoLocal();
-  const env: NodeJS.ProcessEnv = {
+  env = {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
     CTR_CONFIG_JSON: JSON.stringify(defaultConfig()),
@@ -292,5 +294,31 @@ describe('a store answer lost after the write landed', () => {
     expect(item.requests).toBe(2);
     expect(item.committed).toBe(2 * ACTUAL);
     expect(await recorded(accountId)).toEqual({ count: 2, nano: 2 * ACTUAL });
+  }, 60_000);
+});
+
+describe('an instance that stops', () => {
+  it('returns every unused slice on its close path (the local server calls it after its last request)', async () => {
+    // Prepare: a second runtime (another instance) serves a request and keeps its slice
+    now = new Date();
+    const { keyId, secret } = await keyWithBudget(1000 * WORST);
+    const other = await createRuntime(
+      env,
+      jsonLogger(() => undefined),
+    );
+    const caller = (await other.auth.authenticateKey(secret)) as Parameters<typeof other.leases.reserve>[0];
+    const r = await other.leases.reserve(caller, 'stop-1', WORST, 10);
+    await r.settle(ACTUAL, 10);
+    const held = Number((await counter(keyId))[`lease_${other.leases.holder}`]);
+
+    // Act
+    await other.close();
+
+    // Assess
+    const item = await counter(keyId);
+    expect(held).toBeGreaterThan(0);
+    expect(item[`lease_${other.leases.holder}`]).toBe(0);
+    expect(item.committed).toBe(ACTUAL);
+    expect(item.spent).toBe(ACTUAL);
   }, 60_000);
 });
