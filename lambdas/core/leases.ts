@@ -239,13 +239,13 @@ export class CounterLease {
 
   /** Newer limits from the caller (its cache refreshed) replace the ones known; older ones never do. */
   refresh(counter: LeaseCounter): void {
+    const newer = counter.limitsAt > this.counter.limitsAt;
     this.counter =
-      counter.limitsAt >= this.counter.limitsAt ? counter : { ...counter, limits: this.counter.limits, limitsAt: this.counter.limitsAt };
-  }
-
-  /** True while a take's answer was lost and its outcome is not yet known. */
-  unsure(): boolean {
-    return this.lost !== undefined;
+      newer || counter.limitsAt === this.counter.limitsAt
+        ? counter
+        : { ...counter, limits: this.counter.limits, limitsAt: this.counter.limitsAt };
+    // A lowered limit the cache brought: the slice is capped against the counter's last known value.
+    if (newer) this.cap();
   }
 
   /** Learns the outcome of a lost take with a take of nothing (it renews the lease; the holder is alive). Never throws. */

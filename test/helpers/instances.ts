@@ -6,6 +6,7 @@
  * Each instance's store client takes faults: `dead` (a killed process: nothing reaches the store)
  * and `dropNext` (the next matching call lands, then its answer is lost as a timeout).
  */
+import { Agent } from 'node:http';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { Authenticator, KEY_CACHE_TTL_MS } from '../../lambdas/core/auth';
@@ -33,12 +34,14 @@ export interface StoreFaults {
 
 /** A document client of its own (not the process's shared one) with `faults` in its path. */
 export function faultyClient(endpoint: string, faults: StoreFaults): DynamoDBDocumentClient {
+  const bounds = storeClientBounds({}, endpoint);
   const base = new DynamoDBClient({
     region: 'us-east-1',
     endpoint,
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    ...storeClientBounds({}, endpoint),
-    maxAttempts: 1,
+    ...bounds,
+    // Several instances' pools together stay under DynamoDB Local's accept backlog (50; see store/dynamo.ts).
+    requestHandler: { ...bounds.requestHandler, httpAgent: new Agent({ keepAlive: true, maxSockets: 8 }) },
   });
   const timeout = () => storeUnavailableFrom(Object.assign(new Error('timed out'), { name: 'TimeoutError' }))!;
   base.middlewareStack.add(
@@ -64,6 +67,8 @@ export interface Instance {
   faults: StoreFaults;
   /** Faults of the store client its usage records use. */
   usageFaults: StoreFaults;
+  /** Puts a key in this instance's key cache (a burst on a cold cache would resolve it once per request). */
+  warm(secret: string): Promise<void>;
   /** Authenticates (through this instance's key cache) and reserves a request's worst case; rejects as a request would. */
   reserve(secret: string, worstNano: number): Promise<Reserved>;
   /** A whole request: reserve, then settle and record `actualNano` (after the answer, as metering does). */
@@ -121,6 +126,7 @@ export function routerInstance(deps: InstanceDeps): Instance {
     faults,
     usageFaults,
     reserve,
+    warm: async (secret) => void (await auth.authenticateKey(secret)),
     request: async (secret, worstNano, actualNano) => (await reserve(secret, worstNano)).finish(actualNano),
   };
 }
