@@ -168,6 +168,31 @@ describe('a limit changed while every instance caches the old one', () => {
     expect(item.committed).toBe(item.spent);
   }, 120_000);
 
+  it('lowered under steady traffic: each instance admits one more request (served from its slice), whose write-back learns the limit', async () => {
+    // Prepare: a $1 budget; each instance serves one request (and holds a slice), caching the key
+    now = new Date();
+    const { accountId, keyId, secret } = await keyWithBudget(1_000_000_000);
+    const group = instances(3);
+    for (const g of group) await g.request(secret, WORST, ACTUAL);
+
+    // Act: lowered to two worst cases; then requests one after another, round robin
+    await rt.accounts.setKeyLimits(keyId, { monthlyBudgetUsd: nanoToUsd(2 * WORST) });
+    const served: number[] = [0, 0, 0];
+    for (let i = 0; i < 30; i++)
+      await group[i % 3]!.request(secret, WORST, ACTUAL).then(
+        () => served[i % 3]!++,
+        (err: unknown) => expect(asHttp(err).code).toBe('budget_exceeded'),
+      );
+    await vi.waitFor(async () => expect((await counter(keyId)).committed).toBe(6 * ACTUAL), { timeout: 5_000, interval: 20 });
+
+    // Assess
+    const item = await counter(keyId);
+    expect(served).toEqual([1, 1, 1]);
+    expect(await recorded(accountId)).toEqual({ count: 6, nano: 6 * ACTUAL });
+    expect(item.spent).toBe(6 * ACTUAL);
+    for (const g of group) expect(item[`lease_${g.leases.holder}`]).toBe(0);
+  }, 60_000);
+
   it('raised: an instance whose cache holds the old limit admits at once what the new one covers', async () => {
     // Prepare: two worst cases of budget; both instances cache the key, and the budget is spent
     now = new Date();
