@@ -20,7 +20,7 @@ export const LEASE_RENEW_SECONDS = 60;
  * on how long a dead or stopped-without-return holder's slice stays unusable by the others.
  */
 export const LEASE_TTL_SECONDS = LEASE_MIN_LEFT_SECONDS + LEASE_RENEW_SECONDS;
-/** After a take whose answer was lost, its outcome is asked again (a take of nothing) this often until the store answers. */
+/** After a take whose answer was lost, it is fenced off and its outcome read (`fence`) this often until the store answers. */
 export const LOST_TAKE_PROBE_MS = 2_000;
 /** The share of a budget's remaining room one slice takes. */
 export const BUDGET_SLICE_FRACTION = 1 / 8;
@@ -56,6 +56,8 @@ export interface LeaseEnv {
   writing(): boolean;
   /** Resolves when the write-back now in flight has ended, written or not (bounded by the store's timeouts). */
   written(): Promise<void>;
+  /** The next number of a take or fence of this holder (increasing across all its counters). */
+  nextOp(): number;
   /** The slice changed outside a request (cut by a lowered limit, grown by a lost take learned of): write back soon, return it when idle. */
   changed(): void;
 }

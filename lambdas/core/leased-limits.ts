@@ -39,6 +39,8 @@ export class LeasedLimits implements LimitsPort {
   private readonly accounts = new Map<string, AccountFlush>();
   private readonly now: () => Date;
   private prunedAt = 0;
+  /** Numbers this holder's takes and fences (lease-repo.ts): increasing for as long as the holder lives. */
+  private ops = 0;
   readonly holder: string;
 
   constructor(private readonly deps: LeasedLimitsDeps) {
@@ -69,6 +71,7 @@ export class LeasedLimits implements LimitsPort {
         writing: () => !!flush?.writing(),
         written: () => flush?.written() ?? Promise.resolve(),
         changed: () => flush?.changed(),
+        nextOp: () => ++this.ops,
       });
       flush?.leases.add(l);
       this.leases.set(id, l);

@@ -47,11 +47,10 @@ export class CounterLease {
   lastUse = 0;
   private queue: Waiter[] = [];
   private draining = false;
-  /** Takes of this lease run one at a time, so each knows the one before it (`lastOp`). */
+  /** Takes of this lease run one at a time (so a lost one is the last one sent). */
   private takes: Promise<unknown> = Promise.resolve();
-  private ops = 0;
-  /** A take whose answer was lost: it may have landed. The next take's answer says (`lastOp`). */
-  private lost: { op: string; size: number } | undefined;
+  /** A take whose answer was lost: it may have landed, or land later. It is fenced off and learned of before the next take. */
+  private lost: { op: number; size: number } | undefined;
   private probing: NodeJS.Timeout | undefined;
 
   constructor(
@@ -154,12 +153,12 @@ export class CounterLease {
   }
 
   private async takeOnce(size: LeaseAmounts): Promise<TakeAnswer> {
-    let ans = await this.send(size, true);
+    let ans = await this.send(size);
     // The item carries newer limits than the caller's cache: learned, and asked again against them.
-    if (ans.stale) ans = await this.send(size, true);
+    if (ans.stale) ans = await this.send(size);
     // Refused while dead instances' leases expired in the item: release them and try once more.
     if (!ans.taken && ans.expired.length && (await this.env.store.releaseExpired(this.counter, ans.expired)) > 0)
-      ans = await this.send(size, true);
+      ans = await this.send(size);
     else if (ans.taken && ans.expired.length) {
       // Taken, with expired leases of others in the item: any instance's refill releases them, off the request's path.
       void this.env.store.releaseExpired(this.counter, ans.expired).catch(() => undefined);
@@ -168,17 +167,16 @@ export class CounterLease {
   }
 
   /** One store take: learns the item's limits, the outcome of a take whose answer was lost, and this holder's lease. */
-  private async send(size: LeaseAmounts, named: boolean): Promise<TakeAnswer> {
+  private async send(size: LeaseAmounts): Promise<TakeAnswer> {
     const until = this.env.nowSec() + LEASE_TTL_SECONDS;
     const budget = this.counter.kind === 'budget';
-    // A take of nothing (a probe) leaves the holder's last take as it is in the item.
-    const op = budget && named ? `${this.env.holder}.${++this.ops}` : undefined;
+    const op = budget ? this.env.nextOp() : undefined;
     let ans: TakeAnswer;
     try {
       ans = await this.env.store.take(this.counter, this.env.holder, size, until, op);
     } catch (err) {
       // No answer: the write may have landed. Until a later answer says, the lease does not know what it holds.
-      if (budget && op) {
+      if (op !== undefined) {
         this.lost = { op, size: size.committed ?? 0 };
         this.probeLater();
       }
@@ -188,15 +186,6 @@ export class CounterLease {
       this.counter = { ...this.counter, limits: { ...this.counter.limits, ...ans.stored.limits }, limitsAt: ans.stored.at };
     this.used = ans.used;
     if (budget) {
-      if (this.lost) {
-        // The lost take landed iff it is the last take of this holder the store applied before this one.
-        if (ans.lastOp === this.lost.op) {
-          this.held += this.lost.size;
-          this.free.committed = (this.free.committed ?? 0) + this.lost.size;
-          this.env.changed();
-        }
-        this.lost = undefined;
-      }
       if (ans.taken) {
         this.until = until;
         this.held += size.committed ?? 0;
@@ -248,16 +237,32 @@ export class CounterLease {
     if (newer) this.cap();
   }
 
-  /** Learns the outcome of a lost take with a take of nothing (it renews the lease; the holder is alive). Never throws. */
+  /** Learns the outcome of a lost take (`fenceLost`). Never throws. */
   async probe(): Promise<void> {
     await this.learnLost().catch(() => undefined);
   }
 
   /** The probe, in turn with the takes; rejects when the store does not answer. */
   private learnLost(): Promise<unknown> {
-    const run = this.takes.then(() => (this.lost ? this.send({ committed: 0 }, false) : undefined));
+    const run = this.takes.then(() => this.fenceLost());
     this.takes = run.catch(() => undefined);
     return run;
+  }
+
+  /**
+   * Fences the lost take off (so it cannot land after this), then reads whether it had: it landed
+   * iff it is the last take of this holder the store applied (no take is sent while one is lost).
+   */
+  private async fenceLost(): Promise<void> {
+    const lost = this.lost;
+    if (!lost) return;
+    const ans = await this.env.store.fence(this.counter, this.env.holder, this.env.nextOp());
+    if (ans.lastOp === lost.op) {
+      this.held += lost.size;
+      this.free.committed = (this.free.committed ?? 0) + lost.size;
+      this.env.changed();
+    }
+    this.lost = undefined;
   }
 
   private probeLater(): void {

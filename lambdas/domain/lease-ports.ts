@@ -42,8 +42,8 @@ export interface TakeAnswer {
   stored?: { limits: LeaseAmounts; at: number };
   /** Refused because the item carries limits newer than the take's: nothing was written; ask again with `stored`. */
   stale?: boolean;
-  /** A budget: the id of the last take of this holder that the store applied before this one. */
-  lastOp?: string;
+  /** A budget: the number of the last take of this holder that the store applied before this one. */
+  lastOp?: number;
 }
 
 /** What a write-back learned: leases that were gone, and counters whose item carries newer limits. */
@@ -76,9 +76,14 @@ export interface LeaseStore {
   /**
    * Adds `amount` to the counter (and, for a budget, to `holder`'s lease, renewed to `until`) in one
    * conditional write against the limits the item carries when they are newer than the counter's.
-   * `op` names the take in the item, so a take whose answer was lost is learned of at the next one.
+   * `op` (increasing per holder) numbers the take in the item, so a take whose answer was lost can be learned of.
    */
-  take(counter: LeaseCounter, holder: string, amount: LeaseAmounts, until: number, op?: string): Promise<TakeAnswer>;
+  take(counter: LeaseCounter, holder: string, amount: LeaseAmounts, until: number, op?: number): Promise<TakeAnswer>;
+  /**
+   * Fences off every take of `holder` numbered below `op` (one still in flight can no longer land)
+   * and answers the number of its last applied take, and its lease, as they were.
+   */
+  fence(counter: LeaseCounter, holder: string, op: number): Promise<{ lastOp?: number; held?: number }>;
   /** Releases expired leases found by a refused take; returns how many were released. */
   releaseExpired(counter: LeaseCounter, expired: TakeAnswer['expired']): Promise<number>;
   /**

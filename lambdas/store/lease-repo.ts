@@ -7,8 +7,9 @@
  *   hold, recorded per holder in the item's `lease_<holder>` (amount) and `leaseUntil_<holder>`
  *   (expiry, epoch seconds) attributes, updated in the same write as `committed`. So `committed ≤ limit` stays the
  *   invariant DynamoDB enforces, and a dead holder's lease can be found and released from the item.
- *   `leaseOp_<holder>` names the holder's last applied take: a take whose answer was lost (a store
- *   timeout after the write landed) is learned of by the holder's next take (docs/guarantees-leases.md).
+ *   `leaseOp_<holder>` numbers the holder's last applied take and `leaseFence_<holder>` fences off
+ *   its older ones: a take whose answer was lost (a store timeout; the write may land later still)
+ *   is fenced, then learned of (`fence`; docs/guarantees-leases.md).
  * - A rate window's slice is a conditional ADD to its `requests`/`tokens`; it ends with its minute.
  * - Every counter item carries its limits (`limit`, `requestLimit`, `tokenLimit`) and when they were
  *   set (`limitAt`). A take compares with the newer of those and the caller's cached limits, so a
@@ -29,12 +30,14 @@ import type {
   TakeAnswer,
 } from '../domain/ports';
 import { writeLeaseBatch } from './lease-batch';
-import { budgetCounters, LIMIT_ATTR, num, scopesOf, storedLimits, str } from './limit-counters';
+import { budgetCounters, LIMIT_ATTR, num, scopesOf, storedLimits } from './limit-counters';
 
 /** The attributes of a holder's lease in a budget counter item: amount held, expiry, last take applied. */
 const HELD = 'lease_';
 const UNTIL = 'leaseUntil_';
 const OP = 'leaseOp_';
+/** The holder's fence: its takes numbered below it can no longer land (one whose answer was lost and is learned of). */
+const FENCE = 'leaseFence_';
 
 /**
  * What a take learns from the item as it was before the take (taken) or as found (refused):
@@ -61,8 +64,8 @@ function answer(
   if (counter.kind === 'budget') {
     const mine = item?.[`${HELD}${holder}`];
     if (mine !== undefined || taken) out.held = num(mine) + (taken ? (amount.committed ?? 0) : 0);
-    const op = str(item?.[`${OP}${holder}`]);
-    if (op) out.lastOp = op;
+    const op = item?.[`${OP}${holder}`];
+    if (op !== undefined) out.lastOp = num(op);
   }
   const stored = storedLimits(item, counter.kind);
   if (stored) {
@@ -104,7 +107,7 @@ export class LeaseRepo implements LeaseStore, LimitCopies {
     return { budgets, windows };
   }
 
-  async take(counter: LeaseCounter, holder: string, amount: LeaseAmounts, until: number, op?: string): Promise<TakeAnswer> {
+  async take(counter: LeaseCounter, holder: string, amount: LeaseAmounts, until: number, op?: number): Promise<TakeAnswer> {
     const nowSec = Math.floor(this.now().getTime() / 1000);
     const dims = Object.keys(counter.limits) as LeaseDim[];
     // More than the whole limit: refused without a write (a fresh counter has no `committed` to compare).
@@ -132,10 +135,11 @@ export class LeaseRepo implements LeaseStore, LimitCopies {
       Object.assign(names, { '#h': `${HELD}${holder}`, '#u': `${UNTIL}${holder}` });
       adds.push('#h :a0');
       sets.push('#u = :until');
-      if (op) {
-        names['#o'] = `${OP}${holder}`;
+      if (op !== undefined) {
+        Object.assign(names, { '#o': `${OP}${holder}`, '#f': `${FENCE}${holder}` });
         values[':op'] = op;
         sets.push('#o = :op');
+        conditions.push('(attribute_not_exists(#f) OR #f < :op)');
       }
     }
     sets.push('expiresAt = :exp');
@@ -144,6 +148,32 @@ export class LeaseRepo implements LeaseStore, LimitCopies {
     // Refused on the room with limits newer than the item's: they are written alone, so no one takes against the older ones.
     if (!out.taken && !ans.stale && (ans.stored?.at ?? 0) < counter.limitsAt) await this.writeLimits(counter);
     return ans;
+  }
+
+  async fence(counter: LeaseCounter, holder: string, op: number): Promise<{ lastOp?: number; held?: number }> {
+    let item: Record<string, unknown> | undefined;
+    try {
+      const out = await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: counter.key,
+          UpdateExpression: 'SET #f = :op, expiresAt = if_not_exists(expiresAt, :exp)',
+          ConditionExpression: 'attribute_not_exists(#f) OR #f < :op',
+          ExpressionAttributeNames: { '#f': `${FENCE}${holder}` },
+          ExpressionAttributeValues: { ':op': op, ':exp': Math.floor(counter.resetAt.getTime() / 1000) + 86_400 },
+          ReturnValues: 'ALL_OLD',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      item = out.Attributes;
+    } catch (err) {
+      // A higher fence is there already (a later probe of this holder landed): the item as found still answers.
+      if ((err as Error).name !== 'ConditionalCheckFailedException') throw err;
+      item = (err as { Item?: Record<string, unknown> }).Item;
+    }
+    const last = item?.[`${OP}${holder}`];
+    const held = item?.[`${HELD}${holder}`];
+    return { ...(last !== undefined ? { lastOp: num(last) } : {}), ...(held !== undefined ? { held: num(held) } : {}) };
   }
 
   /** Writes a counter's limits into its item unless the item carries newer ones (the item is created if absent). */
@@ -228,10 +258,15 @@ export class LeaseRepo implements LeaseStore, LimitCopies {
           new UpdateCommand({
             TableName: this.table,
             Key: counter.key,
-            UpdateExpression: 'ADD committed :neg REMOVE #h, #u, #o',
+            UpdateExpression: 'ADD committed :neg REMOVE #h, #u, #o, #f',
             // Only if the holder has not renewed or changed it meanwhile.
             ConditionExpression: '#u = :u AND #h = :held',
-            ExpressionAttributeNames: { '#h': `${HELD}${e.holder}`, '#u': `${UNTIL}${e.holder}`, '#o': `${OP}${e.holder}` },
+            ExpressionAttributeNames: {
+              '#h': `${HELD}${e.holder}`,
+              '#u': `${UNTIL}${e.holder}`,
+              '#o': `${OP}${e.holder}`,
+              '#f': `${FENCE}${e.holder}`,
+            },
             ExpressionAttributeValues: { ':neg': -e.held, ':u': e.until, ':held': e.held },
           }),
         );

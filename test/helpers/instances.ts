@@ -4,7 +4,8 @@
  * A request goes the pipeline's way for its money — authenticate, reserve the worst case, settle
  * and record (core/metering.ts) — without a provider, so spend is known to the nano-dollar.
  * Each instance's store client takes faults: `dead` (a killed process: nothing reaches the store)
- * and `dropNext` (the next matching call lands, then its answer is lost as a timeout).
+ * `dropNext` (the next matching call lands, then its answer is lost as a timeout) and `lateNext`
+ * (the caller times out at once; the call reaches the store later, as after a store pause).
  */
 import { Agent } from 'node:http';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -28,7 +29,10 @@ export interface StoreFaults {
   dead: boolean;
   /** The next call whose command name matches lands in the store, then its answer is lost (a client timeout). */
   dropNext?: RegExp;
-  /** Calls whose answers were dropped. */
+  /** The next call whose command name matches times out at once for the caller, and reaches the store `lateMs` later. */
+  lateNext?: RegExp;
+  lateMs?: number;
+  /** Calls whose answers were dropped (or that were sent late). */
   dropped: string[];
 }
 
@@ -47,8 +51,14 @@ export function faultyClient(endpoint: string, faults: StoreFaults): DynamoDBDoc
   base.middlewareStack.add(
     (next, context) => async (args) => {
       if (faults.dead) throw timeout();
-      const out = await next(args);
       const name = String(context.commandName);
+      if (faults.lateNext?.test(name)) {
+        faults.lateNext = undefined;
+        faults.dropped.push(name);
+        setTimeout(() => void next(args).catch(() => undefined), faults.lateMs ?? 0);
+        throw timeout();
+      }
+      const out = await next(args);
       if (faults.dropNext?.test(name)) {
         faults.dropNext = undefined;
         faults.dropped.push(name);

@@ -179,8 +179,9 @@ export const ITEM_KINDS: readonly ItemKind[] = [
       // Budget leases: each holder's (a function instance's random name) amount held and lease expiry.
       'lease_*': 'number',
       'leaseUntil_*': 'number',
-      // The holder's last applied take (`<holder>.<n>`), so a take whose answer was lost is learned of.
-      'leaseOp_*': 'id',
+      // The number of the holder's last applied take, and its fence (takes below it cannot land).
+      'leaseOp_*': 'number',
+      'leaseFence_*': 'number',
     },
   },
   {

@@ -286,12 +286,11 @@ describe('a store answer lost after the write landed', () => {
     // Act
     await expect(d.request(secret, WORST, ACTUAL)).rejects.toMatchObject({ code: 'store_unavailable' });
     const lost = await counter(keyId);
-    now = new Date(now.getTime() + 5_000);
-    // The probe (a take of nothing) renews the lease: the store has heard from the holder again.
-    await vi.waitFor(
-      async () => expect((await counter(keyId))[`leaseUntil_${d.leases.holder}`]).toBe(lost[`leaseUntil_${d.leases.holder}`] + 5),
-      { timeout: LOST_TAKE_PROBE_MS + 3_000, interval: 50 },
-    );
+    // The probe fences the lost take off and reads whether it landed, by itself.
+    await vi.waitFor(async () => expect((await counter(keyId))[`leaseFence_${d.leases.holder}`]).toBeGreaterThan(0), {
+      timeout: LOST_TAKE_PROBE_MS + 3_000,
+      interval: 50,
+    });
     await d.leases.releaseAll();
 
     // Assess
@@ -299,6 +298,31 @@ describe('a store answer lost after the write landed', () => {
     expect(lost[`lease_${d.leases.holder}`]).toBeGreaterThan(0);
     expect(item[`lease_${d.leases.holder}`]).toBe(0);
     expect(item.committed).toBe(0);
+  }, 60_000);
+
+  it('a refill that reaches the store only after the instance gave up on it (a store pause) is fenced off, never held', async () => {
+    // Prepare: the refill times out for the instance at once and reaches the store 4 s later
+    now = new Date();
+    const { keyId, secret } = await keyWithBudget(1000 * WORST);
+    const [f] = instances(1) as [Instance];
+    f.faults.lateNext = /UpdateItem/;
+    f.faults.lateMs = LOST_TAKE_PROBE_MS + 2_000;
+
+    // Act: the probe runs (and fences) before the late refill arrives
+    await expect(f.request(secret, WORST, ACTUAL)).rejects.toMatchObject({ code: 'store_unavailable' });
+    await new Promise((r) => setTimeout(r, LOST_TAKE_PROBE_MS + 3_000));
+    const afterLate = await counter(keyId);
+    await f.request(secret, WORST, ACTUAL);
+    await f.leases.releaseAll();
+
+    // Assess: the late refill changed nothing; the next request took its own slice, all returned
+    const item = await counter(keyId);
+    expect(f.faults.dropped).toEqual(['UpdateItemCommand']);
+    expect(afterLate.committed).toBeUndefined();
+    expect(afterLate[`lease_${f.leases.holder}`]).toBeUndefined();
+    expect(item[`lease_${f.leases.holder}`]).toBe(0);
+    expect(item.spent).toBe(ACTUAL);
+    expect(item.committed).toBe(ACTUAL);
   }, 60_000);
 
   it('a write-back: retried as cut, counted once', async () => {

@@ -52,6 +52,10 @@ class MemoryStore implements LeaseStore {
     return answer;
   }
 
+  async fence(): Promise<{ lastOp?: number }> {
+    return {};
+  }
+
   async releaseExpired(): Promise<number> {
     return 0;
   }
