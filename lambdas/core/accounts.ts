@@ -6,13 +6,13 @@ import type * as z from 'zod';
 import type { Caller, Limits } from '../domain/caller';
 import { RouterError } from '../domain/errors';
 import { nanoToUsd } from '../domain/money';
-import type { AccountsStore, BillingStore, KeysStore, LimitsPort, UsageStore } from '../domain/ports';
+import type { AccountsStore, BillingStore, KeysStore, LimitCopies, LimitsPort, UsageStore } from '../domain/ports';
 import type { AccountFlags, AccountRecord, AccountStatus, ApiKeyRecord, Statement, StatementLine } from '../domain/records';
 import type { RefusalCount } from '../domain/refusals';
 import { addEvent, type UsageEvent, ZERO_TOTALS } from '../domain/usage';
 import { accountIdSchema, createAccountSchema, createKeySchema, updateAccountSchema } from './account-schemas';
 import { requestIdAt } from './ids';
-import { limitsFromInput, limitsInputSchema } from './limits';
+import { limitsFromInput, limitsInputSchema, stampLimits } from './limits';
 import type { PersonalDataCipher, PersonalFields } from './personal-data';
 import { type UsageGrouping, type UsageRow, usageReport } from './usage-report';
 
@@ -84,6 +84,8 @@ export interface AccountServiceDeps {
   usage: UsageStore;
   billing: BillingStore;
   limits: LimitsPort;
+  /** Where a changed limit is copied into the current counters, so every instance's next refill sees it (absent: only via the key cache). */
+  limitCopies?: LimitCopies;
   cipher: PersonalDataCipher;
   accountGraceDays: number;
   now(): Date;
@@ -165,7 +167,7 @@ export class AccountService {
     const a = await this.record(accountId);
     const changes: Partial<AccountRecord> = {};
     if (req.status) changes.status = req.status;
-    if (req.limits) changes.limits = { ...a.limits, ...limitsFromInput(req.limits) };
+    if (req.limits) changes.limits = stampLimits(a.limits, { ...a.limits, ...limitsFromInput(req.limits) }, this.d.now());
     if (req.email !== undefined || req.company !== undefined) {
       if (!(await this.d.cipher.hasKey(a.accountId)))
         throw RouterError.conflict('This account was erased; its personal data cannot be set again.', null, 'account_erased');
@@ -177,6 +179,7 @@ export class AccountService {
       });
     }
     await this.d.accounts.update(a.accountId, changes);
+    if (changes.limits) await this.d.limitCopies?.applyLimits({ kind: 'acct', id: a.accountId }, changes.limits, this.d.now());
     return this.getAccount(a.accountId);
   }
 
@@ -241,8 +244,10 @@ export class AccountService {
 
   async setKeyLimits(keyId: string, input: unknown) {
     const k = await this.keyRecord(keyId);
-    const limits = { ...(k.limits ?? {}), ...limitsFromInput(parse(limitsInputSchema(), input)) };
+    const limits = stampLimits(k.limits, { ...(k.limits ?? {}), ...limitsFromInput(parse(limitsInputSchema(), input)) }, this.d.now());
     await this.d.keys.setLimits(k.keyId, limits);
+    // The key's counters carry the new limits at once: every instance's next refill compares with them.
+    await this.d.limitCopies?.applyLimits({ kind: 'key', id: k.keyId }, limits, this.d.now());
     return keyView((await this.d.keys.getById(k.keyId))!);
   }
 

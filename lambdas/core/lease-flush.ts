@@ -8,7 +8,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { LeaseBatch, LeaseStore, LeaseTicket } from '../domain/ports';
-import { type CounterLease, LEASE_TTL_SECONDS } from './leases';
+import { LEASE_TTL_SECONDS } from './lease-policy';
+import type { CounterLease } from './leases';
 
 /** Settles arriving within this many milliseconds of each other share one write (longer with a metering linger). */
 export const FLUSH_COALESCE_MS = 2;
@@ -87,8 +88,11 @@ export class AccountFlush {
       try {
         cut.attempts++;
         this.writes++;
-        await this.store.writeBatch(this.accountId, cut.batch, true);
+        const { newer } = await this.store.writeBatch(this.accountId, cut.batch, true);
         this.unwritten = this.unwritten.filter((c) => c !== cut);
+        // The item's limits changed under this lease (an operator lowered or raised them): the slice is capped now.
+        for (const n of newer)
+          for (const l of this.leases) if (l.counter.key.pk === n.key.pk && l.counter.key.sk === n.key.sk) l.learn(n.limits, n.at, n.used);
       } catch (err) {
         failure = err;
         if (cut.attempts >= MAX_BATCH_ATTEMPTS) this.unwritten = this.unwritten.filter((c) => c !== cut);
@@ -108,7 +112,7 @@ export class AccountFlush {
       const hold = l.granted + keep;
       const holdDelta = hold - l.held;
       if (holdDelta === 0 && l.spent === 0 && l.requests === 0) continue;
-      writes.push({ key: l.counter.key, spent: l.spent, requests: l.requests, holdDelta, hold });
+      writes.push({ key: l.counter.key, spent: l.spent, requests: l.requests, holdDelta, hold, limitsAt: l.counter.limitsAt });
       l.held = hold;
       l.free.committed = keep;
       l.spent = 0;
@@ -116,6 +120,11 @@ export class AccountFlush {
       l.until = until;
     }
     if (writes.length) this.unwritten.push({ seq, attempts: 0, batch: { flushId: randomUUID(), holder: this.holder, until, writes } });
+  }
+
+  /** A lease's slice changed outside a request: written back soon (a cut slice goes back), then returned when idle. */
+  changed(): void {
+    void this.flush().catch(() => undefined);
   }
 
   /** After a quiet spell the unused leases go back, so other instances can use them. */
@@ -128,9 +137,10 @@ export class AccountFlush {
     this.idle.unref();
   }
 
-  /** Returns every unused lease now (tests, shutdown). */
+  /** Returns every unused lease now (tests, shutdown): a lost take is learned of first, so what it took goes back too. */
   async returnAll(): Promise<void> {
     clearTimeout(this.idle);
+    await Promise.all([...this.leases].map((l) => l.probe()));
     await this.flush(true);
     clearTimeout(this.idle);
   }

@@ -12,7 +12,8 @@ import { BudgetExceeded, RateLimited, type RateLimitState } from '../domain/erro
 import { nanoToUsd } from '../domain/money';
 import type { BudgetStatus, LeaseAmounts, LeaseCounter, LeaseStore, LimitsPort, Reservation } from '../domain/ports';
 import { AccountFlush } from './lease-flush';
-import { CounterLease, LeaseRefused } from './leases';
+import { LeaseRefused } from './lease-policy';
+import { CounterLease } from './leases';
 
 export interface LeasedLimitsDeps {
   store: LeaseStore;
@@ -25,6 +26,9 @@ export interface LeasedLimitsDeps {
   lingerMs?: number;
 }
 
+/** How long `releaseAll` waits for the store before leaving the rest to lease expiry. */
+export const RELEASE_ALL_WAIT_MS = 5_000;
+
 const keyOf = (c: LeaseCounter) => `${c.key.pk}|${c.key.sk}`;
 
 /** The reservation of a request whose key and account have no limits. */
@@ -35,6 +39,8 @@ export class LeasedLimits implements LimitsPort {
   private readonly accounts = new Map<string, AccountFlush>();
   private readonly now: () => Date;
   private prunedAt = 0;
+  /** Numbers this holder's takes and fences (lease-repo.ts): increasing for as long as the holder lives. */
+  private ops = 0;
   readonly holder: string;
 
   constructor(private readonly deps: LeasedLimitsDeps) {
@@ -64,12 +70,14 @@ export class LeasedLimits implements LimitsPort {
         nowSec: this.nowSec,
         writing: () => !!flush?.writing(),
         written: () => flush?.written() ?? Promise.resolve(),
+        changed: () => flush?.changed(),
+        nextOp: () => ++this.ops,
       });
       flush?.leases.add(l);
       this.leases.set(id, l);
     }
-    // Limits come from the caller (cached at most KEY_CACHE_TTL_MS): a changed limit applies to the next take.
-    l.counter = counter;
+    // Limits come from the caller (cached at most KEY_CACHE_TTL_MS); limits the store answered with win while newer.
+    l.refresh(counter);
     return l;
   }
 
@@ -191,6 +199,24 @@ export class LeasedLimits implements LimitsPort {
   /** Writes every pending settle and returns every unused lease (tests; an instance about to stop). */
   async returnAll(): Promise<void> {
     await Promise.all([...this.accounts.values()].map((f) => f.returnAll()));
+  }
+
+  /**
+   * Releases every slice this instance holds: pending settles written, unused leases returned, a
+   * lost take learned of and returned. The close path of a stopping instance calls it; it waits at
+   * most `waitMs` (each store call is bounded too) and never throws — what it could not return
+   * expires with the lease (LEASE_TTL_SECONDS).
+   */
+  async releaseAll(waitMs = RELEASE_ALL_WAIT_MS): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.returnAll().catch(() => undefined),
+      new Promise<void>((r) => {
+        timer = setTimeout(r, waitMs);
+        timer.unref();
+      }),
+    ]);
+    clearTimeout(timer);
   }
 
   /** Store writes made by write-backs so far (for the per-request counts). */

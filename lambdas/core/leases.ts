@@ -7,51 +7,25 @@
  * near the limit. The store's condition (`used + slice ≤ limit`) is what makes overspending
  * impossible; this class only decides how much to ask for and who may use it.
  */
-import type { LeaseAmounts, LeaseCounter, LeaseDim, LeaseStore, TakeAnswer } from '../domain/ports';
-
-/** A lease is renewed (by every take and write-back) to this many seconds ahead. */
-export const LEASE_TTL_SECONDS = 32 * 60;
-/** A budget lease grants only while it has this long left: the longest a request runs (Lambda's 15 min) plus a margin. */
-export const LEASE_MIN_LEFT_SECONDS = 16 * 60;
-/** The share of a budget's remaining room one slice takes. */
-export const BUDGET_SLICE_FRACTION = 1 / 8;
-/** The share of a rate window's remaining room one slice takes. */
-export const RATE_SLICE_FRACTION = 1 / 4;
-/** A slice covers at most this many requests' worst cases. */
-export const SLICE_MAX_REQUESTS = 64;
-/** Near the limit (room below this many worst cases), unused lease is returned at every write-back. */
-export const NEAR_LIMIT_REQUESTS = 4;
-/** Refills tried for one batch of waiters before the rest is refused (each try follows a refusal with fresh room). */
-const MAX_REFILL_ROUNDS = 4;
-
-/** A request the counter cannot admit: the store reported `room` left. */
-export class LeaseRefused extends Error {
-  constructor(
-    readonly counter: LeaseCounter,
-    readonly dim: LeaseDim,
-    readonly room: number,
-  ) {
-    super('lease refused');
-  }
-}
+import type { LeaseAmounts, LeaseCounter, LeaseDim, TakeAnswer } from '../domain/ports';
+import {
+  BUDGET_SLICE_FRACTION,
+  dimsOf,
+  LEASE_MIN_LEFT_SECONDS,
+  LEASE_TTL_SECONDS,
+  type LeaseEnv,
+  LeaseRefused,
+  LOST_TAKE_PROBE_MS,
+  MAX_REFILL_ROUNDS,
+  NEAR_LIMIT_REQUESTS,
+  RATE_SLICE_FRACTION,
+  SLICE_MAX_REQUESTS,
+} from './lease-policy';
 
 interface Waiter {
   short: LeaseAmounts;
   resolve(): void;
   reject(err: unknown): void;
-}
-
-const dimsOf = (c: LeaseCounter) => Object.keys(c.limits) as LeaseDim[];
-
-/** What the lease needs from its owner. */
-export interface LeaseEnv {
-  store: LeaseStore;
-  holder: string;
-  nowSec(): number;
-  /** True while a write-back of this counter's account is unwritten (the store's hold may lag ours). */
-  writing(): boolean;
-  /** Resolves when the write-back now in flight has ended, written or not (bounded by the store's timeouts). */
-  written(): Promise<void>;
 }
 
 export class CounterLease {
@@ -73,6 +47,11 @@ export class CounterLease {
   lastUse = 0;
   private queue: Waiter[] = [];
   private draining = false;
+  /** Takes of this lease run one at a time (so a lost one is the last one sent). */
+  private takes: Promise<unknown> = Promise.resolve();
+  /** A take whose answer was lost: it may have landed, or land later. It is fenced off and learned of before the next take. */
+  private lost: { op: number; size: number } | undefined;
+  private probing: NodeJS.Timeout | undefined;
 
   constructor(
     public counter: LeaseCounter,
@@ -121,6 +100,8 @@ export class CounterLease {
         resolve,
         reject: (err) => {
           this.hold(part, -1);
+          // What it had taken from the slice goes back, within a lowered limit's cap.
+          this.cap();
           reject(err);
         },
       });
@@ -164,23 +145,135 @@ export class CounterLease {
     return size;
   }
 
-  private async take(size: LeaseAmounts): Promise<TakeAnswer> {
-    const until = this.env.nowSec() + LEASE_TTL_SECONDS;
-    let ans = await this.env.store.take(this.counter, this.env.holder, size, until);
+  /** One take at a time (see `takes`); a take refused on stale limits is asked again with the store's. */
+  private take(size: LeaseAmounts): Promise<TakeAnswer> {
+    const run = this.takes.then(() => this.takeOnce(size));
+    this.takes = run.catch(() => undefined);
+    return run;
+  }
+
+  private async takeOnce(size: LeaseAmounts): Promise<TakeAnswer> {
+    let ans = await this.send(size);
+    // The item carries newer limits than the caller's cache: learned, and asked again against them.
+    if (ans.stale) ans = await this.send(size);
     // Refused while dead instances' leases expired in the item: release them and try once more.
     if (!ans.taken && ans.expired.length && (await this.env.store.releaseExpired(this.counter, ans.expired)) > 0)
-      ans = await this.env.store.take(this.counter, this.env.holder, size, until);
+      ans = await this.send(size);
+    else if (ans.taken && ans.expired.length) {
+      // Taken, with expired leases of others in the item: any instance's refill releases them, off the request's path.
+      void this.env.store.releaseExpired(this.counter, ans.expired).catch(() => undefined);
+    }
+    return ans;
+  }
+
+  /** One store take: learns the item's limits, the outcome of a take whose answer was lost, and this holder's lease. */
+  private async send(size: LeaseAmounts): Promise<TakeAnswer> {
+    const until = this.env.nowSec() + LEASE_TTL_SECONDS;
+    const budget = this.counter.kind === 'budget';
+    const op = budget ? this.env.nextOp() : undefined;
+    let ans: TakeAnswer;
+    try {
+      ans = await this.env.store.take(this.counter, this.env.holder, size, until, op);
+    } catch (err) {
+      // No answer: the write may have landed. Until a later answer says, the lease does not know what it holds.
+      if (op !== undefined) {
+        this.lost = { op, size: size.committed ?? 0 };
+        this.probeLater();
+      }
+      throw err;
+    }
+    if (ans.stored && ans.stored.at > this.counter.limitsAt)
+      this.counter = { ...this.counter, limits: { ...this.counter.limits, ...ans.stored.limits }, limitsAt: ans.stored.at };
     this.used = ans.used;
-    if (ans.taken && this.counter.kind === 'budget') {
-      this.until = until;
-      this.held += size.committed ?? 0;
+    if (budget) {
+      if (ans.taken) {
+        this.until = until;
+        this.held += size.committed ?? 0;
+      }
       // Someone released this holder's lease (it outlived its expiry): trust the store's figure.
       if (ans.held !== undefined && ans.held !== this.held && !this.env.writing()) {
         this.free.committed = (this.free.committed ?? 0) + ans.held - this.held;
         this.held = ans.held;
       }
     }
+    this.cap();
     return ans;
+  }
+
+  /**
+   * The counter holds more than its limit (the limit was lowered under the slices the instances
+   * hold): this lease stops granting from the excess — its unused slice shrinks by the overshoot,
+   * to nothing at most — and the next write-back returns it.
+   */
+  private cap(): void {
+    let cut = false;
+    for (const d of dimsOf(this.counter)) {
+      const over = -this.room(d);
+      const free = this.free[d] ?? 0;
+      if (over > 0 && free > 0) {
+        this.free[d] = free - Math.min(free, over);
+        cut = true;
+      }
+    }
+    if (cut && this.counter.kind === 'budget') this.env.changed();
+  }
+
+  /** A write-back found newer limits in the item: learn them and the counter's value, cap the slice. */
+  learn(limits: LeaseAmounts, at: number, used: LeaseAmounts): void {
+    if (at <= this.counter.limitsAt) return;
+    this.counter = { ...this.counter, limits: { ...this.counter.limits, ...limits }, limitsAt: at };
+    this.used = { ...this.used, ...used };
+    this.cap();
+  }
+
+  /** Newer limits from the caller (its cache refreshed) replace the ones known; older ones never do. */
+  refresh(counter: LeaseCounter): void {
+    const newer = counter.limitsAt > this.counter.limitsAt;
+    this.counter =
+      newer || counter.limitsAt === this.counter.limitsAt
+        ? counter
+        : { ...counter, limits: this.counter.limits, limitsAt: this.counter.limitsAt };
+    // A lowered limit the cache brought: the slice is capped against the counter's last known value.
+    if (newer) this.cap();
+  }
+
+  /** Learns the outcome of a lost take (`fenceLost`). Never throws. */
+  async probe(): Promise<void> {
+    await this.learnLost().catch(() => undefined);
+  }
+
+  /** The probe, in turn with the takes; rejects when the store does not answer. */
+  private learnLost(): Promise<unknown> {
+    const run = this.takes.then(() => this.fenceLost());
+    this.takes = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * Fences the lost take off (so it cannot land after this), then reads whether it had: it landed
+   * iff it is the last take of this holder the store applied (no take is sent while one is lost).
+   */
+  private async fenceLost(): Promise<void> {
+    const lost = this.lost;
+    if (!lost) return;
+    const ans = await this.env.store.fence(this.counter, this.env.holder, this.env.nextOp());
+    if (ans.lastOp === lost.op) {
+      this.held += lost.size;
+      this.free.committed = (this.free.committed ?? 0) + lost.size;
+      this.env.changed();
+    }
+    this.lost = undefined;
+  }
+
+  private probeLater(): void {
+    if (this.probing) return;
+    this.probing = setTimeout(() => {
+      this.probing = undefined;
+      void this.probe().then(() => {
+        if (this.lost) this.probeLater();
+      });
+    }, LOST_TAKE_PROBE_MS);
+    this.probing.unref();
   }
 
   /** Serves the waiting requests, one refill (one store write) for all waiting at that moment. */
@@ -203,6 +296,17 @@ export class CounterLease {
       for (let round = 0; round < MAX_REFILL_ROUNDS && pending.length; round++) {
         const demand: LeaseAmounts = {};
         for (const d of dims) demand[d] = pending.reduce((n, w) => n + (w.short[d] ?? 0), 0);
+        // A take whose answer was lost is learned of before another is sent (so at most one is ever
+        // unknown); if it landed, its slice may already cover the waiters.
+        if (this.lost) {
+          await this.learnLost();
+          if (dims.every((d) => (this.free[d] ?? 0) >= (demand[d] ?? 0))) {
+            for (const d of dims) this.free[d] = (this.free[d] ?? 0) - (demand[d] ?? 0);
+            if (this.counter.kind === 'budget') this.granted += demand.committed ?? 0;
+            for (const w of pending) w.resolve();
+            return;
+          }
+        }
         const size = round === 0 ? this.sliceFor(demand) : demand;
         let ans = await this.take(size);
         // Refused while this instance's own write-back (which returns unused lease) is in flight: the

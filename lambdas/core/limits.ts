@@ -17,6 +17,7 @@ export const limitsInputSchema = lazy(() =>
 );
 export type LimitsInput = z.infer<ReturnType<typeof limitsInputSchema>>;
 
+/** Limits as operators give them, in the stored form (nano-USD); `setAt` is stamped by the change (`stampLimits`). */
 export function limitsFromInput(input: LimitsInput): Limits {
   return {
     ...(input.rpm !== undefined ? { rpm: input.rpm } : {}),
@@ -24,4 +25,12 @@ export function limitsFromInput(input: LimitsInput): Limits {
     ...(input.dailyBudgetUsd !== undefined ? { dailyBudgetNanoUsd: usdToNano(input.dailyBudgetUsd) } : {}),
     ...(input.monthlyBudgetUsd !== undefined ? { monthlyBudgetNanoUsd: usdToNano(input.monthlyBudgetUsd) } : {}),
   };
+}
+
+/**
+ * Limits as changed at `now`: `setAt` orders the change after every earlier one, even under a
+ * clock that went back (the counters' copies compare it; store/lease-repo.ts).
+ */
+export function stampLimits(previous: Limits | undefined, next: Limits, now: Date): Limits {
+  return { ...next, setAt: Math.max(now.getTime(), (previous?.setAt ?? 0) + 1) };
 }

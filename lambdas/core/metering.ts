@@ -1,6 +1,6 @@
 /**
- * Metering shared by the routes that call providers (chat, embeddings): one usage record per
- * request, written reliably, then the budget reservation settled, then one log line of counts.
+ * Metering shared by the routes that call providers (chat, embeddings): the budget reservation
+ * settled, then one usage record per request, both written reliably, then one log line of counts.
  * Nothing of the request's content is written or logged, only ids, counts and timings.
  */
 
@@ -74,8 +74,8 @@ async function persistently(
 }
 
 /**
- * Writes the usage record (with the client IP sealed for the account, when known), retrying
- * transient store errors, then settles the reservation with the exact cost. What still fails goes
+ * Settles the reservation with the exact cost, then writes the usage record (with the client IP
+ * sealed for the account, when known), retrying transient store errors. What still fails goes
  * to the outbox, replayed idempotently when the store is back. Never throws: the client already
  * has its answer, and a failure is logged by name.
  *
@@ -88,8 +88,9 @@ export async function finishMetering(deps: MeteringDeps, event: UsageEvent, ctx:
     event.ipSealed = await deps.sealForAccount(caller.accountId, meta.sourceIp).catch(() => undefined);
   }
   const analytics = !caller.analyticsOptOut;
-  const recorded = await persistently(() => deps.recordUsage(event, { analytics }), deps, 'usage record failed', event.requestId);
-  // Settling must not be lost either: a hold left unsettled would later be released without its spend.
+  // The settle is written before the record: a hold released after its holder died (an expired lease,
+  // an expired reservation) then never takes back the spend of a request that has a record. A process
+  // killed between the two leaves spend counted without a record, never a record whose spend was returned.
   const settled = reservation
     ? await persistently(
         () => reservation.settle(event.costNanoUsd, event.promptTokens + event.completionTokens),
@@ -98,6 +99,7 @@ export async function finishMetering(deps: MeteringDeps, event: UsageEvent, ctx:
         event.requestId,
       )
     : true;
+  const recorded = await persistently(() => deps.recordUsage(event, { analytics }), deps, 'usage record failed', event.requestId);
   const pending: OutboxEntry = { format: 'ctr.outbox/1', requestId: event.requestId, accountId: event.accountId };
   if (!recorded) pending.usage = { event, analytics };
   if (!settled && reservation?.ticket) pending.settle = { ticket: reservation.ticket, actualCostNano: event.costNanoUsd };

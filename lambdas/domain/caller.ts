@@ -8,6 +8,12 @@ export interface Limits {
   tpm?: number;
   dailyBudgetNanoUsd?: number;
   monthlyBudgetNanoUsd?: number;
+  /**
+   * When these limits were last set (epoch ms; absent before any change). It orders a change
+   * against the copy of the limit that the budget and rate counters carry: the newer one wins
+   * (store/lease-repo.ts), so an instance's cached limits never override a change it has not seen.
+   */
+  setAt?: number;
 }
 
 /** The authenticated caller, with the limits that apply to it. */

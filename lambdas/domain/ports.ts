@@ -7,6 +7,7 @@
 import type { Caller, Limits } from './caller';
 import type { ChatRequest, EmbeddingsRequest } from './chat-request';
 import type { RateLimitState } from './errors';
+import type { LeaseBatch, LimitKey } from './lease-ports';
 import type { ChatCompletion, ChatCompletionChunk, EmbeddingResponse } from './openai';
 import type { ProviderSettings } from './provider';
 import type { AccountRecord, ApiKeyRecord, AuditEntry, Statement, SupportMessage, SupportTicket } from './records';
@@ -57,12 +58,6 @@ export interface ProviderAdapter {
 
 // ── Budgets and rate limits ─────────────────────────────────────────────────────────────────
 
-/** A key of an item in the limits table (a budget counter, a reservation). */
-export interface LimitKey {
-  pk: string;
-  sk: string;
-}
-
 /**
  * What settling a budget hold needs, as data rather than a closure, so that a settle that could
  * not be written can be queued to the outbox and replayed later (idempotent by the reservation's
@@ -84,57 +79,17 @@ export interface LeaseTicket {
   lease: LeaseBatch;
 }
 
-/** One dimension of a limits counter: a budget's committed nano-USD, a rate window's requests or tokens. */
-export type LeaseDim = 'committed' | 'requests' | 'tokens';
-
-/** Amounts per dimension (only the dimensions a counter limits). */
-export type LeaseAmounts = Partial<Record<LeaseDim, number>>;
-
-/** A counter a lease draws on: a budget period or a one-minute rate window of an account or a key. */
-export interface LeaseCounter {
-  key: LimitKey;
-  kind: 'budget' | 'rate';
-  /** The limit of each dimension the counter enforces. */
-  limits: LeaseAmounts;
-  who: 'account' | 'API key';
-  /** E.g. "monthly budget of this account" (for refusals). */
-  label: string;
-  resetAt: Date;
-}
-
-/** What the store answered to a take: the counter's values after it (taken) or as found (refused). */
-export interface TakeAnswer {
-  taken: boolean;
-  used: LeaseAmounts;
-  /** Holders whose budget lease expired unrenewed (their instance died), as found: released by `releaseExpired`. */
-  expired: Array<{ holder: string; held: number; until: number }>;
-  /** A budget: the asking holder's lease as the store has it (absent when it has none). */
-  held?: number;
-}
-
-/** A budget lease's write-back: settled spend moves from the holder's lease to the counter, unused lease is returned. */
-export interface LeaseBatch {
-  flushId: string;
-  holder: string;
-  /** Epoch seconds until which the holder's lease is renewed. */
-  until: number;
-  writes: Array<{ key: LimitKey; spent: number; requests: number; holdDelta: number; hold: number }>;
-}
-
-/** Leases on budgets and rate windows (store/lease-repo.ts). Each call is one store round trip. */
-export interface LeaseStore {
-  /** The caller's budget counters and current rate windows. */
-  counters(caller: Caller, now: Date): { budgets: LeaseCounter[]; windows: LeaseCounter[] };
-  /** Adds `amount` to the counter (and, for a budget, to `holder`'s lease, renewed to `until`) in one conditional write. */
-  take(counter: LeaseCounter, holder: string, amount: LeaseAmounts, until: number): Promise<TakeAnswer>;
-  /** Releases expired leases found by a refused take; returns how many were released. */
-  releaseExpired(counter: LeaseCounter, expired: TakeAnswer['expired']): Promise<number>;
-  /**
-   * Writes a batch once (a marker makes replays no-ops). `recreate`: if the holder's lease was swept,
-   * hold `hold` again; otherwise (an outbox replay) only the spend is added. Returns the keys whose lease was gone.
-   */
-  writeBatch(accountId: string, batch: LeaseBatch, recreate: boolean): Promise<LimitKey[]>;
-}
+export type {
+  BatchAnswer,
+  LeaseAmounts,
+  LeaseBatch,
+  LeaseCounter,
+  LeaseDim,
+  LeaseStore,
+  LimitCopies,
+  LimitKey,
+  TakeAnswer,
+} from './lease-ports';
 
 /** A budget/rate-limit hold taken before calling a provider and settled after. */
 export interface Reservation {

@@ -73,6 +73,12 @@ export interface Runtime {
   /** What an outbox replay needs. */
   outboxReplay: OutboxReplayDeps;
   log: Logger;
+  /**
+   * What a stopping instance does last, after its requests have ended: every budget slice it holds
+   * goes back to the store (bounded; what it cannot return expires with its lease) and its pending
+   * refusal counts are written.
+   */
+  close(): Promise<void>;
 }
 
 let current: Promise<Runtime> | undefined;
@@ -92,8 +98,9 @@ export async function createRuntime(env: NodeJS.ProcessEnv = process.env, log: L
   const usage = new UsageRepo(db, tables.usage, config.retention.usageDays, tables.accounts, lingerMs);
   const cipher = new PersonalDataCipher(lazyKeyProvider(env), new DataKeysRepo(db, tables.dataKeys));
   const limits = new LimitsRepo(homeDb, tables.limits, config.retention.rateLimitSeconds);
+  const leaseRepo = new LeaseRepo(homeDb, tables.limits, config.retention.rateLimitSeconds);
   const leases = new LeasedLimits({
-    store: new LeaseRepo(homeDb, tables.limits, config.retention.rateLimitSeconds),
+    store: leaseRepo,
     status: (caller) => limits.budgetStatus(caller),
     lingerMs,
   });
@@ -107,6 +114,7 @@ export async function createRuntime(env: NodeJS.ProcessEnv = process.env, log: L
     usage,
     billing,
     limits,
+    limitCopies: leaseRepo,
     cipher,
     accountGraceDays: config.retention.accountGraceDays,
     now: () => new Date(),
@@ -186,6 +194,7 @@ export async function createRuntime(env: NodeJS.ProcessEnv = process.env, log: L
       }),
   );
   const privacyAuth = lazy(() => new Authenticator((secret) => accounts.resolveCaller(secret, { allowRestricted: true })));
+  const refusals = new RefusalCounter(refusalsRepo, log);
   return {
     config,
     catalog,
@@ -196,7 +205,7 @@ export async function createRuntime(env: NodeJS.ProcessEnv = process.env, log: L
     limits,
     leases,
     accounts,
-    refusals: new RefusalCounter(refusalsRepo, log),
+    refusals,
     get privacy() {
       return privacy();
     },
@@ -215,6 +224,9 @@ export async function createRuntime(env: NodeJS.ProcessEnv = process.env, log: L
     outbox,
     outboxReplay,
     log,
+    close: async () => {
+      await Promise.all([leases.releaseAll(), refusals.flush()]);
+    },
   };
 }
 

@@ -234,6 +234,8 @@ export async function startLocalServer(options: {
       await within(options.stopWindowMs ?? stopWindowMs());
       stopping.abort();
       await within(CLOSE_WAIT_MS);
+      // The budget slices this instance holds go back to the store (bounded by the runtime).
+      await (await options.runtime).close();
       server.closeAllConnections();
       await closed;
     },

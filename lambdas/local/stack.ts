@@ -111,7 +111,6 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         clearInterval(timer);
         await rt.localJobs?.idle();
         await server.close();
-        await rt.refusals.flush();
         obs.flush();
         await dynamo.stop();
       },

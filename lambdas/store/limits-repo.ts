@@ -22,13 +22,14 @@ import type { Caller } from '../domain/caller';
 import { BudgetExceeded, RateLimited, type RateLimitState } from '../domain/errors';
 import { nanoToUsd } from '../domain/money';
 import type { BudgetStatus, LimitsPort, Reservation, SettleTicket } from '../domain/ports';
+import { LONGEST_REQUEST_SECONDS, WRITE_BACK_SECONDS } from '../domain/request-bounds';
 import { settleBudget } from './budget-settle';
 import { withConflictRetry } from './dynamo';
 import { writeLeaseBatch } from './lease-batch';
 import { type BudgetCounter, budgetCounters, type CounterKey, counterExpiry, pad, type Scope, scopesOf } from './limit-counters';
 
-/** How long a reservation may stay unsettled: the longest a request can run (Lambda's 15 min) plus a margin. */
-export const RESERVATION_TTL_SECONDS = 16 * 60;
+/** How long a reservation may stay unsettled: the longest a request runs plus the longest its settle takes (16 min). */
+export const RESERVATION_TTL_SECONDS = LONGEST_REQUEST_SECONDS + WRITE_BACK_SECONDS;
 
 export class LimitsRepo implements LimitsPort {
   constructor(
@@ -201,10 +202,13 @@ export class LimitsRepo implements LimitsPort {
                 Update: {
                   TableName: this.table,
                   Key: { pk: c.pk, sk: c.sk },
-                  UpdateExpression: 'ADD committed :amt SET #limit = :limit, expiresAt = :exp',
-                  ConditionExpression: 'attribute_not_exists(committed) OR committed <= :cap',
+                  UpdateExpression: 'ADD committed :amt SET #limit = :limit, limitAt = :at, expiresAt = :exp',
+                  // As a lease's take: never against limits older than the counter's copy (store/lease-repo.ts).
+                  ConditionExpression:
+                    '(attribute_not_exists(limitAt) OR limitAt <= :at) AND (attribute_not_exists(committed) OR committed <= :cap)',
                   ExpressionAttributeNames: { '#limit': 'limit' },
                   ExpressionAttributeValues: {
+                    ':at': c.limitsAt,
                     ':amt': amount,
                     ':cap': c.limit - amount,
                     ':limit': c.limit,
@@ -316,13 +320,15 @@ export class LimitsRepo implements LimitsPort {
     return counters.map((c, i) => {
       const item = items[i]!;
       const committed = Number(item.committed ?? 0);
+      // The counter's copy of the limit wins when newer than the caller's (cached) one.
+      const limit = Number(item.limitAt ?? 0) > c.limitsAt && item.limit !== undefined ? Number(item.limit) : c.limit;
       return {
         scope: c.pk.startsWith('budget#acct#') ? 'account' : 'key',
         period: c.sk,
-        limitUsd: nanoToUsd(c.limit),
+        limitUsd: nanoToUsd(limit),
         committedUsd: nanoToUsd(committed),
         spentUsd: nanoToUsd(Number(item.spent ?? 0)),
-        remainingUsd: nanoToUsd(Math.max(0, c.limit - committed)),
+        remainingUsd: nanoToUsd(Math.max(0, limit - committed)),
       };
     });
   }

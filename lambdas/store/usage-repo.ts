@@ -82,7 +82,7 @@ export class UsageRepo implements UsageStore {
     if (!outcome.recorded) return false;
     // The service-wide statistics item is shared by every account: updating it outside the transaction
     // keeps it from turning records into conflicts. Best effort: the statistics are anonymized
-    // aggregates, not billing data, so the caller (metering, whose budget settle comes next) does not
+    // aggregates, not billing data, so the caller (metering) does not
     // wait for them; `idle()` does.
     if (options.analytics) void this.addStats(`day#${day}#${event.servedModel}`, expiresAt, event.promptTokens, event.completionTokens);
     return true;

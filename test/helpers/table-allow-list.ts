@@ -157,7 +157,17 @@ export const ITEM_KINDS: readonly ItemKind[] = [
     table: 'limits',
     name: 'rate window',
     matches: pkSk('rate#', 'min#'),
-    attributes: { pk: 'id', sk: 'id', requests: 'number', tokens: 'number', expiresAt: 'number' },
+    attributes: {
+      pk: 'id',
+      sk: 'id',
+      requests: 'number',
+      tokens: 'number',
+      expiresAt: 'number',
+      // The window's limits as last set, and when (the counter's copy of the key's or account's limits).
+      requestLimit: 'number',
+      tokenLimit: 'number',
+      limitAt: 'number',
+    },
   },
   {
     table: 'limits',
@@ -168,12 +178,16 @@ export const ITEM_KINDS: readonly ItemKind[] = [
       sk: 'id',
       committed: 'number',
       limit: 'number',
+      limitAt: 'number',
       spent: 'number',
       requests: 'number',
       expiresAt: 'number',
       // Budget leases: each holder's (a function instance's random name) amount held and lease expiry.
       'lease_*': 'number',
       'leaseUntil_*': 'number',
+      // The number of the holder's last applied take, and its fence (takes below it cannot land).
+      'leaseOp_*': 'number',
+      'leaseFence_*': 'number',
     },
   },
   {
@@ -290,7 +304,7 @@ export interface CatalogNames {
 
 const ID = /^[A-Za-z0-9_.:/#@+=-]{1,200}$/;
 const TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/;
-const LIMIT_NAMES = new Set(['rpm', 'tpm', 'dailyBudgetNanoUsd', 'monthlyBudgetNanoUsd']);
+const LIMIT_NAMES = new Set(['rpm', 'tpm', 'dailyBudgetNanoUsd', 'monthlyBudgetNanoUsd', 'setAt']);
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**

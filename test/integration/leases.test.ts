@@ -7,8 +7,8 @@
  */
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LEASE_TTL_SECONDS } from '../../lambdas/core/lease-policy';
 import { LeasedLimits } from '../../lambdas/core/leased-limits';
-import { LEASE_TTL_SECONDS } from '../../lambdas/core/leases';
 import type { Caller } from '../../lambdas/domain/caller';
 import { createTables, type LocalDynamo, startDynamoLocal } from '../../lambdas/local/dynamodb-local';
 import { LeaseRepo } from '../../lambdas/store/lease-repo';

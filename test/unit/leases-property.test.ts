@@ -9,7 +9,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { LeasedLimits } from '../../lambdas/core/leased-limits';
-import type { LeaseAmounts, LeaseBatch, LeaseCounter, LeaseStore, TakeAnswer } from '../../lambdas/domain/ports';
+import type { BatchAnswer, LeaseAmounts, LeaseBatch, LeaseCounter, LeaseStore, TakeAnswer } from '../../lambdas/domain/ports';
 
 /** One budget counter in memory; every call yields to the event loop a random number of times first. */
 class MemoryStore implements LeaseStore {
@@ -32,6 +32,7 @@ class MemoryStore implements LeaseStore {
       key: { pk: 'budget#acct#a', sk: 'month#2026-05' },
       kind: 'budget',
       limits: { committed: this.limit },
+      limitsAt: 0,
       who: 'account',
       label: 'monthly budget of this account',
       resetAt: new Date('2026-06-01T00:00:00Z'),
@@ -51,13 +52,17 @@ class MemoryStore implements LeaseStore {
     return answer;
   }
 
+  async fence(): Promise<{ lastOp?: number }> {
+    return {};
+  }
+
   async releaseExpired(): Promise<number> {
     return 0;
   }
 
-  async writeBatch(_accountId: string, batch: LeaseBatch): Promise<[]> {
+  async writeBatch(_accountId: string, batch: LeaseBatch): Promise<BatchAnswer> {
     await this.jitter();
-    if (this.markers.has(batch.flushId)) return [];
+    if (this.markers.has(batch.flushId)) return { gone: [], newer: [] };
     this.markers.add(batch.flushId);
     for (const w of batch.writes) {
       this.committed += w.spent + w.holdDelta;
@@ -65,7 +70,7 @@ class MemoryStore implements LeaseStore {
       this.peak = Math.max(this.peak, this.committed);
       this.holders.set(batch.holder, (this.holders.get(batch.holder) ?? 0) + w.holdDelta);
     }
-    return [];
+    return { gone: [], newer: [] };
   }
 }
 
