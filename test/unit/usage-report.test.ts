@@ -6,31 +6,21 @@ import { describe, expect, it } from 'vitest';
 import { type RefusalCount, RefusalCounter, refusalReason } from '../../lambdas/core/refusals';
 import { percentiles, usageReport } from '../../lambdas/core/usage-report';
 import type { UsageEvent } from '../../lambdas/domain/usage';
+import { usageEventOf } from '../helpers/usage-records';
 
 const event = (at: string, keyId: string, latencyMs: number, status = 'ok'): UsageEvent =>
-  ({
-    requestId: `r-${at}-${latencyMs}`,
+  usageEventOf({
     accountId: 'acme',
+    requestId: `r-${at}-${latencyMs}`,
     keyId,
     at,
-    requestedModel: 'm',
     servedModel: 'm',
-    provider: 'p',
-    upstreamModel: 'u',
-    stream: false,
     latencyMs,
     ttftMs: latencyMs / 2,
     status,
-    usageSource: 'upstream',
-    attempts: 1,
-    promptTokens: 10,
-    completionTokens: 5,
-    cachedReadTokens: 0,
-    cacheWriteTokens: 0,
-    reasoningTokens: 0,
     costNanoUsd: 100,
     referenceCostNanoUsd: 150,
-  }) as UsageEvent;
+  });
 
 describe('usage reports', () => {
   it('gives nearest-rank percentiles, skipping values that are not numbers', () => {
