@@ -3,9 +3,11 @@
  * or a deployed stack. Run `npx ctr help`. Every command goes through the same AccountService as
  * the admin API.
  */
+
 import { parseArgs } from 'node:util';
 import { configPath } from '../core/config';
 import type { LimitsInput } from '../core/limits';
+import { USAGE_GROUPINGS, type UsageGrouping } from '../core/usage-report';
 import { RouterError } from '../domain/errors';
 import { nanoToUsd } from '../domain/money';
 import { didYouMean } from '../domain/nearest-name';
@@ -178,13 +180,22 @@ export async function run(
         return out(`Secret (shown once, store it now): ${k.key}`);
       }
       case 'keys list': {
-        const list = await svc.listKeys(need(v.account, '--account <id>'));
+        const account = need(v.account, '--account <id>');
+        const list = await svc.listKeys(account);
+        // Last use from this month's usage (answered requests), beside each key's limits.
+        const today = new Date().toISOString().slice(0, 10);
+        const used = new Map((await svc.usage(account, { from: `${today.slice(0, 8)}01`, to: today, by: 'key' })).map((r) => [r.group, r]));
         return emit(list, () =>
           list.map((k) => ({
             keyId: k.keyId,
             name: k.name,
             prefix: k.prefix,
             status: k.status,
+            rpm: k.limits.rpm ?? '',
+            tpm: k.limits.tpm ?? '',
+            dailyBudgetUsd: k.limits.dailyBudgetUsd ?? '',
+            monthlyBudgetUsd: k.limits.monthlyBudgetUsd ?? '',
+            lastUse: used.get(k.keyId)?.lastAt || '',
             createdAt: k.createdAt,
             validUntil: k.validUntil ?? '',
           })),
@@ -206,13 +217,18 @@ export async function run(
       }
       case 'usage': {
         const to = v.to ?? new Date().toISOString().slice(0, 10);
-        const by = (v.by ?? 'day') as 'day';
-        if (!['day', 'model', 'provider', 'key'].includes(by)) throw new UsageError('--by is day, model, provider or key');
-        const rows = await svc.usage(need(v.account, '--account <id>'), { from: v.from ?? `${to.slice(0, 8)}01`, to, by });
+        const by = (v.by ?? 'day') as UsageGrouping;
+        if (!USAGE_GROUPINGS.includes(by)) throw new UsageError(`--by is ${USAGE_GROUPINGS.join(', ')}`);
+        const account = need(v.account, '--account <id>');
+        const rows = await svc.usage(account, { from: v.from ?? `${to.slice(0, 8)}01`, to, by });
+        const names = by === 'key' ? new Map((await svc.listKeys(account)).map((k) => [k.keyId, k.name])) : undefined;
         return emit(rows, () =>
           rows.map((r) => ({
             [by]: r.group,
+            ...(names ? { name: names.get(r.group) ?? '' } : {}),
             requests: r.requests,
+            errors: r.errors,
+            refused: r.refusals,
             promptTokens: r.promptTokens,
             completionTokens: r.completionTokens,
             cachedTokens: r.cachedReadTokens,

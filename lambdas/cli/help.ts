@@ -15,7 +15,7 @@ Keys (the secret is shown once)
   keys rotate <key-id> [--json]             new key with the same settings; the old one is revoked
   keys limits <key-id> [limits] [--json]
 Usage and billing
-  usage --account <id> [--by day|model|provider|key] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--json|--csv]
+  usage --account <id> [--by hour|day|model|provider|key] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--json|--csv]
   statement --account <id> --month YYYY-MM [--json|--csv]
 Support communications (kept until resolved, then for the configured period)
   support open --account <id> --message "…" [--author customer|operator]

@@ -75,8 +75,17 @@ describe('ctr CLI end to end', () => {
       ['mock/echo-small', 1],
     ]);
     const csv = await ctr('usage', '--account', 'acme', '--by', 'provider', '--csv');
-    expect(csv.split('\n')[0]).toBe('provider,requests,promptTokens,completionTokens,cachedTokens,costUsd,savedUsd');
+    expect(csv.split('\n')[0]).toBe('provider,requests,errors,refused,promptTokens,completionTokens,cachedTokens,costUsd,savedUsd');
     expect(csv).toContain('mock,2,');
+
+    // Tables a person reads: usage by key shows the key's name; the key list its limits and last use.
+    const byKeyCsv = (await ctr('usage', '--account', 'acme', '--by', 'key', '--csv')).split('\n');
+    expect(byKeyCsv[0]!.startsWith('key,name,requests,errors,refused,')).toBe(true);
+    expect(byKeyCsv[1]!.startsWith(`${key.keyId},ci,2,0,0,`)).toBe(true);
+    await ctr('keys', 'limits', key.keyId, '--rpm', '600');
+    const listed = (await ctr('keys', 'list', '--account', 'acme', '--csv')).split('\n');
+    expect(listed[0]).toBe('keyId,name,prefix,status,rpm,tpm,dailyBudgetUsd,monthlyBudgetUsd,lastUse,createdAt,validUntil');
+    expect(listed[1]).toMatch(new RegExp(`^${key.keyId},ci,sk-ctr-[^,]+,active,600,,,,\\d{4}-\\d\\d-\\d\\dT[^,]+,`));
 
     // The monthly budget ($0.002) runs out: a clean 429, not an overspend.
     let refused: unknown;
@@ -116,7 +125,7 @@ describe('ctr CLI end to end', () => {
   it('rejects bad input with a clear message', async () => {
     await expect(ctr('accounts', 'create', 'bad id!')).rejects.toThrow(/account ids are 1-64 letters/);
     await expect(ctr('keys', 'create')).rejects.toThrow(/--account <id> is required/);
-    await expect(ctr('usage', '--account', 'acme', '--by', 'colour')).rejects.toThrow(/--by is day, model, provider or key/);
+    await expect(ctr('usage', '--account', 'acme', '--by', 'colour')).rejects.toThrow(/--by is hour, day, model, provider, key/);
     await expect(ctr('frobnicate')).rejects.toThrow(/unknown command/);
   });
 
