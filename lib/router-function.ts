@@ -4,6 +4,7 @@
  * chunks of their own (`function-bundle.ts`), JSON logs into its own log group, and the environment
  * that tells the runtime where its tables, key and secret are.
  */
+
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { AssetHashType, type Duration } from 'aws-cdk-lib';
@@ -12,6 +13,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { buildSync } from 'esbuild';
+import { cloudConfig } from '../lambdas/core/cloud-config';
 import { parseConfig, type RouterConfig } from '../lambdas/core/config';
 import { packValidatedConfig } from '../lambdas/core/config-inline';
 import { SERVICE_NAME } from '../lambdas/core/metrics';
@@ -95,7 +97,7 @@ const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 export class RouterFunction extends lambda.Function {
   constructor(scope: Construct, id: string, props: RouterFunctionProps) {
     // Validated here, at synth, so the function does not validate it again on every cold start.
-    const configJson = packValidatedConfig(inlineConfig(parseConfig(props.config)));
+    const configJson = packValidatedConfig(cloudConfig(parseConfig(props.config)));
     super(scope, id, {
       code: bundledCode(props.functionName, configJson),
       handler: 'index.handler',
@@ -147,10 +149,4 @@ export function routerFunctionEnvironment(
   if (SECRET_FUNCTIONS.includes(name)) environment.CTR_PROVIDER_SECRET_ARN = data.providerSecretId ?? data.providerSecretArn;
   if (DATA_KEY_ACTIONS[name]) environment.CTR_KMS_KEY_ARN = data.keyArn;
   return environment;
-}
-
-/** The config as inlined into bundles: `$schema` is an editor hint, not runtime data. */
-function inlineConfig(config: RouterConfig): Omit<RouterConfig, '$schema'> {
-  const { $schema: _ignored, ...rest } = config;
-  return rest;
 }

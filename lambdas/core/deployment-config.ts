@@ -46,6 +46,12 @@ export const deploymentSchema = lazy(() =>
         .strict()
         .prefault({}),
       tracing: z.boolean().default(false).describe('AWS X-Ray tracing of the functions (Powertools Tracer); off by default'),
+      mockInCloud: z
+        .boolean()
+        .default(false)
+        .describe(
+          'Deploy the offline mock provider and its models too (for smoke tests without provider keys); local mode only by default',
+        ),
       budgetAlerts: z
         .object({
           enabled: z

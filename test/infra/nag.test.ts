@@ -3,7 +3,7 @@
  * example: zero unacknowledged findings, errors and warnings alike, and every acknowledgement
  * carries a reason and comes from lib/nag-suppressions.ts.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type SynthesizedRouter, synthesizeRouter } from './fixture';
@@ -70,5 +70,22 @@ describe('cdk-nag AwsSolutions', () => {
       'AwsSolutions-IAM5',
       'AwsSolutions-SMG4',
     ]);
+  });
+});
+
+describe('the cloud bundles', () => {
+  it('carry no offline mock provider or model: it is local-only unless deployment.mockInCloud asks for it', () => {
+    // Prepare: the example config has the mock provider and a mock model (local mode uses them).
+    expect(s.config.providers.some((p) => p.kind === 'mock')).toBe(true);
+    // Act: every bundled file of every function asset of this synth.
+    const bundles = readdirSync(s.outdir)
+      .filter((d) => d.startsWith('asset.') && statSync(join(s.outdir, d)).isDirectory())
+      .flatMap((d) => readdirSync(join(s.outdir, d)).map((f) => join(s.outdir, d, f)))
+      .filter((f) => /\.m?js$/.test(f));
+    // Assess
+    expect(bundles.length).toBeGreaterThan(5);
+    const withConfig = bundles.filter((f) => readFileSync(f, 'utf8').includes('meta-llama/llama-3.1-8b-instruct'));
+    expect(withConfig.length).toBeGreaterThan(0);
+    for (const f of bundles) expect(readFileSync(f, 'utf8'), f).not.toContain('mock/echo-small');
   });
 });
