@@ -269,8 +269,9 @@ export function validate<T>(schema: z.ZodType<T> | (() => z.ZodType<T>), body: u
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
   if (issue.code === 'unrecognized_keys') {
-    // Name the key (when it reads as a parameter name): `provider.zdr`, not "1 unrecognized key(s)".
-    const keys = issue.keys.map((k) => formatPath([...issue.path, k]));
+    // Name the key when it is a parameter some API defines (`provider.zdr`), never a key only this
+    // request made up: a key is request content and could carry anything (policy §2).
+    const keys = issue.keys.map((k) => formatPath([...issue.path, KNOWN_PARAMETERS.has(k) ? k : '[key]']));
     const where = issue.path.length ? formatPath(issue.path) : 'body';
     throw RouterError.invalidRequest(
       `Invalid parameter ${where}: unrecognized ${keys.length === 1 ? 'key' : 'keys'} ${keys.join(', ')}.`,
@@ -296,6 +297,16 @@ function valueAt(body: unknown, path: readonly PropertyKey[]): unknown {
 
 /** Path segments that are not parameter names (keys of free-form maps such as logit_bias) are not echoed. */
 const PARAM_NAME = /^[a-z_][a-z0-9_]{0,63}$/i;
+
+/**
+ * Parameter names other APIs define (OpenAI, OpenRouter, Anthropic) that a request may send and this
+ * router does not take: an unrecognized key is named in the error only if it is one of these.
+ */
+const KNOWN_PARAMETERS: ReadonlySet<string> = new Set(
+  'zdr quantizations preferred_max_latency preferred_min_throughput max_price sort require_parameters enforce_distillable_text experimental reasoning usage transforms top_k top_a min_p repetition_penalty plugins route models provider thinking documents cache_control citations container mcp_servers betas service_tier prompt_cache_key safety_identifier verbosity prediction modalities audio web_search_options user metadata frequency_penalty presence_penalty logit_bias logprobs top_logprobs n seed stop stream stream_options response_format tools tool_choice parallel_tool_calls functions function_call max_tokens max_completion_tokens temperature top_p store reasoning_effort system stop_sequences messages model'.split(
+    ' ',
+  ),
+);
 
 /** Free-form maps whose keys are never echoed, even when a key looks like a parameter name. */
 const FREE_FORM_MAPS = new Set<PropertyKey>(['logit_bias', 'metadata']);
