@@ -182,8 +182,7 @@ export async function run(
       case 'keys list': {
         const account = need(v.account, '--account <id>');
         const list = await svc.listKeys(account);
-        // Last use from this month's usage (answered requests), beside each key's limits.
-        const today = new Date().toISOString().slice(0, 10);
+        const today = new Date().toISOString().slice(0, 10); // last use: this month's answered requests
         const used = new Map((await svc.usage(account, { from: `${today.slice(0, 8)}01`, to: today, by: 'key' })).map((r) => [r.group, r]));
         return emit(list, () =>
           list.map((k) => ({

@@ -216,6 +216,7 @@ describe('deployment section of the config', () => {
         'budgetAlerts',
         'dashboard',
         'manageApiGatewayAccountRole',
+        'mockInCloud',
         'memorySizeMb',
         'namePrefix',
         'stackPrefix',
