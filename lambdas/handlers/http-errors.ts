@@ -113,5 +113,12 @@ export function errorResult(
   fields: { route?: string; requestId?: string } = {},
 ): HttpResult {
   if (isUnexpected(err)) log.log('error', 'unhandled error', { ...fields, errorName: (err as Error)?.name ?? typeof err });
-  return httpErrorOf(err, dialect);
+  const response = httpErrorOf(err, dialect);
+  // A refusal before the router's own request id exists (a bad key, a malformed body) still carries
+  // one: the invocation's (API Gateway's request id), so the caller can quote it.
+  if (fields.requestId && !response.headers['x-request-id']) {
+    response.headers['x-request-id'] = fields.requestId;
+    if (dialect === 'anthropic') response.headers['request-id'] = fields.requestId;
+  }
+  return response;
 }

@@ -273,6 +273,9 @@ describe('POST /v1/messages, errors in Anthropic shape', () => {
     expect(err).toBeInstanceOf(klass);
     expect(err.status).toBe(status);
     expect(err.error).toMatchObject({ type: 'error', error: { type, message: expect.any(String) } });
+    // Every answer carries a request id the caller can quote, refusals before routing included.
+    expect(err.requestID).toMatch(/^\S{8,}$/);
+    expect(err.headers?.get('request-id')).toBe(err.requestID);
   });
 
   it('a missing key is a 401 that says how to send one; messages never quote the request', async () => {
