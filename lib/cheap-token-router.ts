@@ -9,6 +9,7 @@
  * It expects the data layer (tables, key, secret) to exist already: see `RouterData`, `DataKey`
  * and `addCheapTokenRouterStacks`, which deploys both in the right order.
  */
+
 import { Duration, Stack, Token } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -18,6 +19,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import type { RouterConfig } from '../lambdas/core/config';
+import { DEADLINE_MARGIN_MS } from '../lambdas/handlers/streaming';
 import { addAwsQuotaChecks } from './aws-quotas';
 import { METRIC_NAMESPACE, NAMING_DEFAULTS, ROUTER_DEFAULTS } from './cheap-token-router-defaults';
 import { acknowledgeRouterFindings } from './nag-suppressions';
@@ -31,6 +33,7 @@ import { type RouterAlarmOptions, type RouterAlarms, type RouterLogMetrics, Rout
 import { RouterQueues } from './router-queues';
 import { buildRouterWebAcl, type RouterWafOptions } from './router-waf';
 import { ROUTER_FUNCTIONS, type RouterFunctionName } from './table-access';
+import { timeoutProblems } from './timeout-bounds';
 
 /** Props of {@link CheapTokenRouter}. */
 export interface CheapTokenRouterProps {
@@ -221,6 +224,8 @@ export class CheapTokenRouter extends Construct {
     }
     const streamTimeout = props.streamTimeout ?? Duration.seconds(ROUTER_DEFAULTS.streamTimeoutSeconds);
     if (streamTimeout.toSeconds() > 900) throw new Error('CheapTokenRouter: streamTimeout may be at most 15 minutes');
+    const waits = timeoutProblems(config, streamTimeout.toSeconds(), DEADLINE_MARGIN_MS);
+    if (waits.length) throw new Error(`CheapTokenRouter: ${waits.join('; ')}`);
     const bufferedTimeout = Duration.seconds(ROUTER_DEFAULTS.bufferedTimeoutSeconds);
     const encryptionKey = kms.Key.fromKeyArn(this, 'DataKey', data.keyArn);
     const logGroups: logs.LogGroup[] = [];
