@@ -5,7 +5,6 @@
  * and one with an RPM limit and a daily budget. Sequential rounds interleave the targets, so load
  * on a shared machine falls on all of them alike.
  */
-import { randomBytes } from 'node:crypto';
 import { threeProviderConfig } from '../test/helpers/config';
 import { startOpenAIUpstream } from '../test/helpers/openai-upstream';
 import { importBundled } from './bundle';
@@ -98,24 +97,15 @@ export interface OverheadFigures {
 /** Runs the comparison and prints its tables; returns the figures the bench's targets are stated in. */
 export async function overhead(o: OverheadOptions, deadline: number): Promise<OverheadFigures> {
   // Both gateways run as bundles, as Lambda runs the handlers (bench/bundle.ts); the client and the mock upstream are shared.
-  const { startLocalStack, jsonLogger } = await importBundled<typeof import('./local-router')>('./local-router.ts', 'router');
+  const { startBenchStack } = await importBundled<typeof import('./local-router')>('./local-router.ts', 'router');
   const { startPassthrough } = await importBundled<typeof import('./passthrough')>('./passthrough.ts', 'passthrough');
   const up = await startOpenAIUpstream('bench');
   up.usage = { prompt: 20, completion: 6, cached: 0 };
   const pass = await startPassthrough(up.url);
   const passFetch = await startPassthrough(up.url, 'fetch');
-  const stack = await startLocalStack({
-    backgroundStore: true,
-    metricsWrite: () => undefined,
-    port: 0,
-    env: {
-      PATH: process.env.PATH,
-      CTR_CONFIG_JSON: JSON.stringify(threeProviderConfig({ cheap: up.url, mid: up.url, dear: up.url })),
-      CHEAP_KEY: 'k',
-      CTR_TABLE_PREFIX: 'bench-',
-      CTR_LOCAL_MASTER_KEY: randomBytes(32).toString('hex'),
-    },
-    log: jsonLogger(() => undefined),
+  const stack = await startBenchStack('bench-', {
+    CTR_CONFIG_JSON: JSON.stringify(threeProviderConfig({ cheap: up.url, mid: up.url, dear: up.url })),
+    CHEAP_KEY: 'k',
   });
   try {
     const keyFor = async (accountId: string, limits?: Record<string, number>) => {

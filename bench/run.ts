@@ -15,7 +15,6 @@
  *
  * Every loop is bounded in count and time (about 5 minutes in all); everything binds to 127.0.0.1.
  */
-import { randomBytes } from 'node:crypto';
 import { Catalog } from '../lambdas/core/catalog';
 import { DEFAULT_CONFIG_PATH, loadConfigFile } from '../lambdas/core/config';
 import { chatNeeds, planRoute } from '../lambdas/core/routing';
@@ -71,25 +70,16 @@ function routing(): void {
 
 /** A route whose cheapest offer fails (HTTP 500 after 100 ms, as a dying host answers): before and after its breaker opens. */
 async function deadCheapest(): Promise<void> {
-  const { startLocalStack, jsonLogger } = await importBundled<typeof import('./local-router')>('./local-router.ts', 'router');
+  const { startBenchStack } = await importBundled<typeof import('./local-router')>('./local-router.ts', 'router');
   const dead = await startOpenAIUpstream('dead');
   const live = await startOpenAIUpstream('live');
   dead.mode = { kind: 'status', status: 500, delayMs: 100 };
   live.usage = { prompt: 20, completion: 6, cached: 0 };
-  const stack = await startLocalStack({
-    backgroundStore: true,
-    metricsWrite: () => undefined,
-    port: 0,
-    env: {
-      PATH: process.env.PATH,
-      CTR_CONFIG_JSON: JSON.stringify(threeProviderConfig({ cheap: dead.url, mid: live.url, dear: live.url }, { enabled: true })),
-      CHEAP_KEY: 'k',
-      MID_KEY: 'k',
-      DEAR_KEY: 'k',
-      CTR_TABLE_PREFIX: 'bench-health-',
-      CTR_LOCAL_MASTER_KEY: randomBytes(32).toString('hex'),
-    },
-    log: jsonLogger(() => undefined),
+  const stack = await startBenchStack('bench-health-', {
+    CTR_CONFIG_JSON: JSON.stringify(threeProviderConfig({ cheap: dead.url, mid: live.url, dear: live.url }, { enabled: true })),
+    CHEAP_KEY: 'k',
+    MID_KEY: 'k',
+    DEAR_KEY: 'k',
   });
   try {
     await stack.runtime.accounts.createAccount({ accountId: 'health' });

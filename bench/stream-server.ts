@@ -3,28 +3,17 @@
  * with the config the parent puts in `CTR_CONFIG_JSON`, it answers over IPC `{ type: 'stats' }` with its own
  * RSS, CPU time and event-loop delay, so the figures are the server's alone, not the client's.
  */
-import { randomBytes } from 'node:crypto';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { jsonLogger } from '../lambdas/core/log';
-import { startLocalStack } from '../lambdas/local/stack';
+import { startBenchStack } from './local-router';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 const send = (m: unknown) => process.send?.(m);
 
 void (async () => {
-  const stack = await startLocalStack({
-    backgroundStore: true,
-    metricsWrite: () => undefined,
-    port: 0,
-    env: {
-      PATH: process.env.PATH,
-      CTR_CONFIG_JSON: process.env.CTR_CONFIG_JSON,
-      CHEAP_KEY: 'k',
-      CTR_TABLE_PREFIX: 'bench-streams-',
-      CTR_LOCAL_MASTER_KEY: randomBytes(32).toString('hex'),
-      CTR_STOP_WINDOW_MS: '0',
-    },
-    log: jsonLogger(() => undefined),
+  const stack = await startBenchStack('bench-streams-', {
+    CTR_CONFIG_JSON: process.env.CTR_CONFIG_JSON,
+    CHEAP_KEY: 'k',
+    CTR_STOP_WINDOW_MS: '0',
   });
   await stack.runtime.accounts.createAccount({ accountId: 'bench-streams' });
   const { key } = await stack.runtime.accounts.createKey('bench-streams', {});
